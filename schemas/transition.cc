@@ -1,0 +1,189 @@
+#include "tarmac/schemas/transition.h"
+
+#include <capnp/message.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "message_bytes.h"
+
+namespace tarmac::schemas {
+namespace {
+
+constexpr absl::string_view kTransition = "Transition";
+constexpr absl::string_view kTransitionBatch = "TransitionBatch";
+
+template <typename T>
+void SetFloats(const std::vector<float>& values, T init) {
+  auto list = init(static_cast<unsigned>(values.size()));
+  for (unsigned i = 0; i < values.size(); ++i) list.set(i, values[i]);
+}
+
+void Fill(const Transition& t, wire::Transition::Builder out) {
+  out.setSchemaId(capnp::typeId<wire::Transition>());
+  SetFloats(t.obs, [&](unsigned n) { return out.initObs(n); });
+  SetFloats(t.action, [&](unsigned n) { return out.initAction(n); });
+  out.setReward(t.reward);
+  out.setDiscount(t.discount);
+  SetFloats(t.next_obs, [&](unsigned n) { return out.initNextObs(n); });
+  out.setDone(t.done);
+  out.setTruncated(t.truncated);
+  auto terms = out.initRewardTerms(static_cast<unsigned>(t.reward_terms.size()));
+  for (unsigned i = 0; i < t.reward_terms.size(); ++i) {
+    terms[i].setName(t.reward_terms[i].name);
+    terms[i].setValue(t.reward_terms[i].value);
+  }
+  out.setEvents(t.events);
+  out.setPolicyVersion(t.policy_version);
+  out.setActorId(t.actor_id);
+  out.setEnvId(t.env_id);
+  out.setEpisodeId(t.episode_id);
+  out.setStep(t.step);
+  out.setNSteps(t.n_steps);
+  out.setScenario(t.scenario);
+}
+
+// Reads every field once (Text NUL terminators, list sizes) and checks the invariants the
+// schema cannot express. Throws kj::Exception on malformed pointers; run under GuardedRead.
+absl::Status Check(wire::Transition::Reader t, absl::string_view type_name) {
+  if (absl::Status s = CheckSchemaId(t.getSchemaId(), capnp::typeId<wire::Transition>(), type_name);
+      !s.ok()) {
+    return s;
+  }
+  const auto obs = t.getObs();
+  const auto next_obs = t.getNextObs();
+  (void)t.getAction();
+  if (obs.size() != next_obs.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(type_name, " has obs of size ", obs.size(),
+                                                   " but next_obs of size ", next_obs.size()));
+  }
+  for (auto term : t.getRewardTerms()) (void)term.getName();
+  (void)t.getActorId();
+  (void)t.getScenario();
+  return absl::OkStatus();
+}
+
+template <typename List>
+std::vector<float> ToVector(List list) {
+  std::vector<float> out;
+  out.reserve(list.size());
+  for (float v : list) out.push_back(v);
+  return out;
+}
+
+Transition ToStruct(wire::Transition::Reader t) {
+  Transition out;
+  out.obs = ToVector(t.getObs());
+  out.action = ToVector(t.getAction());
+  out.reward = t.getReward();
+  out.discount = t.getDiscount();
+  out.next_obs = ToVector(t.getNextObs());
+  out.done = t.getDone();
+  out.truncated = t.getTruncated();
+  out.reward_terms.reserve(t.getRewardTerms().size());
+  for (auto term : t.getRewardTerms()) {
+    out.reward_terms.push_back({std::string(term.getName().cStr()), term.getValue()});
+  }
+  out.events = t.getEvents();
+  out.policy_version = t.getPolicyVersion();
+  out.actor_id = t.getActorId().cStr();
+  out.env_id = t.getEnvId();
+  out.episode_id = t.getEpisodeId();
+  out.step = t.getStep();
+  out.n_steps = t.getNSteps();
+  out.scenario = t.getScenario().cStr();
+  return out;
+}
+
+template <typename List>
+absl::Status CopyList(List list, absl::Span<float> out, absl::string_view what) {
+  if (list.size() != out.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("Transition ", what, " has ", list.size(),
+                                                   " values but the destination holds ",
+                                                   out.size()));
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = list[static_cast<unsigned>(i)];
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string EncodeTransition(const Transition& transition) {
+  capnp::MallocMessageBuilder builder;
+  Fill(transition, builder.initRoot<wire::Transition>());
+  return MessageToBytes(builder);
+}
+
+absl::StatusOr<Transition> DecodeTransition(absl::string_view bytes, const DecodeLimits& limits) {
+  absl::StatusOr<TransitionView> view = TransitionView::Parse(bytes, limits);
+  if (!view.ok()) return view.status();
+  return view->ToTransition();
+}
+
+TransitionView::TransitionView(std::unique_ptr<MessageBytes> message,
+                               wire::Transition::Reader reader)
+    : message_(std::move(message)), reader_(reader) {}
+TransitionView::TransitionView(TransitionView&&) noexcept = default;
+TransitionView& TransitionView::operator=(TransitionView&&) noexcept = default;
+TransitionView::~TransitionView() = default;
+
+absl::StatusOr<TransitionView> TransitionView::Parse(absl::string_view bytes,
+                                                     const DecodeLimits& limits) {
+  absl::StatusOr<std::unique_ptr<MessageBytes>> message =
+      MessageBytes::Open(bytes, limits, kTransition);
+  if (!message.ok()) return message.status();
+  return GuardedRead(kTransition, [&]() -> absl::StatusOr<TransitionView> {
+    wire::Transition::Reader root = (*message)->reader().getRoot<wire::Transition>();
+    if (absl::Status s = Check(root, kTransition); !s.ok()) return s;
+    return TransitionView(*std::move(message), root);
+  });
+}
+
+absl::Status TransitionView::CopyObs(absl::Span<float> out) const {
+  return CopyList(reader_.getObs(), out, "obs");
+}
+absl::Status TransitionView::CopyNextObs(absl::Span<float> out) const {
+  return CopyList(reader_.getNextObs(), out, "next_obs");
+}
+absl::Status TransitionView::CopyAction(absl::Span<float> out) const {
+  return CopyList(reader_.getAction(), out, "action");
+}
+
+Transition TransitionView::ToTransition() const { return ToStruct(reader_); }
+
+std::string EncodeTransitionBatch(absl::Span<const Transition> transitions) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::TransitionBatch>();
+  root.setSchemaId(capnp::typeId<wire::TransitionBatch>());
+  auto list = root.initTransitions(static_cast<unsigned>(transitions.size()));
+  for (unsigned i = 0; i < transitions.size(); ++i) Fill(transitions[i], list[i]);
+  return MessageToBytes(builder);
+}
+
+absl::StatusOr<std::vector<Transition>> DecodeTransitionBatch(absl::string_view bytes,
+                                                              const DecodeLimits& limits) {
+  absl::StatusOr<std::unique_ptr<MessageBytes>> message =
+      MessageBytes::Open(bytes, limits, kTransitionBatch);
+  if (!message.ok()) return message.status();
+  return GuardedRead(kTransitionBatch, [&]() -> absl::StatusOr<std::vector<Transition>> {
+    auto root = (*message)->reader().getRoot<wire::TransitionBatch>();
+    if (absl::Status s = CheckSchemaId(root.getSchemaId(), capnp::typeId<wire::TransitionBatch>(),
+                                       kTransitionBatch);
+        !s.ok()) {
+      return s;
+    }
+    std::vector<Transition> out;
+    out.reserve(root.getTransitions().size());
+    unsigned index = 0;
+    for (auto t : root.getTransitions()) {
+      if (absl::Status s = Check(t, absl::StrCat("TransitionBatch item ", index)); !s.ok()) {
+        return s;
+      }
+      out.push_back(ToStruct(t));
+      ++index;
+    }
+    return out;
+  });
+}
+
+}  // namespace tarmac::schemas
