@@ -1,0 +1,103 @@
+#include "tarmac/monitoring/metrics.h"
+
+#include <utility>
+
+namespace tarmac::monitoring {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+}  // namespace
+
+Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
+    : registry_(std::move(registry)),
+      build_info(BuildGauge()
+                     .Name("tarmac_build_info")
+                     .Help("Constant 1; the labels say which tarmac build runs.")
+                     .Register(*registry_)),
+      env_steps_total(BuildCounter()
+                          .Name("tarmac_env_steps_total")
+                          .Help("Environment steps simulated.")
+                          .Register(*registry_)),
+      episodes_total(BuildCounter()
+                         .Name("tarmac_episodes_total")
+                         .Help("Episodes finished, by scenario family.")
+                         .Register(*registry_)),
+      episode_return(BuildHistogram()
+                         .Name("tarmac_episode_return")
+                         .Help("Undiscounted return of finished episodes, by scenario family.")
+                         .Register(*registry_)),
+      episode_score(BuildHistogram()
+                        .Name("tarmac_episode_score")
+                        .Help("nuPlan-style closed-loop score (0..1) of finished episodes.")
+                        .Register(*registry_)),
+      reward_term(BuildGauge()
+                      .Name("tarmac_reward_term")
+                      .Help("Mean weighted per-step value of each reward term over the most "
+                            "recently finished episodes.")
+                      .Register(*registry_)),
+      events_total(BuildCounter()
+                       .Name("tarmac_events_total")
+                       .Help("Driving events detected (collision, hard_brake, ...).")
+                       .Register(*registry_)),
+      replay_inserts_total(BuildCounter()
+                               .Name("tarmac_replay_inserts_total")
+                               .Help("Items inserted into replay tables.")
+                               .Register(*registry_)),
+      replay_samples_total(BuildCounter()
+                               .Name("tarmac_replay_samples_total")
+                               .Help("Items sampled from replay tables.")
+                               .Register(*registry_)),
+      replay_size(BuildGauge()
+                      .Name("tarmac_replay_size")
+                      .Help("Items held by a replay table, across shards.")
+                      .Register(*registry_)),
+      replay_insert_seconds(BuildHistogram()
+                                .Name("tarmac_replay_insert_seconds")
+                                .Help("Latency of one pipelined REPLAY.INSERT batch.")
+                                .Register(*registry_)),
+      replay_sample_seconds(BuildHistogram()
+                                .Name("tarmac_replay_sample_seconds")
+                                .Help("Latency of one REPLAY.SAMPLE batch across shards.")
+                                .Register(*registry_)),
+      learner_updates_total(BuildCounter()
+                                .Name("tarmac_learner_updates_total")
+                                .Help("Gradient updates applied by the learner.")
+                                .Register(*registry_)),
+      learner_loss(BuildGauge()
+                       .Name("tarmac_learner_loss")
+                       .Help("Most recent loss of each kind (critic, actor, alpha, bc).")
+                       .Register(*registry_)),
+      policy_version(BuildGauge()
+                         .Name("tarmac_policy_version")
+                         .Help("Version of the policy this process runs or last published.")
+                         .Register(*registry_)),
+      policy_lag_versions(BuildHistogram()
+                              .Name("tarmac_policy_lag_versions")
+                              .Help("Versions between the learner's policy and the behaviour "
+                                    "policy of sampled data.")
+                              .Register(*registry_)),
+      actors_alive(BuildGauge()
+                       .Name("tarmac_actors_alive")
+                       .Help("Rollout processes with a live heartbeat in Redis.")
+                       .Register(*registry_)) {}
+
+prometheus::Histogram::BucketBoundaries Metrics::ReturnBuckets() {
+  return {-200, -100, -50, -20, -10, -5, 0, 5, 10, 20, 50, 100, 200, 500};
+}
+
+prometheus::Histogram::BucketBoundaries Metrics::ScoreBuckets() {
+  return {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0};
+}
+
+prometheus::Histogram::BucketBoundaries Metrics::LatencyBuckets() {
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+}
+
+prometheus::Histogram::BucketBoundaries Metrics::LagBuckets() {
+  return {0, 1, 2, 4, 8, 16, 32, 64, 128};
+}
+
+}  // namespace tarmac::monitoring
