@@ -16,6 +16,8 @@ if(TARMAC_FUZZ)
 endif()
 
 find_package(prometheus-cpp CONFIG REQUIRED)
+# prometheus-cpp's CMake config carries no version; its pkg-config file does.
+pkg_check_modules(PROMETHEUS_CPP QUIET prometheus-cpp-core)
 find_package(yaml-cpp CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(spdlog CONFIG REQUIRED)

@@ -1,0 +1,27 @@
+#include "flag_bindings.h"
+
+#include "absl/strings/str_cat.h"
+#include "tarmac/cli/config_schema.h"
+
+namespace tarmac::cli {
+
+CLI::Option* FlagBindings::Bind(CLI::App& app, const std::string& flag, const std::string& key) {
+  const ConfigKey* declared = TarmacConfigSchema().Find(key);
+  const std::string help =
+      declared == nullptr ? key : absl::StrCat(declared->help, " [config: ", key, "]");
+  Binding& binding = bindings_.emplace_back();
+  binding.flag = flag;
+  binding.key = key;
+  binding.option = app.add_option(flag, binding.text, help);
+  return binding.option;
+}
+
+absl::Status FlagBindings::ApplyTo(Config& config) const {
+  for (const Binding& binding : bindings_) {
+    if (binding.option->count() == 0) continue;
+    if (absl::Status s = config.Set(binding.key, binding.text, binding.flag); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tarmac::cli

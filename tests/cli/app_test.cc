@@ -1,0 +1,179 @@
+#include "app.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "subprocess.h"
+
+namespace tarmac::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result RunTarmac(std::vector<std::string> args) {
+  args.insert(args.begin(), "tarmac");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  const int code = RunApp(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+// One line, one sentence, ending in a full stop.
+void ExpectOneSentence(const std::string& err) {
+  ASSERT_FALSE(err.empty());
+  EXPECT_EQ(err.find('\n'), err.size() - 1) << err;
+  EXPECT_THAT(err, MatchesRegex("tarmac: .*\\.\n")) << err;
+}
+
+TEST(AppTest, HelpListsSubcommandsAndExitsZero) {
+  Result r = RunTarmac({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("version"));
+  EXPECT_THAT(r.out, HasSubstr("config"));
+  EXPECT_THAT(r.out, HasSubstr("Exit codes"));
+  EXPECT_TRUE(r.err.empty());
+}
+
+TEST(AppTest, SubcommandHelpExitsZero) {
+  Result r = RunTarmac({"version", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("--json"));
+}
+
+TEST(AppTest, VersionNamesBackends) {
+  Result r = RunTarmac({"version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, MatchesRegex("tarmac [0-9]+\\.[0-9]+\\.[0-9]+ \\(git [0-9a-z-]+, .*\\)\n"
+                                  "backends: LibTorch .* \\(CUDA: (yes|no)\\), CAF 0\\.17\\..*\n"));
+}
+
+TEST(AppTest, VersionJsonIsParseable) {
+  Result r = RunTarmac({"version", "--json"});
+  ASSERT_EQ(r.code, 0);
+  const nlohmann::json info = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(info["backends"]["cuda"].is_boolean());
+  EXPECT_FALSE(info["git"].get<std::string>().empty());
+}
+
+TEST(AppTest, MissingSubcommandIsUsageError) {
+  Result r = RunTarmac({});
+  EXPECT_EQ(r.code, 2);
+  ExpectOneSentence(r.err);
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(AppTest, UnknownSubcommandIsNamed) {
+  Result r = RunTarmac({"trian"});
+  EXPECT_EQ(r.code, 2);
+  ExpectOneSentence(r.err);
+  EXPECT_THAT(r.err, HasSubstr("'trian' is not a subcommand"));
+}
+
+TEST(AppTest, UnknownFlagIsNamed) {
+  Result r = RunTarmac({"version", "--jsn"});
+  EXPECT_EQ(r.code, 2);
+  ExpectOneSentence(r.err);
+  EXPECT_THAT(r.err, HasSubstr("--jsn"));
+}
+
+TEST(AppTest, ConfigPrintsMergedValuesWithOrigins) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/mine.yaml";
+  std::ofstream(path) << "metrics:\n  port: 9999\n";
+  Result r = RunTarmac({"config", "--config", path, "--log-level", "debug"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("port: 9999  # " + path));
+  EXPECT_THAT(r.out, HasSubstr("level: debug  # --log-level"));
+  EXPECT_THAT(r.out, HasSubstr("bind: 127.0.0.1  # default"));
+}
+
+TEST(AppTest, GlobalFlagsWorkBeforeTheSubcommandToo) {
+  Result r = RunTarmac({"--set", "metrics.port=1234", "config"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("port: 1234  # --set"));
+}
+
+TEST(AppTest, FlagsWinOverTheConfigFile) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/mine.yaml";
+  std::ofstream(path) << "log:\n  level: error\n";
+  Result r = RunTarmac({"config", "--config", path, "--log-level", "warn"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("level: warn  # --log-level"));
+}
+
+TEST(AppTest, BadConfigFileNamesKeyAndFile) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/bad.yaml";
+  std::ofstream(path) << "metrics:\n  prot: 9999\n";
+  Result r = RunTarmac({"config", "--config", path});
+  EXPECT_EQ(r.code, 2);
+  ExpectOneSentence(r.err);
+  EXPECT_EQ(r.err,
+            "tarmac: unknown key 'metrics.prot' in " + path + " (did you mean 'metrics.port'?).\n");
+  EXPECT_TRUE(r.out.empty()) << "nothing runs after a config error";
+}
+
+TEST(AppTest, MissingConfigFileIsUsageError) {
+  Result r = RunTarmac({"config", "--config", "/nonexistent/tarmac.yaml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "tarmac: cannot read config file '/nonexistent/tarmac.yaml'.\n");
+}
+
+TEST(AppTest, OutOfRangeFlagIsUsageError) {
+  Result r = RunTarmac({"config", "--set", "metrics.port=70000"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "tarmac: key 'metrics.port' given by --set is 70000, above the maximum 65535.\n");
+}
+
+TEST(AppTest, BadLogLevelIsUsageError) {
+  Result r = RunTarmac({"config", "--log-level", "verbose"});
+  EXPECT_EQ(r.code, 2);
+  ExpectOneSentence(r.err);
+  EXPECT_THAT(r.err, HasSubstr("'verbose'"));
+}
+
+TEST(AppTest, KeysListsEveryKey) {
+  Result r = RunTarmac({"config", "--keys"});
+  ASSERT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("metrics.port"));
+  EXPECT_THAT(r.out, HasSubstr("int in [0, 65535]"));
+}
+
+// The installed binary behaves as RunApp does: exit codes reach the shell.
+TEST(TarmacBinaryTest, ExitCodesReachTheShell) {
+  auto ok = testing::RunCommand({TARMAC_BINARY, "version"});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->exit_code, 0);
+  EXPECT_THAT(ok->out, HasSubstr("tarmac "));
+
+  auto bad = testing::RunCommand({TARMAC_BINARY, "config", "--set", "log.level=loud"});
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  EXPECT_EQ(bad->exit_code, 2);
+  EXPECT_THAT(bad->err, HasSubstr("log.level"));
+}
+
+TEST(TarmacBinaryTest, JsonLogFormatIsAccepted) {
+  auto r = testing::RunCommand({TARMAC_BINARY, "--log-format", "json", "config"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0) << r->err;
+  EXPECT_THAT(r->out, HasSubstr("format: json  # --log-format"));
+}
+
+}  // namespace
+}  // namespace tarmac::cli
