@@ -3,6 +3,7 @@
 #include <capnp/any.h>
 #include <kj/io.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "tarmac/wire/episode_summary.capnp.h"
@@ -33,17 +34,21 @@ absl::StatusOr<std::unique_ptr<MessageBytes>> MessageBytes::Open(absl::string_vi
   const std::size_t word_count = bytes.size() / sizeof(capnp::word);
   const auto* words = reinterpret_cast<const capnp::word*>(bytes.data());
   if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) != 0) {
-    message->aligned_copy_.resize(word_count);
-    std::memcpy(message->aligned_copy_.data(), bytes.data(), bytes.size());
-    words = message->aligned_copy_.data();
+    message->aligned_copy_ = kj::heapArray<capnp::word>(word_count);
+    std::memcpy(message->aligned_copy_.begin(), bytes.data(), bytes.size());
+    words = message->aligned_copy_.begin();
   }
 
   capnp::ReaderOptions options;
-  options.traversalLimitInWords = limits.traversal_limit_words;
+  // Bounded by the input too: validating reads every object at most twice, so a message that
+  // needs more is amplifying (lists of zero-sized elements, pointers shared between fields) and
+  // is refused before it can make the reader visit gigabytes.
+  options.traversalLimitInWords =
+      std::min<std::uint64_t>(limits.traversal_limit_words, word_count * 2 + 64);
   options.nestingLimit = limits.nesting_limit;
   absl::Status opened = GuardedRead(type_name, [&]() -> absl::Status {
-    message->reader_ =
-        std::make_unique<capnp::FlatArrayMessageReader>(kj::arrayPtr(words, word_count), options);
+    message->words_ = kj::arrayPtr(words, word_count);
+    message->reader_ = std::make_unique<capnp::FlatArrayMessageReader>(message->words_, options);
     const capnp::word* end = message->reader_->getEnd();
     if (end != words + word_count) {
       return absl::InvalidArgumentError(
@@ -61,6 +66,13 @@ absl::StatusOr<std::unique_ptr<MessageBytes>> MessageBytes::Open(absl::string_vi
   });
   if (!opened.ok()) return opened;
   return message;
+}
+
+void MessageBytes::LiftTraversalLimit() {
+  capnp::ReaderOptions options = reader_->getOptions();
+  options.traversalLimitInWords = kj::maxValue;
+  const kj::ArrayPtr<const capnp::word> words = words_;
+  reader_ = std::make_unique<capnp::FlatArrayMessageReader>(words, options);
 }
 
 std::string MessageToBytes(capnp::MessageBuilder& builder) {

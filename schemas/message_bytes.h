@@ -3,6 +3,7 @@
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
+#include <kj/array.h>
 #include <kj/exception.h>
 
 #include <cstdint>
@@ -34,10 +35,16 @@ class MessageBytes {
 
   capnp::MessageReader& reader() { return *reader_; }
 
+  // After the caller has read every field once under the limits (proving the message does not
+  // amplify), lets later reads go on without a traversal budget, so accessors of a validated
+  // message never throw. Invalidates readers obtained before.
+  void LiftTraversalLimit();
+
  private:
   MessageBytes() = default;
 
-  std::vector<capnp::word> aligned_copy_;
+  kj::Array<capnp::word> aligned_copy_;  // only when the input was not word-aligned
+  kj::ArrayPtr<const capnp::word> words_;  // the message: the caller's bytes or aligned_copy_
   std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
 };
 

@@ -133,8 +133,12 @@ absl::StatusOr<TransitionView> TransitionView::Parse(absl::string_view bytes,
       MessageBytes::Open(bytes, limits, kTransition);
   if (!message.ok()) return message.status();
   return GuardedRead(kTransition, [&]() -> absl::StatusOr<TransitionView> {
+    if (absl::Status s = Check((*message)->reader().getRoot<wire::Transition>(), kTransition);
+        !s.ok()) {
+      return s;
+    }
+    (*message)->LiftTraversalLimit();
     wire::Transition::Reader root = (*message)->reader().getRoot<wire::Transition>();
-    if (absl::Status s = Check(root, kTransition); !s.ok()) return s;
     return TransitionView(*std::move(message), root);
   });
 }
@@ -172,16 +176,19 @@ absl::StatusOr<std::vector<Transition>> DecodeTransitionBatch(absl::string_view 
         !s.ok()) {
       return s;
     }
-    std::vector<Transition> out;
-    out.reserve(root.getTransitions().size());
     unsigned index = 0;
     for (auto t : root.getTransitions()) {
       if (absl::Status s = Check(t, absl::StrCat("TransitionBatch item ", index)); !s.ok()) {
         return s;
       }
-      out.push_back(ToStruct(t));
       ++index;
     }
+    (*message)->LiftTraversalLimit();
+    const auto transitions =
+        (*message)->reader().getRoot<wire::TransitionBatch>().getTransitions();
+    std::vector<Transition> out;
+    out.reserve(transitions.size());
+    for (auto t : transitions) out.push_back(ToStruct(t));
     return out;
   });
 }

@@ -279,6 +279,14 @@ TEST(TransitionViewTest, MovedViewStillReads) {
   ExpectSame(moved.ToTransition(), FullTransition());
 }
 
+TEST(TransitionViewTest, AccessorsOfAValidatedViewNeverRunOutOfBudget) {
+  const std::string bytes = EncodeTransition(FullTransition());
+  absl::StatusOr<TransitionView> view = TransitionView::Parse(bytes);
+  ASSERT_TRUE(view.ok()) << view.status();
+  // Far more reads than the validation budget of twice the message's words.
+  for (int i = 0; i < 50; ++i) ExpectSame(view->ToTransition(), FullTransition());
+}
+
 TEST(TransitionBatchTest, RoundTripsManyAndNone) {
   std::vector<Transition> batch(5, FullTransition());
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].step = static_cast<std::uint32_t>(i);

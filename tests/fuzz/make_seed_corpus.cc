@@ -1,0 +1,105 @@
+// Writes the seed corpus of every decoder fuzz target: valid messages of each type (empty,
+// typical, NaN-laden, large) under OUT_DIR/<target>/, plus a few messages of the other types.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tarmac/schemas/episode_summary.h"
+#include "tarmac/schemas/policy_weights.h"
+#include "tarmac/schemas/transition.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace tarmac::schemas;  // NOLINT(google-build-using-namespace): a small program
+
+void Write(const fs::path& dir, const std::string& name, const std::string& bytes) {
+  fs::create_directories(dir);
+  std::ofstream(dir / name, std::ios::binary) << bytes;
+}
+
+Transition TypicalTransition(int obs_dim) {
+  Transition t;
+  for (int i = 0; i < obs_dim; ++i) {
+    t.obs.push_back(0.1F * static_cast<float>(i));
+    t.next_obs.push_back(0.1F * static_cast<float>(i) + 0.05F);
+  }
+  t.action = {1.2F, -0.03F};
+  t.reward = 0.8F;
+  t.discount = 0.99F * 0.99F * 0.99F;
+  t.reward_terms = {{"progress", 0.9}, {"comfort", -0.1}};
+  t.events = EventBit(Event::kNearMiss);
+  t.policy_version = 12;
+  t.actor_id = "actor-0";
+  t.episode_id = 5;
+  t.step = 40;
+  t.n_steps = 3;
+  t.scenario = "cut_in";
+  return t;
+}
+
+PolicyWeights TypicalWeights() {
+  PolicyWeights w;
+  w.version = 3;
+  w.learner_step = 3000;
+  w.architecture = {"sac_mlp", 4, 2, {8}, "relu"};
+  std::vector<float> weight(8 * 4, 0.25F);
+  w.tensors.push_back({"actor.0.weight", {8, 4}, DType::kFloat32,
+                       std::string(reinterpret_cast<const char*>(weight.data()),
+                                   weight.size() * sizeof(float))});
+  w.tensors.push_back({"step", {}, DType::kInt64, std::string(8, '\0')});
+  return w;
+}
+
+EpisodeSummary TypicalSummary() {
+  EpisodeSummary s;
+  s.scenario = "lead_brake";
+  s.seed = 77;
+  s.env_name = "highway";
+  s.steps = 200;
+  s.episode_return = 31.5;
+  s.term_returns = {{"progress", 40}, {"ttc", -8.5}};
+  s.events = {{Event::kHardBrake, 101, 150.0F, 149.0F, 1.8F}};
+  s.metrics = {{"score", 0.87}};
+  s.outcome = Outcome::kTimeLimit;
+  s.distance_m = 410.0;
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_seed_corpus OUT_DIR\n";
+    return 2;
+  }
+  const fs::path out(argv[1]);
+
+  Transition nan_transition = TypicalTransition(4);
+  nan_transition.obs[1] = std::nanf("1");
+  nan_transition.reward = -INFINITY;
+  Write(out / "transition", "empty", EncodeTransition(Transition{}));
+  Write(out / "transition", "typical", EncodeTransition(TypicalTransition(16)));
+  Write(out / "transition", "nan", EncodeTransition(nan_transition));
+  Write(out / "transition", "wide", EncodeTransition(TypicalTransition(200)));
+  Write(out / "transition", "summary", EncodeEpisodeSummary(TypicalSummary()));
+
+  Write(out / "transition_batch", "empty", EncodeTransitionBatch({}));
+  Write(out / "transition_batch", "three",
+        EncodeTransitionBatch({TypicalTransition(4), nan_transition, Transition{}}));
+  Write(out / "transition_batch", "single", EncodeTransition(TypicalTransition(4)));
+
+  Write(out / "policy_weights", "empty", *EncodePolicyWeights(PolicyWeights{}));
+  Write(out / "policy_weights", "typical", *EncodePolicyWeights(TypicalWeights()));
+  Write(out / "policy_weights", "transition", EncodeTransition(TypicalTransition(4)));
+
+  Write(out / "episode_summary", "empty", EncodeEpisodeSummary(EpisodeSummary{}));
+  Write(out / "episode_summary", "typical", EncodeEpisodeSummary(TypicalSummary()));
+  Write(out / "episode_summary", "weights", *EncodePolicyWeights(TypicalWeights()));
+
+  std::cout << "seed corpus written to " << out.string() << "\n";
+  return 0;
+}
