@@ -99,8 +99,10 @@ absl::StatusOr<EpisodeSummary> DecodeEpisodeSummary(absl::string_view bytes,
     out.steps = root.getSteps();
     out.episode_return = root.getEpisodeReturn();
     out.term_returns = GetNamedValues(root.getTermReturns());
-    out.events.reserve(root.getEvents().size());
-    for (auto e : root.getEvents()) {
+    // Each list getter is called once: every call counts the list against the traversal limit.
+    const auto events = root.getEvents();
+    out.events.reserve(events.size());
+    for (auto e : events) {
       const auto ordinal = static_cast<unsigned>(e.getEvent());
       if (ordinal >= static_cast<unsigned>(kNumEvents)) {
         return absl::InvalidArgumentError(

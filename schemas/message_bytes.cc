@@ -40,11 +40,11 @@ absl::StatusOr<std::unique_ptr<MessageBytes>> MessageBytes::Open(absl::string_vi
   }
 
   capnp::ReaderOptions options;
-  // Bounded by the input too: validating reads every object at most twice, so a message that
-  // needs more is amplifying (lists of zero-sized elements, pointers shared between fields) and
-  // is refused before it can make the reader visit gigabytes.
+  // Bounded by the input too: validating reads every object once, so a message that needs far
+  // more is amplifying (lists of zero-sized elements, pointers shared between fields) and is
+  // refused before it can make the reader visit gigabytes.
   options.traversalLimitInWords =
-      std::min<std::uint64_t>(limits.traversal_limit_words, word_count * 2 + 64);
+      std::min<std::uint64_t>(limits.traversal_limit_words, word_count * 4 + 64);
   options.nestingLimit = limits.nesting_limit;
   absl::Status opened = GuardedRead(type_name, [&]() -> absl::Status {
     message->words_ = kj::arrayPtr(words, word_count);

@@ -220,8 +220,10 @@ absl::StatusOr<PolicyWeights> DecodePolicyWeights(absl::string_view bytes,
           out.architecture.hidden_sizes.push_back(size);
         }
         out.architecture.activation = arch.getActivation().cStr();
-        out.tensors.reserve(root.getTensors().size());
-        for (auto tensor : root.getTensors()) {
+        // Each list getter is called once: every call counts against the traversal limit.
+        const auto tensors = root.getTensors();
+        out.tensors.reserve(tensors.size());
+        for (auto tensor : tensors) {
           Tensor t;
           t.name = tensor.getName().cStr();
           for (std::int64_t dim : tensor.getShape()) t.shape.push_back(dim);

@@ -80,8 +80,9 @@ Transition ToStruct(wire::Transition::Reader t) {
   out.next_obs = ToVector(t.getNextObs());
   out.done = t.getDone();
   out.truncated = t.getTruncated();
-  out.reward_terms.reserve(t.getRewardTerms().size());
-  for (auto term : t.getRewardTerms()) {
+  const auto terms = t.getRewardTerms();
+  out.reward_terms.reserve(terms.size());
+  for (auto term : terms) {
     out.reward_terms.push_back({std::string(term.getName().cStr()), term.getValue()});
   }
   out.events = t.getEvents();

@@ -283,7 +283,7 @@ TEST(TransitionViewTest, AccessorsOfAValidatedViewNeverRunOutOfBudget) {
   const std::string bytes = EncodeTransition(FullTransition());
   absl::StatusOr<TransitionView> view = TransitionView::Parse(bytes);
   ASSERT_TRUE(view.ok()) << view.status();
-  // Far more reads than the validation budget of twice the message's words.
+  // Far more reads than the validation budget of four times the message's words.
   for (int i = 0; i < 50; ++i) ExpectSame(view->ToTransition(), FullTransition());
 }
 

@@ -14,7 +14,7 @@ struct DecodeLimits {
   // Larger inputs are refused before any parsing.
   std::size_t max_message_bytes = std::size_t{1} << 20;
   // Words the reader may visit while validating, counting repeated visits of shared objects
-  // (amplification). Also capped at twice the input's words, so small inputs cannot amplify.
+  // (amplification). Also capped at four times the input's words, so small inputs cannot amplify.
   std::uint64_t traversal_limit_words = (std::uint64_t{1} << 20) / 8 * 8;
   // Pointer depth; tarmac's schemas need fewer than 8 levels.
   int nesting_limit = 16;
