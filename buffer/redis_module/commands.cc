@@ -1,0 +1,552 @@
+// The REPLAY.* commands: argument parsing (everything validated before anything changes),
+// replies, and replication of effects.
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "module.h"
+#include "replay_table.h"
+
+namespace tarmac::replay {
+namespace {
+
+constexpr std::size_t kMaxBatch = 1 << 20;
+
+std::string_view Arg(RedisModuleString* s) {
+  std::size_t len = 0;
+  const char* p = api.StringPtrLen(s, &len);
+  return {p, len};
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseU64(std::string_view s, std::uint64_t* out) {
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+bool ParseI64(std::string_view s, std::int64_t* out) {
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// Any double, including nan/inf (callers decide what is allowed).
+bool ParseDouble(std::string_view s, double* out) {
+  if (s.empty() || s.size() > 64) return false;
+  char buffer[65];
+  std::memcpy(buffer, s.data(), s.size());
+  buffer[s.size()] = '\0';
+  char* end = nullptr;
+  *out = std::strtod(buffer, &end);
+  return end == buffer + s.size();
+}
+
+std::string Quote(std::string_view s) {
+  std::string out(s.substr(0, 40));
+  for (char& c : out) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return "'" + out + (s.size() > 40 ? "...'" : "'");
+}
+
+int Error(RedisModuleCtx* ctx, const std::string& message) {
+  return api.ReplyWithError(ctx, message.c_str());
+}
+
+// Opens the table under argv[1]. Returns null after replying with the error when the key is
+// missing (unless `may_be_empty`) or holds another type.
+ReplayTable* OpenTable(RedisModuleCtx* ctx, RedisModuleString* name, int mode, RedisModuleKey** key,
+                       bool may_be_empty, bool* replied) {
+  *replied = false;
+  *key = static_cast<RedisModuleKey*>(api.OpenKey(ctx, name, mode));
+  const int type = api.KeyType(*key);
+  if (type == kKeyTypeEmpty) {
+    if (!may_be_empty) {
+      Error(ctx, "ERR no replay table " + Quote(Arg(name)) + "; create it with REPLAY.CREATE");
+      *replied = true;
+    }
+    return nullptr;
+  }
+  if (type != kKeyTypeModule || api.ModuleTypeGetType(*key) != g_table_type) {
+    Error(ctx, "WRONGTYPE Operation against a key holding the wrong kind of value");
+    *replied = true;
+    return nullptr;
+  }
+  return static_cast<ReplayTable*>(api.ModuleTypeGetValue(*key));
+}
+
+// RAII close of an opened key.
+struct KeyCloser {
+  RedisModuleKey* key = nullptr;
+  ~KeyCloser() {
+    if (key != nullptr) api.CloseKey(key);
+  }
+};
+
+std::mt19937_64& ModuleRng() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+// REPLAY.CREATE table CAPACITY n [ALPHA a] [EVICT fifo|minprio] [MAX_TIMES_SAMPLED k]
+//               [SPI r MIN_SIZE m TOLERANCE t]
+int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 4) return api.WrongArity(ctx);
+  TableOptions options;
+  bool has_capacity = false, has_spi = false, has_min_size = false, has_tolerance = false;
+  for (int i = 2; i < argc; i += 2) {
+    const std::string_view option = Arg(argv[i]);
+    if (i + 1 >= argc) return Error(ctx, "ERR option " + Quote(option) + " needs a value");
+    const std::string_view value = Arg(argv[i + 1]);
+    std::uint64_t u = 0;
+    double d = 0;
+    if (EqualsIgnoreCase(option, "CAPACITY")) {
+      if (!ParseU64(value, &u) || u == 0 || u > (std::uint64_t{1} << 32)) {
+        return Error(
+            ctx, "ERR CAPACITY must be an integer between 1 and 4294967296, not " + Quote(value));
+      }
+      options.capacity = u;
+      has_capacity = true;
+    } else if (EqualsIgnoreCase(option, "ALPHA")) {
+      if (!ParseDouble(value, &d) || !std::isfinite(d) || d < 0 || d > 10) {
+        return Error(ctx, "ERR ALPHA must be a number in [0, 10], not " + Quote(value));
+      }
+      options.alpha = d;
+    } else if (EqualsIgnoreCase(option, "EVICT")) {
+      if (EqualsIgnoreCase(value, "fifo")) {
+        options.eviction = Eviction::kFifo;
+      } else if (EqualsIgnoreCase(value, "minprio")) {
+        options.eviction = Eviction::kMinPriority;
+      } else {
+        return Error(ctx, "ERR EVICT must be fifo or minprio, not " + Quote(value));
+      }
+    } else if (EqualsIgnoreCase(option, "MAX_TIMES_SAMPLED")) {
+      if (!ParseU64(value, &u) || u > 0xffffffffULL) {
+        return Error(ctx, "ERR MAX_TIMES_SAMPLED must be an integer >= 0 (0: unlimited), not " +
+                              Quote(value));
+      }
+      options.max_times_sampled = static_cast<std::uint32_t>(u);
+    } else if (EqualsIgnoreCase(option, "SPI")) {
+      if (!ParseDouble(value, &d) || !std::isfinite(d) || d <= 0) {
+        return Error(ctx, "ERR SPI must be a number > 0, not " + Quote(value));
+      }
+      options.samples_per_insert = d;
+      has_spi = true;
+    } else if (EqualsIgnoreCase(option, "MIN_SIZE")) {
+      if (!ParseU64(value, &u)) {
+        return Error(ctx, "ERR MIN_SIZE must be an integer >= 0, not " + Quote(value));
+      }
+      options.min_size = u;
+      has_min_size = true;
+    } else if (EqualsIgnoreCase(option, "TOLERANCE")) {
+      if (!ParseDouble(value, &d) || !std::isfinite(d) || d < 0) {
+        return Error(ctx, "ERR TOLERANCE must be a number >= 0, not " + Quote(value));
+      }
+      options.tolerance = d;
+      has_tolerance = true;
+    } else {
+      return Error(ctx, "ERR unknown option " + Quote(option) +
+                            "; REPLAY.CREATE takes CAPACITY, ALPHA, EVICT, MAX_TIMES_SAMPLED, "
+                            "SPI, MIN_SIZE, TOLERANCE");
+    }
+  }
+  if (!has_capacity) return Error(ctx, "ERR REPLAY.CREATE needs CAPACITY n");
+  if ((has_spi || has_min_size || has_tolerance) && !(has_spi && has_min_size && has_tolerance)) {
+    return Error(ctx, "ERR rate limiting needs all of SPI, MIN_SIZE and TOLERANCE");
+  }
+  if (std::string invalid = options.Validate(); !invalid.empty()) {
+    return Error(ctx, "ERR " + invalid);
+  }
+
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* existing = OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key,
+                                    /*may_be_empty=*/true, &replied);
+  if (replied) return kRedisOk;
+  if (existing != nullptr) {
+    if (existing->options() == options) return api.ReplyWithSimpleString(ctx, "OK");
+    return Error(ctx, "ERR replay table " + Quote(Arg(argv[1])) + " exists with other settings (" +
+                          existing->options().Describe() + ")");
+  }
+  api.ModuleTypeSetValue(closer.key, g_table_type, new ReplayTable(options));
+  api.ReplicateVerbatim(ctx);
+  return api.ReplyWithSimpleString(ctx, "OK");
+}
+
+// Parses n [priority tags payload] triples starting at argv[first]; replies on error.
+bool ParseItems(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, int count_index,
+                std::vector<NewItem>* items) {
+  std::uint64_t n = 0;
+  const std::string_view count = Arg(argv[count_index]);
+  if (!ParseU64(count, &n) || n == 0 || n > kMaxBatch) {
+    Error(ctx, "ERR item count must be an integer between 1 and " + std::to_string(kMaxBatch) +
+                   ", not " + Quote(count));
+    return false;
+  }
+  const std::uint64_t given = static_cast<std::uint64_t>(argc - count_index - 1);
+  if (given != 3 * n) {
+    Error(ctx, "ERR expected " + std::to_string(n) + " items of [priority tags payload] (" +
+                   std::to_string(3 * n) + " arguments) but got " + std::to_string(given) +
+                   " arguments");
+    return false;
+  }
+  items->resize(n);
+  for (std::uint64_t k = 0; k < n; ++k) {
+    const int base = count_index + 1 + static_cast<int>(3 * k);
+    const std::string_view priority = Arg(argv[base]);
+    NewItem& item = (*items)[k];
+    if (priority != "*") {
+      double p = 0;
+      if (!ParseDouble(priority, &p) || !std::isfinite(p) || p < 0) {
+        Error(ctx, "ERR priority of item " + std::to_string(k) + " is " + Quote(priority) +
+                       "; priorities must be finite numbers >= 0 or *");
+        return false;
+      }
+      item.priority = p;
+    }
+    const std::string_view tags = Arg(argv[base + 1]);
+    if (!ParseU64(tags, &item.tags)) {
+      Error(ctx, "ERR tags of item " + std::to_string(k) +
+                     " must be an unsigned 64-bit mask, not " + Quote(tags));
+      return false;
+    }
+    item.payload = Arg(argv[base + 2]);
+    if (item.payload.size() > g_max_payload_bytes) {
+      Error(ctx, "ERR payload of item " + std::to_string(k) + " is " +
+                     std::to_string(item.payload.size()) +
+                     " bytes, over the module's MAX_PAYLOAD of " +
+                     std::to_string(g_max_payload_bytes));
+      return false;
+    }
+  }
+  return true;
+}
+
+int ReplyIds(RedisModuleCtx* ctx, const std::vector<std::uint64_t>& ids) {
+  api.ReplyWithArray(ctx, static_cast<long>(ids.size()));
+  for (std::uint64_t id : ids) api.ReplyWithLongLong(ctx, static_cast<long long>(id));
+  return kRedisOk;
+}
+
+// REPLAY.INSERT table VERSION v n [priority tags payload]...
+int InsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 8) return api.WrongArity(ctx);
+  if (!EqualsIgnoreCase(Arg(argv[2]), "VERSION")) {
+    return Error(ctx, "ERR expected VERSION v after the table name, not " + Quote(Arg(argv[2])));
+  }
+  std::uint64_t version = 0;
+  if (!ParseU64(Arg(argv[3]), &version)) {
+    return Error(ctx, "ERR VERSION must be an unsigned integer, not " + Quote(Arg(argv[3])));
+  }
+  std::vector<NewItem> items;
+  if (!ParseItems(ctx, argv, argc, 4, &items)) return kRedisOk;
+
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* table =
+      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  if (table == nullptr) return kRedisOk;
+  const std::int64_t now = api.Milliseconds();
+  if (Admission a = table->CanInsert(items.size(), now); !a.admitted) {
+    return Error(ctx, "RATELIMITED " + std::to_string(a.retry_after_ms));
+  }
+  const std::vector<std::uint64_t> ids = table->Insert(items, version, now);
+  // Replicas and the AOF get the insert with its time fixed; '*' priorities resolve to the same
+  // running maximum there because the state is the same.
+  api.Replicate(ctx, "REPLAY._INSERT", "sllv", argv[1], static_cast<long long>(now),
+                static_cast<long long>(version), argv + 4, static_cast<std::size_t>(argc - 4));
+  return ReplyIds(ctx, ids);
+}
+
+// REPLAY._INSERT table at_ms version n [priority tags payload]...: replicated INSERT, not rate
+// limited (the primary admitted it).
+int InternalInsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 8) return api.WrongArity(ctx);
+  std::int64_t at = 0;
+  std::uint64_t version = 0;
+  if (!ParseI64(Arg(argv[2]), &at) || !ParseU64(Arg(argv[3]), &version)) {
+    return Error(ctx, "ERR REPLAY._INSERT needs table at_ms version n items...");
+  }
+  std::vector<NewItem> items;
+  if (!ParseItems(ctx, argv, argc, 4, &items)) return kRedisOk;
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* table =
+      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  if (table == nullptr) return kRedisOk;
+  const std::vector<std::uint64_t> ids = table->Insert(items, version, at);
+  api.ReplicateVerbatim(ctx);
+  return ReplyIds(ctx, ids);
+}
+
+// REPLAY.SAMPLE table n [BETA b] [SEED s] [TAGS mask weight [mask weight ...]]
+int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 3) return api.WrongArity(ctx);
+  std::uint64_t n = 0;
+  if (!ParseU64(Arg(argv[2]), &n) || n == 0 || n > kMaxBatch) {
+    return Error(ctx, "ERR sample count must be an integer between 1 and " +
+                          std::to_string(kMaxBatch) + ", not " + Quote(Arg(argv[2])));
+  }
+  double beta = 0.4;
+  std::uint64_t seed = 0;
+  bool seeded = false;
+  std::vector<TagComponent> mixture;
+  for (int i = 3; i < argc;) {
+    const std::string_view option = Arg(argv[i]);
+    if (EqualsIgnoreCase(option, "BETA") && i + 1 < argc) {
+      if (!ParseDouble(Arg(argv[i + 1]), &beta) || !std::isfinite(beta) || beta < 0 || beta > 1) {
+        return Error(ctx, "ERR BETA must be a number in [0, 1], not " + Quote(Arg(argv[i + 1])));
+      }
+      i += 2;
+    } else if (EqualsIgnoreCase(option, "SEED") && i + 1 < argc) {
+      if (!ParseU64(Arg(argv[i + 1]), &seed)) {
+        return Error(ctx, "ERR SEED must be an unsigned integer, not " + Quote(Arg(argv[i + 1])));
+      }
+      seeded = true;
+      i += 2;
+    } else if (EqualsIgnoreCase(option, "TAGS")) {
+      ++i;
+      while (i + 1 < argc && !EqualsIgnoreCase(Arg(argv[i]), "BETA") &&
+             !EqualsIgnoreCase(Arg(argv[i]), "SEED")) {
+        TagComponent c;
+        if (!ParseU64(Arg(argv[i]), &c.mask)) {
+          return Error(
+              ctx, "ERR TAGS mask must be an unsigned 64-bit integer, not " + Quote(Arg(argv[i])));
+        }
+        if (!ParseDouble(Arg(argv[i + 1]), &c.weight) || !std::isfinite(c.weight) || c.weight < 0) {
+          return Error(
+              ctx, "ERR TAGS weight must be a finite number >= 0, not " + Quote(Arg(argv[i + 1])));
+        }
+        mixture.push_back(c);
+        i += 2;
+      }
+      double total = 0;
+      for (const TagComponent& c : mixture) total += c.weight;
+      if (mixture.empty() || !(total > 0)) {
+        return Error(ctx, "ERR TAGS needs mask weight pairs with a positive total weight");
+      }
+    } else {
+      return Error(ctx, "ERR unknown or incomplete option " + Quote(option) +
+                            "; REPLAY.SAMPLE takes BETA b, SEED s, TAGS mask weight ...");
+    }
+  }
+
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* table =
+      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  if (table == nullptr) return kRedisOk;
+  const std::int64_t now = api.Milliseconds();
+  if (Admission a = table->CanSample(n, now); !a.admitted) {
+    return Error(ctx, "RATELIMITED " + std::to_string(a.retry_after_ms));
+  }
+  std::mt19937_64 seeded_rng(seed);
+  ReplayTable::SampleResult result =
+      table->Sample(n, beta, mixture, seeded ? seeded_rng : ModuleRng());
+  if (!result.error.empty()) return Error(ctx, "ERR cannot sample: " + result.error);
+
+  api.ReplyWithArray(ctx, static_cast<long>(2 + result.items.size()));
+  api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
+  api.ReplyWithDouble(ctx, table->total_mass());
+  std::vector<std::uint64_t> ids;
+  ids.reserve(result.items.size());
+  for (const SampledItem& item : result.items) {
+    api.ReplyWithArray(ctx, 8);
+    api.ReplyWithLongLong(ctx, static_cast<long long>(item.id));
+    api.ReplyWithDouble(ctx, item.priority);
+    api.ReplyWithDouble(ctx, item.probability);
+    api.ReplyWithDouble(ctx, item.weight);
+    api.ReplyWithStringBuffer(ctx, item.payload.data(), item.payload.size());
+    api.ReplyWithLongLong(ctx, static_cast<long long>(item.policy_version));
+    api.ReplyWithLongLong(ctx, item.times_sampled);
+    api.ReplyWithLongLong(ctx, static_cast<long long>(item.tags));
+    ids.push_back(item.id);
+  }
+  // The reply holds copies of the payloads, so removals may happen now. Replicas get the ids
+  // drawn, never the random command itself.
+  table->MarkSampled(ids, now);
+  api.Replicate(ctx, "REPLAY._SAMPLED", "slb", argv[1], static_cast<long long>(now),
+                reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(std::uint64_t));
+  return kRedisOk;
+}
+
+// REPLAY._SAMPLED table at_ms ids: the effects of a SAMPLE on the primary.
+int InternalSampledCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc != 4) return api.WrongArity(ctx);
+  std::int64_t at = 0;
+  const std::string_view blob = Arg(argv[3]);
+  if (!ParseI64(Arg(argv[2]), &at) || blob.size() % sizeof(std::uint64_t) != 0) {
+    return Error(ctx, "ERR REPLAY._SAMPLED needs table at_ms ids-blob");
+  }
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* table =
+      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  if (table == nullptr) return kRedisOk;
+  std::vector<std::uint64_t> ids(blob.size() / sizeof(std::uint64_t));
+  std::memcpy(ids.data(), blob.data(), blob.size());
+  table->MarkSampled(ids, at);
+  api.ReplicateVerbatim(ctx);
+  return api.ReplyWithSimpleString(ctx, "OK");
+}
+
+// REPLAY.UPDATE table n [id priority]...
+int UpdateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 5) return api.WrongArity(ctx);
+  std::uint64_t n = 0;
+  if (!ParseU64(Arg(argv[2]), &n) || n == 0 || n > kMaxBatch) {
+    return Error(ctx, "ERR update count must be an integer between 1 and " +
+                          std::to_string(kMaxBatch) + ", not " + Quote(Arg(argv[2])));
+  }
+  if (static_cast<std::uint64_t>(argc - 3) != 2 * n) {
+    return Error(ctx, "ERR expected " + std::to_string(n) + " [id priority] pairs (" +
+                          std::to_string(2 * n) + " arguments) but got " +
+                          std::to_string(argc - 3) + " arguments");
+  }
+  std::vector<std::pair<std::uint64_t, double>> updates(n);
+  for (std::uint64_t k = 0; k < n; ++k) {
+    const int base = 3 + static_cast<int>(2 * k);
+    if (!ParseU64(Arg(argv[base]), &updates[k].first)) {
+      return Error(ctx, "ERR id of update " + std::to_string(k) +
+                            " must be an unsigned integer, not " + Quote(Arg(argv[base])));
+    }
+    double p = 0;
+    const std::string_view priority = Arg(argv[base + 1]);
+    if (!ParseDouble(priority, &p) || !std::isfinite(p) || p < 0) {
+      return Error(ctx, "ERR priority of update " + std::to_string(k) + " is " + Quote(priority) +
+                            "; priorities must be finite numbers >= 0");
+    }
+    updates[k].second = p;
+  }
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* table =
+      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  if (table == nullptr) return kRedisOk;
+  long long applied = 0;
+  for (const auto& [id, priority] : updates) applied += table->Update(id, priority) ? 1 : 0;
+  api.ReplicateVerbatim(ctx);
+  api.ReplyWithArray(ctx, 2);
+  api.ReplyWithLongLong(ctx, applied);
+  return api.ReplyWithLongLong(ctx, static_cast<long long>(n) - applied);
+}
+
+// REPLAY.INFO table
+int InfoCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc != 2) return api.WrongArity(ctx);
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* table = OpenTable(ctx, argv[1], kRedisRead, &closer.key, false, &replied);
+  if (table == nullptr) return kRedisOk;
+  const TableOptions& o = table->options();
+  const std::int64_t now = api.Milliseconds();
+  api.ReplyWithArray(ctx, kPostponedLength);
+  long fields = 0;
+  auto integer = [&](const char* name, long long v) {
+    api.ReplyWithSimpleString(ctx, name);
+    api.ReplyWithLongLong(ctx, v);
+    fields += 2;
+  };
+  auto number = [&](const char* name, double v) {
+    api.ReplyWithSimpleString(ctx, name);
+    api.ReplyWithDouble(ctx, v);
+    fields += 2;
+  };
+  auto text = [&](const char* name, const char* v) {
+    api.ReplyWithSimpleString(ctx, name);
+    api.ReplyWithSimpleString(ctx, v);
+    fields += 2;
+  };
+  integer("size", static_cast<long long>(table->size()));
+  integer("capacity", static_cast<long long>(o.capacity));
+  number("total_mass", table->total_mass());
+  number("alpha", o.alpha);
+  text("eviction", o.eviction == Eviction::kFifo ? "fifo" : "minprio");
+  integer("max_times_sampled", o.max_times_sampled);
+  number("max_priority", table->running_max_priority());
+  integer("inserts", static_cast<long long>(table->inserts()));
+  integer("samples", static_cast<long long>(table->samples()));
+  integer("updates", static_cast<long long>(table->updates()));
+  integer("stale_updates", static_cast<long long>(table->stale_updates()));
+  integer("evictions", static_cast<long long>(table->evictions()));
+  integer("removals", static_cast<long long>(table->removals()));
+  integer("next_id", static_cast<long long>(table->next_id()));
+  integer("memory_bytes", static_cast<long long>(table->MemoryBytes()));
+  integer("rate_limited", o.samples_per_insert > 0 ? 1 : 0);
+  number("samples_per_insert", o.samples_per_insert);
+  integer("min_size", static_cast<long long>(o.min_size));
+  number("tolerance", o.tolerance);
+  number("rate_diff", table->rate_diff());
+  integer("can_insert", table->CanInsert(1, now).admitted ? 1 : 0);
+  integer("can_sample", table->CanSample(1, now).admitted ? 1 : 0);
+  api.ReplySetArrayLength(ctx, fields);
+  return kRedisOk;
+}
+
+// REPLAY._RESTORE table HEADER blob | ITEMS blob: rebuilds a table from an AOF rewrite.
+int InternalRestoreCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc != 4) return api.WrongArity(ctx);
+  const std::string_view part = Arg(argv[2]);
+  const std::string_view blob = Arg(argv[3]);
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* table = OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key,
+                                 EqualsIgnoreCase(part, "HEADER"), &replied);
+  if (replied) return kRedisOk;
+  std::string error;
+  if (EqualsIgnoreCase(part, "HEADER")) {
+    if (table != nullptr) return Error(ctx, "ERR replay table already exists");
+    std::unique_ptr<ReplayTable> restored = ReplayTable::RestoreHeader(blob, &error);
+    if (!restored) return Error(ctx, "ERR " + error);
+    api.ModuleTypeSetValue(closer.key, g_table_type, restored.release());
+  } else if (EqualsIgnoreCase(part, "ITEMS")) {
+    if (!table->RestoreItems(blob, &error)) return Error(ctx, "ERR " + error);
+  } else {
+    return Error(ctx, "ERR REPLAY._RESTORE takes HEADER or ITEMS");
+  }
+  api.ReplicateVerbatim(ctx);
+  return api.ReplyWithSimpleString(ctx, "OK");
+}
+
+}  // namespace
+
+int RegisterCommands(RedisModuleCtx* ctx) {
+  struct Command {
+    const char* name;
+    RedisModuleCmdFunc function;
+    const char* flags;
+  };
+  const Command commands[] = {
+      {"replay.create", CreateCommand, "write deny-oom"},
+      {"replay.insert", InsertCommand, "write deny-oom"},
+      {"replay.sample", SampleCommand, "write"},
+      {"replay.update", UpdateCommand, "write"},
+      {"replay.info", InfoCommand, "readonly"},
+      {"replay._insert", InternalInsertCommand, "write"},
+      {"replay._sampled", InternalSampledCommand, "write"},
+      {"replay._restore", InternalRestoreCommand, "write"},
+  };
+  for (const Command& c : commands) {
+    if (api.CreateCommand(ctx, c.name, c.function, c.flags, 1, 1, 1) != kRedisOk) {
+      return kRedisErr;
+    }
+  }
+  return kRedisOk;
+}
+
+}  // namespace tarmac::replay
