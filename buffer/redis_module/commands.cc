@@ -498,6 +498,28 @@ int InfoCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   return kRedisOk;
 }
 
+// REPLAY.MASS table [mask ...]: size, total mass, smallest positive mass, then the mass of each
+// mask. The sharded client calls it to split a batch across shards with global probabilities.
+int MassCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 2) return api.WrongArity(ctx);
+  std::vector<std::uint64_t> masks(static_cast<std::size_t>(argc - 2));
+  for (int i = 2; i < argc; ++i) {
+    if (!ParseU64(Arg(argv[i]), &masks[static_cast<std::size_t>(i - 2)])) {
+      return Error(ctx, "ERR mask must be an unsigned 64-bit integer, not " + Quote(Arg(argv[i])));
+    }
+  }
+  KeyCloser closer;
+  bool replied = false;
+  ReplayTable* table = OpenTable(ctx, argv[1], kRedisRead, &closer.key, false, &replied);
+  if (table == nullptr) return kRedisOk;
+  api.ReplyWithArray(ctx, static_cast<long>(3 + masks.size()));
+  api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
+  api.ReplyWithDouble(ctx, table->total_mass());
+  api.ReplyWithDouble(ctx, table->size() > 0 ? table->min_positive_mass() : 0.0);
+  for (std::uint64_t mask : masks) api.ReplyWithDouble(ctx, table->MaskMass(mask));
+  return kRedisOk;
+}
+
 // REPLAY._RESTORE table HEADER blob | ITEMS blob: rebuilds a table from an AOF rewrite.
 int InternalRestoreCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc != 4) return api.WrongArity(ctx);
@@ -537,6 +559,7 @@ int RegisterCommands(RedisModuleCtx* ctx) {
       {"replay.sample", SampleCommand, "write"},
       {"replay.update", UpdateCommand, "write"},
       {"replay.info", InfoCommand, "readonly"},
+      {"replay.mass", MassCommand, "readonly"},
       {"replay._insert", InternalInsertCommand, "write"},
       {"replay._sampled", InternalSampledCommand, "write"},
       {"replay._restore", InternalRestoreCommand, "write"},

@@ -76,12 +76,14 @@ void FreeTable(void* value) { delete static_cast<ReplayTable*>(value); }
 bool ParseModuleArgs(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   for (int i = 0; i < argc; i += 2) {
     std::size_t len = 0;
-    const std::string name(api.StringPtrLen(argv[i], &len), len);
+    const char* name_ptr = api.StringPtrLen(argv[i], &len);
+    const std::string name(name_ptr, len);
     if (i + 1 >= argc) {
       api.Log(ctx, "warning", "tarmac_replay: module argument %s needs a value", name.c_str());
       return false;
     }
-    const std::string value(api.StringPtrLen(argv[i + 1], &len), len);
+    const char* value_ptr = api.StringPtrLen(argv[i + 1], &len);
+    const std::string value(value_ptr, len);
     if (name == "MAX_PAYLOAD") {
       char* end = nullptr;
       const unsigned long long bytes = std::strtoull(value.c_str(), &end, 10);

@@ -271,7 +271,7 @@ std::vector<std::uint64_t> ReplayTable::Insert(const std::vector<NewItem>& items
   return ids;
 }
 
-double ReplayTable::ComponentMass(std::uint64_t mask) const {
+double ReplayTable::MaskMass(std::uint64_t mask) const {
   if (mask == 0) return tree_.Total();
   long double mass = 0.0L;
   for (const auto& [tags, stats] : tag_stats_) {
@@ -323,7 +323,7 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
   std::vector<double> share(mixture.size()), mass(mixture.size());
   for (std::size_t k = 0; k < mixture.size(); ++k) {
     share[k] = mixture[k].weight / weight_sum;
-    mass[k] = ComponentMass(mixture[k].mask);
+    mass[k] = MaskMass(mixture[k].mask);
     if (share[k] > 0 && !(mass[k] > kMinComponentShare * total)) {
       result.error = "no items with tags in mask " + std::to_string(mixture[k].mask) +
                      " carry enough priority mass to sample from";
@@ -338,11 +338,12 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
     }
     return f;
   };
-  // Normalise by a table-wide bound: no sampleable item has a smaller probability.
+  // Normalise by a table-wide bound: every sampleable item lies in some component k, so its
+  // probability is at least min_mass * min_k share_k / M_k. The sharded client uses the same
+  // bound, so one shard and many give the same weights.
   double min_factor = kInf;
-  for (const auto& [tags, stats] : tag_stats_) {
-    const double f = factor(tags);
-    if (f > 0) min_factor = std::min(min_factor, f);
+  for (std::size_t k = 0; k < mixture.size(); ++k) {
+    if (share[k] > 0) min_factor = std::min(min_factor, share[k] / mass[k]);
   }
   const double max_weight = std::pow(count * tree_.MinPositiveMass() * min_factor, -beta);
   std::discrete_distribution<std::size_t> pick(share.begin(), share.end());

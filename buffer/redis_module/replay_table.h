@@ -89,6 +89,10 @@ class ReplayTable {
   std::size_t size() const { return size_; }
   double total_mass() const { return tree_.Total(); }
   double running_max_priority() const { return running_max_; }
+  // Smallest positive p^alpha; +inf when no item has positive mass.
+  double min_positive_mass() const { return tree_.MinPositiveMass(); }
+  // Sum of p^alpha over items whose tags intersect `mask` (mask 0: all). O(distinct tag sets).
+  double MaskMass(std::uint64_t mask) const;
 
   // Rate limiter: may `n` items be inserted / sampled now? `now_ms` estimates retry-after.
   Admission CanInsert(std::size_t n, std::int64_t now_ms) const;
@@ -168,7 +172,6 @@ class ReplayTable {
   std::size_t TakeSlot();         // a free slot, evicting when full
   void Remove(std::size_t slot);  // frees the slot and its payload
   void Place(std::size_t slot, Item item);
-  double ComponentMass(std::uint64_t mask) const;
 
   TableOptions options_;
   unsigned slot_bits_;

@@ -1,0 +1,130 @@
+#include "redis_connection.h"
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace tarmac::buffer {
+namespace {
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+}  // namespace
+
+RedisConnection::RedisConnection(ShardEndpoint endpoint, Options options)
+    : endpoint_(std::move(endpoint)), options_(options) {}
+
+RedisConnection::~RedisConnection() { Drop(); }
+
+void RedisConnection::Drop() {
+  if (context_ != nullptr) redisFree(context_);
+  context_ = nullptr;
+}
+
+absl::Status RedisConnection::ConnectOnce() {
+  const timeval tv = ToTimeval(options_.timeout);
+  context_ = endpoint_.unix_path.empty()
+                 ? redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv)
+                 : redisConnectUnixWithTimeout(endpoint_.unix_path.c_str(), tv);
+  if (context_ == nullptr || context_->err != 0) {
+    const std::string why = context_ == nullptr ? "out of memory" : context_->errstr;
+    Drop();
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to replay shard ", endpoint_.ToString(), ": ", why));
+  }
+  redisSetTimeout(context_, tv);
+  if (!endpoint_.password.empty()) {
+    Reply reply(static_cast<redisReply*>(
+        endpoint_.user.empty()
+            ? redisCommand(context_, "AUTH %b", endpoint_.password.data(),
+                           endpoint_.password.size())
+            : redisCommand(context_, "AUTH %b %b", endpoint_.user.data(), endpoint_.user.size(),
+                           endpoint_.password.data(), endpoint_.password.size())));
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+      const std::string why = reply ? std::string(reply->str, reply->len) : "no reply";
+      Drop();
+      return absl::PermissionDeniedError(
+          absl::StrCat("replay shard ", endpoint_.ToString(), " refused AUTH: ", why));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RedisConnection::EnsureConnected() {
+  if (context_ != nullptr) return absl::OkStatus();
+  std::chrono::milliseconds backoff = options_.backoff_initial;
+  absl::Status last;
+  for (int attempt = 0; attempt < options_.connect_attempts; ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, options_.backoff_max);
+    }
+    last = ConnectOnce();
+    if (last.ok() || last.code() == absl::StatusCode::kPermissionDenied) return last;
+  }
+  return last;
+}
+
+absl::StatusOr<std::vector<Reply>> RedisConnection::Pipeline(const std::vector<Command>& commands) {
+  if (absl::Status s = Send(commands); !s.ok()) return s;
+  return Receive(commands.size());
+}
+
+absl::Status RedisConnection::Send(const std::vector<Command>& commands) {
+  if (absl::Status s = EnsureConnected(); !s.ok()) return s;
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (const Command& command : commands) {
+    argv.clear();
+    lengths.clear();
+    for (const std::string& arg : command) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
+                               lengths.data()) != REDIS_OK) {
+      Drop();
+      return absl::ResourceExhaustedError("cannot buffer a replay command (out of memory)");
+    }
+  }
+  // Write now, so the server works while other shards are being sent to.
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(context_, &done) != REDIS_OK) {
+      const std::string why = context_->errstr;
+      Drop();
+      return absl::UnavailableError(
+          absl::StrCat("lost replay shard ", endpoint_.ToString(), " while sending: ", why));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Reply>> RedisConnection::Receive(std::size_t count) {
+  if (context_ == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("replay shard ", endpoint_.ToString(), " is not connected"));
+  }
+  std::vector<Reply> replies;
+  replies.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      const std::string why = context_->errstr;
+      Drop();
+      return absl::UnavailableError(
+          absl::StrCat("lost replay shard ", endpoint_.ToString(), " mid-command: ", why));
+    }
+    replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  return replies;
+}
+
+}  // namespace tarmac::buffer

@@ -1,0 +1,67 @@
+#ifndef TARMAC_BUFFER_REDIS_CONNECTION_H_
+#define TARMAC_BUFFER_REDIS_CONNECTION_H_
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tarmac/buffer/shard_endpoint.h"
+
+namespace tarmac::buffer {
+
+// Owned hiredis reply.
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+// One command as its arguments (binary-safe).
+using Command = std::vector<std::string>;
+
+// One hiredis connection to one shard: connect (with AUTH), timeouts on every call, reconnect
+// with exponential backoff, pipelines of commands. Not thread-safe; non-copyable.
+class RedisConnection {
+ public:
+  struct Options {
+    std::chrono::milliseconds timeout{2000};
+    int connect_attempts = 5;
+    std::chrono::milliseconds backoff_initial{50};
+    std::chrono::milliseconds backoff_max{2000};
+  };
+
+  RedisConnection(ShardEndpoint endpoint, Options options);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // Sends every command, then reads every reply (one round trip). Reconnects first when the
+  // connection is down. Unavailable when the shard cannot be reached or the connection breaks
+  // (the commands may or may not have been applied then). Error replies are returned as
+  // replies, not as errors. Blocks up to the timeout per reply.
+  absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+
+  // Pipeline in two halves, so that several shards work at once: Send buffers and writes the
+  // commands; Receive reads `count` replies.
+  absl::Status Send(const std::vector<Command>& commands);
+  absl::StatusOr<std::vector<Reply>> Receive(std::size_t count);
+
+  const ShardEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  absl::Status EnsureConnected();
+  absl::Status ConnectOnce();
+  void Drop();
+
+  ShardEndpoint endpoint_;
+  Options options_;
+  redisContext* context_ = nullptr;
+};
+
+}  // namespace tarmac::buffer
+
+#endif  // TARMAC_BUFFER_REDIS_CONNECTION_H_

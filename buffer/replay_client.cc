@@ -1,0 +1,449 @@
+#include "tarmac/buffer/replay_client.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "redis_connection.h"
+
+namespace tarmac::buffer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Text(const redisReply* r) { return std::string(r->str, r->len); }
+
+std::string FormatDouble(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", v);
+  return buffer;
+}
+
+// A number from an integer or bulk/status-string reply (doubles arrive as strings in RESP2).
+bool Number(const redisReply* r, double* out) {
+  if (r->type == REDIS_REPLY_INTEGER) {
+    *out = static_cast<double>(r->integer);
+    return true;
+  }
+  if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS) return false;
+  const std::string s = Text(r);
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size();
+}
+
+bool Unsigned(const redisReply* r, std::uint64_t* out) {
+  if (r->type != REDIS_REPLY_INTEGER || r->integer < 0) return false;
+  *out = static_cast<std::uint64_t>(r->integer);
+  return true;
+}
+
+// RATELIMITED replies carry the server's retry-after in milliseconds.
+std::optional<std::int64_t> RetryAfter(const redisReply* r) {
+  if (r->type != REDIS_REPLY_ERROR) return std::nullopt;
+  const std::string s = Text(r);
+  if (!absl::StartsWith(s, "RATELIMITED")) return std::nullopt;
+  std::int64_t ms = 10;
+  (void)absl::SimpleAtoi(absl::StripPrefix(s, "RATELIMITED "), &ms);
+  return std::max<std::int64_t>(ms, 1);
+}
+
+absl::Status ErrorStatus(const RedisConnection& shard, const redisReply* r) {
+  const std::string s = Text(r);
+  const std::string where = absl::StrCat(" (shard ", shard.endpoint().ToString(), ")");
+  if (absl::StrContains(s, "no replay table")) return absl::NotFoundError(s + where);
+  if (absl::StrContains(s, "exists with other settings")) {
+    return absl::FailedPreconditionError(s + where);
+  }
+  if (absl::StartsWith(s, "WRONGTYPE")) return absl::FailedPreconditionError(s + where);
+  if (absl::StrContains(s, "cannot sample")) return absl::FailedPreconditionError(s + where);
+  if (absl::StrContains(s, "unknown command")) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("shard ", shard.endpoint().ToString(),
+                     " has no tarmac_replay module loaded; start it with `tarmac replay-server`"));
+  }
+  return absl::InvalidArgumentError(s + where);
+}
+
+absl::Status Malformed(const RedisConnection& shard, absl::string_view what) {
+  return absl::DataLossError(
+      absl::StrCat("replay shard ", shard.endpoint().ToString(), " sent a malformed ", what));
+}
+
+}  // namespace
+
+absl::Status ReplayClientOptions::Validate() const {
+  if (shards.empty()) return absl::InvalidArgumentError("no replay shard given");
+  if (timeout.count() <= 0) return absl::InvalidArgumentError("replay timeout must be positive");
+  if (connect_attempts <= 0) {
+    return absl::InvalidArgumentError("replay connect_attempts must be positive");
+  }
+  return absl::OkStatus();
+}
+
+ReplayClient::ReplayClient(ReplayClientOptions options)
+    : options_(std::move(options)), rng_(std::random_device{}()) {}
+
+ReplayClient::~ReplayClient() = default;
+
+absl::StatusOr<std::unique_ptr<ReplayClient>> ReplayClient::Connect(ReplayClientOptions options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<ReplayClient> client(new ReplayClient(std::move(options)));
+  RedisConnection::Options connection;
+  connection.timeout = client->options_.timeout;
+  connection.connect_attempts = client->options_.connect_attempts;
+  for (const ShardEndpoint& endpoint : client->options_.shards) {
+    auto shard = std::make_unique<RedisConnection>(endpoint, connection);
+    absl::StatusOr<std::vector<Reply>> pong = shard->Pipeline({{"PING"}});
+    if (!pong.ok()) return pong.status();
+    client->shards_.push_back(std::move(shard));
+  }
+  return client;
+}
+
+absl::Status ReplayClient::CreateTable(const TableSpec& spec) {
+  const std::uint64_t per_shard = (spec.capacity + shards_.size() - 1) / shards_.size();
+  Command create = {"REPLAY.CREATE",
+                    spec.name,
+                    "CAPACITY",
+                    std::to_string(per_shard),
+                    "ALPHA",
+                    FormatDouble(spec.alpha),
+                    "EVICT",
+                    spec.eviction,
+                    "MAX_TIMES_SAMPLED",
+                    std::to_string(spec.max_times_sampled)};
+  if (spec.samples_per_insert > 0) {
+    for (std::string arg :
+         {std::string("SPI"), FormatDouble(spec.samples_per_insert), std::string("MIN_SIZE"),
+          std::to_string(spec.min_size), std::string("TOLERANCE"), FormatDouble(spec.tolerance)}) {
+      create.push_back(std::move(arg));
+    }
+  }
+  for (auto& shard : shards_) {
+    absl::StatusOr<std::vector<Reply>> replies = shard->Pipeline({create});
+    if (!replies.ok()) return replies.status();
+    const redisReply* r = (*replies)[0].get();
+    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shard, r);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ItemKey>> ReplayClient::Insert(absl::string_view table,
+                                                          std::uint64_t version,
+                                                          absl::Span<const InsertItem> items) {
+  if (items.empty()) return std::vector<ItemKey>{};
+  Command insert = {"REPLAY.INSERT", std::string(table), "VERSION", std::to_string(version),
+                    std::to_string(items.size())};
+  insert.reserve(insert.size() + 3 * items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const InsertItem& item = items[i];
+    if (item.priority && !(std::isfinite(*item.priority) && *item.priority >= 0)) {
+      return absl::InvalidArgumentError(absl::StrCat("priority of item ", i, " is ", *item.priority,
+                                                     "; priorities must be finite and >= 0"));
+    }
+    insert.push_back(item.priority ? FormatDouble(*item.priority) : "*");
+    insert.push_back(std::to_string(item.tags));
+    insert.emplace_back(item.payload);
+  }
+  const std::uint32_t index = static_cast<std::uint32_t>(next_insert_shard_++ % shards_.size());
+  RedisConnection& shard = *shards_[index];
+  const auto deadline = Clock::now() + options_.rate_limit_wait;
+  while (true) {
+    absl::StatusOr<std::vector<Reply>> replies = shard.Pipeline({insert});
+    if (!replies.ok()) return replies.status();
+    const redisReply* r = (*replies)[0].get();
+    if (std::optional<std::int64_t> wait = RetryAfter(r)) {
+      if (Clock::now() + std::chrono::milliseconds(*wait) > deadline) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "replay table '", table, "' on ", shard.endpoint().ToString(),
+            " still refuses inserts after waiting; the learner samples slower than the "
+            "configured samples-per-insert ratio allows"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(*wait));
+      continue;
+    }
+    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(shard, r);
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != items.size()) {
+      return Malformed(shard, "INSERT reply");
+    }
+    std::vector<ItemKey> keys(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      keys[i].shard = index;
+      if (!Unsigned(r->element[i], &keys[i].id)) return Malformed(shard, "item id");
+    }
+    return keys;
+  }
+}
+
+absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::size_t n,
+                                                 const SampleOptions& options) {
+  if (n == 0) return absl::InvalidArgumentError("sample size must be positive");
+  if (!(options.beta >= 0 && options.beta <= 1)) {
+    return absl::InvalidArgumentError("beta must be in [0, 1]");
+  }
+  if (options.seed) rng_.seed(*options.seed);
+  const std::size_t shard_count = shards_.size();
+  const auto& mixture = options.tag_mixture;
+  double share_sum = 0;
+  for (const auto& [mask, weight] : mixture) {
+    if (!(std::isfinite(weight) && weight >= 0)) {
+      return absl::InvalidArgumentError("tag mixture weights must be finite and >= 0");
+    }
+    share_sum += weight;
+  }
+  if (!mixture.empty() && !(share_sum > 0)) {
+    return absl::InvalidArgumentError("tag mixture weights must not all be zero");
+  }
+
+  // Round trip 1: every shard's size and masses.
+  Command mass_command = {"REPLAY.MASS", std::string(table)};
+  for (const auto& component : mixture) mass_command.push_back(std::to_string(component.first));
+  struct ShardMass {
+    std::uint64_t size = 0;
+    double total = 0, min_positive = 0;
+    std::vector<double> component;
+  };
+  std::vector<ShardMass> masses(shard_count);
+  for (auto& shard : shards_) {
+    if (absl::Status s = shard->Send({mass_command}); !s.ok()) return s;
+  }
+  std::uint64_t size = 0;
+  double total = 0, min_positive = std::numeric_limits<double>::infinity();
+  std::vector<double> component_total(mixture.size(), 0.0);
+  for (std::size_t s = 0; s < shard_count; ++s) {
+    absl::StatusOr<std::vector<Reply>> replies = shards_[s]->Receive(1);
+    if (!replies.ok()) return replies.status();
+    const redisReply* r = (*replies)[0].get();
+    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shards_[s], r);
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 + mixture.size() ||
+        !Unsigned(r->element[0], &masses[s].size) || !Number(r->element[1], &masses[s].total) ||
+        !Number(r->element[2], &masses[s].min_positive)) {
+      return Malformed(*shards_[s], "MASS reply");
+    }
+    masses[s].component.resize(mixture.size());
+    for (std::size_t k = 0; k < mixture.size(); ++k) {
+      if (!Number(r->element[3 + k], &masses[s].component[k])) {
+        return Malformed(*shards_[s], "MASS reply");
+      }
+      component_total[k] += masses[s].component[k];
+    }
+    size += masses[s].size;
+    total += masses[s].total;
+    if (masses[s].size > 0 && masses[s].total > 0) {
+      min_positive = std::min(min_positive, masses[s].min_positive);
+    }
+  }
+  if (size == 0 || !(total > 0)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replay table '", table, "' is empty or holds no priority mass"));
+  }
+
+  // Allocate the n draws: counts[s][k] (k = 0 without a mixture).
+  const std::size_t components = mixture.empty() ? 1 : mixture.size();
+  std::vector<std::vector<std::size_t>> counts(shard_count, std::vector<std::size_t>(components));
+  std::vector<double> share(components, 1.0);
+  if (mixture.empty()) {
+    std::vector<double> weights(shard_count);
+    for (std::size_t s = 0; s < shard_count; ++s) weights[s] = masses[s].total;
+    std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
+    for (std::size_t i = 0; i < n; ++i) ++counts[pick(rng_)][0];
+  } else {
+    for (std::size_t k = 0; k < components; ++k) share[k] = mixture[k].second / share_sum;
+    std::discrete_distribution<std::size_t> pick_component(share.begin(), share.end());
+    std::vector<std::discrete_distribution<std::size_t>> pick_shard;
+    for (std::size_t k = 0; k < components; ++k) {
+      if (share[k] > 0 && !(component_total[k] > 0)) {
+        return absl::FailedPreconditionError(absl::StrCat("no items of replay table '", table,
+                                                          "' match tag mask ", mixture[k].first));
+      }
+      std::vector<double> weights(shard_count);
+      for (std::size_t s = 0; s < shard_count; ++s) {
+        // A shard where the component is a sliver of the mass cannot be drawn from by rejection
+        // (the module refuses below 1e-4 of its mass); its share goes to the other shards.
+        const double m = masses[s].component[k];
+        weights[s] = m > 1e-4 * masses[s].total ? m : 0.0;
+      }
+      pick_shard.emplace_back(weights.begin(), weights.end());
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = pick_component(rng_);
+      ++counts[pick_shard[k](rng_)][k];
+    }
+  }
+
+  // Round trip 2 (more only when a shard is rate-limited): the draws.
+  SampleBatch batch;
+  batch.table_size = size;
+  batch.total_mass = total;
+  batch.items.reserve(n);
+  const double beta = options.beta;
+  double min_factor = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < components; ++k) {
+    if (share[k] > 0) {
+      min_factor =
+          std::min(min_factor, mixture.empty() ? 1.0 / total : share[k] / component_total[k]);
+    }
+  }
+  const double max_weight = std::pow(static_cast<double>(size) * min_positive * min_factor, -beta);
+  const auto deadline = Clock::now() + options_.rate_limit_wait;
+  std::vector<std::vector<std::size_t>> pending = counts;
+  while (true) {
+    std::vector<std::vector<std::size_t>> sent_components(shard_count);
+    for (std::size_t s = 0; s < shard_count; ++s) {
+      std::vector<Command> commands;
+      for (std::size_t k = 0; k < components; ++k) {
+        if (pending[s][k] == 0) continue;
+        Command sample = {
+            "REPLAY.SAMPLE", std::string(table),    std::to_string(pending[s][k]), "BETA", "0",
+            "SEED",          std::to_string(rng_())};
+        if (!mixture.empty()) {
+          sample.push_back("TAGS");
+          sample.push_back(std::to_string(mixture[k].first));
+          sample.push_back("1");
+        }
+        commands.push_back(std::move(sample));
+        sent_components[s].push_back(k);
+      }
+      if (!commands.empty()) {
+        if (absl::Status st = shards_[s]->Send(commands); !st.ok()) return st;
+      }
+    }
+    std::int64_t wait_ms = 0;
+    for (std::size_t s = 0; s < shard_count; ++s) {
+      if (sent_components[s].empty()) continue;
+      absl::StatusOr<std::vector<Reply>> replies = shards_[s]->Receive(sent_components[s].size());
+      if (!replies.ok()) return replies.status();
+      for (std::size_t c = 0; c < replies->size(); ++c) {
+        const std::size_t k = sent_components[s][c];
+        const redisReply* r = (*replies)[c].get();
+        if (std::optional<std::int64_t> retry = RetryAfter(r)) {
+          wait_ms = std::max(wait_ms, *retry);
+          continue;
+        }
+        if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shards_[s], r);
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 + pending[s][k]) {
+          return Malformed(*shards_[s], "SAMPLE reply");
+        }
+        double shard_mass_now = 0;
+        if (!Number(r->element[1], &shard_mass_now)) return Malformed(*shards_[s], "SAMPLE reply");
+        for (std::size_t i = 2; i < r->elements; ++i) {
+          const redisReply* e = r->element[i];
+          SampledItem item;
+          double local_probability = 0, times = 0;
+          std::uint64_t id = 0;
+          if (e->type != REDIS_REPLY_ARRAY || e->elements != 8 || !Unsigned(e->element[0], &id) ||
+              !Number(e->element[1], &item.priority) ||
+              !Number(e->element[2], &local_probability) ||
+              e->element[4]->type != REDIS_REPLY_STRING ||
+              !Unsigned(e->element[5], &item.policy_version) || !Number(e->element[6], &times) ||
+              !Unsigned(e->element[7], &item.tags)) {
+            return Malformed(*shards_[s], "sampled item");
+          }
+          item.key = {static_cast<std::uint32_t>(s), id};
+          item.payload = Text(e->element[4]);
+          item.times_sampled = static_cast<std::uint32_t>(times);
+          if (mixture.empty()) {
+            // P_s(i) = m_i / M_s, and shard s is chosen with probability M_s / M.
+            item.probability = local_probability * masses[s].total / total;
+          } else {
+            // P_s(i) = m_i / M_{k,s}; P(i) sums the components whose mask the item matches.
+            const double item_mass = local_probability * masses[s].component[k];
+            double factor = 0;
+            for (std::size_t j = 0; j < components; ++j) {
+              const std::uint64_t mask = mixture[j].first;
+              if (mask == 0 || (item.tags & mask) != 0) factor += share[j] / component_total[j];
+            }
+            item.probability = item_mass * factor;
+          }
+          item.weight = beta == 0 ? 1.0
+                                  : std::pow(static_cast<double>(size) * item.probability, -beta) /
+                                        max_weight;
+          batch.items.push_back(std::move(item));
+        }
+        pending[s][k] = 0;
+      }
+    }
+    if (wait_ms == 0) return batch;
+    if (Clock::now() + std::chrono::milliseconds(wait_ms) > deadline) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("replay table '", table,
+                       "' still refuses samples after waiting; the actors insert "
+                       "slower than the configured samples-per-insert ratio allows"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+  }
+}
+
+absl::StatusOr<UpdateResult> ReplayClient::Update(
+    absl::string_view table, absl::Span<const std::pair<ItemKey, double>> priorities) {
+  std::vector<Command> per_shard(shards_.size());
+  std::vector<std::size_t> counts(shards_.size(), 0);
+  for (const auto& [key, priority] : priorities) {
+    if (key.shard >= shards_.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("item key names shard ", key.shard, " of ", shards_.size()));
+    }
+    if (!(std::isfinite(priority) && priority >= 0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("priority ", priority, " must be finite and >= 0"));
+    }
+    Command& c = per_shard[key.shard];
+    if (c.empty()) c = {"REPLAY.UPDATE", std::string(table), ""};
+    c.push_back(std::to_string(key.id));
+    c.push_back(FormatDouble(priority));
+    ++counts[key.shard];
+  }
+  for (std::size_t s = 0; s < shards_.size(); ++s) {
+    if (counts[s] == 0) continue;
+    per_shard[s][2] = std::to_string(counts[s]);
+    if (absl::Status st = shards_[s]->Send({per_shard[s]}); !st.ok()) return st;
+  }
+  UpdateResult result;
+  for (std::size_t s = 0; s < shards_.size(); ++s) {
+    if (counts[s] == 0) continue;
+    absl::StatusOr<std::vector<Reply>> replies = shards_[s]->Receive(1);
+    if (!replies.ok()) return replies.status();
+    const redisReply* r = (*replies)[0].get();
+    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shards_[s], r);
+    std::uint64_t applied = 0, stale = 0;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !Unsigned(r->element[0], &applied) ||
+        !Unsigned(r->element[1], &stale)) {
+      return Malformed(*shards_[s], "UPDATE reply");
+    }
+    result.applied += applied;
+    result.stale += stale;
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> ReplayClient::Info(
+    absl::string_view table) {
+  std::vector<std::vector<std::pair<std::string, std::string>>> out;
+  for (auto& shard : shards_) {
+    absl::StatusOr<std::vector<Reply>> replies =
+        shard->Pipeline({{"REPLAY.INFO", std::string(table)}});
+    if (!replies.ok()) return replies.status();
+    const redisReply* r = (*replies)[0].get();
+    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shard, r);
+    if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) return Malformed(*shard, "INFO");
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (std::size_t i = 0; i < r->elements; i += 2) {
+      const redisReply* value = r->element[i + 1];
+      fields.emplace_back(Text(r->element[i]), value->type == REDIS_REPLY_INTEGER
+                                                   ? std::to_string(value->integer)
+                                                   : Text(value));
+    }
+    out.push_back(std::move(fields));
+  }
+  return out;
+}
+
+}  // namespace tarmac::buffer

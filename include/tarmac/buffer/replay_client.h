@@ -1,0 +1,135 @@
+#ifndef TARMAC_BUFFER_REPLAY_CLIENT_H_
+#define TARMAC_BUFFER_REPLAY_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "tarmac/buffer/shard_endpoint.h"
+
+namespace tarmac::buffer {
+
+class RedisConnection;
+
+struct ReplayClientOptions {
+  std::vector<ShardEndpoint> shards;
+  std::chrono::milliseconds timeout{2000};           // per reply
+  int connect_attempts = 5;                          // with exponential backoff from 50 ms
+  std::chrono::milliseconds rate_limit_wait{30000};  // longest back-off on RATELIMITED
+  std::size_t insert_chunk = 64;                     // items per pipelined REPLAY.INSERT
+
+  absl::Status Validate() const;
+};
+
+// A table as REPLAY.CREATE makes it on every shard; capacity is the total over shards.
+struct TableSpec {
+  std::string name;
+  std::uint64_t capacity = 1'000'000;
+  double alpha = 0.6;
+  std::string eviction = "fifo";  // or "minprio"
+  std::uint32_t max_times_sampled = 0;
+  double samples_per_insert = 0.0;  // 0: no rate limiting
+  std::uint64_t min_size = 0;
+  double tolerance = 0.0;
+};
+
+// An item's address: the shard that holds it and its id there.
+struct ItemKey {
+  std::uint32_t shard = 0;
+  std::uint64_t id = 0;
+  bool operator==(const ItemKey& o) const { return shard == o.shard && id == o.id; }
+};
+
+struct InsertItem {
+  std::optional<double> priority;  // empty: the table's running maximum
+  std::uint64_t tags = 0;
+  absl::string_view payload;
+};
+
+struct SampledItem {
+  ItemKey key;
+  double priority = 0.0;
+  double probability = 0.0;  // global P(i) over all shards
+  double weight = 0.0;       // global importance weight, <= 1
+  std::string payload;
+  std::uint64_t policy_version = 0;
+  std::uint32_t times_sampled = 0;
+  std::uint64_t tags = 0;
+};
+
+struct SampleOptions {
+  double beta = 0.4;
+  // Tag mixture: with probability weight/sum, draw from items whose tags intersect mask (0: all).
+  std::vector<std::pair<std::uint64_t, double>> tag_mixture;
+  std::optional<std::uint64_t> seed;  // for reproducible draws
+};
+
+struct SampleBatch {
+  std::vector<SampledItem> items;
+  std::uint64_t table_size = 0;  // items over all shards
+  double total_mass = 0.0;
+};
+
+struct UpdateResult {
+  std::uint64_t applied = 0;
+  std::uint64_t stale = 0;  // ids already evicted: skipped, never applied to another item
+};
+
+// Client of a replay table spread over shards (one Redis primary each, with the tarmac_replay
+// module). Inserts go to one shard per call, round robin; a sample splits its batch across
+// shards in proportion to their priority mass, so probabilities and importance weights are those
+// of one global table; priority updates go to the shard that holds each item.
+// Every call blocks for at most the timeout per round trip; RATELIMITED replies are retried after
+// the server's retry-after, up to rate_limit_wait. Not thread-safe: one client per thread.
+class ReplayClient {
+ public:
+  // Connects to every shard; Unavailable naming the first shard that cannot be reached.
+  static absl::StatusOr<std::unique_ptr<ReplayClient>> Connect(ReplayClientOptions options);
+  ~ReplayClient();
+  ReplayClient(const ReplayClient&) = delete;
+  ReplayClient& operator=(const ReplayClient&) = delete;
+
+  std::size_t shard_count() const { return shards_.size(); }
+
+  // Creates the table on every shard (per-shard capacity = ceil(capacity / shards)); OK when it
+  // exists with the same settings, FailedPrecondition when it exists with others.
+  absl::Status CreateTable(const TableSpec& spec);
+
+  // Inserts into the next shard in rotation (pipelined chunks of insert_chunk items); the keys
+  // in order. InvalidArgument for a bad item (nothing inserted), ResourceExhausted when still
+  // rate-limited after rate_limit_wait, Unavailable when the shard is lost mid-call.
+  absl::StatusOr<std::vector<ItemKey>> Insert(absl::string_view table, std::uint64_t version,
+                                              absl::Span<const InsertItem> items);
+
+  // Draws n items over all shards (two round trips: masses, then draws).
+  absl::StatusOr<SampleBatch> Sample(absl::string_view table, std::size_t n,
+                                     const SampleOptions& options = {});
+
+  // Sets new priorities, grouped per shard and pipelined.
+  absl::StatusOr<UpdateResult> Update(absl::string_view table,
+                                      absl::Span<const std::pair<ItemKey, double>> priorities);
+
+  // REPLAY.INFO of every shard, field -> value (numbers as text).
+  absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> Info(
+      absl::string_view table);
+
+ private:
+  explicit ReplayClient(ReplayClientOptions options);
+
+  ReplayClientOptions options_;
+  std::vector<std::unique_ptr<RedisConnection>> shards_;
+  std::size_t next_insert_shard_ = 0;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace tarmac::buffer
+
+#endif  // TARMAC_BUFFER_REPLAY_CLIENT_H_

@@ -1,0 +1,68 @@
+#ifndef TARMAC_TESTS_SUPPORT_REDIS_SERVER_H_
+#define TARMAC_TESTS_SUPPORT_REDIS_SERVER_H_
+
+#include <hiredis/hiredis.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "subprocess.h"
+
+namespace tarmac::testing {
+
+// A real redis-server with the tarmac_replay module, on a free loopback port, in its own
+// directory, stopped by PID when destroyed. Not thread-safe.
+class RedisServer {
+ public:
+  struct Options {
+    std::string dir;                      // data dir; a fresh temp dir when empty
+    std::vector<std::string> extra_args;  // e.g. {"--appendonly", "yes"}
+    int port = 0;                         // 0: a free one
+    bool load_module = true;
+    std::string module_args;  // e.g. "MAX_PAYLOAD 1024"
+    std::string password;     // sets requirepass; the test connection AUTHs
+  };
+
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start(Options options);
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start() { return Start(Options{}); }
+  ~RedisServer();
+
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return process_.pid(); }
+
+  // Runs one command on this test's own connection; the reply (never null unless the
+  // connection is lost).
+  struct ReplyDeleter {
+    void operator()(redisReply* r) const { freeReplyObject(r); }
+  };
+  using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+  Reply Run(const std::vector<std::string>& args);
+
+  // The reply as one line of text, for assertions on errors and simple values.
+  std::string RunText(const std::vector<std::string>& args);
+
+  // Stops with SIGKILL (no save) or SIGTERM (Redis saves if configured), keeping the dir.
+  void Kill(int signal);
+
+ private:
+  RedisServer() = default;
+  absl::Status WaitReady(const std::string& password);
+
+  std::unique_ptr<TempDir> owned_dir_;
+  std::string dir_;
+  int port_ = 0;
+  Subprocess process_;
+  redisContext* context_ = nullptr;
+};
+
+// Renders a reply as text: strings/status/errors as they are, integers in decimal, arrays as
+// "[a, b, ...]", nil as "(nil)".
+std::string ReplyText(const redisReply* reply);
+
+}  // namespace tarmac::testing
+
+#endif  // TARMAC_TESTS_SUPPORT_REDIS_SERVER_H_
