@@ -8,6 +8,7 @@
 #include "config_command.h"
 #include "exit_codes.h"
 #include "flag_bindings.h"
+#include "replay_server_command.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/monitoring/logging.h"
 #include "version_command.h"
@@ -30,6 +31,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(std::make_unique<VersionCommand>());
   commands.push_back(std::make_unique<ConfigCommand>());
+  commands.push_back(std::make_unique<ReplayServerCommand>());
   return commands;
 }
 

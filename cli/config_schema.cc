@@ -18,10 +18,23 @@ void AddMetricsSection(ConfigSchema& schema) {
   schema.String("metrics.bind", "Address the metrics endpoint binds: 127.0.0.1 or 0.0.0.0.");
 }
 
+void AddReplaySection(ConfigSchema& schema) {
+  schema.Int("replay.port", 0, 65535, "TCP port of `tarmac replay-server` (0: unix socket only).");
+  schema.String("replay.bind", "Address the replay server listens on.");
+  schema.String("replay.dir", "Data directory of the replay server (RDB and AOF files).");
+  schema.Bool("replay.appendonly", "Log every write to the AOF (survives a crash).");
+  schema.Choice("replay.appendfsync", {"always", "everysec", "no"},
+                "AOF fsync policy: always loses nothing acknowledged, everysec at most 1 s.");
+  schema.Int("replay.max_payload_bytes", 1, 4294967296.0,
+             "Largest item payload the replay module accepts.");
+  schema.String("replay.module", "Path of tarmac_replay.so; empty finds it beside the binary.");
+}
+
 ConfigSchema BuildSchema() {
   ConfigSchema schema;
   AddLogSection(schema);
   AddMetricsSection(schema);
+  AddReplaySection(schema);
   return schema;
 }
 

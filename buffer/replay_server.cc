@@ -1,0 +1,94 @@
+#include "tarmac/buffer/replay_server.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace tarmac::buffer {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr char kModuleName[] = "tarmac_replay.so";
+
+}  // namespace
+
+absl::Status ReplayServerOptions::Validate() const {
+  if (port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("replay port ", port, " is outside 0..65535"));
+  }
+  if (port == 0 && unix_socket.empty()) {
+    return absl::InvalidArgumentError("the replay server needs a TCP port or a unix socket");
+  }
+  if (appendfsync != "always" && appendfsync != "everysec" && appendfsync != "no") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("appendfsync '", appendfsync, "' is not one of always, everysec, no"));
+  }
+  if (max_payload_bytes == 0) {
+    return absl::InvalidArgumentError("the replay max payload must be positive");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> FindReplayModule() {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("TARMAC_REPLAY_MODULE"); env != nullptr && *env != '\0') {
+    candidates.emplace_back(env);
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path dir = exe.parent_path();
+    candidates.push_back(dir.parent_path() / "buffer" / "redis_module" / kModuleName);
+    candidates.push_back(dir / kModuleName);
+    candidates.push_back(dir.parent_path() / "lib" / "tarmac" / kModuleName);
+  }
+#ifdef TARMAC_BUILT_MODULE_PATH
+  candidates.emplace_back(TARMAC_BUILT_MODULE_PATH);
+#endif
+  std::vector<std::string> looked;
+  for (const fs::path& candidate : candidates) {
+    if (fs::is_regular_file(candidate, ec)) return fs::absolute(candidate).string();
+    looked.push_back(candidate.string());
+  }
+  return absl::NotFoundError(
+      absl::StrCat("cannot find ", kModuleName, " (looked in ", absl::StrJoin(looked, ", "),
+                   "); set TARMAC_REPLAY_MODULE or replay.module to its path"));
+}
+
+absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptions& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  std::string module = options.module_path;
+  if (module.empty()) {
+    absl::StatusOr<std::string> found = FindReplayModule();
+    if (!found.ok()) return found.status();
+    module = *found;
+  } else if (!fs::is_regular_file(module)) {
+    return absl::NotFoundError(absl::StrCat("replay module '", module, "' does not exist"));
+  }
+  std::error_code ec;
+  fs::create_directories(options.dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create the replay data dir '", options.dir, "': ", ec.message()));
+  }
+  std::vector<std::string> argv = {
+      options.redis_server, "--port", std::to_string(options.port), "--bind", options.bind, "--dir",
+      fs::absolute(options.dir).string(), "--appendonly", options.appendonly ? "yes" : "no",
+      "--appendfsync", options.appendfsync,
+      // Replay tables are written constantly: snapshot rarely and
+      // let the AOF carry durability.
+      "--save", "3600 1", "--loadmodule", module, "MAX_PAYLOAD",
+      std::to_string(options.max_payload_bytes)};
+  if (!options.unix_socket.empty()) {
+    argv.insert(argv.end(), {"--unixsocket", options.unix_socket, "--unixsocketperm", "700"});
+  }
+  if (!options.password.empty()) argv.insert(argv.end(), {"--requirepass", options.password});
+  return argv;
+}
+
+}  // namespace tarmac::buffer
