@@ -20,9 +20,8 @@ Transition TypicalTransition() {
   t.action = {0.7F, -0.01F};
   t.reward = 1.0F;
   t.discount = 0.97F;
-  t.reward_terms = {{"progress", 1.0},  {"speed", 0.1}, {"collision", 0.0},
-                    {"off_road", 0.0},  {"centring", -0.02}, {"jerk", -0.01},
-                    {"lat_accel", 0.0}, {"ttc", 0.0}};
+  t.reward_terms = {{"progress", 1.0},   {"speed", 0.1},  {"collision", 0.0}, {"off_road", 0.0},
+                    {"centring", -0.02}, {"jerk", -0.01}, {"lat_accel", 0.0}, {"ttc", 0.0}};
   t.actor_id = "actor-3f2a";
   t.scenario = "cut_in";
   t.n_steps = 3;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <thread>
 #include <utility>
@@ -17,6 +18,19 @@ namespace tarmac::buffer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A record of REPLAY.SAMPLE ... PACKED (buffer/redis_module/commands.cc), little-endian.
+struct PackedItem {
+  std::uint64_t id;
+  double priority;
+  double probability;
+  double weight;
+  std::uint64_t policy_version;
+  std::uint64_t tags;
+  std::uint32_t times_sampled;
+  std::uint32_t reserved;
+};
+static_assert(sizeof(PackedItem) == 56, "must match the module's packed layout");
 
 std::string Text(const redisReply* r) { return std::string(r->str, r->len); }
 
@@ -301,9 +315,14 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
       std::vector<Command> commands;
       for (std::size_t k = 0; k < components; ++k) {
         if (pending[s][k] == 0) continue;
-        Command sample = {
-            "REPLAY.SAMPLE", std::string(table),    std::to_string(pending[s][k]), "BETA", "0",
-            "SEED",          std::to_string(rng_())};
+        Command sample = {"REPLAY.SAMPLE",
+                          std::string(table),
+                          std::to_string(pending[s][k]),
+                          "BETA",
+                          "0",
+                          "SEED",
+                          std::to_string(rng_()),
+                          "PACKED"};
         if (!mixture.empty()) {
           sample.push_back("TAGS");
           sample.push_back(std::to_string(mixture[k].first));
@@ -329,27 +348,26 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
           continue;
         }
         if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shards_[s], r);
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 + pending[s][k]) {
+        const std::size_t count = pending[s][k];
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 + count ||
+            r->element[2]->type != REDIS_REPLY_STRING ||
+            r->element[2]->len != count * sizeof(PackedItem)) {
           return Malformed(*shards_[s], "SAMPLE reply");
         }
-        double shard_mass_now = 0;
-        if (!Number(r->element[1], &shard_mass_now)) return Malformed(*shards_[s], "SAMPLE reply");
-        for (std::size_t i = 2; i < r->elements; ++i) {
-          const redisReply* e = r->element[i];
+        const char* records = r->element[2]->str;
+        for (std::size_t i = 0; i < count; ++i) {
+          PackedItem record;
+          std::memcpy(&record, records + i * sizeof(PackedItem), sizeof(PackedItem));
+          const redisReply* payload = r->element[3 + i];
+          if (payload->type != REDIS_REPLY_STRING) return Malformed(*shards_[s], "payload");
           SampledItem item;
-          double local_probability = 0, times = 0;
-          std::uint64_t id = 0;
-          if (e->type != REDIS_REPLY_ARRAY || e->elements != 8 || !Unsigned(e->element[0], &id) ||
-              !Number(e->element[1], &item.priority) ||
-              !Number(e->element[2], &local_probability) ||
-              e->element[4]->type != REDIS_REPLY_STRING ||
-              !Unsigned(e->element[5], &item.policy_version) || !Number(e->element[6], &times) ||
-              !Unsigned(e->element[7], &item.tags)) {
-            return Malformed(*shards_[s], "sampled item");
-          }
-          item.key = {static_cast<std::uint32_t>(s), id};
-          item.payload = Text(e->element[4]);
-          item.times_sampled = static_cast<std::uint32_t>(times);
+          item.key = {static_cast<std::uint32_t>(s), record.id};
+          item.priority = record.priority;
+          item.policy_version = record.policy_version;
+          item.tags = record.tags;
+          item.times_sampled = record.times_sampled;
+          item.payload = Text(payload);
+          const double local_probability = record.probability;
           if (mixture.empty()) {
             // P_s(i) = m_i / M_s, and shard s is chosen with probability M_s / M.
             item.probability = local_probability * masses[s].total / total;

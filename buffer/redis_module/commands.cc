@@ -294,7 +294,23 @@ int InternalInsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int arg
   return ReplyIds(ctx, ids);
 }
 
-// REPLAY.SAMPLE table n [BETA b] [SEED s] [TAGS mask weight [mask weight ...]]
+// One record of a PACKED sample reply, little-endian, 56 bytes.
+struct PackedItem {
+  std::uint64_t id;
+  double priority;
+  double probability;
+  double weight;
+  std::uint64_t policy_version;
+  std::uint64_t tags;
+  std::uint32_t times_sampled;
+  std::uint32_t reserved;
+};
+static_assert(sizeof(PackedItem) == 56, "the packed layout is part of the wire format");
+
+// REPLAY.SAMPLE table n [BETA b] [SEED s] [TAGS mask weight [mask weight ...]] [PACKED]
+// Reply: size, total mass, then per item [id, priority, probability, weight, payload, version,
+// times sampled, tags]; with PACKED: size, total mass, one blob of n PackedItem records, then the
+// n payloads (no number formatting: what clients use).
 int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc < 3) return api.WrongArity(ctx);
   std::uint64_t n = 0;
@@ -306,9 +322,13 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   std::uint64_t seed = 0;
   bool seeded = false;
   std::vector<TagComponent> mixture;
+  bool packed = false;
   for (int i = 3; i < argc;) {
     const std::string_view option = Arg(argv[i]);
-    if (EqualsIgnoreCase(option, "BETA") && i + 1 < argc) {
+    if (EqualsIgnoreCase(option, "PACKED")) {
+      packed = true;
+      ++i;
+    } else if (EqualsIgnoreCase(option, "BETA") && i + 1 < argc) {
       if (!ParseDouble(Arg(argv[i + 1]), &beta) || !std::isfinite(beta) || beta < 0 || beta > 1) {
         return Error(ctx, "ERR BETA must be a number in [0, 1], not " + Quote(Arg(argv[i + 1])));
       }
@@ -322,7 +342,7 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     } else if (EqualsIgnoreCase(option, "TAGS")) {
       ++i;
       while (i + 1 < argc && !EqualsIgnoreCase(Arg(argv[i]), "BETA") &&
-             !EqualsIgnoreCase(Arg(argv[i]), "SEED")) {
+             !EqualsIgnoreCase(Arg(argv[i]), "SEED") && !EqualsIgnoreCase(Arg(argv[i]), "PACKED")) {
         TagComponent c;
         if (!ParseU64(Arg(argv[i]), &c.mask)) {
           return Error(
@@ -342,7 +362,7 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       }
     } else {
       return Error(ctx, "ERR unknown or incomplete option " + Quote(option) +
-                            "; REPLAY.SAMPLE takes BETA b, SEED s, TAGS mask weight ...");
+                            "; REPLAY.SAMPLE takes BETA b, SEED s, TAGS mask weight ..., PACKED");
     }
   }
 
@@ -360,12 +380,36 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       table->Sample(n, beta, mixture, seeded ? seeded_rng : ModuleRng());
   if (!result.error.empty()) return Error(ctx, "ERR cannot sample: " + result.error);
 
-  api.ReplyWithArray(ctx, static_cast<long>(2 + result.items.size()));
-  api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
-  api.ReplyWithDouble(ctx, table->total_mass());
   std::vector<std::uint64_t> ids;
   ids.reserve(result.items.size());
-  for (const SampledItem& item : result.items) {
+  if (packed) {
+    api.ReplyWithArray(ctx, static_cast<long>(3 + result.items.size()));
+    api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
+    api.ReplyWithDouble(ctx, table->total_mass());
+    std::vector<PackedItem> records(result.items.size());
+    for (std::size_t i = 0; i < result.items.size(); ++i) {
+      const SampledItem& item = result.items[i];
+      records[i] = {item.id,
+                    item.priority,
+                    item.probability,
+                    item.weight,
+                    item.policy_version,
+                    item.tags,
+                    item.times_sampled,
+                    0};
+      ids.push_back(item.id);
+    }
+    api.ReplyWithStringBuffer(ctx, reinterpret_cast<const char*>(records.data()),
+                              records.size() * sizeof(PackedItem));
+    for (const SampledItem& item : result.items) {
+      api.ReplyWithStringBuffer(ctx, item.payload.data(), item.payload.size());
+    }
+  } else {
+    api.ReplyWithArray(ctx, static_cast<long>(2 + result.items.size()));
+    api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
+    api.ReplyWithDouble(ctx, table->total_mass());
+  }
+  for (const SampledItem& item : packed ? std::vector<SampledItem>{} : result.items) {
     api.ReplyWithArray(ctx, 8);
     api.ReplyWithLongLong(ctx, static_cast<long long>(item.id));
     api.ReplyWithDouble(ctx, item.priority);

@@ -433,7 +433,7 @@ TEST(ReplayModuleTest, BadInputIsOneErrorAndChangesNothing) {
       {{"REPLAY.SAMPLE", "rl", "1", "BETA", "2"}, "ERR BETA must be a number in [0, 1], not '2'"},
       {{"REPLAY.SAMPLE", "rl", "1", "GAMMA", "2"},
        "ERR unknown or incomplete option 'GAMMA'; REPLAY.SAMPLE takes BETA b, SEED s, TAGS mask "
-       "weight ..."},
+       "weight ..., PACKED"},
       {{"REPLAY.SAMPLE", "rl", "1", "TAGS", "1", "nan"},
        "ERR TAGS weight must be a finite number >= 0, not 'nan'"},
       {{"REPLAY.SAMPLE", "rl", "1", "TAGS", "8", "1"},

@@ -47,9 +47,11 @@ PolicyWeights TypicalWeights() {
   w.learner_step = 3000;
   w.architecture = {"sac_mlp", 4, 2, {8}, "relu"};
   std::vector<float> weight(8 * 4, 0.25F);
-  w.tensors.push_back({"actor.0.weight", {8, 4}, DType::kFloat32,
-                       std::string(reinterpret_cast<const char*>(weight.data()),
-                                   weight.size() * sizeof(float))});
+  w.tensors.push_back(
+      {"actor.0.weight",
+       {8, 4},
+       DType::kFloat32,
+       std::string(reinterpret_cast<const char*>(weight.data()), weight.size() * sizeof(float))});
   w.tensors.push_back({"step", {}, DType::kInt64, std::string(8, '\0')});
   return w;
 }
@@ -99,6 +101,13 @@ int main(int argc, char** argv) {
   Write(out / "episode_summary", "empty", EncodeEpisodeSummary(EpisodeSummary{}));
   Write(out / "episode_summary", "typical", EncodeEpisodeSummary(TypicalSummary()));
   Write(out / "episode_summary", "weights", *EncodePolicyWeights(TypicalWeights()));
+
+  // Command sequences: arbitrary bytes steer the command and argument choices.
+  for (int seed = 0; seed < 8; ++seed) {
+    std::string bytes;
+    for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>((i * 131 + seed * 17) % 251));
+    Write(out / "replay_commands", "sequence-" + std::to_string(seed), bytes);
+  }
 
   std::cout << "seed corpus written to " << out.string() << "\n";
   return 0;

@@ -16,9 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   for (const auto& tensor : decoded->tensors) {
-    TARMAC_FUZZ_CHECK(tensor.data.size() ==
-                      static_cast<std::size_t>(tensor.NumElements()) *
-                          tarmac::schemas::DTypeSize(tensor.dtype));
+    TARMAC_FUZZ_CHECK(tensor.data.size() == static_cast<std::size_t>(tensor.NumElements()) *
+                                                tarmac::schemas::DTypeSize(tensor.dtype));
   }
   absl::StatusOr<std::string> again = EncodePolicyWeights(*decoded);
   TARMAC_FUZZ_CHECK(again.ok());
