@@ -220,11 +220,13 @@ bool ParseItems(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, int cou
       item.priority = p;
     }
     const std::string_view tags = Arg(argv[base + 1]);
-    if (!ParseU64(tags, &item.tags)) {
+    std::uint64_t tag_bits = 0;
+    if (!ParseU64(tags, &tag_bits) || tag_bits > kMaxTags) {
       Error(ctx, "ERR tags of item " + std::to_string(k) +
-                     " must be an unsigned 64-bit mask, not " + Quote(tags));
+                     " must be an unsigned 32-bit mask, not " + Quote(tags));
       return false;
     }
+    item.tags = static_cast<std::uint32_t>(tag_bits);
     item.payload = Arg(argv[base + 2]);
     if (item.payload.size() > g_max_payload_bytes) {
       Error(ctx, "ERR payload of item " + std::to_string(k) + " is " +
@@ -250,8 +252,8 @@ int InsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     return Error(ctx, "ERR expected VERSION v after the table name, not " + Quote(Arg(argv[2])));
   }
   std::uint64_t version = 0;
-  if (!ParseU64(Arg(argv[3]), &version)) {
-    return Error(ctx, "ERR VERSION must be an unsigned integer, not " + Quote(Arg(argv[3])));
+  if (!ParseU64(Arg(argv[3]), &version) || version > kMaxPolicyVersion) {
+    return Error(ctx, "ERR VERSION must be an unsigned 32-bit integer, not " + Quote(Arg(argv[3])));
   }
   std::vector<NewItem> items;
   if (!ParseItems(ctx, argv, argc, 4, &items)) return kRedisOk;
@@ -265,7 +267,8 @@ int InsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (Admission a = table->CanInsert(items.size(), now); !a.admitted) {
     return Error(ctx, "RATELIMITED " + std::to_string(a.retry_after_ms));
   }
-  const std::vector<std::uint64_t> ids = table->Insert(items, version, now);
+  const std::vector<std::uint64_t> ids =
+      table->Insert(items, static_cast<std::uint32_t>(version), now);
   // Replicas and the AOF get the insert with its time fixed; '*' priorities resolve to the same
   // running maximum there because the state is the same.
   api.Replicate(ctx, "REPLAY._INSERT", "sllv", argv[1], static_cast<long long>(now),
@@ -279,7 +282,8 @@ int InternalInsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int arg
   if (argc < 8) return api.WrongArity(ctx);
   std::int64_t at = 0;
   std::uint64_t version = 0;
-  if (!ParseI64(Arg(argv[2]), &at) || !ParseU64(Arg(argv[3]), &version)) {
+  if (!ParseI64(Arg(argv[2]), &at) || !ParseU64(Arg(argv[3]), &version) ||
+      version > kMaxPolicyVersion) {
     return Error(ctx, "ERR REPLAY._INSERT needs table at_ms version n items...");
   }
   std::vector<NewItem> items;
@@ -289,7 +293,8 @@ int InternalInsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int arg
   ReplayTable* table =
       OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
   if (table == nullptr) return kRedisOk;
-  const std::vector<std::uint64_t> ids = table->Insert(items, version, at);
+  const std::vector<std::uint64_t> ids =
+      table->Insert(items, static_cast<std::uint32_t>(version), at);
   api.ReplicateVerbatim(ctx);
   return ReplyIds(ctx, ids);
 }

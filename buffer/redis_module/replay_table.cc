@@ -113,10 +113,16 @@ ReplayTable::ReplayTable(const TableOptions& options)
       slot_bits_(BitsFor(options.capacity)),
       slot_mask_((std::uint64_t{1} << slot_bits_) - 1),
       items_(options.capacity),
-      tree_(options.capacity, options.eviction == Eviction::kMinPriority) {}
+      tree_(options.capacity, options.eviction == Eviction::kMinPriority, this) {}
 
-ReplayTable::~ReplayTable() {
-  for (Item& item : items_) ModuleFree(item.payload);
+ReplayTable::~ReplayTable() = default;
+
+double ReplayTable::LeafMass(std::size_t slot) const {
+  return slot < items_.size() && items_[slot].id != 0 ? Mass(items_[slot].priority) : 0.0;
+}
+
+double ReplayTable::LeafPriority(std::size_t slot) const {
+  return slot < items_.size() && items_[slot].id != 0 ? items_[slot].priority : kInf;
 }
 
 double ReplayTable::Mass(double priority) const {
@@ -125,9 +131,9 @@ double ReplayTable::Mass(double priority) const {
   return std::pow(priority, options_.alpha);
 }
 
-void ReplayTable::AddTagMass(std::uint64_t tags, double mass, int count_delta) {
+void ReplayTable::AddTagMass(std::uint32_t tags, double mass, int count_delta) {
   auto it = std::lower_bound(tag_stats_.begin(), tag_stats_.end(), tags,
-                             [](const auto& e, std::uint64_t t) { return e.first < t; });
+                             [](const auto& e, std::uint32_t t) { return e.first < t; });
   if (it == tag_stats_.end() || it->first != tags) it = tag_stats_.insert(it, {tags, TagStats{}});
   it->second.count =
       static_cast<std::uint64_t>(static_cast<std::int64_t>(it->second.count) + count_delta);
@@ -194,7 +200,10 @@ std::size_t ReplayTable::TakeSlot() {
     return next_unused_slot_++;
   }
   std::size_t victim = 0;
-  if (options_.eviction == Eviction::kFifo) {
+  if (ring_fifo()) {
+    victim = ring_next_;
+    ring_next_ = (ring_next_ + 1) % items_.size();
+  } else if (options_.eviction == Eviction::kFifo) {
     // The oldest live id; ids removed by MAX_TIMES_SAMPLED are skipped lazily.
     while (true) {
       const std::uint64_t id = fifo_.front();
@@ -215,26 +224,35 @@ std::size_t ReplayTable::TakeSlot() {
 
 void ReplayTable::Remove(std::size_t slot) {
   Item& item = items_[slot];
-  AddTagMass(item.tags, -tree_.Mass(slot), -1);
-  payload_bytes_ -= item.payload_size;
-  ModuleFree(item.payload);
+  AddTagMass(item.tags, -Mass(item.priority), -1);
+  arena_.Release(item.payload, item.payload_size);
   item = Item{};
-  tree_.Clear(slot);
+  tree_.Update(slot);
   free_slots_.push_back(static_cast<std::uint32_t>(slot));
   --size_;
 }
 
 void ReplayTable::Place(std::size_t slot, Item item) {
-  const double mass = Mass(item.priority);
-  tree_.Set(slot, mass, item.priority);
-  AddTagMass(item.tags, mass, +1);
-  payload_bytes_ += item.payload_size;
+  AddTagMass(item.tags, Mass(item.priority), +1);
   items_[slot] = item;
+  tree_.Update(slot);
   ++size_;
 }
 
+void ReplayTable::MaybeCompact() {
+  if (!arena_.WantsCompaction()) return;
+  // Move payloads out of mostly-dead blocks into fresh ones; emptied blocks are freed.
+  arena_.SealHead();
+  for (Item& item : items_) {
+    if (item.id == 0 || !arena_.InSparseBlock(item.payload)) continue;
+    const char* old = item.payload;
+    item.payload = arena_.Store(std::string_view(old, item.payload_size));
+    arena_.Release(old, item.payload_size);
+  }
+}
+
 std::vector<std::uint64_t> ReplayTable::Insert(const std::vector<NewItem>& items,
-                                               std::uint64_t policy_version, std::int64_t now_ms) {
+                                               std::uint32_t policy_version, std::int64_t now_ms) {
   std::vector<std::uint64_t> ids;
   ids.reserve(items.size());
   for (const NewItem& in : items) {
@@ -245,16 +263,16 @@ std::vector<std::uint64_t> ReplayTable::Insert(const std::vector<NewItem>& items
     item.id = (next_seq_++ << slot_bits_) | slot;
     item.priority = priority;
     item.payload_size = static_cast<std::uint32_t>(in.payload.size());
-    item.payload = static_cast<char*>(ModuleAlloc(in.payload.size()));
-    std::memcpy(item.payload, in.payload.data(), in.payload.size());
+    item.payload = arena_.Store(in.payload);
     item.tags = in.tags;
     item.policy_version = policy_version;
-    item.insert_ms = now_ms;
+    item.insert_s = static_cast<std::uint32_t>(now_ms / 1000);
     Place(slot, item);
-    if (options_.eviction == Eviction::kFifo) fifo_.push_back(item.id);
+    if (options_.eviction == Eviction::kFifo && !ring_fifo()) fifo_.push_back(item.id);
     ids.push_back(item.id);
   }
   inserts_ += items.size();
+  MaybeCompact();
   // Ids of items removed by MAX_TIMES_SAMPLED wait in fifo_ until evicted; drop them before the
   // queue outgrows the table.
   if (fifo_.size() > 2 * items_.size() + 16) {
@@ -313,7 +331,7 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
     const double slice = total / static_cast<double>(n);
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t slot = tree_.Find((static_cast<double>(k) + uniform(rng)) * slice);
-      fill(slot, tree_.Mass(slot) / total, max_weight);
+      fill(slot, LeafMass(slot) / total, max_weight);
     }
     return result;
   }
@@ -359,7 +377,7 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
         return result;
       }
     }
-    fill(slot, tree_.Mass(slot) * factor(items_[slot].tags), max_weight);
+    fill(slot, LeafMass(slot) * factor(items_[slot].tags), max_weight);
   }
   return result;
 }
@@ -375,6 +393,7 @@ void ReplayTable::MarkSampled(const std::vector<std::uint64_t>& ids, std::int64_
     }
   }
   samples_ += ids.size();
+  MaybeCompact();
   if (last_sample_ms_ > 0 && now_ms > last_sample_ms_) {
     const double rate =
         1000.0 * static_cast<double>(ids.size()) / static_cast<double>(now_ms - last_sample_ms_);
@@ -391,11 +410,10 @@ bool ReplayTable::Update(std::uint64_t id, double priority) {
   }
   const std::size_t slot = SlotOf(id);
   Item& item = items_[slot];
-  const double old_mass = tree_.Mass(slot);
-  const double mass = Mass(priority);
+  const double old_mass = Mass(item.priority);
   item.priority = priority;
-  tree_.Set(slot, mass, priority);
-  AddTagMass(item.tags, mass - old_mass, 0);
+  tree_.Update(slot);
+  AddTagMass(item.tags, Mass(priority) - old_mass, 0);
   running_max_ = std::max(running_max_, priority);
   ++updates_;
   return true;
@@ -404,7 +422,7 @@ bool ReplayTable::Update(std::uint64_t id, double priority) {
 std::size_t ReplayTable::MemoryBytes() const {
   return sizeof(*this) + items_.capacity() * sizeof(Item) + tree_.MemoryBytes() +
          fifo_.size() * sizeof(std::uint64_t) + free_slots_.capacity() * sizeof(std::uint32_t) +
-         tag_stats_.capacity() * sizeof(tag_stats_[0]) + payload_bytes_;
+         tag_stats_.capacity() * sizeof(tag_stats_[0]) + arena_.allocated_bytes();
 }
 
 std::string ReplayTable::SerializeHeader() const {
@@ -426,6 +444,7 @@ std::string ReplayTable::SerializeHeader() const {
   w.U64(stale_updates_);
   w.U64(evictions_);
   w.U64(removals_);
+  w.U64(ring_next_);
   w.U64(free_slots_.size());
   for (std::uint32_t slot : free_slots_) w.U32(slot);
   w.U64(fifo_.size());
@@ -442,9 +461,9 @@ void ReplayTable::SerializeItems(std::size_t max_items,
     w.U64(item.id);
     w.F64(item.priority);
     w.U32(item.times_sampled);
-    w.U64(item.tags);
-    w.U64(item.policy_version);
-    w.I64(item.insert_ms);
+    w.U32(item.tags);
+    w.U32(item.policy_version);
+    w.U32(item.insert_s);
     w.Bytes(std::string_view(item.payload, item.payload_size));
     if (++in_blob == max_items) {
       emit(w.Take());
@@ -476,12 +495,13 @@ std::unique_ptr<ReplayTable> ReplayTable::RestoreHeader(std::string_view blob, s
     return nullptr;
   }
   auto table = std::unique_ptr<ReplayTable>(new ReplayTable(o));
-  std::uint64_t next_unused = 0, free_count = 0, fifo_count = 0;
+  std::uint64_t next_unused = 0, free_count = 0, fifo_count = 0, ring_next = 0;
   bool ok = r.U64(&table->next_seq_) && r.F64(&table->running_max_) && r.U64(&next_unused) &&
             r.U64(&table->inserts_) && r.U64(&table->samples_) && r.U64(&table->updates_) &&
             r.U64(&table->stale_updates_) && r.U64(&table->evictions_) &&
-            r.U64(&table->removals_) && r.U64(&free_count) && next_unused <= o.capacity &&
-            free_count <= o.capacity;
+            r.U64(&table->removals_) && r.U64(&ring_next) && ring_next < o.capacity &&
+            r.U64(&free_count) && next_unused <= o.capacity && free_count <= o.capacity;
+  table->ring_next_ = static_cast<std::size_t>(ring_next);
   table->next_unused_slot_ = static_cast<std::size_t>(next_unused);
   for (std::uint64_t i = 0; ok && i < free_count; ++i) {
     std::uint32_t slot = 0;
@@ -507,7 +527,7 @@ bool ReplayTable::RestoreItems(std::string_view blob, std::string* error) {
     Item item;
     std::string_view payload;
     if (!r.U64(&item.id) || !r.F64(&item.priority) || !r.U32(&item.times_sampled) ||
-        !r.U64(&item.tags) || !r.U64(&item.policy_version) || !r.I64(&item.insert_ms) ||
+        !r.U32(&item.tags) || !r.U32(&item.policy_version) || !r.U32(&item.insert_s) ||
         !r.Bytes(&payload)) {
       *error = "replay item data is truncated or corrupt";
       return false;
@@ -519,8 +539,7 @@ bool ReplayTable::RestoreItems(std::string_view blob, std::string* error) {
       return false;
     }
     item.payload_size = static_cast<std::uint32_t>(payload.size());
-    item.payload = static_cast<char*>(ModuleAlloc(payload.size()));
-    std::memcpy(item.payload, payload.data(), payload.size());
+    item.payload = arena_.Store(payload);
     Place(slot, item);
   }
   return true;
@@ -531,14 +550,15 @@ bool ReplayTable::SameContents(const ReplayTable& o) const {
       running_max_ != o.running_max_ || inserts_ != o.inserts_ || samples_ != o.samples_ ||
       updates_ != o.updates_ || stale_updates_ != o.stale_updates_ || evictions_ != o.evictions_ ||
       removals_ != o.removals_ || next_unused_slot_ != o.next_unused_slot_ ||
-      free_slots_ != o.free_slots_ || fifo_ != o.fifo_ || tree_.Total() != o.tree_.Total()) {
+      free_slots_ != o.free_slots_ || fifo_ != o.fifo_ || ring_next_ != o.ring_next_ ||
+      tree_.Total() != o.tree_.Total()) {
     return false;
   }
   for (std::size_t i = 0; i < items_.size(); ++i) {
     const Item& a = items_[i];
     const Item& b = o.items_[i];
     if (a.id != b.id || a.priority != b.priority || a.times_sampled != b.times_sampled ||
-        a.tags != b.tags || a.policy_version != b.policy_version || a.insert_ms != b.insert_ms ||
+        a.tags != b.tags || a.policy_version != b.policy_version || a.insert_s != b.insert_s ||
         a.payload_size != b.payload_size ||
         std::memcmp(a.payload, b.payload, a.payload_size) != 0) {
       return false;

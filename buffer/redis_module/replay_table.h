@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "module_allocator.h"
+#include "payload_arena.h"
 #include "sum_tree.h"
 
 namespace tarmac::replay {
@@ -40,9 +41,12 @@ struct TableOptions {
 // One item to insert; `priority` empty means the table's running maximum.
 struct NewItem {
   std::optional<double> priority;
-  std::uint64_t tags = 0;
+  std::uint32_t tags = 0;  // 32 tag bits (one per driving event)
   std::string_view payload;
 };
+
+inline constexpr std::uint64_t kMaxTags = 0xffffffffULL;
+inline constexpr std::uint64_t kMaxPolicyVersion = 0xffffffffULL;
 
 // One drawn item and the numbers a learner needs for it.
 struct SampledItem {
@@ -73,9 +77,11 @@ struct Admission {
 // eviction, MAX_TIMES_SAMPLED removal, samples-per-insert accounting, and a byte-exact
 // serialization (RDB and AOF). Item ids are monotonic and carry their slot in the low bits, so
 // lookups need no hash map and an id whose slot was reused is recognised as stale.
+// Memory per item: 44 bytes of metadata, 16 of tree (24 with min-priority eviction), the payload
+// packed in an arena, and 8 for the FIFO queue only when MAX_TIMES_SAMPLED removes items.
 // Callers validate arguments before calling a mutating method; methods never partially apply.
 // Not thread-safe (Redis runs commands on one thread).
-class ReplayTable {
+class ReplayTable : private LeafSource {
  public:
   explicit ReplayTable(const TableOptions& options);
   ~ReplayTable();
@@ -99,7 +105,7 @@ class ReplayTable {
   Admission CanSample(std::size_t n, std::int64_t now_ms) const;
 
   // Appends items (evicting when full); returns their ids. O(n log capacity).
-  std::vector<std::uint64_t> Insert(const std::vector<NewItem>& items, std::uint64_t policy_version,
+  std::vector<std::uint64_t> Insert(const std::vector<NewItem>& items, std::uint32_t policy_version,
                                     std::int64_t now_ms);
 
   // Draws n items with P(i) = p_i^a / sum p^a, stratified (one draw per equal slice of the
@@ -148,16 +154,26 @@ class ReplayTable {
   bool SameContents(const ReplayTable& other) const;
 
  private:
+#pragma pack(push, 4)
   struct Item {
     std::uint64_t id = 0;  // 0: empty slot
     double priority = 0.0;
-    char* payload = nullptr;
+    const char* payload = nullptr;  // in arena_
     std::uint32_t payload_size = 0;
     std::uint32_t times_sampled = 0;
-    std::uint64_t tags = 0;
-    std::uint64_t policy_version = 0;
-    std::int64_t insert_ms = 0;
+    std::uint32_t tags = 0;
+    std::uint32_t policy_version = 0;
+    std::uint32_t insert_s = 0;  // seconds since the Unix epoch
   };
+#pragma pack(pop)
+  static_assert(sizeof(Item) == 44, "item metadata is part of the memory budget");
+
+  double LeafMass(std::size_t slot) const override;
+  double LeafPriority(std::size_t slot) const override;
+  void MaybeCompact();
+  bool ring_fifo() const {
+    return options_.eviction == Eviction::kFifo && options_.max_times_sampled == 0;
+  }
 
   // Items and p^alpha mass per distinct tag set, for tag mixtures without a scan.
   struct TagStats {
@@ -166,7 +182,7 @@ class ReplayTable {
   };
 
   double Mass(double priority) const;
-  void AddTagMass(std::uint64_t tags, double mass, int count_delta);
+  void AddTagMass(std::uint32_t tags, double mass, int count_delta);
   std::size_t SlotOf(std::uint64_t id) const { return static_cast<std::size_t>(id & slot_mask_); }
   const Item* Find(std::uint64_t id) const;
   std::size_t TakeSlot();         // a free slot, evicting when full
@@ -178,13 +194,16 @@ class ReplayTable {
   std::uint64_t slot_mask_;
   std::vector<Item, ModuleAllocator<Item>> items_;
   SumTree tree_;
-  std::deque<std::uint64_t, ModuleAllocator<std::uint64_t>> fifo_;  // ids in insertion order
+  PayloadArena arena_;
+  // FIFO order: without removals the slots fill and empty as a ring (ring_next_ is the oldest);
+  // with MAX_TIMES_SAMPLED removals, ids in insertion order.
+  std::size_t ring_next_ = 0;
+  std::deque<std::uint64_t, ModuleAllocator<std::uint64_t>> fifo_;
   std::vector<std::uint32_t, ModuleAllocator<std::uint32_t>> free_slots_;
   std::size_t next_unused_slot_ = 0;
   std::size_t size_ = 0;
   std::uint64_t next_seq_ = 1;
   double running_max_ = 1.0;
-  std::size_t payload_bytes_ = 0;
 
   std::uint64_t inserts_ = 0;
   std::uint64_t samples_ = 0;
@@ -197,8 +216,8 @@ class ReplayTable {
   double sample_rate_ = 0.0;
   std::int64_t last_insert_ms_ = 0;
   std::int64_t last_sample_ms_ = 0;
-  std::vector<std::pair<std::uint64_t, TagStats>,
-              ModuleAllocator<std::pair<std::uint64_t, TagStats>>>
+  std::vector<std::pair<std::uint32_t, TagStats>,
+              ModuleAllocator<std::pair<std::uint32_t, TagStats>>>
       tag_stats_;  // sorted by tag set; few entries in practice (combinations of events)
 };
 

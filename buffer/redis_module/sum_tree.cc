@@ -8,74 +8,67 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::size_t PowerOfTwoAtLeast(std::size_t n) {
-  std::size_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 }  // namespace
 
-SumTree::SumTree(std::size_t capacity, bool track_min_priority)
-    : capacity_(capacity),
-      leaves_(PowerOfTwoAtLeast(std::max<std::size_t>(capacity, 1))),
-      sum_(2 * leaves_, 0.0),
-      min_mass_(2 * leaves_, kInf) {
-  if (track_min_priority) min_priority_.assign(2 * leaves_, kInf);
+SumTree::SumTree(std::size_t capacity, bool track_min_priority, const LeafSource* leaves)
+    : n_(std::max<std::size_t>(capacity, 2)), leaves_(leaves), sum_(n_, 0.0), min_mass_(n_, kInf) {
+  if (track_min_priority) min_priority_.assign(n_, kInf);
 }
 
-void SumTree::Set(std::size_t slot, double mass, double priority) {
-  const std::size_t i = leaves_ + slot;
-  sum_[i] = mass;
-  min_mass_[i] = mass > 0.0 ? mass : kInf;
-  if (!min_priority_.empty()) min_priority_[i] = priority;
-  Recompute(i);
+double SumTree::MinMass(std::size_t i) const {
+  if (i < n_) return min_mass_[i];
+  const double mass = leaves_->LeafMass(i - n_);
+  return mass > 0.0 ? mass : kInf;
 }
 
-void SumTree::Clear(std::size_t slot) {
-  const std::size_t i = leaves_ + slot;
-  sum_[i] = 0.0;
-  min_mass_[i] = kInf;
-  if (!min_priority_.empty()) min_priority_[i] = kInf;
-  Recompute(i);
-}
-
-void SumTree::Recompute(std::size_t i) {
+void SumTree::Update(std::size_t slot) {
+  // The parent of the leaf reads both leaves once (their mass costs a pow each).
+  std::size_t i = (slot + n_) >> 1;
+  const std::size_t l = 2 * i;
+  const double left = Sum(l);
+  const double right = Sum(l + 1);
+  sum_[i] = left + right;
+  // A child below n is internal (possible when n is not a power of two): use its own minimum.
+  const double left_min = l >= n_ ? (left > 0.0 ? left : kInf) : min_mass_[l];
+  const double right_min = l + 1 >= n_ ? (right > 0.0 ? right : kInf) : min_mass_[l + 1];
+  min_mass_[i] = std::min(left_min, right_min);
+  if (!min_priority_.empty()) min_priority_[i] = std::min(MinPriority(l), MinPriority(l + 1));
   for (i >>= 1; i >= 1; i >>= 1) {
-    const std::size_t l = 2 * i;
-    const std::size_t r = l + 1;
-    sum_[i] = sum_[l] + sum_[r];
-    min_mass_[i] = std::min(min_mass_[l], min_mass_[r]);
-    if (!min_priority_.empty()) min_priority_[i] = std::min(min_priority_[l], min_priority_[r]);
+    const std::size_t a = 2 * i;
+    const std::size_t b = a + 1;
+    sum_[i] = Sum(a) + Sum(b);
+    min_mass_[i] = std::min(MinMass(a), MinMass(b));
+    if (!min_priority_.empty()) min_priority_[i] = std::min(MinPriority(a), MinPriority(b));
   }
 }
 
 std::size_t SumTree::Find(double u) const {
   std::size_t i = 1;
-  while (i < leaves_) {
+  while (i < n_) {
     const std::size_t l = 2 * i;
     const std::size_t r = l + 1;
+    const double left = Sum(l);
     // Go right only when u lies beyond the left mass and the right side has mass; rounding can
     // leave u a hair past the true end, which then lands on the last slot with mass.
-    if (u >= sum_[l] && sum_[r] > 0.0) {
-      u -= sum_[l];
+    if (u >= left && Sum(r) > 0.0) {
+      u -= left;
       i = r;
-    } else if (sum_[l] > 0.0) {
+    } else if (left > 0.0) {
       i = l;
     } else {
       i = r;
     }
   }
-  return i - leaves_;
+  return i - n_;
 }
 
 std::size_t SumTree::ArgMinPriority() const {
   std::size_t i = 1;
-  while (i < leaves_) {
+  while (i < n_) {
     const std::size_t l = 2 * i;
-    i = min_priority_[l] <= min_priority_[l + 1] ? l : l + 1;
+    i = MinPriority(l) <= MinPriority(l + 1) ? l : l + 1;
   }
-  return i - leaves_;
+  return i - n_;
 }
 
 std::size_t SumTree::MemoryBytes() const {

@@ -9,41 +9,52 @@
 
 namespace tarmac::replay {
 
-// A complete binary tree over `capacity` slots holding, per slot, a sampling mass (p^alpha) and
-// a priority. Internal nodes keep the sum of masses, the minimum positive mass (for the IS-weight
-// maximum) and, when asked for, the minimum priority of occupied slots (min-priority eviction).
-// Parents are recomputed from their children on every change, so sums never drift.
-// Set is O(log n); Total/MinPositiveMass O(1); Find/ArgMinPriority O(log n). Not thread-safe.
+// Where a SumTree reads its leaves: the owner's items, so that leaves are not stored twice.
+class LeafSource {
+ public:
+  virtual ~LeafSource() = default;
+  // p^alpha of the item in `slot`; 0 for an empty slot.
+  virtual double LeafMass(std::size_t slot) const = 0;
+  // Priority of the item in `slot`; +inf for an empty slot.
+  virtual double LeafPriority(std::size_t slot) const = 0;
+};
+
+// A binary tree over `capacity` slots (leaves at [n, 2n), internal nodes 1..n-1, any n), whose
+// internal nodes keep the sum of the leaves' masses, their smallest positive mass (for the
+// importance-weight maximum) and, when asked for, their smallest priority (min-priority
+// eviction). Parents are recomputed from children on every change, so sums never drift.
+// Memory: 16 bytes per slot (24 with min priority). Update O(log n); Total/MinPositiveMass O(1);
+// Find/ArgMinPriority O(log n). Not thread-safe.
 class SumTree {
  public:
-  SumTree(std::size_t capacity, bool track_min_priority);
+  SumTree(std::size_t capacity, bool track_min_priority, const LeafSource* leaves);
 
-  // Occupies `slot` with `mass` >= 0 and `priority` >= 0.
-  void Set(std::size_t slot, double mass, double priority);
-  // Empties `slot`.
-  void Clear(std::size_t slot);
+  // Recomputes the ancestors of `slot` after its leaf changed.
+  void Update(std::size_t slot);
 
-  double Total() const { return sum_[1]; }
-  double Mass(std::size_t slot) const { return sum_[leaves_ + slot]; }
+  double Total() const { return n_ > 1 ? sum_[1] : Sum(1); }
   // Smallest positive mass over all slots; +inf when there is none.
-  double MinPositiveMass() const { return min_mass_[1]; }
+  double MinPositiveMass() const { return n_ > 1 ? min_mass_[1] : MinMass(1); }
 
   // The slot whose cumulative mass interval contains `u`, for u in [0, Total()). Only slots with
   // positive mass are returned; `u` outside the range is clamped. Total() must be positive.
   std::size_t Find(double u) const;
 
-  // Occupied slot with the smallest priority, the lowest slot among equals; needs
-  // track_min_priority and at least one occupied slot.
+  // Occupied slot with the smallest priority (leftmost in tree order among equals); needs
+  // track_min_priority and an occupied slot.
   std::size_t ArgMinPriority() const;
 
-  std::size_t capacity() const { return capacity_; }
   std::size_t MemoryBytes() const;
 
  private:
-  void Recompute(std::size_t leaf_index);
+  double Sum(std::size_t i) const { return i >= n_ ? leaves_->LeafMass(i - n_) : sum_[i]; }
+  double MinMass(std::size_t i) const;
+  double MinPriority(std::size_t i) const {
+    return i >= n_ ? leaves_->LeafPriority(i - n_) : min_priority_[i];
+  }
 
-  std::size_t capacity_;
-  std::size_t leaves_;  // power of two >= capacity
+  std::size_t n_;  // leaves (slots), at least 2
+  const LeafSource* leaves_;
   std::vector<double, ModuleAllocator<double>> sum_;
   std::vector<double, ModuleAllocator<double>> min_mass_;
   std::vector<double, ModuleAllocator<double>> min_priority_;  // empty unless tracked

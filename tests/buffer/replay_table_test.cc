@@ -12,7 +12,7 @@
 namespace tarmac::replay {
 namespace {
 
-std::vector<NewItem> Items(const std::vector<double>& priorities, std::uint64_t tags = 0) {
+std::vector<NewItem> Items(const std::vector<double>& priorities, std::uint32_t tags = 0) {
   static std::vector<std::string> payloads;
   std::vector<NewItem> items;
   for (double p : priorities) {

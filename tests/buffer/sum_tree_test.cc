@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <random>
 #include <vector>
@@ -11,59 +12,116 @@
 namespace tarmac::replay {
 namespace {
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Leaves held by the test: mass and priority per slot (an empty slot: mass 0, priority inf).
+class Leaves : public LeafSource {
+ public:
+  explicit Leaves(std::size_t n) : mass_(n, 0.0), priority_(n, kInf) {}
+  double LeafMass(std::size_t slot) const override { return mass_[slot]; }
+  double LeafPriority(std::size_t slot) const override { return priority_[slot]; }
+  void Set(SumTree& tree, std::size_t slot, double mass, double priority) {
+    mass_[slot] = mass;
+    priority_[slot] = priority;
+    tree.Update(slot);
+  }
+  void Clear(SumTree& tree, std::size_t slot) { Set(tree, slot, 0.0, kInf); }
+
+ private:
+  std::vector<double> mass_, priority_;
+};
+
 TEST(SumTreeTest, TotalIsRecomputedFromChildren) {
-  SumTree tree(5, false);
-  tree.Set(0, 1.0, 1.0);
-  tree.Set(3, 2.5, 2.5);
-  tree.Set(4, 0.5, 0.5);
+  Leaves leaves(5);
+  SumTree tree(5, false, &leaves);
+  leaves.Set(tree, 0, 1.0, 1.0);
+  leaves.Set(tree, 3, 2.5, 2.5);
+  leaves.Set(tree, 4, 0.5, 0.5);
   EXPECT_DOUBLE_EQ(tree.Total(), 4.0);
-  tree.Set(3, 1.0, 1.0);
+  leaves.Set(tree, 3, 1.0, 1.0);
   EXPECT_DOUBLE_EQ(tree.Total(), 2.5);
-  tree.Clear(0);
+  leaves.Clear(tree, 0);
   EXPECT_DOUBLE_EQ(tree.Total(), 1.5);
   // A million alternating updates leave no drift: the root is recomputed, not accumulated.
-  for (int i = 0; i < 1'000'000; ++i) tree.Set(4, (i % 2) ? 0.1 : 0.7, 0.1);
+  for (int i = 0; i < 1'000'000; ++i) leaves.Set(tree, 4, (i % 2) ? 0.1 : 0.7, 0.1);
   EXPECT_EQ(tree.Total(), 1.0 + 0.1);
 }
 
+TEST(SumTreeTest, WorksForAnyCapacity) {
+  for (std::size_t n : {1, 2, 3, 7, 8, 9, 1000}) {
+    Leaves leaves(std::max<std::size_t>(n, 2));  // the tree keeps at least two leaves
+    SumTree tree(n, true, &leaves);
+    double total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      leaves.Set(tree, i, 1.0 + static_cast<double>(i), 1.0 + static_cast<double>(n - i));
+      total += 1.0 + static_cast<double>(i);
+    }
+    EXPECT_DOUBLE_EQ(tree.Total(), total) << n;
+    EXPECT_DOUBLE_EQ(tree.MinPositiveMass(), 1.0) << n;
+    EXPECT_EQ(tree.ArgMinPriority(), n - 1) << n;
+  }
+}
+
+TEST(SumTreeTest, MinPositiveMassIsExactForEveryLayout) {
+  // Leaves of non-power-of-two trees hang at two depths; check the minimum after every change.
+  std::mt19937_64 rng(9);
+  for (std::size_t n : {3, 5, 6, 7, 11, 100}) {
+    Leaves leaves(n);
+    SumTree tree(n, false, &leaves);
+    std::vector<double> mass(n, 0.0);
+    for (int step = 0; step < 2000; ++step) {
+      const std::size_t slot = rng() % n;
+      mass[slot] = (rng() % 4 == 0) ? 0.0 : 0.01 * static_cast<double>(rng() % 1000 + 1);
+      leaves.Set(tree, slot, mass[slot], mass[slot]);
+      double expected = kInf;
+      for (double m : mass) {
+        if (m > 0) expected = std::min(expected, m);
+      }
+      ASSERT_EQ(tree.MinPositiveMass(), expected) << "n " << n << " step " << step;
+    }
+  }
+}
+
 TEST(SumTreeTest, MinPositiveMassIgnoresZerosAndEmptySlots) {
-  SumTree tree(8, false);
-  EXPECT_EQ(tree.MinPositiveMass(), std::numeric_limits<double>::infinity());
-  tree.Set(2, 0.0, 0.0);
-  tree.Set(5, 0.25, 0.25);
-  tree.Set(6, 3.0, 3.0);
+  Leaves leaves(8);
+  SumTree tree(8, false, &leaves);
+  EXPECT_EQ(tree.MinPositiveMass(), kInf);
+  leaves.Set(tree, 2, 0.0, 0.0);
+  leaves.Set(tree, 5, 0.25, 0.25);
+  leaves.Set(tree, 6, 3.0, 3.0);
   EXPECT_DOUBLE_EQ(tree.MinPositiveMass(), 0.25);
-  tree.Clear(5);
+  leaves.Clear(tree, 5);
   EXPECT_DOUBLE_EQ(tree.MinPositiveMass(), 3.0);
 }
 
-TEST(SumTreeTest, ArgMinPriorityPrefersTheLowestSlotAmongEquals) {
-  SumTree tree(6, true);
-  tree.Set(0, 1, 4.0);
-  tree.Set(1, 1, 2.0);
-  tree.Set(4, 1, 2.0);
-  tree.Set(5, 1, 0.0);
+TEST(SumTreeTest, ArgMinPriorityFindsTheSmallestPriority) {
+  Leaves leaves(6);
+  SumTree tree(6, true, &leaves);
+  leaves.Set(tree, 0, 1, 4.0);
+  leaves.Set(tree, 1, 1, 2.0);
+  leaves.Set(tree, 4, 1, 3.0);
+  leaves.Set(tree, 5, 1, 0.0);
   EXPECT_EQ(tree.ArgMinPriority(), 5U);
-  tree.Clear(5);
+  leaves.Clear(tree, 5);
   EXPECT_EQ(tree.ArgMinPriority(), 1U);
 }
 
 TEST(SumTreeTest, FindNeverReturnsAnEmptySlot) {
-  SumTree tree(7, false);
-  tree.Set(1, 2.0, 2.0);
-  tree.Set(5, 1.0, 1.0);
+  Leaves leaves(7);
+  SumTree tree(7, false, &leaves);
+  leaves.Set(tree, 1, 2.0, 2.0);
+  leaves.Set(tree, 5, 1.0, 1.0);
   for (double u : {0.0, 1.999999, 2.0, 2.9999999, 3.0, 3.5, 1e300}) {
     const std::size_t slot = tree.Find(u);
     EXPECT_TRUE(slot == 1 || slot == 5) << u;
   }
-  EXPECT_EQ(tree.Find(0.5), 1U);
-  EXPECT_EQ(tree.Find(2.5), 5U);
 }
 
 TEST(SumTreeTest, FindSamplesInProportionToMass) {
   const std::vector<double> masses = {0.5, 0.0, 3.0, 1.25, 0.75, 2.0, 0.1, 4.4, 1.0, 0.3};
-  SumTree tree(masses.size(), false);
-  for (std::size_t i = 0; i < masses.size(); ++i) tree.Set(i, masses[i], masses[i]);
+  Leaves leaves(masses.size());
+  SumTree tree(masses.size(), false, &leaves);
+  for (std::size_t i = 0; i < masses.size(); ++i) leaves.Set(tree, i, masses[i], masses[i]);
   std::mt19937_64 rng(3);
   std::uniform_real_distribution<double> u(0.0, tree.Total());
   const int draws = 200000;
