@@ -154,46 +154,87 @@ absl::StatusOr<std::vector<ItemKey>> ReplayClient::Insert(absl::string_view tabl
                                                           std::uint64_t version,
                                                           absl::Span<const InsertItem> items) {
   if (items.empty()) return std::vector<ItemKey>{};
-  Command insert = {"REPLAY.INSERT", std::string(table), "VERSION", std::to_string(version),
-                    std::to_string(items.size())};
-  insert.reserve(insert.size() + 3 * items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const InsertItem& item = items[i];
-    if (item.priority && !(std::isfinite(*item.priority) && *item.priority >= 0)) {
-      return absl::InvalidArgumentError(absl::StrCat("priority of item ", i, " is ", *item.priority,
-                                                     "; priorities must be finite and >= 0"));
-    }
-    insert.push_back(item.priority ? FormatDouble(*item.priority) : "*");
-    insert.push_back(std::to_string(item.tags));
-    insert.emplace_back(item.payload);
+  const std::vector<absl::Span<const InsertItem>> batches = {items};
+  absl::StatusOr<std::vector<std::vector<ItemKey>>> keys = InsertBatches(table, version, batches);
+  if (!keys.ok()) return keys.status();
+  return std::move(keys->front());
+}
+
+absl::StatusOr<std::vector<std::vector<ItemKey>>> ReplayClient::InsertBatches(
+    absl::string_view table, std::uint64_t version,
+    absl::Span<const absl::Span<const InsertItem>> batches) {
+  if (version > 0xffffffffULL) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy version ", version, " does not fit the replay's 32 bits"));
   }
+  // Everything is validated before anything is sent: a bad item sends nothing.
+  std::vector<Command> commands;
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    absl::Span<const InsertItem> items = batches[b];
+    if (items.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("insert batch ", b, " is empty"));
+    }
+    Command insert = {"REPLAY.INSERT", std::string(table), "VERSION", std::to_string(version),
+                      std::to_string(items.size())};
+    insert.reserve(insert.size() + 3 * items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const InsertItem& item = items[i];
+      if (item.priority && !(std::isfinite(*item.priority) && *item.priority >= 0)) {
+        return absl::InvalidArgumentError(absl::StrCat("priority of item ", i, " of batch ", b,
+                                                       " is ", *item.priority,
+                                                       "; priorities must be finite and >= 0"));
+      }
+      if (item.tags > 0xffffffffULL) {
+        return absl::InvalidArgumentError(absl::StrCat("tags of item ", i, " of batch ", b,
+                                                       " do not fit the replay's 32 tag bits"));
+      }
+      insert.push_back(item.priority ? FormatDouble(*item.priority) : "*");
+      insert.push_back(std::to_string(item.tags));
+      insert.emplace_back(item.payload);
+    }
+    commands.push_back(std::move(insert));
+  }
+
   const std::uint32_t index = static_cast<std::uint32_t>(next_insert_shard_++ % shards_.size());
   RedisConnection& shard = *shards_[index];
+  std::vector<std::vector<ItemKey>> keys(batches.size());
+  std::vector<std::size_t> pending(batches.size());
+  for (std::size_t b = 0; b < batches.size(); ++b) pending[b] = b;
   const auto deadline = Clock::now() + options_.rate_limit_wait;
   while (true) {
-    absl::StatusOr<std::vector<Reply>> replies = shard.Pipeline({insert});
+    std::vector<Command> round;
+    for (std::size_t b : pending) round.push_back(commands[b]);
+    absl::StatusOr<std::vector<Reply>> replies = shard.Pipeline(round);
     if (!replies.ok()) return replies.status();
-    const redisReply* r = (*replies)[0].get();
-    if (std::optional<std::int64_t> wait = RetryAfter(r)) {
-      if (Clock::now() + std::chrono::milliseconds(*wait) > deadline) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "replay table '", table, "' on ", shard.endpoint().ToString(),
-            " still refuses inserts after waiting; the learner samples slower than the "
-            "configured samples-per-insert ratio allows"));
+    std::vector<std::size_t> limited;
+    std::int64_t wait_ms = 0;
+    for (std::size_t j = 0; j < pending.size(); ++j) {
+      const std::size_t b = pending[j];
+      const redisReply* r = (*replies)[j].get();
+      if (std::optional<std::int64_t> wait = RetryAfter(r)) {
+        limited.push_back(b);
+        wait_ms = std::max(wait_ms, *wait);
+        continue;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(*wait));
-      continue;
+      if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(shard, r);
+      if (r->type != REDIS_REPLY_ARRAY || r->elements != batches[b].size()) {
+        return Malformed(shard, "INSERT reply");
+      }
+      keys[b].resize(batches[b].size());
+      for (std::size_t i = 0; i < batches[b].size(); ++i) {
+        keys[b][i].shard = index;
+        if (!Unsigned(r->element[i], &keys[b][i].id)) return Malformed(shard, "item id");
+      }
     }
-    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(shard, r);
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != items.size()) {
-      return Malformed(shard, "INSERT reply");
+    if (limited.empty()) return keys;
+    if (Clock::now() + std::chrono::milliseconds(wait_ms) > deadline) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("replay table '", table, "' on ", shard.endpoint().ToString(),
+                       " still refuses inserts after waiting; the learner samples slower than the "
+                       "configured samples-per-insert ratio allows"));
     }
-    std::vector<ItemKey> keys(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      keys[i].shard = index;
-      if (!Unsigned(r->element[i], &keys[i].id)) return Malformed(shard, "item id");
-    }
-    return keys;
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    pending = std::move(limited);
   }
 }
 

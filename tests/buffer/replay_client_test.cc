@@ -250,6 +250,31 @@ TEST(ReplayClientTest, ReconnectsAfterTheServerRestarts) {
   EXPECT_EQ((*info)[0][0], (std::pair<std::string, std::string>("size", "2")));
 }
 
+TEST(ReplayClientTest, InsertBatchesPipelinesAtomicBatches) {
+  Cluster c = StartCluster(1);
+  ASSERT_TRUE(c.client);
+  ASSERT_TRUE(c.client->CreateTable({"rl", 100, 1.0}).ok());
+  std::vector<InsertItem> a = {{1.0, 1, "a0"}, {2.0, 2, "a1"}};
+  std::vector<InsertItem> b = {{std::nullopt, 4, "b0"}};
+  const std::vector<absl::Span<const InsertItem>> batches = {a, b};
+  auto keys = c.client->InsertBatches("rl", 3, batches);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  ASSERT_EQ(keys->size(), 2U);
+  EXPECT_EQ((*keys)[0].size(), 2U);
+  EXPECT_EQ((*keys)[1].size(), 1U);
+  EXPECT_LT((*keys)[0][1].id, (*keys)[1][0].id);
+  EXPECT_THAT(c.servers[0]->RunText({"REPLAY.MASS", "rl"}), HasSubstr("[3, 5"));
+
+  // One bad item anywhere: nothing is sent.
+  std::vector<InsertItem> bad = {{std::nan(""), 0, "x"}};
+  const std::vector<absl::Span<const InsertItem>> mixed = {a, bad};
+  auto refused = c.client->InsertBatches("rl", 3, mixed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("priority of item 0 of batch 1"));
+  EXPECT_THAT(c.servers[0]->RunText({"REPLAY.MASS", "rl"}), HasSubstr("[3, 5"));
+}
+
 TEST(ReplayClientTest, TableWithOtherSettingsIsFailedPrecondition) {
   Cluster c = StartCluster(1);
   ASSERT_TRUE(c.client);

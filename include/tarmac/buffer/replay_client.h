@@ -24,7 +24,6 @@ struct ReplayClientOptions {
   std::chrono::milliseconds timeout{2000};           // per reply
   int connect_attempts = 5;                          // with exponential backoff from 50 ms
   std::chrono::milliseconds rate_limit_wait{30000};  // longest back-off on RATELIMITED
-  std::size_t insert_chunk = 64;                     // items per pipelined REPLAY.INSERT
 
   absl::Status Validate() const;
 };
@@ -103,11 +102,18 @@ class ReplayClient {
   // exists with the same settings, FailedPrecondition when it exists with others.
   absl::Status CreateTable(const TableSpec& spec);
 
-  // Inserts into the next shard in rotation (pipelined chunks of insert_chunk items); the keys
-  // in order. InvalidArgument for a bad item (nothing inserted), ResourceExhausted when still
-  // rate-limited after rate_limit_wait, Unavailable when the shard is lost mid-call.
+  // Inserts into the next shard in rotation as one atomic REPLAY.INSERT; the keys in order.
+  // InvalidArgument for a bad item (nothing inserted), ResourceExhausted when still rate-limited
+  // after rate_limit_wait, Unavailable when the shard is lost mid-call.
   absl::StatusOr<std::vector<ItemKey>> Insert(absl::string_view table, std::uint64_t version,
                                               absl::Span<const InsertItem> items);
+
+  // Several batches to the next shard in one round trip (one REPLAY.INSERT each, pipelined).
+  // Each batch is atomic; everything is validated before anything is sent; batches refused by
+  // the rate limiter are resent after the server's retry-after. Keys per batch, in order.
+  absl::StatusOr<std::vector<std::vector<ItemKey>>> InsertBatches(
+      absl::string_view table, std::uint64_t version,
+      absl::Span<const absl::Span<const InsertItem>> batches);
 
   // Draws n items over all shards (two round trips: masses, then draws).
   absl::StatusOr<SampleBatch> Sample(absl::string_view table, std::size_t n,
