@@ -522,7 +522,10 @@ std::unique_ptr<ReplayTable> ReplayTable::RestoreHeader(std::string_view blob, s
 }
 
 bool ReplayTable::RestoreItems(std::string_view blob, std::string* error) {
+  // Parse and check every item first: a bad blob changes nothing.
   Reader r(blob);
+  std::vector<std::pair<Item, std::string_view>> parsed;
+  std::vector<bool> taken(items_.size(), false);
   while (!r.done()) {
     Item item;
     std::string_view payload;
@@ -533,14 +536,18 @@ bool ReplayTable::RestoreItems(std::string_view blob, std::string* error) {
       return false;
     }
     const std::size_t slot = SlotOf(item.id);
-    if (item.id == 0 || slot >= items_.size() || items_[slot].id != 0 ||
+    if (item.id == 0 || slot >= items_.size() || items_[slot].id != 0 || taken[slot] ||
         !std::isfinite(item.priority) || item.priority < 0) {
       *error = "replay item data holds an invalid or duplicate item";
       return false;
     }
+    taken[slot] = true;
+    parsed.emplace_back(item, payload);
+  }
+  for (auto& [item, payload] : parsed) {
     item.payload_size = static_cast<std::uint32_t>(payload.size());
     item.payload = arena_.Store(payload);
-    Place(slot, item);
+    Place(SlotOf(item.id), item);
   }
   return true;
 }

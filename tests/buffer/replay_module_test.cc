@@ -479,6 +479,28 @@ TEST(ReplayModuleTest, BadInputIsOneErrorAndChangesNothing) {
   }
 }
 
+TEST(ReplayModuleTest, PlainDelRemovesTheTableAndItsMemory) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  ASSERT_EQ(server->RunText({"REPLAY.CREATE", "rl", "CAPACITY", "10000"}), "OK");
+  std::vector<std::string> insert = {"REPLAY.INSERT", "rl", "VERSION", "1", "2000"};
+  for (int i = 0; i < 2000; ++i) {
+    insert.insert(insert.end(), {"1", "0", std::string(1000, 'z')});
+  }
+  ASSERT_EQ(server->Run(insert)->type, REDIS_REPLY_ARRAY);
+  auto used = [&] {
+    const std::string info = server->RunText({"INFO", "memory"});
+    const std::size_t at = info.find("used_memory:") + 12;
+    return std::stoll(info.substr(at, info.find('\r', at) - at));
+  };
+  const long long full = used();
+  EXPECT_EQ(server->RunText({"DEL", "rl"}), "1");
+  EXPECT_LT(used(), full - 1'500'000) << "the payloads were freed";
+  EXPECT_EQ(server->RunText({"REPLAY.INFO", "rl"}),
+            "ERR no replay table 'rl'; create it with REPLAY.CREATE");
+  EXPECT_EQ(server->RunText({"REPLAY.CREATE", "rl", "CAPACITY", "5"}), "OK");
+}
+
 TEST(ReplayModuleTest, MemoryIsAccountedAndMaxmemoryApplies) {
   auto server = StartServer();
   ASSERT_TRUE(server);

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -236,7 +238,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const int args = in.ConsumeIntegralInRange(0, 16);
     for (int i = 0; i < args; ++i) argv.push_back(Arg(in));
     bool verbatim = false;
+    static const bool verbose = std::getenv("TARMAC_FUZZ_VERBOSE") != nullptr;
+    if (verbose) {
+      std::fprintf(stderr, "cmd:");
+      for (const std::string& a : argv) std::fprintf(stderr, " [%s]", a.substr(0, 24).c_str());
+      std::fprintf(stderr, "\n");
+    }
     for (const auto& effect : Execute(primary, argv, &verbatim)) {
+      if (verbose) std::fprintf(stderr, "  replicates %s\n", effect[0].c_str());
       bool ignored = false;
       Execute(replica, effect, &ignored);
     }
@@ -252,6 +261,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     TARMAC_FUZZ_CHECK(std::isfinite(t.total_mass()) && t.total_mass() >= 0);
     auto twin = replica.find(name);
     TARMAC_FUZZ_CHECK(twin != replica.end() && twin->second.table);
+    if (!t.SameContents(*twin->second.table)) {
+      const ReplayTable& r = *twin->second.table;
+      std::fprintf(
+          stderr, "table '%s' differs: size %zu/%zu inserts %lu/%lu samples %lu/%lu mass %g/%g\n",
+          name.c_str(), t.size(), r.size(), (unsigned long)t.inserts(), (unsigned long)r.inserts(),
+          (unsigned long)t.samples(), (unsigned long)r.samples(), t.total_mass(), r.total_mass());
+    }
     TARMAC_FUZZ_CHECK(t.SameContents(*twin->second.table));
   }
   return 0;
