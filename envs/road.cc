@@ -1,0 +1,169 @@
+#include "tarmac/envs/road.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace tarmac::envs {
+namespace {
+
+// Pose at arc length t along a segment that starts at `start`.
+Pose Advance(const Pose& start, const RoadSegment& seg, double t) {
+  if (seg.curvature == 0.0) {
+    return {start.x + t * std::cos(start.heading), start.y + t * std::sin(start.heading),
+            start.heading};
+  }
+  const double k = seg.curvature;
+  const double h = start.heading + k * t;
+  return {start.x + (std::sin(h) - std::sin(start.heading)) / k,
+          start.y - (std::cos(h) - std::cos(start.heading)) / k, h};
+}
+
+// (t, d) of point (px, py) relative to a segment, unbounded in t.
+Frenet Project(const Pose& start, const RoadSegment& seg, double px, double py) {
+  if (seg.curvature == 0.0) {
+    const double dx = px - start.x;
+    const double dy = py - start.y;
+    const double c = std::cos(start.heading);
+    const double s = std::sin(start.heading);
+    return {dx * c + dy * s, -dx * s + dy * c};
+  }
+  const double k = seg.curvature;
+  const double cx = start.x - std::sin(start.heading) / k;
+  const double cy = start.y + std::cos(start.heading) / k;
+  const double phi0 = std::atan2(start.y - cy, start.x - cx);
+  const double phi = std::atan2(py - cy, px - cx);
+  const double dphi = std::remainder(phi - phi0, 2.0 * M_PI);
+  const double r = std::hypot(px - cx, py - cy);
+  return {dphi / k, 1.0 / k - (k > 0 ? r : -r)};
+}
+
+}  // namespace
+
+absl::StatusOr<Road> Road::Build(Pose start, std::vector<RoadSegment> segments,
+                                 std::vector<Lane> lanes, double lane_width) {
+  if (segments.empty()) return absl::InvalidArgumentError("a road needs at least one segment");
+  if (!(lane_width > 1.0 && lane_width < 10.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lane width ", lane_width, " m is outside (1, 10) m"));
+  }
+  if (lanes.empty()) return absl::InvalidArgumentError("a road needs at least one lane");
+  int max_lane = 0;
+  for (const Lane& lane : lanes) {
+    if (lane.index < 0 || lane.s_begin >= lane.s_end) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("lane ", lane.index, " must have a non-negative index and s_begin < s_end"));
+    }
+    max_lane = std::max(max_lane, lane.index);
+  }
+  const double half_width = (max_lane + 0.5) * lane_width;
+  Road road;
+  road.lane_width_ = lane_width;
+  road.lanes_ = std::move(lanes);
+  Pose pose = start;
+  double s0 = 0.0;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const RoadSegment& seg = segments[i];
+    if (!(seg.length > 0.0) || !std::isfinite(seg.length) || !std::isfinite(seg.curvature)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("road segment ", i, " needs a positive, finite length"));
+    }
+    if (std::abs(seg.curvature) * half_width >= 1.0) {
+      return absl::InvalidArgumentError(absl::StrCat("road segment ", i, " turns with radius ",
+                                                     1.0 / std::abs(seg.curvature),
+                                                     " m, tighter than the road is wide"));
+    }
+    if (std::abs(seg.curvature) * seg.length > M_PI) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("road segment ", i, " turns more than 180 degrees; split it"));
+    }
+    road.segments_.push_back({seg, s0, pose});
+    pose = Advance(pose, seg, seg.length);
+    s0 += seg.length;
+  }
+  road.length_ = s0;
+  for (Lane& lane : road.lanes_) lane.s_end = std::min(lane.s_end, road.length_);
+  return road;
+}
+
+Road Road::Straight(double length, int lanes, double lane_width) {
+  std::vector<Lane> lane_list;
+  for (int i = 0; i < lanes; ++i) lane_list.push_back({i, 0.0, length});
+  return *Build({}, {{length, 0.0}}, std::move(lane_list), lane_width);
+}
+
+const Road::Placed& Road::SegmentAt(double s) const {
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), s,
+                             [](double value, const Placed& p) { return value < p.s0; });
+  return it == segments_.begin() ? segments_.front() : *std::prev(it);
+}
+
+Pose Road::ToWorld(Frenet f) const {
+  const Placed& p = SegmentAt(f.s);
+  const Pose on_line = Advance(p.start, p.segment, f.s - p.s0);
+  return {on_line.x - f.d * std::sin(on_line.heading), on_line.y + f.d * std::cos(on_line.heading),
+          on_line.heading};
+}
+
+Frenet Road::ToFrenet(double x, double y) const {
+  Frenet best{0.0, std::numeric_limits<double>::infinity()};
+  constexpr double kSlack = 1e-6;
+  for (std::size_t i = 0; i < segments_.size(); ++i) {
+    const Placed& p = segments_[i];
+    const Frenet local = Project(p.start, p.segment, x, y);
+    const bool first = i == 0;
+    const bool last = i + 1 == segments_.size();
+    const bool inside =
+        (local.s >= -kSlack || first) && (local.s <= p.segment.length + kSlack || last);
+    if (inside && std::abs(local.d) < std::abs(best.d)) best = {p.s0 + local.s, local.d};
+  }
+  if (std::isinf(best.d)) {  // between segments on the outside of a bend: nearest end
+    const Frenet a = Project(segments_.front().start, segments_.front().segment, x, y);
+    best = {a.s, a.d};
+  }
+  return best;
+}
+
+double Road::Curvature(double s) const { return SegmentAt(s).segment.curvature; }
+
+double Road::CurvatureAt(double s, double d) const {
+  const double k = Curvature(s);
+  return k / (1.0 - k * d);
+}
+
+bool Road::LaneExists(int index, double s) const {
+  for (const Lane& lane : lanes_) {
+    if (lane.index == index && s >= lane.s_begin && s < lane.s_end) return true;
+  }
+  return false;
+}
+
+int Road::LaneAt(double s, double d) const {
+  const int index = static_cast<int>(std::lround(d / lane_width_));
+  if (std::abs(d - index * lane_width_) > 0.5 * lane_width_ + 1e-9) return -1;
+  return LaneExists(index, s) ? index : -1;
+}
+
+bool Road::OnRoad(Frenet f) const { return LaneAt(f.s, f.d) >= 0; }
+
+bool Road::BoxDrivable(const Pose& centre, double length, double width) const {
+  for (const auto& corner : BoxCorners(centre, length, width)) {
+    if (!OnRoad(ToFrenet(corner[0], corner[1]))) return false;
+  }
+  return true;
+}
+
+std::array<std::array<double, 2>, 4> BoxCorners(const Pose& centre, double length, double width) {
+  const double c = std::cos(centre.heading);
+  const double s = std::sin(centre.heading);
+  const double hl = 0.5 * length;
+  const double hw = 0.5 * width;
+  return {{{centre.x + hl * c + hw * s, centre.y + hl * s - hw * c},
+           {centre.x + hl * c - hw * s, centre.y + hl * s + hw * c},
+           {centre.x - hl * c - hw * s, centre.y - hl * s + hw * c},
+           {centre.x - hl * c + hw * s, centre.y - hl * s - hw * c}}};
+}
+
+}  // namespace tarmac::envs

@@ -1,0 +1,57 @@
+#ifndef TARMAC_ENVS_IDM_H_
+#define TARMAC_ENVS_IDM_H_
+
+#include <optional>
+
+namespace tarmac::envs {
+
+// Intelligent Driver Model parameters (Treiber et al. 2000); defaults from DESIGN.md.
+struct IdmParams {
+  double desired_speed = 30.0;  // v0, m/s
+  double time_headway = 1.5;    // T, s
+  double min_gap = 2.0;         // s0, m
+  double max_accel = 1.5;       // a, m/s^2
+  double comfort_decel = 3.0;   // b, m/s^2
+  double exponent = 4.0;        // delta
+};
+
+// The vehicle ahead, as seen by a follower.
+struct Leader {
+  double gap = 0.0;    // m, bumper to bumper
+  double speed = 0.0;  // m/s
+};
+
+// IDM acceleration: a [1 - (v/v0)^delta - (s*/s)^2] with
+// s* = s0 + max(0, v T + v (v - v_lead) / (2 sqrt(a b))); free road without a leader.
+// Gaps at or below zero give the hardest braking the model expresses. Pure; thread-safe.
+double IdmAcceleration(const IdmParams& p, double speed, std::optional<Leader> leader);
+
+// The gap at which IDM holds `speed` behind a leader at the same speed (acceleration 0).
+double IdmEquilibriumGap(const IdmParams& p, double speed);
+
+// MOBIL lane-change model (Kesting et al. 2007); defaults from DESIGN.md.
+struct MobilParams {
+  double politeness = 0.2;      // p
+  double threshold = 0.2;       // delta a_th, m/s^2
+  double max_safe_decel = 4.0;  // b_safe, m/s^2
+};
+
+// Accelerations for one candidate lane change: of the changer (c), its new follower (n) and its
+// old follower (o), before and after the change.
+struct MobilInputs {
+  double changer_now = 0.0, changer_after = 0.0;
+  double new_follower_now = 0.0, new_follower_after = 0.0;
+  double old_follower_now = 0.0, old_follower_after = 0.0;
+};
+
+struct MobilDecision {
+  bool safe = false;       // the new follower brakes no harder than b_safe
+  double incentive = 0.0;  // changer gain + p * (followers' gains)
+  bool change = false;     // safe and incentive > threshold
+};
+
+MobilDecision Mobil(const MobilParams& p, const MobilInputs& in);
+
+}  // namespace tarmac::envs
+
+#endif  // TARMAC_ENVS_IDM_H_

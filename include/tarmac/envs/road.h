@@ -1,0 +1,96 @@
+#ifndef TARMAC_ENVS_ROAD_H_
+#define TARMAC_ENVS_ROAD_H_
+
+#include <array>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace tarmac::envs {
+
+// A point in the road's Frenet frame: arc length along the reference line and signed lateral
+// offset (left positive). The reference line is the centre of lane 0, the rightmost lane.
+struct Frenet {
+  double s = 0.0;
+  double d = 0.0;
+};
+
+struct Pose {
+  double x = 0.0;
+  double y = 0.0;
+  double heading = 0.0;
+};
+
+// A piece of the reference line: straight (curvature 0) or a constant-curvature arc
+// (curvature > 0 turns left).
+struct RoadSegment {
+  double length = 0.0;
+  double curvature = 0.0;
+};
+
+// A lane: its centre is `index * lane_width` left of the reference line; it exists for
+// s in [s_begin, s_end) (a merge lane ends, an on-ramp begins).
+struct Lane {
+  int index = 0;
+  double s_begin = 0.0;
+  double s_end = 0.0;
+};
+
+// A multi-lane road from straight and constant-curvature segments, with Frenet conversion both
+// ways and a drivable-area test. Immutable after Build; thread-safe to read.
+// Costs: ToWorld O(log segments); ToFrenet O(segments) (roads have a handful).
+class Road {
+ public:
+  // InvalidArgument for an empty road, a non-positive segment length, a curvature whose radius
+  // is smaller than the road is wide, or lanes outside the road.
+  static absl::StatusOr<Road> Build(Pose start, std::vector<RoadSegment> segments,
+                                    std::vector<Lane> lanes, double lane_width = 3.6);
+
+  // A straight road of `lanes` full-length lanes starting at the origin heading +x.
+  static Road Straight(double length, int lanes, double lane_width = 3.6);
+
+  double length() const { return length_; }
+  double lane_width() const { return lane_width_; }
+  const std::vector<Lane>& lanes() const { return lanes_; }
+
+  // The world pose of (s, d): position, and the heading of the reference line at s.
+  Pose ToWorld(Frenet f) const;
+  // The closest reference-line point to (x, y), as (s, d). Points before the start or past the
+  // end are extrapolated along the first/last segment.
+  Frenet ToFrenet(double x, double y) const;
+
+  // Curvature of the reference line at s (1/m).
+  double Curvature(double s) const;
+  // Curvature of the path at lateral offset d (a lane further out of a curve curves less).
+  double CurvatureAt(double s, double d) const;
+
+  // Lane whose centre is nearest d among lanes present at s; -1 when none is.
+  int LaneAt(double s, double d) const;
+  bool LaneExists(int index, double s) const;
+  double LaneCenter(int index) const { return index * lane_width_; }
+
+  // True when (s, d) lies on a lane present at s.
+  bool OnRoad(Frenet f) const;
+  // True when all four corners of the box (centre pose, length, width) are on the road.
+  bool BoxDrivable(const Pose& centre, double length, double width) const;
+
+ private:
+  struct Placed {
+    RoadSegment segment;
+    double s0 = 0.0;  // arc length at its start
+    Pose start;
+  };
+  const Placed& SegmentAt(double s) const;
+
+  std::vector<Placed> segments_;
+  std::vector<Lane> lanes_;
+  double lane_width_ = 3.6;
+  double length_ = 0.0;
+};
+
+// The four corners of a box centred at `centre`, counter-clockwise from front-right.
+std::array<std::array<double, 2>, 4> BoxCorners(const Pose& centre, double length, double width);
+
+}  // namespace tarmac::envs
+
+#endif  // TARMAC_ENVS_ROAD_H_

@@ -1,0 +1,90 @@
+#include "tarmac/envs/road.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace tarmac::envs {
+namespace {
+
+using ::testing::HasSubstr;
+
+Road Winding() {
+  absl::StatusOr<Road> road = Road::Build(
+      {10.0, -5.0, 0.3}, {{200.0, 0.0}, {150.0, 1.0 / 250.0}, {100.0, 0.0}, {180.0, -1.0 / 300.0}},
+      {{0, 0.0, 630.0}, {1, 0.0, 630.0}, {2, 0.0, 630.0}, {3, 100.0, 300.0}}, 3.5);
+  EXPECT_TRUE(road.ok()) << road.status();
+  return *road;
+}
+
+TEST(RoadTest, FrenetRoundTripOnStraightsAndArcs) {
+  const Road road = Winding();
+  EXPECT_DOUBLE_EQ(road.length(), 630.0);
+  std::mt19937_64 rng(4);
+  std::uniform_real_distribution<double> s(0.0, 630.0), d(-1.7, 8.7);
+  for (int i = 0; i < 5000; ++i) {
+    const Frenet f{s(rng), d(rng)};
+    const Pose p = road.ToWorld(f);
+    const Frenet back = road.ToFrenet(p.x, p.y);
+    ASSERT_NEAR(back.s, f.s, 1e-6) << f.s << ", " << f.d;
+    ASSERT_NEAR(back.d, f.d, 1e-6) << f.s << ", " << f.d;
+  }
+}
+
+TEST(RoadTest, WorldPoseFollowsTheSegments) {
+  const Road road = Winding();
+  const Pose start = road.ToWorld({0.0, 0.0});
+  EXPECT_NEAR(start.x, 10.0, 1e-12);
+  EXPECT_NEAR(start.heading, 0.3, 1e-12);
+  // After the left arc the heading turned by length * curvature.
+  EXPECT_NEAR(road.ToWorld({360.0, 0.0}).heading, 0.3 + 150.0 / 250.0, 1e-9);
+  // A lateral offset moves perpendicular to the reference line.
+  const Pose left = road.ToWorld({50.0, 3.5});
+  const Pose centre = road.ToWorld({50.0, 0.0});
+  EXPECT_NEAR(std::hypot(left.x - centre.x, left.y - centre.y), 3.5, 1e-9);
+}
+
+TEST(RoadTest, CurvatureShrinksOnTheOutsideOfABend) {
+  const Road road = Winding();
+  EXPECT_DOUBLE_EQ(road.Curvature(250.0), 1.0 / 250.0);
+  // On a left bend, a lane 3.5 m to the left is on the inside: radius 246.5 m.
+  EXPECT_NEAR(road.CurvatureAt(250.0, 3.5), 1.0 / 246.5, 1e-12);
+  EXPECT_EQ(road.Curvature(100.0), 0.0);
+}
+
+TEST(RoadTest, LanesExistWhereTheyAreDefined) {
+  const Road road = Winding();
+  EXPECT_EQ(road.LaneAt(50.0, 0.3), 0);
+  EXPECT_EQ(road.LaneAt(50.0, 3.6), 1);
+  EXPECT_EQ(road.LaneAt(50.0, 10.5), -1) << "lane 3 starts at s = 100";
+  EXPECT_EQ(road.LaneAt(150.0, 10.5), 3);
+  EXPECT_EQ(road.LaneAt(150.0, -2.0), -1) << "right of the rightmost lane";
+  EXPECT_TRUE(road.OnRoad({150.0, 10.5}));
+  EXPECT_FALSE(road.OnRoad({350.0, 10.5})) << "the merge lane ended";
+}
+
+TEST(RoadTest, BoxDrivableChecksEveryCorner) {
+  const Road road = Road::Straight(500.0, 2, 3.5);
+  EXPECT_TRUE(road.BoxDrivable({100.0, 0.0, 0.0}, 4.8, 1.9));
+  EXPECT_TRUE(road.BoxDrivable({100.0, 1.75, 0.0}, 4.8, 1.9)) << "straddling the lane line";
+  EXPECT_FALSE(road.BoxDrivable({100.0, -1.0, 0.0}, 4.8, 1.9)) << "over the right edge";
+  EXPECT_FALSE(road.BoxDrivable({100.0, 0.0, 1.2}, 4.8, 1.9)) << "turned across the road edge";
+  EXPECT_FALSE(road.BoxDrivable({499.0, 0.0, 0.0}, 4.8, 1.9)) << "past the end";
+}
+
+TEST(RoadTest, BuildRefusesImpossibleRoads) {
+  EXPECT_THAT(Road::Build({}, {}, {{0, 0, 1}}).status().message(), HasSubstr("segment"));
+  EXPECT_THAT(Road::Build({}, {{-5.0, 0.0}}, {{0, 0, 1}}).status().message(),
+              HasSubstr("positive, finite length"));
+  EXPECT_THAT(Road::Build({}, {{50.0, 0.5}}, {{0, 0, 50}, {1, 0, 50}}).status().message(),
+              HasSubstr("tighter than the road is wide"));
+  EXPECT_THAT(Road::Build({}, {{500.0, 0.01}}, {{0, 0, 50}}).status().message(),
+              HasSubstr("more than 180 degrees"));
+  EXPECT_THAT(Road::Build({}, {{50.0, 0.0}}, {{0, 20, 10}}).status().message(),
+              HasSubstr("s_begin < s_end"));
+}
+
+}  // namespace
+}  // namespace tarmac::envs
