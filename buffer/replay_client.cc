@@ -13,24 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "redis_connection.h"
+#include "tarmac/buffer/packed_sample.h"
 
 namespace tarmac::buffer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A record of REPLAY.SAMPLE ... PACKED (buffer/redis_module/commands.cc), little-endian.
-struct PackedItem {
-  std::uint64_t id;
-  double priority;
-  double probability;
-  double weight;
-  std::uint64_t policy_version;
-  std::uint64_t tags;
-  std::uint32_t times_sampled;
-  std::uint32_t reserved;
-};
-static_assert(sizeof(PackedItem) == 56, "must match the module's packed layout");
 
 std::string Text(const redisReply* r) { return std::string(r->str, r->len); }
 
@@ -392,13 +380,14 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
         const std::size_t count = pending[s][k];
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 + count ||
             r->element[2]->type != REDIS_REPLY_STRING ||
-            r->element[2]->len != count * sizeof(PackedItem)) {
+            r->element[2]->len != count * sizeof(PackedSampleRecord)) {
           return Malformed(*shards_[s], "SAMPLE reply");
         }
         const char* records = r->element[2]->str;
         for (std::size_t i = 0; i < count; ++i) {
-          PackedItem record;
-          std::memcpy(&record, records + i * sizeof(PackedItem), sizeof(PackedItem));
+          PackedSampleRecord record;
+          std::memcpy(&record, records + i * sizeof(PackedSampleRecord),
+                      sizeof(PackedSampleRecord));
           const redisReply* payload = r->element[3 + i];
           if (payload->type != REDIS_REPLY_STRING) return Malformed(*shards_[s], "payload");
           SampledItem item;

@@ -10,9 +10,12 @@
 
 #include "module.h"
 #include "replay_table.h"
+#include "tarmac/buffer/packed_sample.h"
 
 namespace tarmac::replay {
 namespace {
+
+using buffer::PackedSampleRecord;
 
 constexpr std::size_t kMaxBatch = 1 << 20;
 
@@ -299,23 +302,10 @@ int InternalInsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int arg
   return ReplyIds(ctx, ids);
 }
 
-// One record of a PACKED sample reply, little-endian, 56 bytes.
-struct PackedItem {
-  std::uint64_t id;
-  double priority;
-  double probability;
-  double weight;
-  std::uint64_t policy_version;
-  std::uint64_t tags;
-  std::uint32_t times_sampled;
-  std::uint32_t reserved;
-};
-static_assert(sizeof(PackedItem) == 56, "the packed layout is part of the wire format");
-
 // REPLAY.SAMPLE table n [BETA b] [SEED s] [TAGS mask weight [mask weight ...]] [PACKED]
 // Reply: size, total mass, then per item [id, priority, probability, weight, payload, version,
-// times sampled, tags]; with PACKED: size, total mass, one blob of n PackedItem records, then the
-// n payloads (no number formatting: what clients use).
+// times sampled, tags]; with PACKED: size, total mass, one blob of n PackedSampleRecord records,
+// then the n payloads (no number formatting: what clients use).
 int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc < 3) return api.WrongArity(ctx);
   std::uint64_t n = 0;
@@ -391,7 +381,7 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     api.ReplyWithArray(ctx, static_cast<long>(3 + result.items.size()));
     api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
     api.ReplyWithDouble(ctx, table->total_mass());
-    std::vector<PackedItem> records(result.items.size());
+    std::vector<PackedSampleRecord> records(result.items.size());
     for (std::size_t i = 0; i < result.items.size(); ++i) {
       const SampledItem& item = result.items[i];
       records[i] = {item.id,
@@ -405,7 +395,7 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       ids.push_back(item.id);
     }
     api.ReplyWithStringBuffer(ctx, reinterpret_cast<const char*>(records.data()),
-                              records.size() * sizeof(PackedItem));
+                              records.size() * sizeof(PackedSampleRecord));
     for (const SampledItem& item : result.items) {
       api.ReplyWithStringBuffer(ctx, item.payload.data(), item.payload.size());
     }
