@@ -1,0 +1,237 @@
+#include "tarmac/envs/traffic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tarmac::envs {
+namespace {
+
+constexpr double kSettled = 0.05;     // m from the lane centre: not changing lanes
+constexpr double kMaxBraking = -9.0;  // m/s^2, tyre limit on dry asphalt
+
+}  // namespace
+
+Traffic::Traffic(const Road* road, TrafficParams params) : road_(road), params_(params) {
+  int max_lane = 0;
+  for (const Lane& lane : road_->lanes()) max_lane = std::max(max_lane, lane.index);
+  lanes_.resize(static_cast<std::size_t>(max_lane) + 1);
+}
+
+int Traffic::Add(TrafficVehicle vehicle) {
+  vehicle.id = next_id_++;
+  vehicles_.push_back(vehicle);
+  // Decisions are staggered so that vehicles do not all change lanes at once.
+  next_decision_.push_back(time_ + params_.decision_interval *
+                                       std::fmod(0.37 * static_cast<double>(vehicle.id), 1.0));
+  Index(ego_);
+  return vehicle.id;
+}
+
+std::vector<int> Traffic::LanesOf(const TrafficVehicle& v) const {
+  std::vector<int> lanes = {v.lane};
+  const int under = static_cast<int>(std::lround(v.d / road_->lane_width()));
+  if (under != v.lane && under >= 0 && under < static_cast<int>(lanes_.size())) {
+    lanes.push_back(under);
+  }
+  return lanes;
+}
+
+void Traffic::Index(const std::optional<EgoView>& ego) {
+  ego_ = ego;
+  for (auto& lane : lanes_) lane.clear();
+  for (std::size_t i = 0; i < vehicles_.size(); ++i) {
+    const TrafficVehicle& v = vehicles_[i];
+    if (!v.active) continue;
+    for (int lane : LanesOf(v)) {
+      if (lane >= 0 && lane < static_cast<int>(lanes_.size())) {
+        lanes_[lane].emplace_back(v.s, static_cast<int>(i));
+      }
+    }
+  }
+  if (ego) {
+    // The ego occupies every lane its box reaches across.
+    const double w = road_->lane_width();
+    const int lo = static_cast<int>(std::lround((ego->d - 0.5 * ego->width) / w));
+    const int hi = static_cast<int>(std::lround((ego->d + 0.5 * ego->width) / w));
+    for (int lane = std::max(lo, 0); lane <= std::min(hi, static_cast<int>(lanes_.size()) - 1);
+         ++lane) {
+      lanes_[lane].emplace_back(ego->s, -1);
+    }
+  }
+  for (auto& lane : lanes_) std::sort(lane.begin(), lane.end());
+}
+
+double Traffic::Length(int index) const {
+  return index < 0 ? ego_->length : vehicles_[index].length;
+}
+
+double Traffic::Speed(int index) const { return index < 0 ? ego_->speed : vehicles_[index].speed; }
+
+std::optional<std::pair<Leader, int>> Traffic::LeaderOf(int lane, double s, double length,
+                                                        int self) const {
+  if (lane < 0 || lane >= static_cast<int>(lanes_.size())) return std::nullopt;
+  const auto& entries = lanes_[lane];
+  auto it = std::upper_bound(entries.begin(), entries.end(), std::make_pair(s, self));
+  for (; it != entries.end(); ++it) {
+    if (it->second == self && self >= 0) continue;
+    if (it->first < s) continue;
+    const double gap = it->first - s - 0.5 * (Length(it->second) + length);
+    return std::make_pair(Leader{gap, Speed(it->second)}, it->second);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<int, double>> Traffic::FollowerOf(int lane, double s, int self) const {
+  if (lane < 0 || lane >= static_cast<int>(lanes_.size())) return std::nullopt;
+  const auto& entries = lanes_[lane];
+  auto it = std::lower_bound(entries.begin(), entries.end(), std::make_pair(s, -2));
+  while (it != entries.begin()) {
+    --it;
+    if (it->second != self) return std::make_pair(it->second, it->first);
+  }
+  return std::nullopt;
+}
+
+double Traffic::FollowerAccel(int follower, std::optional<Leader> leader) const {
+  // The ego is judged as a default IDM driver would be: traffic must not cut it off harder.
+  const IdmParams idm = follower < 0 ? IdmParams{} : vehicles_[follower].idm;
+  return IdmAcceleration(idm, Speed(follower), leader);
+}
+
+double Traffic::Accel(int index, int lane) const {
+  const TrafficVehicle& v = vehicles_[index];
+  if (v.forced_accel) return *v.forced_accel;
+  IdmParams idm = v.idm;
+  // In a curve, the desired speed is the curve speed sqrt(a_lat / kappa); before one, the
+  // vehicle brakes just enough to reach it at the curve (constant deceleration over the gap).
+  double curve_accel = std::numeric_limits<double>::infinity();
+  const double lookahead = v.speed * v.speed / (2.0 * idm.comfort_decel) + 20.0;
+  for (double ahead = 0.0; ahead <= lookahead; ahead += 5.0) {
+    const double curvature = std::abs(road_->CurvatureAt(v.s + ahead, v.d));
+    if (curvature < 1e-6) continue;
+    const double curve_speed_sq = params_.comfort_lateral_accel / curvature;
+    if (ahead == 0.0) {
+      idm.desired_speed = std::min(idm.desired_speed, std::sqrt(curve_speed_sq));
+    } else if (v.speed * v.speed > curve_speed_sq) {
+      curve_accel = std::min(curve_accel, (curve_speed_sq - v.speed * v.speed) / (2.0 * ahead));
+    }
+  }
+  std::optional<Leader> leader;
+  if (auto found = LeaderOf(lane, v.s, v.length, index)) leader = found->first;
+  // Physical bounds: IDM alone would ask for unbounded braking when cut off.
+  return std::clamp(std::min(IdmAcceleration(idm, v.speed, leader), curve_accel), kMaxBraking,
+                    idm.max_accel);
+}
+
+void Traffic::DecideLaneChange(int index) {
+  TrafficVehicle& v = vehicles_[index];
+  if (!v.lane_changes || v.forced_accel || std::abs(v.d - road_->LaneCenter(v.lane)) > kSettled) {
+    return;
+  }
+  const double changer_now = Accel(index, v.lane);
+  double best_incentive = 0.0;
+  int best_lane = -1;
+  for (int target : {v.lane + 1, v.lane - 1}) {
+    // The whole vehicle must fit in the target lane for a while ahead.
+    if (!road_->LaneExists(target, v.s) || !road_->LaneExists(target, v.s + 2 * v.speed + 20)) {
+      continue;
+    }
+    MobilInputs in;
+    in.changer_now = changer_now;
+    in.changer_after = Accel(index, target);
+    if (auto follower = FollowerOf(target, v.s, index)) {
+      const int f = follower->first;
+      std::optional<Leader> f_leader;
+      if (auto l = LeaderOf(target, follower->second, Length(f), f)) f_leader = l->first;
+      in.new_follower_now = FollowerAccel(f, f_leader);
+      const double gap = v.s - follower->second - 0.5 * (Length(f) + v.length);
+      in.new_follower_after = FollowerAccel(f, Leader{gap, v.speed});
+      if (gap < 0) in.new_follower_after = -1e9;  // overlapping: never safe
+    }
+    if (auto follower = FollowerOf(v.lane, v.s, index)) {
+      const int f = follower->first;
+      const double gap = v.s - follower->second - 0.5 * (Length(f) + v.length);
+      in.old_follower_now = FollowerAccel(f, Leader{gap, v.speed});
+      std::optional<Leader> after;
+      if (auto l = LeaderOf(v.lane, v.s, v.length, index)) {
+        after = Leader{l->first.gap + gap + v.length, l->first.speed};
+      }
+      in.old_follower_after = FollowerAccel(f, after);
+    }
+    // A leader already overlapping in the target lane rules the change out.
+    if (auto l = LeaderOf(target, v.s, v.length, index); l && l->first.gap < 0) continue;
+    const MobilDecision decision = Mobil(params_.mobil, in);
+    if (decision.change && decision.incentive > best_incentive) {
+      best_incentive = decision.incentive;
+      best_lane = target;
+    }
+  }
+  if (best_lane >= 0) v.lane = best_lane;
+}
+
+void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
+  Index(ego);
+  // Decide lane changes, then accelerations, all from the same snapshot.
+  for (std::size_t i = 0; i < vehicles_.size(); ++i) {
+    if (!vehicles_[i].active || time_ < next_decision_[i]) continue;
+    next_decision_[i] += params_.decision_interval;
+    DecideLaneChange(static_cast<int>(i));
+  }
+  Index(ego);
+  std::vector<double> accel(vehicles_.size(), 0.0);
+  for (std::size_t i = 0; i < vehicles_.size(); ++i) {
+    if (!vehicles_[i].active) continue;
+    const TrafficVehicle& v = vehicles_[i];
+    double a = Accel(static_cast<int>(i), v.lane);
+    // While changing lanes, also keep clear of the leader in the lane being left.
+    for (int lane : LanesOf(v)) {
+      if (lane != v.lane) a = std::min(a, Accel(static_cast<int>(i), lane));
+    }
+    accel[i] = a;
+  }
+  const double lateral_rate = road_->lane_width() / params_.lane_change_duration;
+  for (std::size_t i = 0; i < vehicles_.size(); ++i) {
+    TrafficVehicle& v = vehicles_[i];
+    if (!v.active) continue;
+    v.accel = accel[i];
+    const double speed = std::max(0.0, v.speed + v.accel * dt);
+    if (speed == 0.0 && v.speed > 0.0) v.accel = -v.speed / dt;
+    v.speed = speed;
+    v.s += v.speed * dt;
+    const double offset = road_->LaneCenter(v.lane) - v.d;
+    const double move = std::clamp(offset, -lateral_rate * dt, lateral_rate * dt);
+    v.d += move;
+    v.lateral_speed = move / dt;
+    if (v.s - 0.5 * v.length > road_->length()) v.active = false;  // left the road
+  }
+  time_ += dt;
+  Index(ego);
+}
+
+OrientedBox Traffic::Box(const TrafficVehicle& v) const {
+  Pose pose = road_->ToWorld({v.s, v.d});
+  pose.heading += std::atan2(v.lateral_speed, std::max(v.speed, 0.1));
+  return {pose, v.length, v.width};
+}
+
+std::vector<int> Traffic::Overlapping(const OrientedBox& box, Frenet at) const {
+  std::vector<int> ids;
+  const double w = road_->lane_width();
+  const int centre = static_cast<int>(std::lround(at.d / w));
+  const double reach = box.length + 25.0;  // longer than any vehicle: the broad phase window
+  for (int lane = std::max(centre - 1, 0);
+       lane <= std::min(centre + 1, static_cast<int>(lanes_.size()) - 1); ++lane) {
+    const auto& entries = lanes_[lane];
+    auto it = std::lower_bound(entries.begin(), entries.end(), std::make_pair(at.s - reach, -2));
+    for (; it != entries.end() && it->first <= at.s + reach; ++it) {
+      if (it->second < 0) continue;
+      const TrafficVehicle& v = vehicles_[it->second];
+      if (!v.active || std::find(ids.begin(), ids.end(), v.id) != ids.end()) continue;
+      if (Overlap(box, Box(v))) ids.push_back(v.id);
+    }
+  }
+  return ids;
+}
+
+}  // namespace tarmac::envs

@@ -1,0 +1,102 @@
+#ifndef TARMAC_ENVS_TRAFFIC_H_
+#define TARMAC_ENVS_TRAFFIC_H_
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "tarmac/envs/collision.h"
+#include "tarmac/envs/idm.h"
+#include "tarmac/envs/road.h"
+
+namespace tarmac::envs {
+
+// A traffic vehicle, driven by IDM along its lane and MOBIL across lanes, in Frenet coordinates
+// of the road (fast and exact for lane keeping; the ego uses the full bicycle model).
+struct TrafficVehicle {
+  int id = 0;
+  double s = 0.0;              // m, centre along the road
+  double d = 0.0;              // m, centre across the road
+  double speed = 0.0;          // m/s along the road
+  double accel = 0.0;          // m/s^2, last applied
+  double lateral_speed = 0.0;  // m/s across the road (lane changes)
+  int lane = 0;                // lane it drives in (the target lane while changing)
+  double length = 4.8;
+  double width = 1.9;
+  IdmParams idm;
+  bool lane_changes = true;            // scripted vehicles may hold their lane
+  std::optional<double> forced_accel;  // scripted braking etc.: replaces IDM while set
+  bool active = true;                  // false once it left the road
+};
+
+// The ego as traffic sees it (a leader or follower, never moved by Traffic).
+struct EgoView {
+  double s = 0.0;
+  double d = 0.0;
+  double speed = 0.0;
+  double length = 4.8;
+  double width = 1.9;
+};
+
+struct TrafficParams {
+  MobilParams mobil;
+  double lane_change_duration = 3.0;   // s to move one lane width
+  double decision_interval = 1.0;      // s between MOBIL decisions of one vehicle
+  double comfort_lateral_accel = 2.0;  // m/s^2: desired speed is capped on curves
+};
+
+// The vehicles on one road: IDM following with leaders found in per-lane sorted order, MOBIL
+// lane changes (a changing vehicle occupies both lanes), curve speed, vehicles leaving at the
+// end of the road, and a broad phase (same or adjacent lane, sorted by s) before exact box tests.
+// Deterministic; not thread-safe. Step is O(n log n) for n vehicles.
+class Traffic {
+ public:
+  Traffic(const Road* road, TrafficParams params = {});
+
+  // Adds a vehicle; its id is returned (kept across steps).
+  int Add(TrafficVehicle vehicle);
+
+  // Advances every active vehicle by dt (semi-implicit Euler on s, speed >= 0).
+  void Step(double dt, const std::optional<EgoView>& ego);
+
+  const std::vector<TrafficVehicle>& vehicles() const { return vehicles_; }
+  std::vector<TrafficVehicle>& mutable_vehicles() { return vehicles_; }
+
+  // World box of a vehicle (heading follows the road plus its lateral motion).
+  OrientedBox Box(const TrafficVehicle& v) const;
+
+  // Ids of active vehicles whose boxes overlap `box` (centred at Frenet `at`): broad phase on
+  // lanes and s, then the exact test.
+  std::vector<int> Overlapping(const OrientedBox& box, Frenet at) const;
+
+  // Nearest vehicle ahead of `s` in `lane` (gap bumper to bumper, its speed), ignoring `self`.
+  std::optional<std::pair<Leader, int>> LeaderOf(int lane, double s, double length,
+                                                 int self = -1) const;
+
+ private:
+  void Index(const std::optional<EgoView>& ego);
+  // IDM acceleration of vehicle `index` if it drove in `lane` (its leader found there).
+  double Accel(int index, int lane) const;
+  // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
+  double FollowerAccel(int follower, std::optional<Leader> leader) const;
+  // Nearest entry behind `s` in `lane`, ignoring `self`: (index or -1 for ego, its s).
+  std::optional<std::pair<int, double>> FollowerOf(int lane, double s, int self) const;
+  void DecideLaneChange(int index);
+  std::vector<int> LanesOf(const TrafficVehicle& v) const;
+  double Length(int index) const;
+  double Speed(int index) const;
+
+  const Road* road_;
+  TrafficParams params_;
+  std::vector<TrafficVehicle> vehicles_;
+  std::vector<double> next_decision_;  // per vehicle, s of simulated time
+  double time_ = 0.0;
+  int next_id_ = 1;
+  std::optional<EgoView> ego_;
+  // Per lane: (s, index into vehicles_, or -1 for the ego), sorted by s.
+  std::vector<std::vector<std::pair<double, int>>> lanes_;
+};
+
+}  // namespace tarmac::envs
+
+#endif  // TARMAC_ENVS_TRAFFIC_H_

@@ -1,0 +1,150 @@
+#include "tarmac/envs/traffic.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace tarmac::envs {
+namespace {
+
+TrafficVehicle At(double s, int lane, double speed, double desired, const Road& road) {
+  TrafficVehicle v;
+  v.s = s;
+  v.lane = lane;
+  v.d = road.LaneCenter(lane);
+  v.speed = speed;
+  v.idm.desired_speed = desired;
+  return v;
+}
+
+TEST(TrafficTest, PlatoonSettlesAtTheIdmEquilibriumGap) {
+  const Road road = Road::Straight(100000.0, 1);
+  Traffic traffic(&road);
+  traffic.Add(At(400.0, 0, 20.0, 20.0, road));  // the leader cruises at its desired speed
+  for (int i = 1; i <= 4; ++i) traffic.Add(At(400.0 - 60.0 * i, 0, 20.0, 30.0, road));
+  for (int step = 0; step < 3000; ++step) traffic.Step(0.1, std::nullopt);
+  const auto& v = traffic.vehicles();
+  const double expected_gap = IdmEquilibriumGap(v[1].idm, v[0].speed);
+  for (int i = 1; i <= 4; ++i) {
+    EXPECT_NEAR(v[i].speed, v[0].speed, 0.05) << i;
+    const double gap = v[i - 1].s - v[i].s - v[i].length;
+    EXPECT_NEAR(gap, expected_gap, 0.02 * expected_gap) << i;
+  }
+}
+
+TEST(TrafficTest, FastVehicleOvertakesASlowOne) {
+  const Road road = Road::Straight(5000.0, 2);
+  Traffic traffic(&road);
+  TrafficVehicle slow = At(200.0, 0, 12.0, 12.0, road);
+  slow.lane_changes = false;
+  const int slow_id = traffic.Add(slow);
+  const int fast_id = traffic.Add(At(120.0, 0, 28.0, 30.0, road));
+  bool changed = false;
+  for (int step = 0; step < 400; ++step) {
+    traffic.Step(0.1, std::nullopt);
+    changed = changed || traffic.vehicles()[1].lane == 1;
+  }
+  EXPECT_TRUE(changed);
+  EXPECT_GT(traffic.vehicles()[1].s, traffic.vehicles()[0].s) << "it passed";
+  EXPECT_EQ(traffic.vehicles()[0].id, slow_id);
+  EXPECT_EQ(traffic.vehicles()[1].id, fast_id);
+}
+
+TEST(TrafficTest, DenseRandomTrafficNeverCollidesAndTheBroadPhaseMissesNothing) {
+  const Road road = Road::Straight(3000.0, 3);
+  Traffic traffic(&road);
+  std::mt19937_64 rng(21);
+  std::uniform_real_distribution<double> desired(22.0, 34.0), headway(1.0, 2.0);
+  for (int lane = 0; lane < 3; ++lane) {
+    for (int k = 0; k < 12; ++k) {
+      TrafficVehicle v = At(30.0 + 35.0 * k + 5.0 * lane, lane, 20.0, desired(rng), road);
+      v.idm.time_headway = headway(rng);
+      traffic.Add(v);
+    }
+  }
+  int lane_changes = 0;
+  std::vector<int> last_lane;
+  for (const auto& v : traffic.vehicles()) last_lane.push_back(v.lane);
+  for (int step = 0; step < 1500; ++step) {
+    traffic.Step(0.1, std::nullopt);
+    const auto& vs = traffic.vehicles();
+    for (std::size_t i = 0; i < vs.size(); ++i) {
+      if (!vs[i].active) continue;
+      lane_changes += vs[i].lane != last_lane[i];
+      last_lane[i] = vs[i].lane;
+      // Broad phase + exact test against brute force over every pair.
+      std::vector<int> brute;
+      for (std::size_t j = 0; j < vs.size(); ++j) {
+        if (j != i && vs[j].active && Overlap(traffic.Box(vs[i]), traffic.Box(vs[j]))) {
+          brute.push_back(vs[j].id);
+        }
+      }
+      ASSERT_TRUE(brute.empty()) << "vehicles " << vs[i].id << " and " << brute[0]
+                                 << " collided at step " << step;
+      std::vector<int> found = traffic.Overlapping(traffic.Box(vs[i]), {vs[i].s, vs[i].d});
+      found.erase(std::remove(found.begin(), found.end(), vs[i].id), found.end());
+      ASSERT_EQ(found, brute);
+    }
+  }
+  EXPECT_GT(lane_changes, 0) << "MOBIL found gaps worth taking";
+}
+
+TEST(TrafficTest, EgoIsALeaderAndCollisionsWithItAreFound) {
+  const Road road = Road::Straight(2000.0, 1);
+  Traffic traffic(&road);
+  traffic.Add(At(50.0, 0, 25.0, 30.0, road));
+  EgoView ego{100.0, 0.0, 0.0};  // stopped ego ahead
+  for (int step = 0; step < 200; ++step) traffic.Step(0.1, ego);
+  const TrafficVehicle& v = traffic.vehicles()[0];
+  EXPECT_LT(v.s, ego.s - 0.5 * (v.length + ego.length)) << "stopped behind the ego";
+  EXPECT_NEAR(ego.s - v.s - v.length, v.idm.min_gap, 0.5);
+  const OrientedBox ego_box{road.ToWorld({ego.s, ego.d}), ego.length, ego.width};
+  EXPECT_TRUE(traffic.Overlapping(ego_box, {ego.s, ego.d}).empty());
+  const OrientedBox moved{road.ToWorld({v.s + 1.0, 0.0}), 4.8, 1.9};
+  EXPECT_EQ(traffic.Overlapping(moved, {v.s + 1.0, 0.0}), std::vector<int>{v.id});
+}
+
+TEST(TrafficTest, VehiclesLeaveAtTheEndOfTheRoad) {
+  const Road road = Road::Straight(100.0, 1);
+  Traffic traffic(&road);
+  traffic.Add(At(90.0, 0, 20.0, 20.0, road));
+  for (int step = 0; step < 10; ++step) traffic.Step(0.1, std::nullopt);
+  EXPECT_FALSE(traffic.vehicles()[0].active);
+}
+
+TEST(TrafficTest, SlowsForCurves) {
+  absl::StatusOr<Road> road =
+      Road::Build({}, {{200.0, 0.0}, {300.0, 1.0 / 100.0}}, {{0, 0.0, 500.0}});
+  ASSERT_TRUE(road.ok());
+  Traffic traffic(&*road);
+  traffic.Add(At(10.0, 0, 25.0, 30.0, *road));
+  double max_speed_in_curve = 0;
+  for (int step = 0; step < 200; ++step) {
+    traffic.Step(0.1, std::nullopt);
+    const TrafficVehicle& v = traffic.vehicles()[0];
+    if (v.active && v.s > 200.0) max_speed_in_curve = std::max(max_speed_in_curve, v.speed);
+  }
+  EXPECT_GT(max_speed_in_curve, 0.0);
+  // IDM approaches a lowered desired speed from above, so allow 10 % over the comfort bound.
+  EXPECT_LE(max_speed_in_curve * max_speed_in_curve / 100.0, 2.0 * 1.1)
+      << "lateral acceleration near the comfort bound";
+}
+
+TEST(TrafficTest, DeterministicForTheSameInputs) {
+  auto run = [] {
+    const Road road = Road::Straight(3000.0, 3);
+    Traffic traffic(&road);
+    for (int k = 0; k < 20; ++k) {
+      traffic.Add(At(20.0 + 30.0 * k, k % 3, 18.0, 24.0 + k % 7, road));
+    }
+    for (int step = 0; step < 500; ++step) traffic.Step(0.1, std::nullopt);
+    std::vector<double> state;
+    for (const auto& v : traffic.vehicles()) state.insert(state.end(), {v.s, v.d, v.speed});
+    return state;
+  };
+  EXPECT_EQ(run(), run());
+}
+
+}  // namespace
+}  // namespace tarmac::envs
