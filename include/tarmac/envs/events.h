@@ -9,16 +9,16 @@ namespace tarmac::envs {
 
 // Thresholds of the driving events (DESIGN.md; comfort bounds are nuPlan's). Configurable.
 struct EventThresholds {
-  double hard_brake_accel = -4.05;   // m/s^2: longitudinal acceleration below this
-  double near_miss_ttc = 0.95;       // s: time to collision below this
+  double hard_brake_accel = -4.05;       // m/s^2: longitudinal acceleration below this
+  double near_miss_ttc = 0.95;           // s: time to collision below this
   double comfort_min_lon_accel = -4.05;  // m/s^2
   double comfort_max_lon_accel = 2.40;   // m/s^2
   double comfort_max_lat_accel = 4.89;   // m/s^2
   double comfort_max_yaw_rate = 0.95;    // rad/s
   double comfort_max_lon_jerk = 4.13;    // m/s^3
   double lane_departure_seconds = 2.0;   // straddling a lane line this long
-  double cut_in_ttc = 4.0;          // s: a new leader that arrives with a lower TTC
-  double cut_in_headway = 1.0;      // s: ... or a shorter time headway
+  double cut_in_ttc = 4.0;               // s: a new leader that arrives with a lower TTC
+  double cut_in_headway = 1.0;           // s: ... or a shorter time headway
 };
 
 // Time to collision with a leader `gap` metres ahead closing at `closing_speed` (m/s); empty

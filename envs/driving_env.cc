@@ -1,0 +1,335 @@
+#include "tarmac/envs/driving_env.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tarmac::envs {
+namespace {
+
+constexpr double kTtcHorizon = 3.0;  // s: the TTC reward term starts below this
+constexpr double kJerkScale = 8.37;  // m/s^3 (nuPlan's bound on jerk magnitude)
+constexpr double kLatScale = 4.89;   // m/s^2 (nuPlan's bound on lateral acceleration)
+constexpr double kEndMargin = 60.0;  // m before the road end: the route is complete
+constexpr double kChanging = 0.2;    // m off its lane centre: a vehicle is changing lanes
+
+ScenarioFamily FamilyFor(const DrivingEnvOptions& options, std::uint64_t seed) {
+  return options.family ? *options.family : kAllFamilies[seed % kAllFamilies.size()];
+}
+
+}  // namespace
+
+DrivingEnv::DrivingEnv(DrivingEnvOptions options)
+    : options_(std::move(options)), model_(options_.ego) {
+  options_.nearest_vehicles = std::clamp(options_.nearest_vehicles, 0, 32);
+  spec_.name = options_.name;
+  spec_.observation_size =
+      kEgoFeatures + kPreviewFeatures + kVehicleFeatures * options_.nearest_vehicles;
+  spec_.action_size = 2;
+  spec_.action_low = {static_cast<float>(options_.ego.min_accel),
+                      static_cast<float>(-options_.ego.max_steer)};
+  spec_.action_high = {static_cast<float>(options_.ego.max_accel),
+                       static_cast<float>(options_.ego.max_steer)};
+  spec_.reward_terms = RewardTermNames();
+  spec_.dt = options_.scenario.dt;
+  spec_.max_steps =
+      static_cast<int>(std::lround(options_.scenario.episode_seconds / options_.scenario.dt));
+}
+
+void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
+  scenario_ = GenerateScenario(FamilyFor(options_, seed), options_.scenario, seed);
+  traffic_.emplace(&scenario_.road);
+  for (const TrafficVehicle& v : scenario_.traffic) traffic_->Add(v);
+  ego_ = scenario_.ego;
+  ego_frenet_ = scenario_.road.ToFrenet(ego_.x, ego_.y);
+  step_ = 0;
+  done_ = false;
+  script_started_.assign(scenario_.scripts.size(), false);
+  episode_ = Episode{};
+  episode_.start_s = ego_frenet_.s;
+  episode_.term_returns.assign(spec_.reward_terms.size(), 0.0);
+  Observe(observation);
+}
+
+void DrivingEnv::RunScripts() {
+  auto& vehicles = traffic_->mutable_vehicles();
+  for (std::size_t i = 0; i < scenario_.scripts.size(); ++i) {
+    const Script& script = scenario_.scripts[i];
+    TrafficVehicle& v = vehicles[script.vehicle];
+    if (!v.active) continue;
+    if (script.kind == Script::Kind::kBrake) {
+      if (time() >= script.start_time) {
+        script_started_[i] = true;
+        v.forced_accel = v.speed > 0.0 ? -script.decel : 0.0;  // brake to a stop, then hold
+      }
+    } else if (!script_started_[i]) {
+      const double gap = v.s - ego_frenet_.s - 0.5 * (v.length + options_.ego.length);
+      if (gap > 0.0 && gap <= script.trigger_gap) {
+        script_started_[i] = true;
+        v.lane = script.target_lane;
+      }
+    }
+  }
+}
+
+StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> observation,
+                            absl::Span<float> reward_terms) {
+  StepResult result;
+  const Road& road = scenario_.road;
+  const double dt = scenario_.dt;
+  const VehicleState before = ego_;
+  const Frenet before_frenet = ego_frenet_;
+
+  VehicleCommand command;
+  command.accel = action.size() > 0 ? action[0] : 0.0;
+  command.steer = action.size() > 1 ? action[1] : 0.0;
+  ego_ = model_.Step(ego_, command, dt);
+  ego_frenet_ = road.ToFrenet(ego_.x, ego_.y);
+  ++step_;
+  RunScripts();
+  const EgoView ego_view{ego_frenet_.s, ego_frenet_.d, ego_.speed, options_.ego.length,
+                         options_.ego.width};
+  traffic_->Step(dt, ego_view);
+
+  // Where the ego is and who leads it.
+  const int lane = road.LaneAt(ego_frenet_.s, ego_frenet_.d);
+  const int nearest_lane = static_cast<int>(std::lround(ego_frenet_.d / road.lane_width()));
+  std::optional<double> ttc;
+  double leader_gap = std::numeric_limits<double>::infinity();
+  int leader_id = 0;
+  bool leader_changing = false;
+  if (auto leader = traffic_->LeaderOf(nearest_lane, ego_frenet_.s, options_.ego.length, -1)) {
+    leader_gap = leader->first.gap;
+    ttc = TimeToCollision(leader->first.gap, ego_.speed - leader->first.speed);
+    if (leader->second >= 0) {
+      const TrafficVehicle& v = traffic_->vehicles()[leader->second];
+      leader_id = v.id;
+      leader_changing = std::abs(v.d - road.LaneCenter(v.lane)) > kChanging;
+    }
+  }
+
+  // Events.
+  const EventThresholds& thresholds = options_.events;
+  const OrientedBox box{{ego_.x, ego_.y, ego_.heading}, options_.ego.length, options_.ego.width};
+  const std::vector<int> hits = traffic_->Overlapping(box, ego_frenet_);
+  const bool collision = !hits.empty();
+  const bool off_road = !road.BoxDrivable(box.centre, box.length, box.width);
+  EgoMotion motion;
+  motion.lon_accel = ego_.accel;
+  motion.lon_jerk = (ego_.accel - before.accel) / dt;
+  motion.lat_accel = ego_.lateral_accel;
+  motion.yaw_rate = ego_.yaw_rate;
+  const double lane_offset = ego_frenet_.d - road.LaneCenter(nearest_lane);
+  const bool straddling =
+      std::abs(lane_offset) + 0.5 * options_.ego.width > 0.5 * road.lane_width();
+  episode_.straddle_seconds = straddling ? episode_.straddle_seconds + dt : 0.0;
+  const bool new_leader = leader_id != 0 && leader_id != episode_.leader_id && leader_changing;
+  episode_.leader_id = leader_id;
+
+  schemas::EventMask events = 0;
+  auto mark = [&](schemas::Event event, bool happened) {
+    if (!happened) return;
+    events |= schemas::EventBit(event);
+    episode_.events.push_back({event, static_cast<std::uint32_t>(step_),
+                               static_cast<float>(ego_frenet_.s), static_cast<float>(ego_.x),
+                               static_cast<float>(ego_.y)});
+  };
+  mark(schemas::Event::kCollision, collision);
+  mark(schemas::Event::kOffRoad, off_road);
+  mark(schemas::Event::kHardBrake, HardBrake(thresholds, ego_.accel));
+  mark(schemas::Event::kNearMiss, NearMiss(thresholds, ttc));
+  mark(schemas::Event::kComfort, ComfortViolated(thresholds, motion));
+  mark(schemas::Event::kLaneDeparture,
+       LaneDeparture(thresholds, episode_.straddle_seconds) &&
+           episode_.straddle_seconds < thresholds.lane_departure_seconds + dt / 2);
+  mark(schemas::Event::kCutIn, CutIn(thresholds, new_leader, ttc, leader_gap, ego_.speed));
+  result.events = events;
+
+  // Reward terms.
+  const RewardConfig& rc = options_.reward;
+  const double limit = scenario_.speed_limit;
+  const double raw[] = {
+      (ego_frenet_.s - before_frenet.s) / (limit * dt),
+      -std::abs(ego_.speed - limit) / limit,
+      collision && !episode_.collided ? -1.0 : 0.0,
+      off_road ? -1.0 : 0.0,
+      -std::min(1.0, std::pow(lane_offset / (0.5 * road.lane_width()), 2)),
+      -std::min(1.0, std::abs(motion.lon_jerk) / kJerkScale),
+      -std::min(1.0, std::abs(motion.lat_accel) / kLatScale),
+      ttc && *ttc < kTtcHorizon ? -(1.0 - *ttc / kTtcHorizon) : 0.0,
+  };
+  const double weights[] = {rc.progress, rc.speed, rc.collision,     rc.off_road,
+                            rc.centring, rc.jerk,  rc.lateral_accel, rc.ttc};
+  double reward = 0.0;
+  if (rc.composition == RewardConfig::Composition::kAdditive) {
+    for (std::size_t k = 0; k < 8; ++k) reward += weights[k] * raw[k];
+  } else {
+    // nuPlan-like: collision and leaving the road zero the step; the other terms are a
+    // weighted average of scores in [0, 1].
+    const double multiplier = (raw[2] < 0 || raw[3] < 0 || episode_.collided) ? 0.0 : 1.0;
+    double weighted = 0.0, total_weight = 0.0;
+    for (std::size_t k : {0, 1, 4, 5, 6, 7}) {
+      const double score = k == 0 ? std::clamp(raw[0], 0.0, 1.0) : 1.0 + raw[k];
+      weighted += weights[k] * score;
+      total_weight += weights[k];
+    }
+    reward = multiplier * (total_weight > 0 ? weighted / total_weight : 0.0);
+  }
+  for (std::size_t k = 0; k < 8 && k < reward_terms.size(); ++k) {
+    reward_terms[k] = static_cast<float>(weights[k] * raw[k]);
+    episode_.term_returns[k] += weights[k] * raw[k];
+  }
+  result.reward = static_cast<float>(reward);
+  episode_.episode_return += reward;
+
+  // Episode metrics.
+  if (collision && !episode_.collided) {
+    episode_.collided = true;
+    for (int id : hits) {
+      for (const TrafficVehicle& v : traffic_->vehicles()) {
+        // At fault when the other vehicle was ahead: the ego ran into it.
+        if (v.id == id && v.s > ego_frenet_.s) episode_.at_fault = true;
+      }
+    }
+  }
+  episode_.off_road = episode_.off_road || off_road;
+  episode_.near_miss = episode_.near_miss || NearMiss(thresholds, ttc);
+  if (ComfortViolated(thresholds, motion)) ++episode_.comfort_steps;
+  if (ego_.speed > 1.05 * limit) ++episode_.overspeed_steps;
+  episode_.max_abs_jerk = std::max(episode_.max_abs_jerk, std::abs(motion.lon_jerk));
+  episode_.max_abs_lat_accel = std::max(episode_.max_abs_lat_accel, std::abs(motion.lat_accel));
+  if (ttc) episode_.min_ttc = std::min(episode_.min_ttc, *ttc);
+
+  if (collision) {
+    result.terminated = true;
+    episode_.outcome = schemas::Outcome::kCollision;
+  } else if (off_road || lane < 0) {
+    result.terminated = off_road;
+    if (off_road) episode_.outcome = schemas::Outcome::kOffRoad;
+  }
+  if (!result.terminated) {
+    if (ego_frenet_.s > road.length() - kEndMargin) {
+      result.truncated = true;
+      episode_.outcome = schemas::Outcome::kCompleted;
+    } else if (step_ >= scenario_.max_steps) {
+      result.truncated = true;
+      episode_.outcome = schemas::Outcome::kTimeLimit;
+    }
+  }
+  done_ = result.terminated || result.truncated;
+  Observe(observation);
+  return result;
+}
+
+void DrivingEnv::Observe(absl::Span<float> obs) const {
+  std::fill(obs.begin(), obs.end(), 0.0F);
+  if (obs.size() < static_cast<std::size_t>(spec_.observation_size)) return;
+  const Road& road = scenario_.road;
+  const double w = road.lane_width();
+  const int lane = static_cast<int>(std::lround(ego_frenet_.d / w));
+  const Pose on_road = road.ToWorld(ego_frenet_);
+  const double heading_error = std::remainder(ego_.heading - on_road.heading, 2.0 * M_PI);
+  const double c = std::cos(ego_.heading);
+  const double s = std::sin(ego_.heading);
+  float* o = obs.data();
+  o[0] = static_cast<float>(ego_.speed / 30.0);
+  o[1] = static_cast<float>(ego_.accel / 8.0);
+  o[2] = static_cast<float>(ego_.steer / 0.6);
+  o[3] = static_cast<float>(heading_error);
+  o[4] = static_cast<float>((ego_frenet_.d - road.LaneCenter(lane)) / w);
+  o[5] = static_cast<float>(ego_.yaw_rate);
+  o[6] = static_cast<float>(lane / 3.0);
+  o[7] = road.LaneExists(lane + 1, ego_frenet_.s) ? 1.0F : 0.0F;
+  o[8] = road.LaneExists(lane - 1, ego_frenet_.s) ? 1.0F : 0.0F;
+  o[9] = static_cast<float>(scenario_.speed_limit / 30.0);
+  const double ahead[] = {10.0, 20.0, 40.0, 60.0, 80.0};
+  for (int i = 0; i < 5; ++i) {
+    const double at = ego_frenet_.s + ahead[i];
+    const Pose p = road.ToWorld({at, road.LaneCenter(std::max(lane, 0))});
+    const double dx = p.x - ego_.x;
+    const double dy = p.y - ego_.y;
+    o[kEgoFeatures + 2 * i] = static_cast<float>(road.Curvature(at) * 100.0);
+    o[kEgoFeatures + 2 * i + 1] = static_cast<float>((-s * dx + c * dy) / 10.0);
+  }
+  // K nearest active vehicles by distance (partial selection; K is small).
+  const auto& vehicles = traffic_->vehicles();
+  const int k = options_.nearest_vehicles;
+  std::array<std::pair<double, int>, 32> nearest;
+  int count = 0;
+  for (std::size_t i = 0; i < vehicles.size(); ++i) {
+    const TrafficVehicle& v = vehicles[i];
+    if (!v.active || std::abs(v.s - ego_frenet_.s) > 150.0) continue;
+    const double distance = std::abs(v.s - ego_frenet_.s) + std::abs(v.d - ego_frenet_.d);
+    if (count < k) {
+      nearest[count++] = {distance, static_cast<int>(i)};
+      std::push_heap(nearest.begin(), nearest.begin() + count);
+    } else if (distance < nearest[0].first) {
+      std::pop_heap(nearest.begin(), nearest.begin() + count);
+      nearest[count - 1] = {distance, static_cast<int>(i)};
+      std::push_heap(nearest.begin(), nearest.begin() + count);
+    }
+  }
+  std::sort(nearest.begin(), nearest.begin() + count);
+  for (int j = 0; j < count; ++j) {
+    const TrafficVehicle& v = vehicles[nearest[j].second];
+    const OrientedBox b = traffic_->Box(v);
+    const double dx = b.centre.x - ego_.x;
+    const double dy = b.centre.y - ego_.y;
+    const double vx = v.speed * std::cos(b.centre.heading) - ego_.speed * std::cos(ego_.heading);
+    const double vy = v.speed * std::sin(b.centre.heading) - ego_.speed * std::sin(ego_.heading);
+    float* f = o + kEgoFeatures + kPreviewFeatures + kVehicleFeatures * j;
+    f[0] = 1.0F;
+    f[1] = static_cast<float>((c * dx + s * dy) / 50.0);
+    f[2] = static_cast<float>((-s * dx + c * dy) / 10.0);
+    f[3] = static_cast<float>((c * vx + s * vy) / 30.0);
+    f[4] = static_cast<float>((-s * vx + c * vy) / 10.0);
+    f[5] = static_cast<float>(std::remainder(b.centre.heading - ego_.heading, 2.0 * M_PI));
+    f[6] = static_cast<float>(v.length / 10.0);
+  }
+}
+
+schemas::EpisodeSummary DrivingEnv::Summary() const {
+  schemas::EpisodeSummary out;
+  out.scenario = std::string(FamilyName(scenario_.family));
+  out.seed = scenario_.seed;
+  out.env_name = spec_.name;
+  out.steps = static_cast<std::uint32_t>(step_);
+  out.episode_return = episode_.episode_return;
+  for (std::size_t k = 0; k < spec_.reward_terms.size(); ++k) {
+    out.term_returns.push_back({spec_.reward_terms[k], episode_.term_returns[k]});
+  }
+  out.events = episode_.events;
+  out.outcome = episode_.outcome;
+  const double distance = std::max(0.0, ego_frenet_.s - episode_.start_s);
+  out.distance_m = distance;
+  const double elapsed = std::max(time(), scenario_.dt);
+  // Progress against driving the whole time at the speed limit (eval replaces the reference
+  // by the expert's progress on the same seed).
+  const double progress_ratio = distance / (scenario_.speed_limit * elapsed);
+  const double ttc_score = episode_.near_miss ? 0.0 : 1.0;
+  const double speed_score =
+      1.0 - static_cast<double>(episode_.overspeed_steps) / std::max(step_, 1);
+  const double comfort_score = episode_.comfort_steps == 0 ? 1.0 : 0.0;
+  const double multiplier = (episode_.at_fault ? 0.0 : 1.0) * (episode_.off_road ? 0.0 : 1.0) *
+                            (progress_ratio >= 0.2 ? 1.0 : 0.0);
+  const double score = multiplier *
+                       (5.0 * std::min(1.0, progress_ratio) + 5.0 * ttc_score + 4.0 * speed_score +
+                        2.0 * comfort_score) /
+                       16.0;
+  const double km = std::max(distance / 1000.0, 1e-3);
+  out.metrics = {
+      {"score", score},
+      {"progress_ratio", progress_ratio},
+      {"collision", episode_.collided ? 1.0 : 0.0},
+      {"at_fault_collision", episode_.at_fault ? 1.0 : 0.0},
+      {"off_road", episode_.off_road ? 1.0 : 0.0},
+      {"events_per_km", static_cast<double>(episode_.events.size()) / km},
+      {"max_abs_jerk", episode_.max_abs_jerk},
+      {"max_abs_lateral_accel", episode_.max_abs_lat_accel},
+      {"min_ttc", episode_.min_ttc},
+      {"comfort_violation_steps", static_cast<double>(episode_.comfort_steps)},
+  };
+  return out;
+}
+
+}  // namespace tarmac::envs

@@ -1,0 +1,117 @@
+#ifndef TARMAC_ENVS_DRIVING_ENV_H_
+#define TARMAC_ENVS_DRIVING_ENV_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tarmac/envs/env.h"
+#include "tarmac/envs/events.h"
+#include "tarmac/envs/scenario.h"
+#include "tarmac/envs/traffic.h"
+#include "tarmac/envs/vehicle.h"
+
+namespace tarmac::envs {
+
+// Reward terms, their weights and how they combine.
+struct RewardConfig {
+  enum class Composition { kAdditive, kMultiplicative };
+  Composition composition = Composition::kAdditive;
+  // Weights in the order of kRewardTerms.
+  double progress = 1.0;        // metres gained / (speed limit * dt)
+  double speed = 0.2;           // -|v - limit| / limit
+  double collision = 10.0;      // -1 on the step of a collision
+  double off_road = 10.0;       // -1 while any corner is off the road
+  double centring = 0.1;        // -(offset from the nearest lane centre / half a lane)^2
+  double jerk = 0.05;           // -min(1, |jerk| / 8.37)
+  double lateral_accel = 0.05;  // -min(1, |a_lat| / 4.89)
+  double ttc = 0.5;             // -(1 - TTC / 3 s) when TTC < 3 s
+};
+
+inline const std::vector<std::string>& RewardTermNames() {
+  static const std::vector<std::string> names = {"progress", "speed", "collision",     "off_road",
+                                                 "centring", "jerk",  "lateral_accel", "ttc"};
+  return names;
+}
+
+struct DrivingEnvOptions {
+  std::string name = "driving-v0";
+  // The family every episode uses; unset: the seed picks one of the seven.
+  std::optional<ScenarioFamily> family;
+  ScenarioConfig scenario;
+  RewardConfig reward;
+  EventThresholds events;
+  VehicleParams ego = VehicleParams::Car();
+  int nearest_vehicles = 8;  // K
+};
+
+// Observation layout (floats, all roughly in [-1, 1]):
+//   [0, 10)   ego: speed/30, accel/8, steer/0.6, heading error vs road (rad), offset from lane
+//             centre / lane width, yaw rate, lane index / 3, left lane exists, right lane exists,
+//             speed limit / 30
+//   [10, 20)  lane preview at 10, 20, 40, 60, 80 m: curvature*100 and the ego lane centre's
+//             lateral offset in the ego frame / 10, interleaved
+//   [20, 20+7K) K nearest vehicles by distance, each: present, dx/50, dy/10 (ego frame),
+//             dvx/30, dvy/10, relative heading, length/10; absent ones are zeros
+inline constexpr int kEgoFeatures = 10;
+inline constexpr int kPreviewFeatures = 10;
+inline constexpr int kVehicleFeatures = 7;
+
+// Highways with IDM/MOBIL traffic and the seven scenario families, the ego on the bicycle
+// model; rewards by term, driving events and nuPlan-style episode metrics.
+class DrivingEnv : public Env {
+ public:
+  explicit DrivingEnv(DrivingEnvOptions options);
+
+  const EnvSpec& spec() const override { return spec_; }
+  void Reset(std::uint64_t seed, absl::Span<float> observation) override;
+  StepResult Step(absl::Span<const float> action, absl::Span<float> observation,
+                  absl::Span<float> reward_terms) override;
+  schemas::EpisodeSummary Summary() const override;
+
+  // Read access for the expert planner, tests and reports.
+  const Scenario& scenario() const { return scenario_; }
+  const VehicleState& ego() const { return ego_; }
+  Frenet ego_frenet() const { return ego_frenet_; }
+  const Traffic& traffic() const { return *traffic_; }
+  double time() const { return step_ * scenario_.dt; }
+
+ private:
+  void Observe(absl::Span<float> observation) const;
+  void RunScripts();
+
+  DrivingEnvOptions options_;
+  EnvSpec spec_;
+  BicycleModel model_;
+  Scenario scenario_;
+  std::optional<Traffic> traffic_;
+  VehicleState ego_;
+  Frenet ego_frenet_;
+  int step_ = 0;
+  std::vector<bool> script_started_;
+  bool done_ = false;
+
+  // Episode bookkeeping.
+  struct Episode {
+    double start_s = 0.0;
+    double episode_return = 0.0;
+    std::vector<double> term_returns;
+    std::vector<schemas::EventOccurrence> events;
+    bool collided = false;
+    bool at_fault = false;
+    bool off_road = false;
+    bool near_miss = false;
+    int comfort_steps = 0;
+    int overspeed_steps = 0;
+    double max_abs_jerk = 0.0;
+    double max_abs_lat_accel = 0.0;
+    double min_ttc = 1e9;
+    double straddle_seconds = 0.0;
+    int leader_id = 0;
+    schemas::Outcome outcome = schemas::Outcome::kTimeLimit;
+  } episode_;
+};
+
+}  // namespace tarmac::envs
+
+#endif  // TARMAC_ENVS_DRIVING_ENV_H_

@@ -1,0 +1,88 @@
+#ifndef TARMAC_ENVS_SCENARIO_H_
+#define TARMAC_ENVS_SCENARIO_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "tarmac/envs/road.h"
+#include "tarmac/envs/traffic.h"
+#include "tarmac/envs/vehicle.h"
+
+namespace tarmac::envs {
+
+enum class ScenarioFamily { kHighway, kDense, kMerge, kCutIn, kLeadBrake, kStalled, kCurve };
+
+inline constexpr std::array<ScenarioFamily, 7> kAllFamilies = {
+    ScenarioFamily::kHighway, ScenarioFamily::kDense,     ScenarioFamily::kMerge,
+    ScenarioFamily::kCutIn,   ScenarioFamily::kLeadBrake, ScenarioFamily::kStalled,
+    ScenarioFamily::kCurve};
+
+absl::string_view FamilyName(ScenarioFamily family);  // "cut_in"
+// InvalidArgument listing the known families.
+absl::StatusOr<ScenarioFamily> ParseFamily(absl::string_view name);
+
+// A closed range a scenario parameter is drawn from (uniformly).
+struct Range {
+  double min = 0.0;
+  double max = 0.0;
+};
+
+// Parameter ranges of the scenario families; suite files override them per entry.
+struct ScenarioConfig {
+  double episode_seconds = 30.0;
+  double dt = 0.1;
+  double lane_width = 3.6;
+  Range ego_speed{20.0, 28.0};           // m/s at the start
+  Range traffic_speed{22.0, 32.0};       // desired speeds of traffic
+  Range density{12.0, 20.0};             // vehicles per km per lane (highway)
+  Range dense_density{30.0, 45.0};       // vehicles per km per lane (dense)
+  Range cut_in_gap{8.0, 20.0};           // m, gap to the ego when the cutter starts its change
+  Range cut_in_ttc{1.5, 4.0};            // s, gap / closing speed at that moment
+  Range lead_gap{25.0, 45.0};            // m, initial gap to the lead (lead_brake)
+  Range lead_brake_decel{6.0, 8.0};      // m/s^2
+  Range lead_brake_time{4.0, 10.0};      // s after the start
+  Range stalled_distance{150.0, 300.0};  // m ahead of the ego
+  Range curve_radius{150.0, 400.0};      // m
+  Range merge_length{180.0, 260.0};      // m of acceleration lane
+  double speed_limit = 30.0;             // m/s (108 km/h)
+
+  // InvalidArgument naming the first range with min > max or a non-physical value.
+  absl::Status Validate() const;
+};
+
+// A scripted behaviour of one traffic vehicle.
+struct Script {
+  enum class Kind { kBrake, kCutIn } kind = Kind::kBrake;
+  int vehicle = 0;           // index into Scenario::traffic
+  double start_time = 0.0;   // s (kBrake)
+  double decel = 0.0;        // m/s^2 (kBrake, positive)
+  double trigger_gap = 0.0;  // m (kCutIn): change lanes once this close ahead of the ego
+  int target_lane = 0;       // kCutIn
+};
+
+// One concrete episode: road, ego start, traffic and scripts. Same (family, config, seed) gives
+// the same scenario on every machine (std::mt19937_64 and explicit uniform draws).
+struct Scenario {
+  ScenarioFamily family = ScenarioFamily::kHighway;
+  std::uint64_t seed = 0;
+  Road road = Road::Straight(100.0, 1);
+  VehicleState ego;
+  int ego_lane = 0;
+  double ego_s = 0.0;
+  double speed_limit = 30.0;
+  std::vector<TrafficVehicle> traffic;
+  std::vector<Script> scripts;
+  int max_steps = 300;
+  double dt = 0.1;
+};
+
+Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, std::uint64_t seed);
+
+}  // namespace tarmac::envs
+
+#endif  // TARMAC_ENVS_SCENARIO_H_

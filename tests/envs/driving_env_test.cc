@@ -1,0 +1,188 @@
+#include "tarmac/envs/driving_env.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace tarmac::envs {
+namespace {
+
+DrivingEnvOptions For(ScenarioFamily family) {
+  DrivingEnvOptions o;
+  o.family = family;
+  return o;
+}
+
+double Metric(const schemas::EpisodeSummary& s, const std::string& name) {
+  for (const auto& m : s.metrics) {
+    if (m.name == name) return m.value;
+  }
+  ADD_FAILURE() << "no metric " << name;
+  return std::nan("");
+}
+
+// A lane keeper: holds the lane centre with proportional steering, drives at `speed`.
+std::vector<float> KeepLane(const DrivingEnv& env, double speed) {
+  const Road& road = env.scenario().road;
+  const Frenet f = env.ego_frenet();
+  const int lane = static_cast<int>(std::lround(f.d / road.lane_width()));
+  const Pose p = road.ToWorld({f.s, f.d});
+  const double heading_error = std::remainder(env.ego().heading - p.heading, 2 * M_PI);
+  const double offset = f.d - road.LaneCenter(lane);
+  const double steer =
+      -0.8 * heading_error - 0.05 * offset + std::atan(2.9 * road.Curvature(f.s + 5.0));
+  const double accel = 0.8 * (speed - env.ego().speed);
+  return {static_cast<float>(accel), static_cast<float>(steer)};
+}
+
+struct Trace {
+  std::vector<float> observations;
+  std::vector<float> rewards;
+  std::vector<std::uint64_t> events;
+};
+
+Trace RunEpisode(ScenarioFamily family, std::uint64_t seed, int steps) {
+  DrivingEnv env(For(family));
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  Trace t;
+  env.Reset(seed, absl::MakeSpan(obs));
+  t.observations = obs;
+  for (int i = 0; i < steps; ++i) {
+    const std::vector<float> action = KeepLane(env, 25.0);
+    const StepResult r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+    t.observations.insert(t.observations.end(), obs.begin(), obs.end());
+    t.rewards.push_back(r.reward);
+    t.events.push_back(r.events);
+    if (r.terminated || r.truncated) break;
+  }
+  return t;
+}
+
+TEST(DrivingEnvTest, SpecDescribesTheBuffers) {
+  DrivingEnv env(DrivingEnvOptions{});
+  EXPECT_EQ(env.spec().observation_size, 20 + 7 * 8);
+  EXPECT_EQ(env.spec().action_size, 2);
+  EXPECT_THAT(env.spec().reward_terms, ::testing::Contains("ttc"));
+  EXPECT_FLOAT_EQ(env.spec().action_low[0], -8.0F);
+  EXPECT_FLOAT_EQ(env.spec().action_high[1], 0.6F);
+  EXPECT_EQ(env.spec().max_steps, 300);
+}
+
+TEST(DrivingEnvTest, SameSeedGivesABitIdenticalEpisode) {
+  for (ScenarioFamily family : kAllFamilies) {
+    const Trace a = RunEpisode(family, 1234, 300);
+    const Trace b = RunEpisode(family, 1234, 300);
+    ASSERT_EQ(a.observations.size(), b.observations.size()) << FamilyName(family);
+    EXPECT_EQ(std::memcmp(a.observations.data(), b.observations.data(),
+                          a.observations.size() * sizeof(float)),
+              0)
+        << FamilyName(family);
+    EXPECT_EQ(a.rewards, b.rewards);
+    EXPECT_EQ(a.events, b.events);
+    const Trace other = RunEpisode(family, 1235, 300);
+    EXPECT_NE(a.observations, other.observations) << "another seed, another episode";
+  }
+}
+
+TEST(DrivingEnvTest, EveryFamilyStartsOnTheRoadWithoutOverlaps) {
+  for (ScenarioFamily family : kAllFamilies) {
+    for (std::uint64_t seed = 0; seed < 20; ++seed) {
+      const Scenario sc = GenerateScenario(family, ScenarioConfig{}, seed);
+      const VehicleParams car;
+      EXPECT_TRUE(sc.road.BoxDrivable({sc.ego.x, sc.ego.y, sc.ego.heading}, car.length, car.width))
+          << FamilyName(family) << " " << seed;
+      Traffic traffic(&sc.road);
+      for (const TrafficVehicle& v : sc.traffic) traffic.Add(v);
+      traffic.Step(1e-6, std::nullopt);  // index only
+      const OrientedBox ego{{sc.ego.x, sc.ego.y, sc.ego.heading}, car.length, car.width};
+      EXPECT_TRUE(traffic.Overlapping(ego, {sc.ego_s, sc.road.LaneCenter(sc.ego_lane)}).empty())
+          << FamilyName(family) << " " << seed;
+    }
+  }
+}
+
+TEST(DrivingEnvTest, AdditiveRewardIsTheSumOfItsTerms) {
+  DrivingEnv env(For(ScenarioFamily::kHighway));
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  env.Reset(7, absl::MakeSpan(obs));
+  double sum_of_returns = 0;
+  for (int i = 0; i < 100; ++i) {
+    const StepResult r = env.Step(KeepLane(env, 25.0), absl::MakeSpan(obs), absl::MakeSpan(terms));
+    double sum = 0;
+    for (float t : terms) sum += t;
+    EXPECT_NEAR(r.reward, sum, 1e-4);
+    sum_of_returns += r.reward;
+  }
+  const schemas::EpisodeSummary summary = env.Summary();
+  EXPECT_NEAR(summary.episode_return, sum_of_returns, 1e-3);
+  EXPECT_EQ(summary.term_returns.size(), env.spec().reward_terms.size());
+}
+
+TEST(DrivingEnvTest, DrivingIntoAStalledCarIsAnAtFaultCollision) {
+  DrivingEnv env(For(ScenarioFamily::kStalled));
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  env.Reset(3, absl::MakeSpan(obs));
+  StepResult r;
+  bool near_miss = false;
+  for (int i = 0; i < 300 && !r.terminated; ++i) {
+    r = env.Step(KeepLane(env, 25.0), absl::MakeSpan(obs), absl::MakeSpan(terms));
+    near_miss = near_miss || (r.events & schemas::EventBit(schemas::Event::kNearMiss));
+  }
+  EXPECT_TRUE(r.terminated);
+  EXPECT_TRUE(r.events & schemas::EventBit(schemas::Event::kCollision));
+  EXPECT_TRUE(near_miss) << "the approach was a near miss before it was a crash";
+  const schemas::EpisodeSummary s = env.Summary();
+  EXPECT_EQ(s.outcome, schemas::Outcome::kCollision);
+  EXPECT_EQ(Metric(s, "at_fault_collision"), 1.0);
+  EXPECT_EQ(Metric(s, "score"), 0.0) << "an at-fault collision zeroes the score";
+  EXPECT_EQ(s.scenario, "stalled");
+}
+
+TEST(DrivingEnvTest, SteeringOffTheRoadTerminates) {
+  DrivingEnv env(For(ScenarioFamily::kHighway));
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  env.Reset(5, absl::MakeSpan(obs));
+  StepResult r;
+  for (int i = 0; i < 200 && !r.terminated; ++i) {
+    const std::vector<float> right = {0.0F, -0.3F};
+    r = env.Step(right, absl::MakeSpan(obs), absl::MakeSpan(terms));
+  }
+  EXPECT_TRUE(r.terminated);
+  EXPECT_TRUE(r.events & (schemas::EventBit(schemas::Event::kOffRoad) |
+                          schemas::EventBit(schemas::Event::kCollision)));
+}
+
+TEST(DrivingEnvTest, BrokenActionsAreClippedNotFatal) {
+  DrivingEnv env(For(ScenarioFamily::kCurve));
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  env.Reset(9, absl::MakeSpan(obs));
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> bad = {nan, 1e30F};
+  const StepResult r = env.Step(bad, absl::MakeSpan(obs), absl::MakeSpan(terms));
+  EXPECT_TRUE(std::isfinite(r.reward));
+  for (float o : obs) EXPECT_TRUE(std::isfinite(o));
+  EXPECT_LE(std::abs(env.ego().steer), 0.6);
+}
+
+TEST(DrivingEnvTest, LaneKeepingOnAHighwayScoresWell) {
+  DrivingEnv env(For(ScenarioFamily::kHighway));
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  env.Reset(11, absl::MakeSpan(obs));
+  StepResult r;
+  for (int i = 0; i < 300 && !r.terminated && !r.truncated; ++i) {
+    r = env.Step(KeepLane(env, 22.0), absl::MakeSpan(obs), absl::MakeSpan(terms));
+  }
+  const schemas::EpisodeSummary s = env.Summary();
+  if (s.outcome != schemas::Outcome::kCollision) {  // traffic may rear-end a slow ego
+    EXPECT_GT(Metric(s, "score"), 0.5);
+    EXPECT_GT(Metric(s, "progress_ratio"), 0.5);
+  }
+  EXPECT_GT(s.distance_m, 100.0);
+}
+
+}  // namespace
+}  // namespace tarmac::envs
