@@ -69,9 +69,12 @@ class Traffic {
   // lanes and s, then the exact test.
   std::vector<int> Overlapping(const OrientedBox& box, Frenet at) const;
 
-  // Nearest vehicle ahead of `s` in `lane` (gap bumper to bumper, its speed), ignoring `self`.
+  // Nearest vehicle ahead of `s` in `lane` (gap bumper to bumper, its speed), ignoring `self`
+  // (an index into vehicles(), or -1 for the ego); the int is the index, -1 for the ego.
   std::optional<std::pair<Leader, int>> LeaderOf(int lane, double s, double length,
                                                  int self = -1) const;
+  // Nearest entry behind `s` in `lane`, ignoring `self`: (index or -1 for the ego, its s).
+  std::optional<std::pair<int, double>> FollowerOf(int lane, double s, int self) const;
 
  private:
   void Index(const std::optional<EgoView>& ego);
@@ -79,8 +82,6 @@ class Traffic {
   double Accel(int index, int lane) const;
   // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
   double FollowerAccel(int follower, std::optional<Leader> leader) const;
-  // Nearest entry behind `s` in `lane`, ignoring `self`: (index or -1 for ego, its s).
-  std::optional<std::pair<int, double>> FollowerOf(int lane, double s, int self) const;
   void DecideLaneChange(int index);
   std::vector<int> LanesOf(const TrafficVehicle& v) const;
   double Length(int index) const;
