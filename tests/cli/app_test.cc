@@ -155,6 +155,13 @@ TEST(AppTest, KeysListsEveryKey) {
   EXPECT_THAT(r.out, HasSubstr("int in [0, 65535]"));
 }
 
+TEST(AppTest, EnvsListsTheDrivingEnvsWithTheirSizes) {
+  Result r = RunTarmac({"envs"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("cut_in-v0"));
+  EXPECT_THAT(r.out, MatchesRegex("(.|\n)*highway-v0 +76 +2 .*(.|\n)*"));
+}
+
 // The installed binary behaves as RunApp does: exit codes reach the shell.
 TEST(TarmacBinaryTest, ExitCodesReachTheShell) {
   auto ok = testing::RunCommand({TARMAC_BINARY, "version"});

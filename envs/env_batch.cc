@@ -1,0 +1,93 @@
+#include "tarmac/envs/env_batch.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "tarmac/envs/registry.h"
+
+namespace tarmac::envs {
+namespace {
+
+std::uint64_t Mix(std::uint64_t x) {  // splitmix64 finaliser
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EnvBatch>> EnvBatch::Create(const std::string& env_name, int size,
+                                                           std::uint64_t base_seed) {
+  if (size <= 0 || size > 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an env batch holds 1 to 4096 envs, not ", size));
+  }
+  std::unique_ptr<EnvBatch> batch(new EnvBatch());
+  batch->base_seed_ = base_seed;
+  for (int i = 0; i < size; ++i) {
+    absl::StatusOr<std::unique_ptr<Env>> env = EnvRegistry::Global().Make(env_name);
+    if (!env.ok()) return env.status();
+    batch->envs_.push_back(*std::move(env));
+  }
+  const EnvSpec& spec = batch->spec();
+  const std::size_t n = static_cast<std::size_t>(size);
+  batch->observations_.assign(n * spec.observation_size, 0.0F);
+  batch->final_observations_.assign(n * spec.observation_size, 0.0F);
+  batch->rewards_.assign(n, 0.0F);
+  batch->reward_terms_.assign(n * spec.reward_terms.size(), 0.0F);
+  batch->terminated_.assign(n, 0);
+  batch->truncated_.assign(n, 0);
+  batch->events_.assign(n, 0);
+  batch->episode_ids_.assign(n, 0);
+  batch->steps_.assign(n, 0);
+  batch->episodes_started_.assign(n, 0);
+  for (int i = 0; i < size; ++i) batch->ResetEnv(i);
+  return batch;
+}
+
+std::uint64_t EnvBatch::SeedFor(int env, std::uint64_t episode) const {
+  return Mix(base_seed_ ^ Mix(static_cast<std::uint64_t>(env) ^ Mix(episode)));
+}
+
+void EnvBatch::ResetEnv(int i) {
+  const int obs = spec().observation_size;
+  const std::uint64_t episode = episodes_started_[i]++;
+  envs_[i]->Reset(SeedFor(i, episode),
+                  absl::MakeSpan(observations_).subspan(static_cast<std::size_t>(i) * obs, obs));
+  episode_ids_[i] = (static_cast<std::uint64_t>(i) << 40) | episode;
+  steps_[i] = 0;
+}
+
+void EnvBatch::Step(absl::Span<const float> actions) {
+  const EnvSpec& spec = this->spec();
+  const std::size_t obs = spec.observation_size;
+  const std::size_t act = spec.action_size;
+  const std::size_t terms = spec.reward_terms.size();
+  for (std::size_t i = 0; i < envs_.size(); ++i) {
+    const StepResult r = envs_[i]->Step(actions.subspan(i * act, act),
+                                        absl::MakeSpan(observations_).subspan(i * obs, obs),
+                                        absl::MakeSpan(reward_terms_).subspan(i * terms, terms));
+    rewards_[i] = r.reward;
+    terminated_[i] = r.terminated ? 1 : 0;
+    truncated_[i] = r.truncated ? 1 : 0;
+    events_[i] = r.events;
+    ++steps_[i];
+    if (r.terminated || r.truncated) {
+      std::copy_n(observations_.begin() + static_cast<std::ptrdiff_t>(i * obs), obs,
+                  final_observations_.begin() + static_cast<std::ptrdiff_t>(i * obs));
+      schemas::EpisodeSummary summary = envs_[i]->Summary();
+      summary.episode_id = episode_ids_[i];
+      finished_.push_back(std::move(summary));
+      ResetEnv(static_cast<int>(i));
+    }
+  }
+}
+
+std::vector<schemas::EpisodeSummary> EnvBatch::TakeFinishedEpisodes() {
+  std::vector<schemas::EpisodeSummary> out;
+  out.swap(finished_);
+  return out;
+}
+
+}  // namespace tarmac::envs

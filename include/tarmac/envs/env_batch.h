@@ -1,0 +1,65 @@
+#ifndef TARMAC_ENVS_ENV_BATCH_H_
+#define TARMAC_ENVS_ENV_BATCH_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "tarmac/envs/env.h"
+
+namespace tarmac::envs {
+
+// K environments of one registered name stepped together into preallocated row-major arrays
+// (row i belongs to env i). A finished env is reset at once: its row of observations() then
+// holds the first observation of the next episode, final_observations() the last one of the
+// finished episode, and the episode's summary waits in TakeFinishedEpisodes().
+// Seeds: env i's e-th episode uses a seed mixed from (base seed, i, e), so a batch replays
+// exactly. Not thread-safe; steady-state Step allocates nothing beyond finished summaries.
+class EnvBatch {
+ public:
+  static absl::StatusOr<std::unique_ptr<EnvBatch>> Create(const std::string& env_name, int size,
+                                                          std::uint64_t base_seed);
+
+  const EnvSpec& spec() const { return envs_.front()->spec(); }
+  int size() const { return static_cast<int>(envs_.size()); }
+
+  // Steps every env with its row of `actions` (size * action_size floats).
+  void Step(absl::Span<const float> actions);
+
+  absl::Span<const float> observations() const { return observations_; }
+  absl::Span<const float> final_observations() const { return final_observations_; }
+  absl::Span<const float> rewards() const { return rewards_; }
+  absl::Span<const float> reward_terms() const { return reward_terms_; }  // size * terms
+  const std::vector<std::uint8_t>& terminated() const { return terminated_; }
+  const std::vector<std::uint8_t>& truncated() const { return truncated_; }
+  const std::vector<std::uint64_t>& events() const { return events_; }
+  // Episode id and step index (of the observation in observations()) per env.
+  const std::vector<std::uint64_t>& episode_ids() const { return episode_ids_; }
+  const std::vector<std::uint32_t>& steps() const { return steps_; }
+
+  // Summaries of the episodes finished since the last call.
+  std::vector<schemas::EpisodeSummary> TakeFinishedEpisodes();
+
+  Env& env(int i) { return *envs_[i]; }
+
+ private:
+  EnvBatch() = default;
+  std::uint64_t SeedFor(int env, std::uint64_t episode) const;
+  void ResetEnv(int i);
+
+  std::vector<std::unique_ptr<Env>> envs_;
+  std::uint64_t base_seed_ = 0;
+  std::vector<std::uint64_t> episodes_started_;
+  std::vector<float> observations_, final_observations_, rewards_, reward_terms_;
+  std::vector<std::uint8_t> terminated_, truncated_;
+  std::vector<std::uint64_t> events_, episode_ids_;
+  std::vector<std::uint32_t> steps_;
+  std::vector<schemas::EpisodeSummary> finished_;
+};
+
+}  // namespace tarmac::envs
+
+#endif  // TARMAC_ENVS_ENV_BATCH_H_
