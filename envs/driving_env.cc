@@ -111,7 +111,8 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   // Events.
   const EventThresholds& thresholds = options_.events;
   const OrientedBox box{{ego_.x, ego_.y, ego_.heading}, options_.ego.length, options_.ego.width};
-  const std::vector<int> hits = traffic_->Overlapping(box, ego_frenet_);
+  traffic_->Overlapping(box, ego_frenet_, &hits_);
+  const std::vector<int>& hits = hits_;
   const bool collision = !hits.empty();
   const bool off_road = !road.BoxDrivable(box.centre, box.length, box.width);
   EgoMotion motion;

@@ -128,6 +128,10 @@ Frenet Road::ToFrenet(double x, double y) const {
 
 double Road::Curvature(double s) const { return SegmentAt(s).segment.curvature; }
 
+std::size_t Road::SegmentIndex(double s) const {
+  return static_cast<std::size_t>(&SegmentAt(s) - segments_.data());
+}
+
 double Road::CurvatureAt(double s, double d) const {
   const double k = Curvature(s);
   return k / (1.0 - k * d);

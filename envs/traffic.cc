@@ -28,11 +28,12 @@ int Traffic::Add(TrafficVehicle vehicle) {
   return vehicle.id;
 }
 
-std::vector<int> Traffic::LanesOf(const TrafficVehicle& v) const {
-  std::vector<int> lanes = {v.lane};
+Traffic::Lanes Traffic::LanesOf(const TrafficVehicle& v) const {
+  Lanes lanes;
+  lanes.lane[lanes.count++] = v.lane;
   const int under = static_cast<int>(std::lround(v.d / road_->lane_width()));
   if (under != v.lane && under >= 0 && under < static_cast<int>(lanes_.size())) {
-    lanes.push_back(under);
+    lanes.lane[lanes.count++] = under;
   }
   return lanes;
 }
@@ -105,11 +106,15 @@ double Traffic::Accel(int index, int lane) const {
   IdmParams idm = v.idm;
   // In a curve, the desired speed is the curve speed sqrt(a_lat / kappa); before one, the
   // vehicle brakes just enough to reach it at the curve (constant deceleration over the gap).
+  // A curve's start is its most demanding point, so each curved segment is checked there.
   double curve_accel = std::numeric_limits<double>::infinity();
   const double lookahead = v.speed * v.speed / (2.0 * idm.comfort_decel) + 20.0;
-  for (double ahead = 0.0; ahead <= lookahead; ahead += 5.0) {
-    const double curvature = std::abs(road_->CurvatureAt(v.s + ahead, v.d));
-    if (curvature < 1e-6) continue;
+  for (std::size_t i = road_->SegmentIndex(v.s); i < road_->segment_count(); ++i) {
+    const double ahead = std::max(0.0, road_->segment_start(i) - v.s);
+    if (ahead > lookahead) break;
+    const double k = road_->segment(i).curvature;
+    if (k == 0.0) continue;
+    const double curvature = std::abs(k / (1.0 - k * v.d));
     const double curve_speed_sq = params_.comfort_lateral_accel / curvature;
     if (ahead == 0.0) {
       idm.desired_speed = std::min(idm.desired_speed, std::sqrt(curve_speed_sq));
@@ -179,7 +184,8 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
     DecideLaneChange(static_cast<int>(i));
   }
   Index(ego);
-  std::vector<double> accel(vehicles_.size(), 0.0);
+  std::vector<double>& accel = accel_;
+  accel.assign(vehicles_.size(), 0.0);
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
     if (!vehicles_[i].active) continue;
     const TrafficVehicle& v = vehicles_[i];
@@ -217,6 +223,13 @@ OrientedBox Traffic::Box(const TrafficVehicle& v) const {
 
 std::vector<int> Traffic::Overlapping(const OrientedBox& box, Frenet at) const {
   std::vector<int> ids;
+  Overlapping(box, at, &ids);
+  return ids;
+}
+
+void Traffic::Overlapping(const OrientedBox& box, Frenet at, std::vector<int>* out) const {
+  std::vector<int>& ids = *out;
+  ids.clear();
   const double w = road_->lane_width();
   const int centre = static_cast<int>(std::lround(at.d / w));
   const double reach = box.length + 25.0;  // longer than any vehicle: the broad phase window
@@ -231,7 +244,6 @@ std::vector<int> Traffic::Overlapping(const OrientedBox& box, Frenet at) const {
       if (Overlap(box, Box(v))) ids.push_back(v.id);
     }
   }
-  return ids;
 }
 
 }  // namespace tarmac::envs

@@ -89,6 +89,7 @@ class DrivingEnv : public Env {
   Frenet ego_frenet_;
   int step_ = 0;
   std::vector<bool> script_started_;
+  std::vector<int> hits_;  // reused every step
   bool done_ = false;
 
   // Episode bookkeeping.

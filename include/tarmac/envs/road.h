@@ -61,6 +61,14 @@ class Road {
 
   // Curvature of the reference line at s (1/m).
   double Curvature(double s) const;
+
+  // Segments in order: where each starts (s) and its shape; for scanning a window ahead
+  // without sampling it point by point.
+  std::size_t segment_count() const { return segments_.size(); }
+  double segment_start(std::size_t i) const { return segments_[i].s0; }
+  const RoadSegment& segment(std::size_t i) const { return segments_[i].segment; }
+  // Index of the segment holding s (the first for s < 0, the last past the end).
+  std::size_t SegmentIndex(double s) const;
   // Curvature of the path at lateral offset d (a lane further out of a curve curves less).
   double CurvatureAt(double s, double d) const;
 

@@ -66,8 +66,9 @@ class Traffic {
   OrientedBox Box(const TrafficVehicle& v) const;
 
   // Ids of active vehicles whose boxes overlap `box` (centred at Frenet `at`): broad phase on
-  // lanes and s, then the exact test.
+  // lanes and s, then the exact test. The second form reuses `ids` (no allocation).
   std::vector<int> Overlapping(const OrientedBox& box, Frenet at) const;
+  void Overlapping(const OrientedBox& box, Frenet at, std::vector<int>* ids) const;
 
   // Nearest vehicle ahead of `s` in `lane` (gap bumper to bumper, its speed), ignoring `self`
   // (an index into vehicles(), or -1 for the ego); the int is the index, -1 for the ego.
@@ -83,7 +84,14 @@ class Traffic {
   // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
   double FollowerAccel(int follower, std::optional<Leader> leader) const;
   void DecideLaneChange(int index);
-  std::vector<int> LanesOf(const TrafficVehicle& v) const;
+  // The lanes a vehicle occupies: its own, and the one under it while changing.
+  struct Lanes {
+    int lane[2] = {0, 0};
+    int count = 0;
+    const int* begin() const { return lane; }
+    const int* end() const { return lane + count; }
+  };
+  Lanes LanesOf(const TrafficVehicle& v) const;
   double Length(int index) const;
   double Speed(int index) const;
 
@@ -91,6 +99,7 @@ class Traffic {
   TrafficParams params_;
   std::vector<TrafficVehicle> vehicles_;
   std::vector<double> next_decision_;  // per vehicle, s of simulated time
+  std::vector<double> accel_;          // per vehicle, this step (kept to avoid allocation)
   double time_ = 0.0;
   int next_id_ = 1;
   std::optional<EgoView> ego_;

@@ -1,0 +1,104 @@
+// Simulation speed: `highway` with 20 traffic vehicles (observations, rewards and events all
+// computed, a fixed action), next to the bare bicycle-model integration it is built on (the
+// physical floor), plus the heap allocations per step in steady state (counted by replacing
+// the global operator new in this program).
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "ratio_reporter.h"
+#include "tarmac/envs/driving_env.h"
+
+// GCC cannot see that the replaced operator new below pairs with the replaced delete.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+namespace {
+
+std::atomic<long> g_allocations{0};
+
+}  // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace tarmac::envs {
+namespace {
+
+DrivingEnvOptions Highway20() {
+  DrivingEnvOptions o;
+  o.family = ScenarioFamily::kHighway;
+  // About 20 vehicles on the 1340 m, three-lane road.
+  o.scenario.density = {6.6, 6.6};
+  return o;
+}
+
+void BM_BicycleModel(benchmark::State& state) {
+  const BicycleModel model(VehicleParams{});
+  VehicleState s;
+  s.speed = 25.0;
+  for (auto _ : state) {
+    s = model.Step(s, {0.1, 0.01}, 0.1);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BicycleModel);
+
+void BM_HighwayStep(benchmark::State& state) {
+  DrivingEnv env(Highway20());
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  const std::vector<float> action = {0.0F, 0.0F};
+  std::uint64_t seed = 1;
+  env.Reset(seed, absl::MakeSpan(obs));
+  state.counters["vehicles"] = static_cast<double>(env.traffic().vehicles().size());
+  for (auto _ : state) {
+    const StepResult r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+    if (r.terminated || r.truncated) env.Reset(++seed, absl::MakeSpan(obs));
+    benchmark::DoNotOptimize(obs.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HighwayStep);
+
+// Allocations per step once an episode is under way (resets excluded).
+void ReportSteadyStateAllocations() {
+  DrivingEnv env(Highway20());
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  const std::vector<float> action = {0.0F, 0.0F};
+  env.Reset(3, absl::MakeSpan(obs));
+  for (int i = 0; i < 20; ++i) env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+  const long before = g_allocations.load();
+  int steps = 0;
+  for (; steps < 200; ++steps) {
+    const StepResult r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+    if (r.terminated || r.truncated) break;
+  }
+  const long allocations = g_allocations.load() - before;
+  std::printf(
+      "steady state: %ld heap allocations in %d steps (%.3f per step; event records "
+      "are the only ones expected)\n",
+      allocations, steps, static_cast<double>(allocations) / steps);
+}
+
+}  // namespace
+}  // namespace tarmac::envs
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  tarmac::bench::RatioReporter reporter(
+      std::vector<std::pair<std::string, std::string>>{{"BM_HighwayStep", "BM_BicycleModel"}});
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  tarmac::envs::ReportSteadyStateAllocations();
+  return 0;
+}
