@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "tarmac/envs/metrics.h"
+
 namespace tarmac::envs {
 namespace {
 
@@ -307,16 +309,15 @@ schemas::EpisodeSummary DrivingEnv::Summary() const {
   // Progress against driving the whole time at the speed limit (eval replaces the reference
   // by the expert's progress on the same seed).
   const double progress_ratio = distance / (scenario_.speed_limit * elapsed);
-  const double ttc_score = episode_.near_miss ? 0.0 : 1.0;
-  const double speed_score =
+  ScoreInputs score_inputs;
+  score_inputs.at_fault_collision = episode_.at_fault;
+  score_inputs.off_road = episode_.off_road;
+  score_inputs.progress_ratio = progress_ratio;
+  score_inputs.ttc_violated = episode_.near_miss;
+  score_inputs.speed_compliance =
       1.0 - static_cast<double>(episode_.overspeed_steps) / std::max(step_, 1);
-  const double comfort_score = episode_.comfort_steps == 0 ? 1.0 : 0.0;
-  const double multiplier = (episode_.at_fault ? 0.0 : 1.0) * (episode_.off_road ? 0.0 : 1.0) *
-                            (progress_ratio >= 0.2 ? 1.0 : 0.0);
-  const double score = multiplier *
-                       (5.0 * std::min(1.0, progress_ratio) + 5.0 * ttc_score + 4.0 * speed_score +
-                        2.0 * comfort_score) /
-                       16.0;
+  score_inputs.comfort_violated = episode_.comfort_steps > 0;
+  const double score = ClosedLoopScore(score_inputs);
   const double km = std::max(distance / 1000.0, 1e-3);
   out.metrics = {
       {"score", score},
@@ -329,6 +330,8 @@ schemas::EpisodeSummary DrivingEnv::Summary() const {
       {"max_abs_lateral_accel", episode_.max_abs_lat_accel},
       {"min_ttc", episode_.min_ttc},
       {"comfort_violation_steps", static_cast<double>(episode_.comfort_steps)},
+      {"speed_compliance", score_inputs.speed_compliance},
+      {"near_miss", episode_.near_miss ? 1.0 : 0.0},
   };
   return out;
 }
