@@ -7,6 +7,7 @@
 #include "command.h"
 #include "config_command.h"
 #include "envs_command.h"
+#include "eval_command.h"
 #include "exit_codes.h"
 #include "flag_bindings.h"
 #include "replay_server_command.h"
@@ -34,6 +35,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(std::make_unique<ConfigCommand>());
   commands.push_back(std::make_unique<ReplayServerCommand>());
   commands.push_back(std::make_unique<EnvsCommand>());
+  commands.push_back(std::make_unique<EvalCommand>());
   return commands;
 }
 

@@ -1,0 +1,249 @@
+#include "report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "tarmac/envs/road.h"
+
+namespace tarmac::cli {
+namespace {
+
+using nlohmann::json;
+
+double Metric(const schemas::EpisodeSummary& s, const std::string& name) {
+  for (const auto& m : s.metrics) {
+    if (m.name == name) return m.value;
+  }
+  return 0.0;
+}
+
+json SummaryJson(const schemas::EpisodeSummary& s) {
+  json metrics = json::object();
+  for (const auto& m : s.metrics) metrics[m.name] = m.value;
+  json terms = json::object();
+  for (const auto& t : s.term_returns) terms[t.name] = t.value;
+  json events = json::array();
+  for (const auto& e : s.events) {
+    events.push_back({{"event", std::string(schemas::EventName(e.event))},
+                      {"step", e.step},
+                      {"s", e.s},
+                      {"x", e.x},
+                      {"y", e.y}});
+  }
+  return {{"scenario", s.scenario},
+          {"seed", s.seed},
+          {"steps", s.steps},
+          {"return", s.episode_return},
+          {"distance_m", s.distance_m},
+          {"outcome", std::string(schemas::OutcomeName(s.outcome))},
+          {"metrics", metrics},
+          {"term_returns", terms},
+          {"events", events}};
+}
+
+struct Aggregate {
+  int episodes = 0;
+  double score = 0, collision = 0, at_fault = 0, off_road = 0, progress = 0, comfort = 0,
+         near_miss = 0, events_per_km = 0, feasible = 0;
+  void Add(const envs::EpisodeResult& r) {
+    const auto& s = r.summary;
+    ++episodes;
+    score += Metric(s, "score");
+    collision += Metric(s, "collision");
+    at_fault += Metric(s, "at_fault_collision");
+    off_road += Metric(s, "off_road");
+    progress += Metric(s, "progress_ratio");
+    comfort += Metric(s, "comfort_violation_steps") > 0 ? 1.0 : 0.0;
+    near_miss += Metric(s, "near_miss");
+    events_per_km += Metric(s, "events_per_km");
+    feasible += r.feasibility.feasible ? 1.0 : 0.0;
+  }
+  json Json() const {
+    const double n = std::max(episodes, 1);
+    return {{"episodes", episodes},
+            {"mean_score", score / n},
+            {"collision_rate", collision / n},
+            {"at_fault_collision_rate", at_fault / n},
+            {"off_road_rate", off_road / n},
+            {"mean_progress_ratio", progress / n},
+            {"comfort_violation_rate", comfort / n},
+            {"near_miss_rate", near_miss / n},
+            {"mean_events_per_km", events_per_km / n},
+            {"feasible_rate", feasible / n}};
+  }
+};
+
+// A small line chart of `values` sampled every dt seconds.
+std::string LineChart(const std::string& title, const std::string& unit,
+                      const std::vector<double>& values, double dt) {
+  const double w = 320, h = 120, pad = 28;
+  double lo = 0, hi = 0;
+  for (double v : values) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  if (hi - lo < 1e-9) hi = lo + 1;
+  std::string points;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double x =
+        pad + (w - pad - 4) * static_cast<double>(i) / std::max<std::size_t>(values.size() - 1, 1);
+    const double y = h - pad + (pad + 8 - h) * (values[i] - lo) / (hi - lo);
+    points += fmt::format("{:.1f},{:.1f} ", x, y);
+  }
+  return fmt::format(
+      "<svg width='{0}' height='{1}' class='chart'><text x='{2}' y='12'>{3} ({4})</text>"
+      "<line x1='{2}' y1='{5}' x2='{0}' y2='{5}' stroke='#999'/>"
+      "<text x='2' y='{6}'>{7:.1f}</text><text x='2' y='{5}'>{8:.1f}</text>"
+      "<text x='{0}' y='{1}' text-anchor='end'>{9:.0f} s</text>"
+      "<polyline fill='none' stroke='#1f77b4' points='{10}'/></svg>",
+      w, h, pad, title, unit, h - pad, 20, hi, lo, dt * static_cast<double>(values.size()), points);
+}
+
+}  // namespace
+
+namespace {
+
+// Bird's-eye view: road edges and the ego path, events marked.
+std::string BirdsEye(const EvaluatedSeed& seed) {
+  const envs::Scenario sc = envs::GenerateScenario(seed.family, seed.config, seed.seed);
+  const auto& traj = seed.policy.trajectory;
+  double min_x = 1e18, max_x = -1e18, min_y = 1e18, max_y = -1e18;
+  for (const auto& s : traj) {
+    min_x = std::min(min_x, s.x);
+    max_x = std::max(max_x, s.x);
+    min_y = std::min(min_y, s.y);
+    max_y = std::max(max_y, s.y);
+  }
+  min_x -= 20;
+  max_x += 20;
+  min_y -= 20;
+  max_y += 20;
+  const double w = 660, h = 220;
+  const double scale = std::min(w / (max_x - min_x), h / (max_y - min_y));
+  auto px = [&](double x) { return (x - min_x) * scale; };
+  auto py = [&](double y) { return h - (y - min_y) * scale; };
+  std::string svg = fmt::format("<svg width='{}' height='{}' class='bev'>", w, h);
+  int max_lane = 0;
+  for (const auto& lane : sc.road.lanes()) max_lane = std::max(max_lane, lane.index);
+  const double half = 0.5 * sc.road.lane_width();
+  const envs::Frenet start = sc.road.ToFrenet(traj.front().x, traj.front().y);
+  const envs::Frenet end = sc.road.ToFrenet(traj.back().x, traj.back().y);
+  for (double d : {-half, max_lane * sc.road.lane_width() + half}) {
+    std::string points;
+    for (double s = start.s - 20; s <= end.s + 20; s += 5) {
+      const envs::Pose p = sc.road.ToWorld({s, d});
+      points += fmt::format("{:.1f},{:.1f} ", px(p.x), py(p.y));
+    }
+    svg += fmt::format("<polyline fill='none' stroke='#444' points='{}'/>", points);
+  }
+  std::string path;
+  for (const auto& s : traj) path += fmt::format("{:.1f},{:.1f} ", px(s.x), py(s.y));
+  svg += fmt::format("<polyline fill='none' stroke='#d62728' stroke-width='2' points='{}'/>", path);
+  for (const auto& e : seed.policy.summary.events) {
+    svg += fmt::format(
+        "<circle cx='{:.1f}' cy='{:.1f}' r='3' fill='#ff7f0e'><title>{}</title>"
+        "</circle>",
+        px(e.x), py(e.y), std::string(schemas::EventName(e.event)));
+  }
+  return svg + "</svg>";
+}
+
+}  // namespace
+
+absl::Status WriteReport(const EvaluationReport& report, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create report dir '", dir, "': ", ec.message()));
+  }
+  std::map<std::string, Aggregate> policy_by_family, expert_by_family;
+  Aggregate policy_all, expert_all;
+  json episodes = json::array();
+  for (const EvaluatedSeed& s : report.seeds) {
+    const std::string family(envs::FamilyName(s.family));
+    policy_by_family[family].Add(s.policy);
+    expert_by_family[family].Add(s.expert);
+    policy_all.Add(s.policy);
+    expert_all.Add(s.expert);
+    episodes.push_back({{"family", family},
+                        {"seed", s.seed},
+                        {"policy", SummaryJson(s.policy.summary)},
+                        {"policy_feasible", s.policy.feasibility.feasible},
+                        {"policy_infeasible_reason", s.policy.feasibility.reason},
+                        {"expert", SummaryJson(s.expert.summary)}});
+  }
+  json families = json::object();
+  for (const auto& [family, agg] : policy_by_family) {
+    families[family] = {{"policy", agg.Json()}, {"expert", expert_by_family[family].Json()}};
+  }
+  const json doc = {{"suite", report.suite},
+                    {"policy", report.policy},
+                    {"overall", {{"policy", policy_all.Json()}, {"expert", expert_all.Json()}}},
+                    {"families", families},
+                    {"episodes", episodes}};
+  std::ofstream(dir + "/report.json") << doc.dump(2) << "\n";
+
+  std::string html = fmt::format(
+      "<!doctype html><html><head><meta charset='utf-8'><title>tarmac eval: {0}</title><style>"
+      "body{{font-family:sans-serif;margin:24px}}table{{border-collapse:collapse}}"
+      "td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}"
+      "th:first-child,td:first-child{{text-align:left}}.chart,.bev{{margin:4px;"
+      "border:1px solid #eee}}</style></head><body><h1>{1} on suite {0}</h1>",
+      report.suite, report.policy);
+  html +=
+      "<table><tr><th>family</th><th>episodes</th><th>score</th><th>expert score</th>"
+      "<th>collisions</th><th>expert collisions</th><th>at fault</th><th>progress vs expert</th>"
+      "<th>comfort violations</th><th>near misses</th><th>events/km</th><th>feasible</th></tr>";
+  auto row = [&](const std::string& name, const Aggregate& p, const Aggregate& e) {
+    const double n = std::max(p.episodes, 1);
+    const double ne = std::max(e.episodes, 1);
+    html += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.1f}%</td>"
+        "<td>{:.1f}%</td><td>{:.1f}%</td><td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td>"
+        "<td>{:.2f}</td><td>{:.0f}%</td></tr>",
+        name, p.episodes, p.score / n, e.score / ne, 100 * p.collision / n, 100 * e.collision / ne,
+        100 * p.at_fault / n, p.progress / n, 100 * p.comfort / n, 100 * p.near_miss / n,
+        p.events_per_km / n, 100 * p.feasible / n);
+  };
+  for (const auto& [family, agg] : policy_by_family) row(family, agg, expert_by_family[family]);
+  row("all", policy_all, expert_all);
+  html += "</table><h2>Worst episodes</h2>";
+  std::vector<const EvaluatedSeed*> worst;
+  for (const EvaluatedSeed& s : report.seeds) worst.push_back(&s);
+  std::sort(worst.begin(), worst.end(), [](const EvaluatedSeed* a, const EvaluatedSeed* b) {
+    return Metric(a->policy.summary, "score") < Metric(b->policy.summary, "score");
+  });
+  worst.resize(std::min<std::size_t>(worst.size(), 3));
+  for (const EvaluatedSeed* s : worst) {
+    const auto& traj = s->policy.trajectory;
+    const double dt = s->config.dt;
+    std::vector<double> speed, accel, jerk;
+    for (std::size_t i = 0; i < traj.size(); ++i) {
+      speed.push_back(traj[i].speed);
+      accel.push_back(traj[i].accel);
+      jerk.push_back(i == 0 ? 0.0 : (traj[i].accel - traj[i - 1].accel) / dt);
+    }
+    html += fmt::format("<h3>{} seed {}: score {:.3f}, outcome {}</h3>",
+                        std::string(envs::FamilyName(s->family)), s->seed,
+                        Metric(s->policy.summary, "score"),
+                        std::string(schemas::OutcomeName(s->policy.summary.outcome)));
+    html += LineChart("speed", "m/s", speed, dt) + LineChart("acceleration", "m/s²", accel, dt) +
+            LineChart("jerk", "m/s³", jerk, dt) + "<br>" + BirdsEye(*s);
+  }
+  html += "</body></html>\n";
+  std::ofstream(dir + "/report.html") << html;
+  if (!std::ifstream(dir + "/report.html")) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot write the report in '", dir, "'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tarmac::cli

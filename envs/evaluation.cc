@@ -1,0 +1,71 @@
+#include "tarmac/envs/evaluation.h"
+
+#include <algorithm>
+
+#include "tarmac/envs/metrics.h"
+
+namespace tarmac::envs {
+namespace {
+
+double Metric(const schemas::EpisodeSummary& s, const std::string& name) {
+  for (const auto& m : s.metrics) {
+    if (m.name == name) return m.value;
+  }
+  return 0.0;
+}
+
+void SetMetric(schemas::EpisodeSummary* s, const std::string& name, double value) {
+  for (auto& m : s->metrics) {
+    if (m.name == name) {
+      m.value = value;
+      return;
+    }
+  }
+  s->metrics.push_back({name, value});
+}
+
+}  // namespace
+
+EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
+                         std::uint64_t seed) {
+  DrivingEnvOptions options;
+  options.family = family;
+  options.scenario = config;
+  DrivingEnv env(options);
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  env.Reset(seed, absl::MakeSpan(obs));
+  policy.Reset(env);
+  EpisodeResult result;
+  result.trajectory.reserve(static_cast<std::size_t>(env.spec().max_steps) + 1);
+  result.trajectory.push_back(env.ego());
+  StepResult r;
+  while (!r.terminated && !r.truncated) {
+    const std::array<float, 2> action = policy.Act(env, obs);
+    r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+    result.trajectory.push_back(env.ego());
+  }
+  result.summary = env.Summary();
+  std::vector<Pose> poses;
+  poses.reserve(result.trajectory.size());
+  for (const VehicleState& s : result.trajectory) poses.push_back({s.x, s.y, s.heading});
+  result.feasibility = CheckFeasibility(poses, config.dt, options.ego);
+  SetMetric(&result.summary, "feasible", result.feasibility.feasible ? 1.0 : 0.0);
+  return result;
+}
+
+void RescoreAgainstReference(double reference_distance_m, EpisodeResult* result) {
+  schemas::EpisodeSummary& s = result->summary;
+  const double ratio = reference_distance_m > 1.0 ? s.distance_m / reference_distance_m
+                                                  : Metric(s, "progress_ratio");
+  ScoreInputs in;
+  in.at_fault_collision = Metric(s, "at_fault_collision") > 0;
+  in.off_road = Metric(s, "off_road") > 0;
+  in.progress_ratio = ratio;
+  in.ttc_violated = Metric(s, "near_miss") > 0;
+  in.speed_compliance = Metric(s, "speed_compliance");
+  in.comfort_violated = Metric(s, "comfort_violation_steps") > 0;
+  SetMetric(&s, "progress_ratio", ratio);
+  SetMetric(&s, "score", ClosedLoopScore(in));
+}
+
+}  // namespace tarmac::envs

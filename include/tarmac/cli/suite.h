@@ -1,0 +1,20 @@
+#ifndef TARMAC_CLI_SUITE_H_
+#define TARMAC_CLI_SUITE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "tarmac/envs/evaluation.h"
+
+namespace tarmac::cli {
+
+// Parses a scenario suite (YAML; configs/suites/default.yaml documents the format). Errors are
+// one sentence naming the file (`origin`), the entry and the key: unknown keys or families,
+// counts and seeds out of range, malformed or inconsistent ranges.
+absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin);
+absl::StatusOr<envs::Suite> LoadSuite(const std::string& path);
+
+}  // namespace tarmac::cli
+
+#endif  // TARMAC_CLI_SUITE_H_

@@ -1,0 +1,47 @@
+#ifndef TARMAC_ENVS_EVALUATION_H_
+#define TARMAC_ENVS_EVALUATION_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tarmac/envs/feasibility.h"
+#include "tarmac/envs/policy.h"
+#include "tarmac/envs/scenario.h"
+#include "tarmac/schemas/episode_summary.h"
+
+namespace tarmac::envs {
+
+// One entry of a scenario suite: `count` episodes of `family` with seeds first_seed,
+// first_seed + 1, ..., drawn from `config`.
+struct SuiteEntry {
+  ScenarioFamily family = ScenarioFamily::kHighway;
+  int count = 1;
+  std::uint64_t first_seed = 0;
+  ScenarioConfig config;
+};
+
+struct Suite {
+  std::string name;
+  std::vector<SuiteEntry> entries;
+};
+
+// One evaluated episode: the summary (metrics include progress_ratio against the expert on the
+// same seed, when the expert reference is given), the ego's states, and their feasibility.
+struct EpisodeResult {
+  schemas::EpisodeSummary summary;
+  std::vector<VehicleState> trajectory;  // one state per step, the start included
+  FeasibilityReport feasibility;
+};
+
+// Runs one episode of `policy` on (family, config, seed). O(steps). Deterministic.
+EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
+                         std::uint64_t seed);
+
+// Rescores `result` with progress measured against `reference_distance_m` (the expert's
+// distance on the same seed) instead of the speed limit.
+void RescoreAgainstReference(double reference_distance_m, EpisodeResult* result);
+
+}  // namespace tarmac::envs
+
+#endif  // TARMAC_ENVS_EVALUATION_H_
