@@ -4,6 +4,7 @@
 
 #include "exit_codes.h"
 #include "report.h"
+#include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
 #include "tarmac/envs/policy.h"
 
@@ -26,7 +27,8 @@ int EvalCommand::Run(const CommandContext& context) {
                    "--policy expert.\n";
     return kExitUsage;
   }
-  absl::StatusOr<envs::Suite> suite = LoadSuite(suite_);
+  const envs::EnvConfig env_config = EnvConfigFrom(context.config);
+  absl::StatusOr<envs::Suite> suite = LoadSuite(suite_, env_config.scenario);
   if (!suite.ok()) {
     context.err << "tarmac: " << suite.status().message() << ".\n";
     return kExitUsage;
@@ -45,7 +47,7 @@ int EvalCommand::Run(const CommandContext& context) {
       seed.family = entry.family;
       seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
       seed.config = entry.config;
-      seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed);
+      seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config);
       seed.policy = seed.expert;  // the only policy for now; a learned one runs here
       const double reference = seed.expert.summary.distance_m;
       envs::RescoreAgainstReference(reference, &seed.policy);

@@ -86,7 +86,8 @@ absl::Status ApplyOverrides(const YAML::Node& overrides, const std::string& wher
 
 }  // namespace
 
-absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin) {
+absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin,
+                                       const envs::ScenarioConfig& base_config) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -98,7 +99,7 @@ absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view
     return Bad(origin, "a suite is a mapping with 'families' (and optional 'name', 'scenario')");
   }
   envs::Suite suite;
-  ScenarioConfig base;
+  ScenarioConfig base = base_config;
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.as<std::string>();
     if (key == "name") {
@@ -158,12 +159,12 @@ absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view
   return suite;
 }
 
-absl::StatusOr<envs::Suite> LoadSuite(const std::string& path) {
+absl::StatusOr<envs::Suite> LoadSuite(const std::string& path, const envs::ScenarioConfig& base) {
   std::ifstream file(path);
   if (!file) return absl::NotFoundError(absl::StrCat("cannot read suite file '", path, "'"));
   std::stringstream text;
   text << file.rdbuf();
-  return ParseSuite(text.str(), path);
+  return ParseSuite(text.str(), path, base);
 }
 
 }  // namespace tarmac::cli

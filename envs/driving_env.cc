@@ -21,6 +21,17 @@ ScenarioFamily FamilyFor(const DrivingEnvOptions& options, std::uint64_t seed) {
 
 }  // namespace
 
+DrivingEnvOptions DrivingEnvOptions::From(const EnvConfig& config, std::string name,
+                                          std::optional<ScenarioFamily> family) {
+  DrivingEnvOptions options;
+  options.name = std::move(name);
+  options.family = family;
+  options.scenario = config.scenario;
+  options.reward = config.reward;
+  options.events = config.events;
+  return options;
+}
+
 DrivingEnv::DrivingEnv(DrivingEnvOptions options)
     : options_(std::move(options)), model_(options_.ego) {
   options_.nearest_vehicles = std::clamp(options_.nearest_vehicles, 0, 32);

@@ -18,7 +18,8 @@ std::uint64_t Mix(std::uint64_t x) {  // splitmix64 finaliser
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EnvBatch>> EnvBatch::Create(const std::string& env_name, int size,
-                                                           std::uint64_t base_seed) {
+                                                           std::uint64_t base_seed,
+                                                           const EnvConfig& config) {
   if (size <= 0 || size > 4096) {
     return absl::InvalidArgumentError(
         absl::StrCat("an env batch holds 1 to 4096 envs, not ", size));
@@ -26,7 +27,7 @@ absl::StatusOr<std::unique_ptr<EnvBatch>> EnvBatch::Create(const std::string& en
   std::unique_ptr<EnvBatch> batch(new EnvBatch());
   batch->base_seed_ = base_seed;
   for (int i = 0; i < size; ++i) {
-    absl::StatusOr<std::unique_ptr<Env>> env = EnvRegistry::Global().Make(env_name);
+    absl::StatusOr<std::unique_ptr<Env>> env = EnvRegistry::Global().Make(env_name, config);
     if (!env.ok()) return env.status();
     batch->envs_.push_back(*std::move(env));
   }

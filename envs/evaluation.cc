@@ -27,9 +27,8 @@ void SetMetric(schemas::EpisodeSummary* s, const std::string& name, double value
 }  // namespace
 
 EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
-                         std::uint64_t seed) {
-  DrivingEnvOptions options;
-  options.family = family;
+                         std::uint64_t seed, const EnvConfig& env_config) {
+  DrivingEnvOptions options = DrivingEnvOptions::From(env_config, "eval", family);
   options.scenario = config;
   DrivingEnv env(options);
   std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());

@@ -22,14 +22,15 @@ bool EnvRegistry::Register(std::string name, std::string description, EnvFactory
   return true;
 }
 
-absl::StatusOr<std::unique_ptr<Env>> EnvRegistry::Make(absl::string_view name) const {
+absl::StatusOr<std::unique_ptr<Env>> EnvRegistry::Make(absl::string_view name,
+                                                       const EnvConfig& config) const {
   auto it = entries_.find(name);
   if (it == entries_.end()) {
     return absl::NotFoundError(absl::StrCat("unknown env '", name, "'; registered envs are ",
                                             absl::StrJoin(Names(), ", "),
                                             " (`tarmac envs` lists them)"));
   }
-  return it->second.factory();
+  return it->second.factory(config);
 }
 
 std::vector<std::string> EnvRegistry::Names() const {

@@ -12,8 +12,11 @@ namespace tarmac::cli {
 // Parses a scenario suite (YAML; configs/suites/default.yaml documents the format). Errors are
 // one sentence naming the file (`origin`), the entry and the key: unknown keys or families,
 // counts and seeds out of range, malformed or inconsistent ranges.
-absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin);
-absl::StatusOr<envs::Suite> LoadSuite(const std::string& path);
+// `base` is what entries start from before the suite's own overrides (the env config's).
+absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin,
+                                       const envs::ScenarioConfig& base = {});
+absl::StatusOr<envs::Suite> LoadSuite(const std::string& path,
+                                      const envs::ScenarioConfig& base = {});
 
 }  // namespace tarmac::cli
 

@@ -6,33 +6,13 @@
 #include <vector>
 
 #include "tarmac/envs/env.h"
+#include "tarmac/envs/env_config.h"
 #include "tarmac/envs/events.h"
 #include "tarmac/envs/scenario.h"
 #include "tarmac/envs/traffic.h"
 #include "tarmac/envs/vehicle.h"
 
 namespace tarmac::envs {
-
-// Reward terms, their weights and how they combine.
-struct RewardConfig {
-  enum class Composition { kAdditive, kMultiplicative };
-  Composition composition = Composition::kAdditive;
-  // Weights in the order of kRewardTerms.
-  double progress = 1.0;        // metres gained / (speed limit * dt)
-  double speed = 0.2;           // -|v - limit| / limit
-  double collision = 10.0;      // -1 on the step of a collision
-  double off_road = 10.0;       // -1 while any corner is off the road
-  double centring = 0.1;        // -(offset from the nearest lane centre / half a lane)^2
-  double jerk = 0.05;           // -min(1, |jerk| / 8.37)
-  double lateral_accel = 0.05;  // -min(1, |a_lat| / 4.89)
-  double ttc = 0.5;             // -(1 - TTC / 3 s) when TTC < 3 s
-};
-
-inline const std::vector<std::string>& RewardTermNames() {
-  static const std::vector<std::string> names = {"progress", "speed", "collision",     "off_road",
-                                                 "centring", "jerk",  "lateral_accel", "ttc"};
-  return names;
-}
 
 struct DrivingEnvOptions {
   std::string name = "driving-v0";
@@ -41,6 +21,10 @@ struct DrivingEnvOptions {
   ScenarioConfig scenario;
   RewardConfig reward;
   EventThresholds events;
+
+  // The options of a registered driving env under `config` (from configs/default.yaml).
+  static DrivingEnvOptions From(const EnvConfig& config, std::string name,
+                                std::optional<ScenarioFamily> family);
   VehicleParams ego = VehicleParams::Car();
   int nearest_vehicles = 8;  // K
 };

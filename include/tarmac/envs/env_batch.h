@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "tarmac/envs/env.h"
+#include "tarmac/envs/env_config.h"
 
 namespace tarmac::envs {
 
@@ -21,7 +22,8 @@ namespace tarmac::envs {
 class EnvBatch {
  public:
   static absl::StatusOr<std::unique_ptr<EnvBatch>> Create(const std::string& env_name, int size,
-                                                          std::uint64_t base_seed);
+                                                          std::uint64_t base_seed,
+                                                          const EnvConfig& config = {});
 
   const EnvSpec& spec() const { return envs_.front()->spec(); }
   int size() const { return static_cast<int>(envs_.size()); }

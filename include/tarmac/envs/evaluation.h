@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tarmac/envs/env_config.h"
 #include "tarmac/envs/feasibility.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/envs/scenario.h"
@@ -35,8 +36,9 @@ struct EpisodeResult {
 };
 
 // Runs one episode of `policy` on (family, config, seed). O(steps). Deterministic.
+// `env` supplies the reward weights and event thresholds; `config` the scenario parameters.
 EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
-                         std::uint64_t seed);
+                         std::uint64_t seed, const EnvConfig& env = {});
 
 // Rescores `result` with progress measured against `reference_distance_m` (the expert's
 // distance on the same seed) instead of the speed limit.

@@ -1,0 +1,32 @@
+#include "tarmac/cli/env_settings.h"
+
+namespace tarmac::cli {
+
+envs::EnvConfig EnvConfigFrom(const Config& config) {
+  envs::EnvConfig env;
+  env.scenario.episode_seconds = config.GetDouble("env.episode_seconds");
+  env.scenario.speed_limit = config.GetDouble("env.speed_limit");
+  envs::RewardConfig& r = env.reward;
+  r.composition = config.GetString("env.reward.composition") == "multiplicative"
+                      ? envs::RewardConfig::Composition::kMultiplicative
+                      : envs::RewardConfig::Composition::kAdditive;
+  r.progress = config.GetDouble("env.reward.progress");
+  r.speed = config.GetDouble("env.reward.speed");
+  r.collision = config.GetDouble("env.reward.collision");
+  r.off_road = config.GetDouble("env.reward.off_road");
+  r.centring = config.GetDouble("env.reward.centring");
+  r.jerk = config.GetDouble("env.reward.jerk");
+  r.lateral_accel = config.GetDouble("env.reward.lateral_accel");
+  r.ttc = config.GetDouble("env.reward.ttc");
+  envs::EventThresholds& e = env.events;
+  e.hard_brake_accel = config.GetDouble("env.events.hard_brake_accel");
+  e.near_miss_ttc = config.GetDouble("env.events.near_miss_ttc");
+  e.lane_departure_seconds = config.GetDouble("env.events.lane_departure_seconds");
+  e.cut_in_ttc = config.GetDouble("env.events.cut_in_ttc");
+  e.cut_in_headway = config.GetDouble("env.events.cut_in_headway");
+  return env;
+}
+
+std::string EnvNameFrom(const Config& config) { return config.GetString("env.name"); }
+
+}  // namespace tarmac::cli
