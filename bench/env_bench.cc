@@ -36,8 +36,9 @@ namespace {
 DrivingEnvOptions Highway20() {
   DrivingEnvOptions o;
   o.family = ScenarioFamily::kHighway;
-  // About 20 vehicles on the 1340 m, three-lane road.
+  // 20 vehicles on the 1340 m, three-lane road, and no more entering during the episode.
   o.scenario.density = {6.6, 6.6};
+  o.scenario.traffic_enters = false;
   return o;
 }
 

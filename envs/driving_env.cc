@@ -52,7 +52,10 @@ DrivingEnv::DrivingEnv(DrivingEnvOptions options)
 void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
   scenario_ = GenerateScenario(FamilyFor(options_, seed), options_.scenario, seed);
   traffic_.emplace(&scenario_.road);
+  // Everything an episode can hold, so stepping never reallocates.
+  traffic_->Reserve(scenario_.traffic.size() + 256);
   for (const TrafficVehicle& v : scenario_.traffic) traffic_->Add(v);
+  entry_rng_ = seed ^ 0xD1B54A32D192ED03ULL;
   ego_ = scenario_.ego;
   ego_frenet_ = scenario_.road.ToFrenet(ego_.x, ego_.y);
   step_ = 0;
@@ -62,6 +65,41 @@ void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
   episode_.start_s = ego_frenet_.s;
   episode_.term_returns.assign(spec_.reward_terms.size(), 0.0);
   Observe(observation);
+}
+
+double DrivingEnv::Uniform() {
+  std::uint64_t z = (entry_rng_ += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+void DrivingEnv::EnterTraffic() {
+  if (scenario_.entry_rate <= 0.0) return;
+  const double probability = scenario_.entry_rate * scenario_.dt;
+  for (int lane : scenario_.entry_lanes) {
+    if (Uniform() >= probability) continue;
+    const double desired = scenario_.entry_speed.min +
+                           (scenario_.entry_speed.max - scenario_.entry_speed.min) * Uniform();
+    double speed = desired;
+    // Enter only with room behind the rearmost vehicle (or the ego) of the lane.
+    if (auto rear = traffic_->Rearmost(lane)) {
+      if (rear->second < 40.0) continue;
+      if (rear->first >= 0) speed = std::min(speed, traffic_->vehicles()[rear->first].speed);
+    }
+    if (static_cast<int>(std::lround(ego_frenet_.d / scenario_.road.lane_width())) == lane &&
+        ego_frenet_.s < 40.0) {
+      continue;
+    }
+    TrafficVehicle v;
+    v.s = 0.0;
+    v.lane = lane;
+    v.d = scenario_.road.LaneCenter(lane);
+    v.speed = speed;
+    v.idm.desired_speed = desired;
+    if (traffic_->vehicles().size() < traffic_->vehicles().capacity()) traffic_->Add(v);
+  }
 }
 
 void DrivingEnv::RunScripts() {
@@ -100,6 +138,7 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   ego_frenet_ = road.ToFrenet(ego_.x, ego_.y);
   ++step_;
   RunScripts();
+  EnterTraffic();
   const EgoView ego_view{ego_frenet_.s, ego_frenet_.d, ego_.speed, options_.ego.length,
                          options_.ego.width};
   traffic_->Step(dt, ego_view);

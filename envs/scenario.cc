@@ -184,6 +184,12 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
 
   Populate(draw, sc.road, lanes, density, traffic_speed, sc.ego_s, sc.ego_lane, ego_speed,
            &sc.traffic);
+  // Vehicles keep entering at the road's start at the rate that sustains the density.
+  sc.entry_rate = config.traffic_enters
+                      ? density / 1000.0 * 0.5 * (traffic_speed.min + traffic_speed.max)
+                      : 0.0;
+  sc.entry_speed = traffic_speed;
+  sc.entry_lanes = lanes;
 
   if (family == ScenarioFamily::kCutIn) {
     const double gap = draw.In(config.cut_in_gap);

@@ -28,6 +28,20 @@ int Traffic::Add(TrafficVehicle vehicle) {
   return vehicle.id;
 }
 
+void Traffic::Reserve(std::size_t vehicles) {
+  vehicles_.reserve(vehicles);
+  next_decision_.reserve(vehicles);
+  accel_.reserve(vehicles);
+  for (auto& lane : lanes_) lane.reserve(vehicles + 1);
+}
+
+std::optional<std::pair<int, double>> Traffic::Rearmost(int lane) const {
+  if (lane < 0 || lane >= static_cast<int>(lanes_.size()) || lanes_[lane].empty()) {
+    return std::nullopt;
+  }
+  return std::make_pair(lanes_[lane].front().second, lanes_[lane].front().first);
+}
+
 Traffic::Lanes Traffic::LanesOf(const TrafficVehicle& v) const {
   Lanes lanes;
   lanes.lane[lanes.count++] = v.lane;

@@ -156,6 +156,19 @@ TEST(DrivingEnvTest, SteeringOffTheRoadTerminates) {
                           schemas::EventBit(schemas::Event::kCollision)));
 }
 
+TEST(DrivingEnvTest, TrafficKeepsEnteringAtTheRoadStart) {
+  DrivingEnv env(For(ScenarioFamily::kHighway));
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  env.Reset(21, absl::MakeSpan(obs));
+  const std::size_t at_start = env.traffic().vehicles().size();
+  for (int i = 0; i < 300; ++i) {
+    const StepResult r = env.Step(KeepLane(env, 25.0), absl::MakeSpan(obs), absl::MakeSpan(terms));
+    if (r.terminated || r.truncated) break;
+  }
+  EXPECT_GT(env.traffic().vehicles().size(), at_start);
+  EXPECT_GT(env.scenario().entry_rate, 0.0);
+}
+
 TEST(DrivingEnvTest, BrokenActionsAreClippedNotFatal) {
   DrivingEnv env(For(ScenarioFamily::kCurve));
   std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());

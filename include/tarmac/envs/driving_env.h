@@ -63,6 +63,8 @@ class DrivingEnv : public Env {
  private:
   void Observe(absl::Span<float> observation) const;
   void RunScripts();
+  void EnterTraffic();
+  double Uniform();  // from entry_rng_: the episode's own stream for entering traffic
 
   DrivingEnvOptions options_;
   EnvSpec spec_;
@@ -73,7 +75,8 @@ class DrivingEnv : public Env {
   Frenet ego_frenet_;
   int step_ = 0;
   std::vector<bool> script_started_;
-  std::vector<int> hits_;  // reused every step
+  std::vector<int> hits_;        // reused every step
+  std::uint64_t entry_rng_ = 0;  // splitmix64 state
   bool done_ = false;
 
   // Episode bookkeeping.

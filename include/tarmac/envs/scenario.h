@@ -50,6 +50,7 @@ struct ScenarioConfig {
   Range curve_radius{150.0, 400.0};      // m
   Range merge_length{180.0, 260.0};      // m of acceleration lane
   double speed_limit = 30.0;             // m/s (108 km/h)
+  bool traffic_enters = true;            // vehicles keep entering at the road start
 
   // InvalidArgument naming the first range with min > max or a non-physical value.
   absl::Status Validate() const;
@@ -79,6 +80,11 @@ struct Scenario {
   std::vector<Script> scripts;
   int max_steps = 300;
   double dt = 0.1;
+  // Traffic entering at the start of the road: vehicles per second per lane (Poisson), with
+  // desired speeds drawn from `entry_speed`.
+  double entry_rate = 0.0;
+  Range entry_speed{22.0, 32.0};
+  std::vector<int> entry_lanes;
 };
 
 Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, std::uint64_t seed);

@@ -55,6 +55,10 @@ class Traffic {
 
   // Adds a vehicle; its id is returned (kept across steps).
   int Add(TrafficVehicle vehicle);
+  // Room for `vehicles` in total without reallocating during an episode.
+  void Reserve(std::size_t vehicles);
+  // The rearmost vehicle in `lane` (index and s), if any: where an entering vehicle queues.
+  std::optional<std::pair<int, double>> Rearmost(int lane) const;
 
   // Advances every active vehicle by dt (semi-implicit Euler on s, speed >= 0).
   void Step(double dt, const std::optional<EgoView>& ego);
