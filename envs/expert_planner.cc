@@ -23,6 +23,7 @@ void ExpertPlanner::Reset(const DrivingEnv& env) {
   const Road& road = env.scenario().road;
   target_lane_ = static_cast<int>(std::lround(env.ego_frenet().d / road.lane_width()));
   next_decision_ = 0.0;
+  last_accel_ = env.ego().accel;
   params_.idm.desired_speed = env.scenario().speed_limit * 0.97;
 }
 
@@ -113,6 +114,14 @@ std::array<float, 2> ExpertPlanner::Act(const DrivingEnv& env) {
   // Longitudinal: IDM in the target lane, and in the lane being left while changing.
   double accel = LaneAccel(env, target_lane_);
   if (current != target_lane_) accel = std::min(accel, LaneAccel(env, current));
+  // Comfort: the command rises (or braking eases) at most max_jerk per second and braking
+  // builds up at most max_brake_jerk per second; emergency braking is applied at once.
+  const double dt = env.scenario().dt;
+  if (accel > params_.emergency_decel) {
+    accel = std::clamp(accel, last_accel_ - params_.max_brake_jerk * dt,
+                       last_accel_ + params_.max_jerk * dt);
+  }
+  last_accel_ = accel;
 
   // Lateral: pure pursuit from the rear axle toward the target lane centre ahead.
   const VehicleParams car;

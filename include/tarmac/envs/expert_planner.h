@@ -16,6 +16,9 @@ struct ExpertParams {
   double decision_interval = 0.5;      // s between lane-change decisions
   double lane_end_horizon = 200.0;     // m: a lane ending this close must be left
   double comfort_lateral_accel = 2.0;  // m/s^2: curve speed
+  double max_jerk = 2.5;               // m/s^3: how fast the command may rise (or brakes ease)
+  double max_brake_jerk = 10.0;        // m/s^3: how fast braking may build up
+  double emergency_decel = -4.0;       // m/s^2: below this, braking is applied at once
 };
 
 // The rule-based expert: IDM on the lane ahead (and the lane being left while changing), MOBIL
@@ -37,6 +40,7 @@ class ExpertPlanner {
   ExpertParams params_;
   int target_lane_ = 0;
   double next_decision_ = 0.0;
+  double last_accel_ = 0.0;  // commanded, for the jerk limit
 };
 
 }  // namespace tarmac::envs
