@@ -180,9 +180,11 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   episode_.leader_id = leader_id;
 
   schemas::EventMask events = 0;
+  // Every step an event holds is tagged; the summary records where each one began.
   auto mark = [&](schemas::Event event, bool happened) {
     if (!happened) return;
     events |= schemas::EventBit(event);
+    if ((episode_.previous_events & schemas::EventBit(event)) != 0) return;
     episode_.events.push_back({event, static_cast<std::uint32_t>(step_),
                                static_cast<float>(ego_frenet_.s), static_cast<float>(ego_.x),
                                static_cast<float>(ego_.y)});
@@ -197,6 +199,7 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
            episode_.straddle_seconds < thresholds.lane_departure_seconds + dt / 2);
   mark(schemas::Event::kCutIn, CutIn(thresholds, new_leader, ttc, leader_gap, ego_.speed));
   result.events = events;
+  episode_.previous_events = events;
 
   // Reward terms.
   const RewardConfig& rc = options_.reward;

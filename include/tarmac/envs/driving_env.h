@@ -96,6 +96,7 @@ class DrivingEnv : public Env {
     double min_ttc = 1e9;
     double straddle_seconds = 0.0;
     int leader_id = 0;
+    schemas::EventMask previous_events = 0;
     schemas::Outcome outcome = schemas::Outcome::kTimeLimit;
   } episode_;
 };
