@@ -17,13 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-double Metric(const schemas::EpisodeSummary& s, const std::string& name) {
-  for (const auto& m : s.metrics) {
-    if (m.name == name) return m.value;
-  }
-  return 0.0;
-}
-
 json SummaryJson(const schemas::EpisodeSummary& s) {
   json metrics = json::object();
   for (const auto& m : s.metrics) metrics[m.name] = m.value;
@@ -55,14 +48,14 @@ struct Aggregate {
   void Add(const envs::EpisodeResult& r) {
     const auto& s = r.summary;
     ++episodes;
-    score += Metric(s, "score");
-    collision += Metric(s, "collision");
-    at_fault += Metric(s, "at_fault_collision");
-    off_road += Metric(s, "off_road");
-    progress += Metric(s, "progress_ratio");
-    comfort += Metric(s, "comfort_violation_steps") > 0 ? 1.0 : 0.0;
-    near_miss += Metric(s, "near_miss");
-    events_per_km += Metric(s, "events_per_km");
+    score += schemas::MetricOr(s, "score");
+    collision += schemas::MetricOr(s, "collision");
+    at_fault += schemas::MetricOr(s, "at_fault_collision");
+    off_road += schemas::MetricOr(s, "off_road");
+    progress += schemas::MetricOr(s, "progress_ratio");
+    comfort += schemas::MetricOr(s, "comfort_violation_steps") > 0 ? 1.0 : 0.0;
+    near_miss += schemas::MetricOr(s, "near_miss");
+    events_per_km += schemas::MetricOr(s, "events_per_km");
     feasible += r.feasibility.feasible ? 1.0 : 0.0;
   }
   json Json() const {
@@ -219,7 +212,8 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
   std::vector<const EvaluatedSeed*> worst;
   for (const EvaluatedSeed& s : report.seeds) worst.push_back(&s);
   std::sort(worst.begin(), worst.end(), [](const EvaluatedSeed* a, const EvaluatedSeed* b) {
-    return Metric(a->policy.summary, "score") < Metric(b->policy.summary, "score");
+    return schemas::MetricOr(a->policy.summary, "score") <
+           schemas::MetricOr(b->policy.summary, "score");
   });
   worst.resize(std::min<std::size_t>(worst.size(), 3));
   for (const EvaluatedSeed* s : worst) {
@@ -233,7 +227,7 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
     }
     html += fmt::format("<h3>{} seed {}: score {:.3f}, outcome {}</h3>",
                         std::string(envs::FamilyName(s->family)), s->seed,
-                        Metric(s->policy.summary, "score"),
+                        schemas::MetricOr(s->policy.summary, "score"),
                         std::string(schemas::OutcomeName(s->policy.summary.outcome)));
     html += LineChart("speed", "m/s", speed, dt) + LineChart("acceleration", "m/s²", accel, dt) +
             LineChart("jerk", "m/s³", jerk, dt) + "<br>" + BirdsEye(*s);

@@ -7,13 +7,6 @@
 namespace tarmac::envs {
 namespace {
 
-double Metric(const schemas::EpisodeSummary& s, const std::string& name) {
-  for (const auto& m : s.metrics) {
-    if (m.name == name) return m.value;
-  }
-  return 0.0;
-}
-
 void SetMetric(schemas::EpisodeSummary* s, const std::string& name, double value) {
   for (auto& m : s->metrics) {
     if (m.name == name) {
@@ -55,14 +48,14 @@ EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioCo
 void RescoreAgainstReference(double reference_distance_m, EpisodeResult* result) {
   schemas::EpisodeSummary& s = result->summary;
   const double ratio = reference_distance_m > 1.0 ? s.distance_m / reference_distance_m
-                                                  : Metric(s, "progress_ratio");
+                                                  : schemas::MetricOr(s, "progress_ratio");
   ScoreInputs in;
-  in.at_fault_collision = Metric(s, "at_fault_collision") > 0;
-  in.off_road = Metric(s, "off_road") > 0;
+  in.at_fault_collision = schemas::MetricOr(s, "at_fault_collision") > 0;
+  in.off_road = schemas::MetricOr(s, "off_road") > 0;
   in.progress_ratio = ratio;
-  in.ttc_violated = Metric(s, "near_miss") > 0;
-  in.speed_compliance = Metric(s, "speed_compliance");
-  in.comfort_violated = Metric(s, "comfort_violation_steps") > 0;
+  in.ttc_violated = schemas::MetricOr(s, "near_miss") > 0;
+  in.speed_compliance = schemas::MetricOr(s, "speed_compliance");
+  in.comfort_violated = schemas::MetricOr(s, "comfort_violation_steps") > 0;
   SetMetric(&s, "progress_ratio", ratio);
   SetMetric(&s, "score", ClosedLoopScore(in));
 }

@@ -32,6 +32,13 @@ std::vector<NamedValue> GetNamedValues(ListReader list) {
 
 }  // namespace
 
+double MetricOr(const EpisodeSummary& summary, absl::string_view name, double fallback) {
+  for (const NamedValue& metric : summary.metrics) {
+    if (metric.name == name) return metric.value;
+  }
+  return fallback;
+}
+
 absl::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::kTimeLimit:

@@ -185,8 +185,7 @@ absl::StatusOr<std::vector<Transition>> DecodeTransitionBatch(absl::string_view 
       ++index;
     }
     (*message)->LiftTraversalLimit();
-    const auto transitions =
-        (*message)->reader().getRoot<wire::TransitionBatch>().getTransitions();
+    const auto transitions = (*message)->reader().getRoot<wire::TransitionBatch>().getTransitions();
     std::vector<Transition> out;
     out.reserve(transitions.size());
     for (auto t : transitions) out.push_back(ToStruct(t));

@@ -10,13 +10,6 @@
 namespace tarmac::envs {
 namespace {
 
-double Metric(const schemas::EpisodeSummary& s, const std::string& name) {
-  for (const auto& m : s.metrics) {
-    if (m.name == name) return m.value;
-  }
-  return -1;
-}
-
 struct FamilyStats {
   int episodes = 0;
   int at_fault = 0;
@@ -42,10 +35,10 @@ FamilyStats RunExpert(ScenarioFamily family, int seeds) {
     }
     const schemas::EpisodeSummary s = env.Summary();
     ++stats.episodes;
-    stats.at_fault += Metric(s, "at_fault_collision") > 0;
-    stats.collisions += Metric(s, "collision") > 0;
-    stats.off_road += Metric(s, "off_road") > 0;
-    stats.score += Metric(s, "score");
+    stats.at_fault += schemas::MetricOr(s, "at_fault_collision") > 0;
+    stats.collisions += schemas::MetricOr(s, "collision") > 0;
+    stats.off_road += schemas::MetricOr(s, "off_road") > 0;
+    stats.score += schemas::MetricOr(s, "score");
   }
   stats.score /= stats.episodes;
   return stats;

@@ -101,3 +101,17 @@ TEST(EpisodeSummaryTest, OutcomeNamesAreSnakeCase) {
 
 }  // namespace
 }  // namespace tarmac::schemas
+
+namespace tarmac::schemas {
+namespace {
+
+TEST(EpisodeSummaryTest, MetricOrFindsByNameOrFallsBack) {
+  EpisodeSummary s;
+  s.metrics = {{"score", 0.75}, {"collision", 0.0}};
+  EXPECT_EQ(MetricOr(s, "score"), 0.75);
+  EXPECT_EQ(MetricOr(s, "collision", -1.0), 0.0);
+  EXPECT_EQ(MetricOr(s, "missing", -1.0), -1.0);
+}
+
+}  // namespace
+}  // namespace tarmac::schemas

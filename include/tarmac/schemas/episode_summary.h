@@ -54,6 +54,9 @@ inline DecodeLimits EpisodeSummaryLimits() {
   return DecodeLimits::ForMaxBytes(kMaxEpisodeSummaryBytes);
 }
 
+// The value of the metric called `name`, or `fallback` when the summary has none. O(metrics).
+double MetricOr(const EpisodeSummary& summary, absl::string_view name, double fallback = 0.0);
+
 std::string EncodeEpisodeSummary(const EpisodeSummary& summary);
 
 // Parses untrusted bytes. InvalidArgument for malformed, oversized or foreign messages and for
