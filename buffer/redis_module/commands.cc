@@ -438,7 +438,7 @@ int InternalSampledCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int ar
       OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
   if (table == nullptr) return kRedisOk;
   std::vector<std::uint64_t> ids(blob.size() / sizeof(std::uint64_t));
-  std::memcpy(ids.data(), blob.data(), blob.size());
+  if (!blob.empty()) std::memcpy(ids.data(), blob.data(), blob.size());
   table->MarkSampled(ids, at);
   api.ReplicateVerbatim(ctx);
   return api.ReplyWithSimpleString(ctx, "OK");

@@ -567,7 +567,7 @@ bool ReplayTable::SameContents(const ReplayTable& o) const {
     if (a.id != b.id || a.priority != b.priority || a.times_sampled != b.times_sampled ||
         a.tags != b.tags || a.policy_version != b.policy_version || a.insert_s != b.insert_s ||
         a.payload_size != b.payload_size ||
-        std::memcmp(a.payload, b.payload, a.payload_size) != 0) {
+        (a.payload_size > 0 && std::memcmp(a.payload, b.payload, a.payload_size) != 0)) {
       return false;
     }
   }
