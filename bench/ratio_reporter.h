@@ -34,8 +34,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       auto a = seconds_per_iteration_.find(name);
       auto b = seconds_per_iteration_.find(baseline);
       if (a == seconds_per_iteration_.end() || b == seconds_per_iteration_.end()) continue;
-      std::printf("ratio %s / %s = %.2f\n", name.c_str(), baseline.c_str(),
-                  a->second / b->second);
+      std::printf("ratio %s / %s = %.2f\n", name.c_str(), baseline.c_str(), a->second / b->second);
     }
   }
 

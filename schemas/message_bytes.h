@@ -43,7 +43,7 @@ class MessageBytes {
  private:
   MessageBytes() = default;
 
-  kj::Array<capnp::word> aligned_copy_;  // only when the input was not word-aligned
+  kj::Array<capnp::word> aligned_copy_;    // only when the input was not word-aligned
   kj::ArrayPtr<const capnp::word> words_;  // the message: the caller's bytes or aligned_copy_
   std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
 };
