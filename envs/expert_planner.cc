@@ -33,18 +33,9 @@ double ExpertPlanner::LaneAccel(const DrivingEnv& env, int lane) const {
   const double speed = env.ego().speed;
   const double length = VehicleParams{}.length;
   IdmParams idm = params_.idm;
-  // Curve speed ahead (as traffic does): brake to reach sqrt(a_lat / kappa) at the curve.
-  double curve_accel = std::numeric_limits<double>::infinity();
-  const double lookahead = speed * speed / (2.0 * idm.comfort_decel) + 30.0;
-  for (double ahead = 0.0; ahead <= lookahead; ahead += 5.0) {
-    const double k = std::abs(road.CurvatureAt(f.s + ahead, road.LaneCenter(lane)));
-    if (k < 1e-6) continue;
-    const double v_sq = params_.comfort_lateral_accel / k;
-    if (ahead < 5.0) idm.desired_speed = std::min(idm.desired_speed, std::sqrt(v_sq));
-    if (speed * speed > v_sq && ahead >= 5.0) {
-      curve_accel = std::min(curve_accel, (v_sq - speed * speed) / (2.0 * ahead));
-    }
-  }
+  const CurveLimit curve = CurveLimitAhead(road, f.s, road.LaneCenter(lane), speed,
+                                           params_.comfort_lateral_accel, idm.comfort_decel);
+  idm.desired_speed = std::min(idm.desired_speed, curve.speed_cap);
   std::optional<Leader> leader;
   if (auto l = env.traffic().LeaderOf(lane, f.s, length, -1)) leader = l->first;
   // An ending lane is a stopped obstacle at its end.
@@ -53,7 +44,7 @@ double ExpertPlanner::LaneAccel(const DrivingEnv& env, int lane) const {
     const Leader wall{end - f.s - 0.5 * length, 0.0};
     if (!leader || wall.gap < leader->gap) leader = wall;
   }
-  return std::min(IdmAcceleration(idm, speed, leader), curve_accel);
+  return std::min(IdmAcceleration(idm, speed, leader), curve.accel_cap);
 }
 
 void ExpertPlanner::DecideLane(const DrivingEnv& env) {

@@ -159,6 +159,26 @@ bool Road::BoxDrivable(const Pose& centre, double length, double width) const {
   return true;
 }
 
+CurveLimit CurveLimitAhead(const Road& road, double s, double d, double speed, double lateral_accel,
+                           double decel) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  CurveLimit limit{kInf, kInf};
+  const double lookahead = speed * speed / (2.0 * decel) + 20.0;
+  for (std::size_t i = road.SegmentIndex(s); i < road.segment_count(); ++i) {
+    const double ahead = std::max(0.0, road.segment_start(i) - s);
+    if (ahead > lookahead) break;
+    const double k = road.segment(i).curvature;
+    if (k == 0.0) continue;
+    const double curve_speed_sq = lateral_accel / std::abs(k / (1.0 - k * d));
+    if (ahead == 0.0) {
+      limit.speed_cap = std::min(limit.speed_cap, std::sqrt(curve_speed_sq));
+    } else if (speed * speed > curve_speed_sq) {
+      limit.accel_cap = std::min(limit.accel_cap, (curve_speed_sq - speed * speed) / (2.0 * ahead));
+    }
+  }
+  return limit;
+}
+
 std::array<std::array<double, 2>, 4> BoxCorners(const Pose& centre, double length, double width) {
   const double c = std::cos(centre.heading);
   const double s = std::sin(centre.heading);

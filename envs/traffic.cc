@@ -118,28 +118,13 @@ double Traffic::Accel(int index, int lane) const {
   const TrafficVehicle& v = vehicles_[index];
   if (v.forced_accel) return *v.forced_accel;
   IdmParams idm = v.idm;
-  // In a curve, the desired speed is the curve speed sqrt(a_lat / kappa); before one, the
-  // vehicle brakes just enough to reach it at the curve (constant deceleration over the gap).
-  // A curve's start is its most demanding point, so each curved segment is checked there.
-  double curve_accel = std::numeric_limits<double>::infinity();
-  const double lookahead = v.speed * v.speed / (2.0 * idm.comfort_decel) + 20.0;
-  for (std::size_t i = road_->SegmentIndex(v.s); i < road_->segment_count(); ++i) {
-    const double ahead = std::max(0.0, road_->segment_start(i) - v.s);
-    if (ahead > lookahead) break;
-    const double k = road_->segment(i).curvature;
-    if (k == 0.0) continue;
-    const double curvature = std::abs(k / (1.0 - k * v.d));
-    const double curve_speed_sq = params_.comfort_lateral_accel / curvature;
-    if (ahead == 0.0) {
-      idm.desired_speed = std::min(idm.desired_speed, std::sqrt(curve_speed_sq));
-    } else if (v.speed * v.speed > curve_speed_sq) {
-      curve_accel = std::min(curve_accel, (curve_speed_sq - v.speed * v.speed) / (2.0 * ahead));
-    }
-  }
+  const CurveLimit curve =
+      CurveLimitAhead(*road_, v.s, v.d, v.speed, params_.comfort_lateral_accel, idm.comfort_decel);
+  idm.desired_speed = std::min(idm.desired_speed, curve.speed_cap);
   std::optional<Leader> leader;
   if (auto found = LeaderOf(lane, v.s, v.length, index)) leader = found->first;
   // Physical bounds: IDM alone would ask for unbounded braking when cut off.
-  return std::clamp(std::min(IdmAcceleration(idm, v.speed, leader), curve_accel), kMaxBraking,
+  return std::clamp(std::min(IdmAcceleration(idm, v.speed, leader), curve.accel_cap), kMaxBraking,
                     idm.max_accel);
 }
 

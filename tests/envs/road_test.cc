@@ -74,6 +74,21 @@ TEST(RoadTest, BoxDrivableChecksEveryCorner) {
   EXPECT_FALSE(road.BoxDrivable({499.0, 0.0, 0.0}, 4.8, 1.9)) << "past the end";
 }
 
+TEST(RoadTest, CurveLimitAheadBrakesToReachTheCurveSpeed) {
+  absl::StatusOr<Road> road = Road::Build({}, {{200.0, 0.0}, {300.0, 1.0 / 100.0}}, {{0, 0, 500}});
+  ASSERT_TRUE(road.ok());
+  // 100 m before a 100 m radius curve at 25 m/s with a_lat = 2: curve speed^2 = 200, so
+  // (200 - 625) / (2 * 100) = -2.125 m/s^2.
+  CurveLimit limit = CurveLimitAhead(*road, 100.0, 0.0, 25.0, 2.0, 3.0);
+  EXPECT_NEAR(limit.accel_cap, -2.125, 1e-12);
+  EXPECT_TRUE(std::isinf(limit.speed_cap));
+  // Inside the curve the desired speed is capped instead.
+  limit = CurveLimitAhead(*road, 250.0, 0.0, 10.0, 2.0, 3.0);
+  EXPECT_NEAR(limit.speed_cap, std::sqrt(200.0), 1e-12);
+  // Far before it, or already slow enough: nothing binds.
+  EXPECT_TRUE(std::isinf(CurveLimitAhead(*road, 0.0, 0.0, 10.0, 2.0, 3.0).accel_cap));
+}
+
 TEST(RoadTest, BuildRefusesImpossibleRoads) {
   EXPECT_THAT(Road::Build({}, {}, {{0, 0, 1}}).status().message(), HasSubstr("segment"));
   EXPECT_THAT(Road::Build({}, {{-5.0, 0.0}}, {{0, 0, 1}}).status().message(),

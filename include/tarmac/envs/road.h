@@ -96,6 +96,18 @@ class Road {
   double length_ = 0.0;
 };
 
+// What the curves ahead allow a vehicle at (s, d) driving at `speed`: inside a curve the speed
+// sqrt(lateral_accel / kappa) caps its desired speed; before one, it must decelerate at
+// `accel_cap` (negative, or +inf when no curve binds) to reach that speed at the curve's start,
+// the most demanding point of a constant-curvature segment. Scans the segments within
+// speed^2 / (2 * decel) + 20 m. O(segments ahead).
+struct CurveLimit {
+  double speed_cap = 0.0;  // +inf outside curves
+  double accel_cap = 0.0;  // +inf when no curve ahead binds
+};
+CurveLimit CurveLimitAhead(const Road& road, double s, double d, double speed, double lateral_accel,
+                           double decel);
+
 // The four corners of a box centred at `centre`, counter-clockwise from front-right.
 std::array<std::array<double, 2>, 4> BoxCorners(const Pose& centre, double length, double width);
 
