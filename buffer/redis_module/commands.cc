@@ -71,34 +71,42 @@ int Error(RedisModuleCtx* ctx, const std::string& message) {
   return api.ReplyWithError(ctx, message.c_str());
 }
 
-// Opens the table under argv[1]. Returns null after replying with the error when the key is
-// missing (unless `may_be_empty`) or holds another type.
-ReplayTable* OpenTable(RedisModuleCtx* ctx, RedisModuleString* name, int mode, RedisModuleKey** key,
-                       bool may_be_empty, bool* replied) {
-  *replied = false;
-  *key = static_cast<RedisModuleKey*>(api.OpenKey(ctx, name, mode));
-  const int type = api.KeyType(*key);
-  if (type == kKeyTypeEmpty) {
-    if (!may_be_empty) {
-      Error(ctx, "ERR no replay table " + Quote(Arg(name)) + "; create it with REPLAY.CREATE");
-      *replied = true;
+// A replay table's key, opened for one command and closed with it. A missing key (unless
+// `may_be_empty`) or a key of another type is answered with the error at once; table() is then
+// null and failed() true.
+class TableKey {
+ public:
+  TableKey(RedisModuleCtx* ctx, RedisModuleString* name, int mode, bool may_be_empty = false)
+      : key_(static_cast<RedisModuleKey*>(api.OpenKey(ctx, name, mode))) {
+    const int type = api.KeyType(key_);
+    if (type == kKeyTypeEmpty) {
+      if (!may_be_empty) {
+        Error(ctx, "ERR no replay table " + Quote(Arg(name)) + "; create it with REPLAY.CREATE");
+        failed_ = true;
+      }
+    } else if (type != kKeyTypeModule || api.ModuleTypeGetType(key_) != g_table_type) {
+      Error(ctx, "WRONGTYPE Operation against a key holding the wrong kind of value");
+      failed_ = true;
+    } else {
+      table_ = static_cast<ReplayTable*>(api.ModuleTypeGetValue(key_));
     }
-    return nullptr;
   }
-  if (type != kKeyTypeModule || api.ModuleTypeGetType(*key) != g_table_type) {
-    Error(ctx, "WRONGTYPE Operation against a key holding the wrong kind of value");
-    *replied = true;
-    return nullptr;
-  }
-  return static_cast<ReplayTable*>(api.ModuleTypeGetValue(*key));
-}
+  ~TableKey() { api.CloseKey(key_); }
+  TableKey(const TableKey&) = delete;
+  TableKey& operator=(const TableKey&) = delete;
 
-// RAII close of an opened key.
-struct KeyCloser {
-  RedisModuleKey* key = nullptr;
-  ~KeyCloser() {
-    if (key != nullptr) api.CloseKey(key);
+  ReplayTable* table() const { return table_; }
+  bool failed() const { return failed_; }
+  // Stores a new table under the (empty) key; the key owns it from now on.
+  void Set(ReplayTable* table) {
+    api.ModuleTypeSetValue(key_, g_table_type, table);
+    table_ = table;
   }
+
+ private:
+  RedisModuleKey* key_;
+  ReplayTable* table_ = nullptr;
+  bool failed_ = false;
 };
 
 std::mt19937_64& ModuleRng() {
@@ -176,17 +184,14 @@ int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     return Error(ctx, "ERR " + invalid);
   }
 
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* existing = OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key,
-                                    /*may_be_empty=*/true, &replied);
-  if (replied) return kRedisOk;
-  if (existing != nullptr) {
+  TableKey key(ctx, argv[1], kRedisRead | kRedisWrite, /*may_be_empty=*/true);
+  if (key.failed()) return kRedisOk;
+  if (ReplayTable* existing = key.table(); existing != nullptr) {
     if (existing->options() == options) return api.ReplyWithSimpleString(ctx, "OK");
     return Error(ctx, "ERR replay table " + Quote(Arg(argv[1])) + " exists with other settings (" +
                           existing->options().Describe() + ")");
   }
-  api.ModuleTypeSetValue(closer.key, g_table_type, new ReplayTable(options));
+  key.Set(new ReplayTable(options));
   api.ReplicateVerbatim(ctx);
   return api.ReplyWithSimpleString(ctx, "OK");
 }
@@ -261,10 +266,8 @@ int InsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   std::vector<NewItem> items;
   if (!ParseItems(ctx, argv, argc, 4, &items)) return kRedisOk;
 
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* table =
-      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
+  ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
   const std::int64_t now = api.Milliseconds();
   if (Admission a = table->CanInsert(items.size(), now); !a.admitted) {
@@ -291,10 +294,8 @@ int InternalInsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int arg
   }
   std::vector<NewItem> items;
   if (!ParseItems(ctx, argv, argc, 4, &items)) return kRedisOk;
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* table =
-      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
+  ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
   const std::vector<std::uint64_t> ids =
       table->Insert(items, static_cast<std::uint32_t>(version), at);
@@ -361,10 +362,8 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     }
   }
 
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* table =
-      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
+  ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
   const std::int64_t now = api.Milliseconds();
   if (Admission a = table->CanSample(n, now); !a.admitted) {
@@ -432,10 +431,8 @@ int InternalSampledCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int ar
   if (!ParseI64(Arg(argv[2]), &at) || blob.size() % sizeof(std::uint64_t) != 0) {
     return Error(ctx, "ERR REPLAY._SAMPLED needs table at_ms ids-blob");
   }
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* table =
-      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
+  ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
   std::vector<std::uint64_t> ids(blob.size() / sizeof(std::uint64_t));
   if (!blob.empty()) std::memcpy(ids.data(), blob.data(), blob.size());
@@ -472,10 +469,8 @@ int UpdateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     }
     updates[k].second = p;
   }
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* table =
-      OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key, false, &replied);
+  TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
+  ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
   long long applied = 0;
   for (const auto& [id, priority] : updates) applied += table->Update(id, priority) ? 1 : 0;
@@ -488,9 +483,8 @@ int UpdateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 // REPLAY.INFO table
 int InfoCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc != 2) return api.WrongArity(ctx);
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* table = OpenTable(ctx, argv[1], kRedisRead, &closer.key, false, &replied);
+  TableKey key(ctx, argv[1], kRedisRead);
+  ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
   const TableOptions& o = table->options();
   const std::int64_t now = api.Milliseconds();
@@ -547,9 +541,8 @@ int MassCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       return Error(ctx, "ERR mask must be an unsigned 64-bit integer, not " + Quote(Arg(argv[i])));
     }
   }
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* table = OpenTable(ctx, argv[1], kRedisRead, &closer.key, false, &replied);
+  TableKey key(ctx, argv[1], kRedisRead);
+  ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
   api.ReplyWithArray(ctx, static_cast<long>(3 + masks.size()));
   api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
@@ -564,17 +557,15 @@ int InternalRestoreCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int ar
   if (argc != 4) return api.WrongArity(ctx);
   const std::string_view part = Arg(argv[2]);
   const std::string_view blob = Arg(argv[3]);
-  KeyCloser closer;
-  bool replied = false;
-  ReplayTable* table = OpenTable(ctx, argv[1], kRedisRead | kRedisWrite, &closer.key,
-                                 EqualsIgnoreCase(part, "HEADER"), &replied);
-  if (replied) return kRedisOk;
+  TableKey key(ctx, argv[1], kRedisRead | kRedisWrite, EqualsIgnoreCase(part, "HEADER"));
+  if (key.failed()) return kRedisOk;
+  ReplayTable* table = key.table();
   std::string error;
   if (EqualsIgnoreCase(part, "HEADER")) {
     if (table != nullptr) return Error(ctx, "ERR replay table already exists");
     std::unique_ptr<ReplayTable> restored = ReplayTable::RestoreHeader(blob, &error);
     if (!restored) return Error(ctx, "ERR " + error);
-    api.ModuleTypeSetValue(closer.key, g_table_type, restored.release());
+    key.Set(restored.release());
   } else if (EqualsIgnoreCase(part, "ITEMS")) {
     if (!table->RestoreItems(blob, &error)) return Error(ctx, "ERR " + error);
   } else {
