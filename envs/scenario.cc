@@ -45,7 +45,8 @@ TrafficVehicle RandomVehicle(Draw& draw, const Road& road, double s, int lane, R
 void Populate(Draw& draw, const Road& road, const std::vector<int>& lanes, double density,
               Range desired_speed, double ego_s, int ego_lane, double ego_speed,
               std::vector<TrafficVehicle>* traffic) {
-  const double mean_spacing = 1000.0 / std::max(density, 1.0);
+  if (density <= 0.0) return;  // an empty road
+  const double mean_spacing = 1000.0 / density;
   for (int lane : lanes) {
     double s = draw.In(0.0, mean_spacing);
     while (s < road.length() - 50.0) {

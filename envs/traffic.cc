@@ -90,7 +90,6 @@ std::optional<std::pair<Leader, int>> Traffic::LeaderOf(int lane, double s, doub
   auto it = std::upper_bound(entries.begin(), entries.end(), std::make_pair(s, self));
   for (; it != entries.end(); ++it) {
     if (it->second == self && self >= 0) continue;
-    if (it->first < s) continue;
     const double gap = it->first - s - 0.5 * (Length(it->second) + length);
     return std::make_pair(Leader{gap, Speed(it->second)}, it->second);
   }

@@ -11,6 +11,9 @@
 namespace tarmac::envs {
 namespace {
 
+// Fallback for absent metrics: NaN fails every comparison, so a missing metric fails the test.
+const double kMissing = std::numeric_limits<double>::quiet_NaN();
+
 DrivingEnvOptions For(ScenarioFamily family) {
   DrivingEnvOptions o;
   o.family = family;
@@ -129,8 +132,8 @@ TEST(DrivingEnvTest, DrivingIntoAStalledCarIsAnAtFaultCollision) {
   EXPECT_TRUE(near_miss) << "the approach was a near miss before it was a crash";
   const schemas::EpisodeSummary s = env.Summary();
   EXPECT_EQ(s.outcome, schemas::Outcome::kCollision);
-  EXPECT_EQ(schemas::MetricOr(s, "at_fault_collision"), 1.0);
-  EXPECT_EQ(schemas::MetricOr(s, "score"), 0.0) << "an at-fault collision zeroes the score";
+  EXPECT_EQ(schemas::MetricOr(s, "at_fault_collision", kMissing), 1.0);
+  EXPECT_EQ(schemas::MetricOr(s, "score", kMissing), 0.0) << "an at-fault collision zeroes it";
   EXPECT_EQ(s.scenario, "stalled");
 }
 
@@ -173,20 +176,26 @@ TEST(DrivingEnvTest, BrokenActionsAreClippedNotFatal) {
   EXPECT_LE(std::abs(env.ego().steer), 0.6);
 }
 
-TEST(DrivingEnvTest, LaneKeepingOnAHighwayScoresWell) {
-  DrivingEnv env(For(ScenarioFamily::kHighway));
+TEST(DrivingEnvTest, LaneKeepingOnAnEmptyHighwayScoresWell) {
+  // No traffic: the score reflects the lane keeper alone (with traffic, a slow lane keeper is
+  // rear-ended in some seeds, which is what the expert's own test covers).
+  DrivingEnvOptions options = For(ScenarioFamily::kHighway);
+  options.scenario.density = {0.0, 0.0};
+  options.scenario.traffic_enters = false;
+  DrivingEnv env(options);
   std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
   env.Reset(11, absl::MakeSpan(obs));
+  ASSERT_TRUE(env.traffic().vehicles().empty());
   StepResult r;
   for (int i = 0; i < 300 && !r.terminated && !r.truncated; ++i) {
-    r = env.Step(KeepLane(env, 22.0), absl::MakeSpan(obs), absl::MakeSpan(terms));
+    r = env.Step(KeepLane(env, 28.0), absl::MakeSpan(obs), absl::MakeSpan(terms));
   }
   const schemas::EpisodeSummary s = env.Summary();
-  if (s.outcome != schemas::Outcome::kCollision) {  // traffic may rear-end a slow ego
-    EXPECT_GT(schemas::MetricOr(s, "score"), 0.5);
-    EXPECT_GT(schemas::MetricOr(s, "progress_ratio"), 0.5);
-  }
-  EXPECT_GT(s.distance_m, 100.0);
+  EXPECT_EQ(s.outcome, schemas::Outcome::kTimeLimit);
+  EXPECT_GT(schemas::MetricOr(s, "score", kMissing), 0.8);
+  EXPECT_GT(schemas::MetricOr(s, "progress_ratio", kMissing), 0.8);
+  EXPECT_EQ(schemas::MetricOr(s, "off_road", kMissing), 0.0);
+  EXPECT_GT(s.distance_m, 700.0);
 }
 
 }  // namespace

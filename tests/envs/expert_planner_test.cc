@@ -35,10 +35,11 @@ FamilyStats RunExpert(ScenarioFamily family, int seeds) {
     }
     const schemas::EpisodeSummary s = env.Summary();
     ++stats.episodes;
-    stats.at_fault += schemas::MetricOr(s, "at_fault_collision") > 0;
-    stats.collisions += schemas::MetricOr(s, "collision") > 0;
-    stats.off_road += schemas::MetricOr(s, "off_road") > 0;
-    stats.score += schemas::MetricOr(s, "score");
+    // A missing metric counts as the worst case, so it cannot pass silently.
+    stats.at_fault += schemas::MetricOr(s, "at_fault_collision", 1.0) > 0;
+    stats.collisions += schemas::MetricOr(s, "collision", 1.0) > 0;
+    stats.off_road += schemas::MetricOr(s, "off_road", 1.0) > 0;
+    stats.score += schemas::MetricOr(s, "score", 0.0);
   }
   stats.score /= stats.episodes;
   return stats;
