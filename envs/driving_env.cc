@@ -192,8 +192,10 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   mark(schemas::Event::kCollision, collision);
   mark(schemas::Event::kOffRoad, off_road);
   mark(schemas::Event::kHardBrake, HardBrake(thresholds, ego_.accel));
-  mark(schemas::Event::kNearMiss, NearMiss(thresholds, ttc));
-  mark(schemas::Event::kComfort, ComfortViolated(thresholds, motion));
+  const bool near_miss = NearMiss(thresholds, ttc);
+  const bool uncomfortable = ComfortViolated(thresholds, motion);
+  mark(schemas::Event::kNearMiss, near_miss);
+  mark(schemas::Event::kComfort, uncomfortable);
   mark(schemas::Event::kLaneDeparture,
        LaneDeparture(thresholds, episode_.straddle_seconds) &&
            episode_.straddle_seconds < thresholds.lane_departure_seconds + dt / 2);
@@ -249,8 +251,8 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
     }
   }
   episode_.off_road = episode_.off_road || off_road;
-  episode_.near_miss = episode_.near_miss || NearMiss(thresholds, ttc);
-  if (ComfortViolated(thresholds, motion)) ++episode_.comfort_steps;
+  episode_.near_miss = episode_.near_miss || near_miss;
+  if (uncomfortable) ++episode_.comfort_steps;
   if (ego_.speed > 1.05 * limit) ++episode_.overspeed_steps;
   episode_.max_abs_jerk = std::max(episode_.max_abs_jerk, std::abs(motion.lon_jerk));
   episode_.max_abs_lat_accel = std::max(episode_.max_abs_lat_accel, std::abs(motion.lat_accel));

@@ -376,22 +376,16 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 
   std::vector<std::uint64_t> ids;
   ids.reserve(result.items.size());
+  for (const SampledItem& item : result.items) ids.push_back(item.id);
+  api.ReplyWithArray(ctx, static_cast<long>((packed ? 3 : 2) + result.items.size()));
+  api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
+  api.ReplyWithDouble(ctx, table->total_mass());
   if (packed) {
-    api.ReplyWithArray(ctx, static_cast<long>(3 + result.items.size()));
-    api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
-    api.ReplyWithDouble(ctx, table->total_mass());
-    std::vector<PackedSampleRecord> records(result.items.size());
-    for (std::size_t i = 0; i < result.items.size(); ++i) {
-      const SampledItem& item = result.items[i];
-      records[i] = {item.id,
-                    item.priority,
-                    item.probability,
-                    item.weight,
-                    item.policy_version,
-                    item.tags,
-                    item.times_sampled,
-                    0};
-      ids.push_back(item.id);
+    std::vector<PackedSampleRecord> records;
+    records.reserve(result.items.size());
+    for (const SampledItem& item : result.items) {
+      records.push_back({item.id, item.priority, item.probability, item.weight, item.policy_version,
+                         item.tags, item.times_sampled, 0});
     }
     api.ReplyWithStringBuffer(ctx, reinterpret_cast<const char*>(records.data()),
                               records.size() * sizeof(PackedSampleRecord));
@@ -399,21 +393,17 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       api.ReplyWithStringBuffer(ctx, item.payload.data(), item.payload.size());
     }
   } else {
-    api.ReplyWithArray(ctx, static_cast<long>(2 + result.items.size()));
-    api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
-    api.ReplyWithDouble(ctx, table->total_mass());
-  }
-  for (const SampledItem& item : packed ? std::vector<SampledItem>{} : result.items) {
-    api.ReplyWithArray(ctx, 8);
-    api.ReplyWithLongLong(ctx, static_cast<long long>(item.id));
-    api.ReplyWithDouble(ctx, item.priority);
-    api.ReplyWithDouble(ctx, item.probability);
-    api.ReplyWithDouble(ctx, item.weight);
-    api.ReplyWithStringBuffer(ctx, item.payload.data(), item.payload.size());
-    api.ReplyWithLongLong(ctx, static_cast<long long>(item.policy_version));
-    api.ReplyWithLongLong(ctx, item.times_sampled);
-    api.ReplyWithLongLong(ctx, static_cast<long long>(item.tags));
-    ids.push_back(item.id);
+    for (const SampledItem& item : result.items) {
+      api.ReplyWithArray(ctx, 8);
+      api.ReplyWithLongLong(ctx, static_cast<long long>(item.id));
+      api.ReplyWithDouble(ctx, item.priority);
+      api.ReplyWithDouble(ctx, item.probability);
+      api.ReplyWithDouble(ctx, item.weight);
+      api.ReplyWithStringBuffer(ctx, item.payload.data(), item.payload.size());
+      api.ReplyWithLongLong(ctx, static_cast<long long>(item.policy_version));
+      api.ReplyWithLongLong(ctx, item.times_sampled);
+      api.ReplyWithLongLong(ctx, static_cast<long long>(item.tags));
+    }
   }
   // The reply holds copies of the payloads, so removals may happen now. Replicas get the ids
   // drawn, never the random command itself.
