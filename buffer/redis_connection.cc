@@ -1,5 +1,7 @@
 #include "redis_connection.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <thread>
 #include <utility>
@@ -125,6 +127,31 @@ absl::StatusOr<std::vector<Reply>> RedisConnection::Receive(std::size_t count) {
     replies.emplace_back(static_cast<redisReply*>(raw));
   }
   return replies;
+}
+
+absl::StatusOr<Reply> RedisConnection::Poll(std::chrono::milliseconds timeout) {
+  if (context_ == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("the connection to ", endpoint_.ToString(), " is down"));
+  }
+  const auto take = [this]() -> absl::StatusOr<Reply> {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(context_, &raw) != REDIS_OK) {
+      Drop();
+      return absl::UnavailableError(absl::StrCat("lost the connection to ", endpoint_.ToString()));
+    }
+    return Reply(static_cast<redisReply*>(raw));
+  };
+  auto buffered = take();
+  if (!buffered.ok() || *buffered != nullptr) return buffered;
+  pollfd fd{context_->fd, POLLIN, 0};
+  const int ready = poll(&fd, 1, static_cast<int>(timeout.count()));
+  if (ready == 0) return Reply(nullptr);
+  if (ready < 0 || redisBufferRead(context_) != REDIS_OK) {
+    Drop();
+    return absl::UnavailableError(absl::StrCat("lost the connection to ", endpoint_.ToString()));
+  }
+  return take();
 }
 
 }  // namespace tarmac::buffer

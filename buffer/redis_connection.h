@@ -50,6 +50,11 @@ class RedisConnection {
   absl::Status Send(const std::vector<Command>& commands);
   absl::StatusOr<std::vector<Reply>> Receive(std::size_t count);
 
+  // For a connection in pub/sub mode: a pushed message if one arrives within `timeout` (null
+  // Reply when none), without tearing the connection down on a quiet period. Unavailable when
+  // the connection is lost (call Send again to reconnect).
+  absl::StatusOr<Reply> Poll(std::chrono::milliseconds timeout);
+
   const ShardEndpoint& endpoint() const { return endpoint_; }
 
  private:

@@ -226,6 +226,108 @@ absl::StatusOr<std::vector<std::vector<ItemKey>>> ReplayClient::InsertBatches(
   }
 }
 
+namespace {
+
+// KEYS[1] the producer's counter; ARGV[1] the count the producer expects; ARGV[2..] the
+// REPLAY.INSERT arguments. Inserts only in sequence, so applied batches form a prefix.
+constexpr char kSequencedInsertScript[] = R"lua(
+local seen = tonumber(redis.call('GET', KEYS[1]) or '0')
+if seen ~= tonumber(ARGV[1]) then return {err = 'OUTOFORDER ' .. seen} end
+local r = redis.pcall('REPLAY.INSERT', unpack(ARGV, 2))
+if type(r) == 'table' and r.err then return r end
+redis.call('SET', KEYS[1], seen + #r, 'PX', 604800000)
+return r
+)lua";
+
+std::string ProducerKey(absl::string_view table, absl::string_view producer) {
+  return absl::StrCat("tarmac:produced:", table, ":", producer);
+}
+
+}  // namespace
+
+SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::string_view table,
+                                              absl::string_view producer, std::uint64_t counter,
+                                              absl::Span<const SequencedBatch> batches) {
+  SequencedResult result;
+  result.counter = counter;
+  if (shard_index >= shards_.size()) {
+    result.status = absl::InvalidArgumentError(absl::StrCat("no shard ", shard_index));
+    return result;
+  }
+  const std::string key = ProducerKey(table, producer);
+  std::vector<Command> commands;
+  std::uint64_t expected = counter;
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    const SequencedBatch& batch = batches[b];
+    if (batch.items.empty() || batch.version > 0xffffffffULL) {
+      result.status = absl::InvalidArgumentError(
+          absl::StrCat("sequenced batch ", b, " is empty or its version exceeds 32 bits"));
+      return result;
+    }
+    Command eval = {"EVAL",    kSequencedInsertScript,        "1",
+                    key,       std::to_string(expected),      std::string(table),
+                    "VERSION", std::to_string(batch.version), std::to_string(batch.items.size())};
+    for (const InsertItem& item : batch.items) {
+      if ((item.priority && !(std::isfinite(*item.priority) && *item.priority >= 0)) ||
+          item.tags > 0xffffffffULL) {
+        result.status = absl::InvalidArgumentError(absl::StrCat(
+            "sequenced batch ", b, " holds an item with a bad priority or tags beyond 32 bits"));
+        return result;
+      }
+      eval.push_back(item.priority ? FormatDouble(*item.priority) : "*");
+      eval.push_back(std::to_string(item.tags));
+      eval.emplace_back(item.payload);
+    }
+    expected += batch.items.size();
+    commands.push_back(std::move(eval));
+  }
+  RedisConnection& shard = *shards_[shard_index];
+  absl::StatusOr<std::vector<Reply>> replies = shard.Pipeline(commands);
+  if (!replies.ok()) {
+    result.status = replies.status();
+    return result;
+  }
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    const redisReply* r = (*replies)[b].get();
+    if (std::optional<std::int64_t> wait = RetryAfter(r)) {
+      result.status = absl::ResourceExhaustedError(
+          absl::StrCat("replay table '", table, "' rate-limits inserts"));
+      result.retry_after_ms = *wait;
+      return result;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+      result.status = ErrorStatus(shard, r);
+      return result;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != batches[b].items.size()) {
+      result.status = Malformed(shard, "sequenced INSERT reply");
+      return result;
+    }
+    ++result.applied_batches;
+    result.counter += batches[b].items.size();
+  }
+  return result;
+}
+
+absl::StatusOr<std::uint64_t> ReplayClient::ProducedCount(std::uint32_t shard_index,
+                                                          absl::string_view table,
+                                                          absl::string_view producer) {
+  if (shard_index >= shards_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("no shard ", shard_index));
+  }
+  RedisConnection& shard = *shards_[shard_index];
+  auto replies = shard.Pipeline({{"GET", ProducerKey(table, producer)}});
+  if (!replies.ok()) return replies.status();
+  const redisReply* r = (*replies)[0].get();
+  if (r->type == REDIS_REPLY_NIL) return 0;
+  std::uint64_t count = 0;
+  if (r->type != REDIS_REPLY_STRING ||
+      !absl::SimpleAtoi(absl::string_view(r->str, r->len), &count)) {
+    return Malformed(shard, "producer counter");
+  }
+  return count;
+}
+
 absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::size_t n,
                                                  const SampleOptions& options) {
   if (n == 0) return absl::InvalidArgumentError("sample size must be positive");

@@ -4,12 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "actor_command.h"
 #include "command.h"
 #include "config_command.h"
 #include "envs_command.h"
 #include "eval_command.h"
 #include "exit_codes.h"
 #include "flag_bindings.h"
+#include "learner_command.h"
 #include "replay_server_command.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/monitoring/logging.h"
@@ -36,6 +38,8 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(std::make_unique<ReplayServerCommand>());
   commands.push_back(std::make_unique<EnvsCommand>());
   commands.push_back(std::make_unique<EvalCommand>());
+  commands.push_back(std::make_unique<ActorCommand>());
+  commands.push_back(std::make_unique<LearnerCommand>());
   return commands;
 }
 

@@ -32,6 +32,68 @@ void AddReplaySection(ConfigSchema& schema) {
   schema.String("replay.module", "Path of tarmac_replay.so; empty finds it beside the binary.");
 }
 
+void AddReplayTableKeys(ConfigSchema& schema) {
+  schema.String("replay.urls",
+                "Replay shards (redis://[user:pass@]host:port or unix:///path), comma-separated.");
+  schema.Int("replay.capacity", 1, 1e12, "Items of the rl table across shards.");
+  schema.Double("replay.alpha", 0, 10, "Prioritisation exponent (0: uniform sampling).");
+  schema.Choice("replay.eviction", {"fifo", "minprio"}, "Which item a full table drops.");
+  schema.Double("replay.samples_per_insert", 0, 1e6,
+                "Sampled/inserted ratio the table enforces (0: no rate limiting).");
+  schema.Int("replay.demo_capacity", 1, 1e12, "Items of the demos table across shards.");
+}
+
+void AddLearnerSection(ConfigSchema& schema) {
+  schema.Choice("learner.algo", {"sac", "bc"}, "sac, or bc (behaviour cloning on demos).");
+  schema.Choice("learner.device", {"auto", "cuda", "cpu"}, "Where the networks train.");
+  schema.Int("learner.threads", 0, 1024, "Torch intra-op threads (0: one per core).");
+  schema.Int("learner.batch_size", 1, 65536, "Items per update.");
+  schema.Int("learner.hidden_layers", 1, 16, "Hidden layers of actor and critics.");
+  schema.Int("learner.hidden_units", 1, 65536, "Units per hidden layer.");
+  schema.Double("learner.actor_lr", 1e-9, 1, "Adam learning rate of the actor.");
+  schema.Double("learner.critic_lr", 1e-9, 1, "Adam learning rate of the critics.");
+  schema.Double("learner.alpha_lr", 1e-9, 1, "Adam learning rate of the temperature.");
+  schema.Double("learner.tau", 1e-6, 1, "Polyak factor of the target critics.");
+  schema.Double("learner.initial_alpha", 1e-6, 100, "Entropy temperature at the start.");
+  schema.Double("learner.target_entropy", -100, 100, "Target policy entropy (-action_dim).");
+  schema.Double("learner.bc_weight", 0, 1e6, "Weight of the BC term in the SAC actor loss.");
+  schema.Int("learner.bc_decay_updates", 0, 1e12,
+             "Updates over which the BC weight decays linearly to 0 (0: constant).");
+  schema.Double("learner.beta_start", 0, 1, "PER importance exponent at the start.");
+  schema.Int("learner.beta_updates", 0, 1e12, "Updates over which beta anneals to 1.");
+  schema.Double("learner.priority_epsilon", 1e-12, 1e6, "Added to |TD| for new priorities.");
+  schema.Double("learner.max_grad_norm", 0, 1e9, "Gradient norm clip (0: none).");
+  schema.Int("learner.samplers", 1, 64, "Sampler actors.");
+  schema.Int("learner.prefetch", 1, 64, "Batches requested ahead per sampler.");
+  schema.Int("learner.min_replay", 0, 1e12, "Items the table needs before updates start.");
+  schema.Int("learner.publish_every", 1, 1e9, "Updates between weight publications.");
+  schema.Double("learner.checkpoint_seconds", 0.1, 1e9, "Seconds between checkpoints.");
+  schema.String("learner.checkpoint_dir", "Where checkpoints go (ckpt-<step>.pt).");
+  schema.Int("learner.keep_checkpoints", 1, 1000, "Newest checkpoints kept.");
+  schema.Bool("learner.resume", "Continue from the newest checkpoint.");
+  schema.Int("learner.max_updates", 0, 1e15, "Stop after this many updates (0: never).");
+  schema.Int("learner.seed", 0, 1e15, "Seed of initialisation and update noise.");
+}
+
+void AddActorSection(ConfigSchema& schema) {
+  schema.Choice("actor.policy", {"latest", "expert"}, "Published weights, or the expert.");
+  schema.String("actor.table", "Replay table the transitions go to (rl or demos).");
+  schema.Int("actor.actors", 1, 1024, "env_batch actors per process.");
+  schema.Int("actor.envs_per_actor", 1, 65536, "Envs stepped by each env_batch actor.");
+  schema.Int("actor.n_step", 1, 255, "Rewards summed per transition.");
+  schema.Double("actor.gamma", 1e-6, 1, "Discount factor.");
+  schema.Double("actor.noise_scale", 0, 100, "Scale of the policy's sampling noise.");
+  schema.Double("actor.noise_spread", 0, 1, "Per-actor noise spread (Ape-X style).");
+  schema.Int("actor.hidden_layers", 1, 16, "Hidden layers of the initial random policy.");
+  schema.Int("actor.hidden_units", 1, 65536, "Units per layer of the initial random policy.");
+  schema.Int("actor.insert_batch", 1, 65536, "Items per REPLAY.INSERT.");
+  schema.Int("actor.queue_limit", 1, 1e9, "Transitions held before the envs wait.");
+  schema.Double("actor.flush_seconds", 0, 3600, "Time allowed to flush on SIGTERM.");
+  schema.Double("actor.heartbeat_seconds", 0.05, 3600, "Heartbeat period (TTL: three).");
+  schema.Int("actor.max_env_steps", 0, 1e15, "Stop after this many env steps (0: never).");
+  schema.Int("actor.seed", 0, 1e15, "Seed of the envs (0: drawn at start).");
+}
+
 void AddEnvSection(ConfigSchema& schema) {
   schema.String("env.name", "Registered env the actors run (`tarmac envs` lists them).");
   schema.Double("env.episode_seconds", 1, 600, "Episode length before truncation, s.");
@@ -59,7 +121,10 @@ ConfigSchema BuildSchema() {
   AddLogSection(schema);
   AddMetricsSection(schema);
   AddReplaySection(schema);
+  AddReplayTableKeys(schema);
   AddEnvSection(schema);
+  AddLearnerSection(schema);
+  AddActorSection(schema);
   return schema;
 }
 

@@ -6,7 +6,9 @@
 #include "report.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
+#include "tarmac/envs/env_batch.h"
 #include "tarmac/envs/policy.h"
+#include "tarmac/learner/network_policy.h"
 
 namespace tarmac::cli {
 
@@ -21,11 +23,33 @@ CLI::App* EvalCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
 }
 
 int EvalCommand::Run(const CommandContext& context) {
-  if (policy_ != "expert") {
-    context.err << "tarmac: --policy '" << policy_
-                << "' is not available: learned policies load once the learner is built; use "
-                   "--policy expert.\n";
-    return kExitUsage;
+  // The policy under evaluation: the expert, or the actor of the newest checkpoint in a
+  // directory (or a checkpoint file), run deterministically (its mean action).
+  std::unique_ptr<envs::Policy> policy;
+  if (policy_ == "expert") {
+    policy = std::make_unique<envs::ExpertPolicy>();
+  } else {
+    auto net = learner::InferencePolicy::FromCheckpoint(policy_);
+    if (!net.ok()) {
+      context.err << "tarmac: --policy " << policy_ << ": " << net.status().message() << ".\n";
+      return kExitUsage;
+    }
+    auto probe =
+        envs::EnvBatch::Create(EnvNameFrom(context.config), 1, 1, EnvConfigFrom(context.config));
+    if (!probe.ok()) {
+      context.err << "tarmac: " << probe.status().message() << ".\n";
+      return kExitUsage;
+    }
+    const auto& arch = (*net)->architecture();
+    if (arch.obs_dim != static_cast<std::uint32_t>((*probe)->spec().observation_size) ||
+        arch.action_dim != static_cast<std::uint32_t>((*probe)->spec().action_size)) {
+      context.err << "tarmac: --policy " << policy_ << " was trained on observations of "
+                  << arch.obs_dim << " floats, but the driving envs have "
+                  << (*probe)->spec().observation_size << ".\n";
+      return kExitUsage;
+    }
+    policy = std::make_unique<learner::NetworkPolicy>(
+        std::shared_ptr<const learner::InferencePolicy>(std::move(*net)));
   }
   const envs::EnvConfig env_config = EnvConfigFrom(context.config);
   absl::StatusOr<envs::Suite> suite = LoadSuite(suite_, env_config.scenario);
@@ -48,7 +72,9 @@ int EvalCommand::Run(const CommandContext& context) {
       seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
       seed.config = entry.config;
       seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config);
-      seed.policy = seed.expert;  // the only policy for now; a learned one runs here
+      seed.policy = policy_ == "expert" ? seed.expert
+                                        : envs::RunEpisode(*policy, entry.family, entry.config,
+                                                           seed.seed, env_config);
       const double reference = seed.expert.summary.distance_m;
       envs::RescoreAgainstReference(reference, &seed.policy);
       envs::RescoreAgainstReference(reference, &seed.expert);

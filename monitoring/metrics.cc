@@ -79,6 +79,44 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
                               .Help("Versions between the learner's policy and the behaviour "
                                     "policy of sampled data.")
                               .Register(*registry_)),
+      learner_temperature(BuildGauge()
+                              .Name("tarmac_learner_temperature")
+                              .Help("SAC entropy temperature alpha.")
+                              .Register(*registry_)),
+      learner_q_value(BuildGauge()
+                          .Name("tarmac_learner_q_value")
+                          .Help("Mean of min(Q1, Q2) over the last batch.")
+                          .Register(*registry_)),
+      learner_td_error(BuildHistogram()
+                           .Name("tarmac_learner_td_error")
+                           .Help("|TD error| of sampled items (their new priority - epsilon).")
+                           .Register(*registry_)),
+      learner_sample_wait_seconds(BuildHistogram()
+                                      .Name("tarmac_learner_sample_wait_seconds")
+                                      .Help("Time the trainer waited for a sampled batch.")
+                                      .Register(*registry_)),
+      learner_samples_per_insert(BuildGauge()
+                                     .Name("tarmac_learner_samples_per_insert")
+                                     .Help("Items sampled per item inserted into the table "
+                                           "since the learner started.")
+                                     .Register(*registry_)),
+      policy_swap_seconds(BuildHistogram()
+                              .Name("tarmac_policy_swap_seconds")
+                              .Help("From a weights notification to the new policy acting.")
+                              .Register(*registry_)),
+      actor_queue_items(BuildGauge()
+                            .Name("tarmac_actor_queue_items")
+                            .Help("Transitions the writer holds that Redis has not acknowledged.")
+                            .Register(*registry_)),
+      actor_restarts_total(BuildCounter()
+                               .Name("tarmac_actor_restarts_total")
+                               .Help("Env actors restarted after a failure; their episodes "
+                                     "were discarded.")
+                               .Register(*registry_)),
+      weights_rejected_total(BuildCounter()
+                                 .Name("tarmac_weights_rejected_total")
+                                 .Help("Published weights refused (corrupt, wrong architecture).")
+                                 .Register(*registry_)),
       actors_alive(BuildGauge()
                        .Name("tarmac_actors_alive")
                        .Help("Rollout processes with a live heartbeat in Redis.")
@@ -94,6 +132,10 @@ prometheus::Histogram::BucketBoundaries Metrics::ScoreBuckets() {
 
 prometheus::Histogram::BucketBoundaries Metrics::LatencyBuckets() {
   return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+}
+
+prometheus::Histogram::BucketBoundaries Metrics::TdBuckets() {
+  return {0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100};
 }
 
 prometheus::Histogram::BucketBoundaries Metrics::LagBuckets() {

@@ -53,6 +53,23 @@ struct InsertItem {
   absl::string_view payload;
 };
 
+// One REPLAY.INSERT of a sequenced producer: items of one behaviour-policy version.
+struct SequencedBatch {
+  std::uint64_t version = 0;
+  absl::Span<const InsertItem> items;
+};
+
+// What InsertSequenced did: the first `applied_batches` batches are in the table (always a
+// prefix), and the producer's counter on the shard is now `counter`. `status` is OK when every
+// batch was applied; ResourceExhausted with retry_after_ms when the rate limiter refused one;
+// Unavailable when the connection was lost (ask ProducedCount how far it got).
+struct SequencedResult {
+  absl::Status status;
+  std::size_t applied_batches = 0;
+  std::uint64_t counter = 0;
+  std::int64_t retry_after_ms = 0;
+};
+
 struct SampledItem {
   ItemKey key;
   double priority = 0.0;
@@ -114,6 +131,19 @@ class ReplayClient {
   absl::StatusOr<std::vector<std::vector<ItemKey>>> InsertBatches(
       absl::string_view table, std::uint64_t version,
       absl::Span<const absl::Span<const InsertItem>> batches);
+
+  // Exactly-once inserts for one producer (a rollout writer that must retry after failures
+  // without duplicating). Each batch runs as one script on `shard` that inserts it only when the
+  // producer's counter there (key tarmac:produced:<table>:<producer>) still equals the count
+  // the producer expects, then advances the counter by the batch's items. So the applied batches
+  // are always a prefix, and after a lost connection ProducedCount tells exactly how many items
+  // got in. `counter` is the producer's count on that shard before the first batch.
+  SequencedResult InsertSequenced(std::uint32_t shard, absl::string_view table,
+                                  absl::string_view producer, std::uint64_t counter,
+                                  absl::Span<const SequencedBatch> batches);
+  // The producer's counter on `shard` (0 when it never inserted). Reconnects as needed.
+  absl::StatusOr<std::uint64_t> ProducedCount(std::uint32_t shard, absl::string_view table,
+                                              absl::string_view producer);
 
   // Draws n items over all shards (two round trips: masses, then draws).
   absl::StatusOr<SampleBatch> Sample(absl::string_view table, std::size_t n,

@@ -33,6 +33,7 @@ class Metrics {
   static prometheus::Histogram::BucketBoundaries ScoreBuckets();
   static prometheus::Histogram::BucketBoundaries LatencyBuckets();
   static prometheus::Histogram::BucketBoundaries LagBuckets();
+  static prometheus::Histogram::BucketBoundaries TdBuckets();
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -61,6 +62,17 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& learner_loss;  // {kind}
   prometheus::Family<prometheus::Gauge>& policy_version;
   prometheus::Family<prometheus::Histogram>& policy_lag_versions;
+  prometheus::Family<prometheus::Gauge>& learner_temperature;              // SAC alpha
+  prometheus::Family<prometheus::Gauge>& learner_q_value;                  // mean min(Q1, Q2)
+  prometheus::Family<prometheus::Histogram>& learner_td_error;             // |TD| per sampled item
+  prometheus::Family<prometheus::Histogram>& learner_sample_wait_seconds;  // trainer idle
+  prometheus::Family<prometheus::Gauge>& learner_samples_per_insert;       // sampled / inserted
+  prometheus::Family<prometheus::Histogram>& policy_swap_seconds;          // publish -> swapped in
+
+  // Rollout pipeline.
+  prometheus::Family<prometheus::Gauge>& actor_queue_items;       // transitions held by the writer
+  prometheus::Family<prometheus::Counter>& actor_restarts_total;  // {reason}
+  prometheus::Family<prometheus::Counter>& weights_rejected_total;
 
   // Fleet.
   prometheus::Family<prometheus::Gauge>& actors_alive;

@@ -1,0 +1,226 @@
+// One rollout process (default MLP policy 2 x 256, default env, 2 env actors x 16 envs) writing
+// into a local Redis, against bare env stepping of the same env in the same process: how much
+// the actor machinery (inference, n-step assembly, encoding, inserts) costs per transition.
+// Throughput is per core: transitions divided by the process's CPU seconds (all threads), so the
+// figure does not depend on how many cores the machine lends us. Also: the latency from
+// publishing a ~1 MB weights blob to the inference actor acting with it.
+
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <caf/all.hpp>
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <random>
+#include <thread>
+
+#include "ratio_reporter.h"
+#include "redis_server.h"
+#include "tarmac/actors/rollout_job.h"
+#include "tarmac/actors/system_config.h"
+#include "tarmac/buffer/control_client.h"
+#include "tarmac/envs/env_batch.h"
+#include "tarmac/learner/network_policy.h"
+#include "tarmac/learner/sac_trainer.h"
+
+namespace {
+
+std::unique_ptr<tarmac::testing::RedisServer> g_server;
+double g_env_steps_per_core_s = 0.0;
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+void BM_EnvOnly(benchmark::State& state) {
+  auto batch = tarmac::envs::EnvBatch::Create("driving-v0", 16, 1);
+  std::vector<float> actions(16 * 2, 0.0F);
+  const double cpu0 = CpuSeconds();
+  for (auto _ : state) batch.value()->Step(actions);
+  const double steps = static_cast<double>(state.iterations()) * 16;
+  g_env_steps_per_core_s = steps / (CpuSeconds() - cpu0);
+  state.SetItemsProcessed(static_cast<std::int64_t>(steps));
+  state.counters["steps_per_core_s"] = g_env_steps_per_core_s;
+}
+BENCHMARK(BM_EnvOnly)->MinTime(2.0);
+
+// The same env under the random policy's regime: an untrained network steers hard and most
+// episodes end after ~10 steps, so resets dominate. Uniform random actions reproduce that.
+double g_env_random_steps_per_core_s = 0.0;
+void BM_EnvOnlyRandomActions(benchmark::State& state) {
+  auto batch = tarmac::envs::EnvBatch::Create("driving-v0", 16, 1);
+  const auto& spec = batch.value()->spec();
+  std::vector<float> actions(16 * 2, 0.0F);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> unit(0.0F, 1.0F);
+  std::uint64_t episodes = 0;
+  const double cpu0 = CpuSeconds();
+  for (auto _ : state) {
+    for (int i = 0; i < 16; ++i) {
+      for (int d = 0; d < 2; ++d) {
+        actions[2 * i + d] =
+            spec.action_low[d] + unit(rng) * (spec.action_high[d] - spec.action_low[d]);
+      }
+    }
+    batch.value()->Step(actions);
+    episodes += batch.value()->TakeFinishedEpisodes().size();
+  }
+  const double steps = static_cast<double>(state.iterations()) * 16;
+  g_env_random_steps_per_core_s = steps / (CpuSeconds() - cpu0);
+  state.SetItemsProcessed(static_cast<std::int64_t>(steps));
+  state.counters["steps_per_core_s"] = g_env_random_steps_per_core_s;
+  state.counters["steps_per_episode"] = steps / std::max<double>(1, episodes);
+}
+BENCHMARK(BM_EnvOnlyRandomActions)->MinTime(2.0);
+
+tarmac::actors::RolloutJobOptions DefaultJob() {
+  tarmac::actors::RolloutJobOptions o;  // as configs/default.yaml
+  o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
+  o.table = {"rl", 2000000, 0.6};
+  o.seed = 7;
+  return o;
+}
+
+// Runs the rollout job to 200k env steps per iteration; reports transitions written per CPU
+// second of this process and the ratio to `baseline` (bare env steps per CPU second).
+void RunActorProcess(benchmark::State& state, float noise_scale, double baseline,
+                     const char* label) {
+  tarmac::actors::RolloutJobOptions o = DefaultJob();
+  o.max_env_steps = 200000;
+  o.noise_scale = noise_scale;
+  double written = 0, cpu = 0, episodes = 0;
+  for (auto _ : state) {
+    caf::actor_system_config cfg;
+    tarmac::actors::ConfigureActorSystem(cfg);
+    caf::actor_system system{cfg};
+    tarmac::monitoring::Metrics metrics;
+    std::atomic<bool> stop{false};
+    const double cpu0 = CpuSeconds();
+    auto result = tarmac::actors::RunRolloutJob(system, o, metrics, stop);
+    cpu += CpuSeconds() - cpu0;
+    if (!result.ok()) {
+      state.SkipWithError(std::string(result.status().message()).c_str());
+      return;
+    }
+    written += static_cast<double>(result->written);
+    episodes += static_cast<double>(result->episodes);
+    state.SetIterationTime(result->seconds);
+  }
+  const double per_core = written / cpu;
+  const double steps_per_episode = written / std::max<double>(1, episodes);
+  state.counters["transitions_per_core_s"] = per_core;
+  state.counters["ratio_to_env_only"] = per_core / baseline;
+  state.counters["steps_per_episode"] = steps_per_episode;
+  std::printf(
+      "actor process, %s: %.0f transitions/s per core (%.1f steps per episode) = %.3f x "
+      "bare env stepping under comparable actions (%.0f/s)\n",
+      label, per_core, steps_per_episode, per_core / baseline, baseline);
+}
+
+// The untrained policy sampled with unit noise: most episodes end after ~10 steps, so resets
+// dominate; compared with bare stepping under uniform random actions.
+void BM_ActorProcess(benchmark::State& state) {
+  RunActorProcess(state, 1.0F, g_env_random_steps_per_core_s, "random policy");
+}
+BENCHMARK(BM_ActorProcess)->Unit(benchmark::kSecond)->Iterations(2)->UseManualTime();
+
+// The policy's mean action (noise 0): the untrained network's mean sits mid-range, episodes run
+// long as a driving policy's do; compared with bare stepping under a constant action.
+void BM_ActorProcessLongEpisodes(benchmark::State& state) {
+  RunActorProcess(state, 0.0F, g_env_steps_per_core_s, "mean actions");
+}
+BENCHMARK(BM_ActorProcessLongEpisodes)->Unit(benchmark::kSecond)->Iterations(2)->UseManualTime();
+
+// A trainer whose exported actor (76-512-512-4, float32) is a ~1.2 MB weights blob.
+std::unique_ptr<tarmac::learner::SacTrainer> LargeTrainer() {
+  tarmac::learner::SacOptions sac;
+  sac.hidden_sizes = {512, 512};
+  sac.device = "cpu";
+  sac.threads = 1;
+  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
+  return tarmac::learner::SacTrainer::Create(
+             sac, {spec.observation_size, spec.action_size, spec.action_low, spec.action_high})
+      .value();
+}
+
+// The part of a swap spent in this process's code: decode (checksum) and load a 1.2 MB blob.
+void BM_DecodeAndLoadWeights1MB(benchmark::State& state) {
+  auto trainer = LargeTrainer();
+  const std::string blob = tarmac::schemas::EncodePolicyWeights(trainer->ExportPolicy(1)).value();
+  for (auto _ : state) {
+    auto weights = tarmac::schemas::DecodePolicyWeights(blob);
+    auto policy = tarmac::learner::InferencePolicy::FromWeights(*weights);
+    benchmark::DoNotOptimize(policy);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * blob.size()));
+}
+BENCHMARK(BM_DecodeAndLoadWeights1MB)->Unit(benchmark::kMillisecond);
+
+void BM_WeightSwap1MB(benchmark::State& state) {
+  tarmac::actors::RolloutJobOptions o = DefaultJob();
+  o.hidden_sizes = {512, 512};
+  tarmac::monitoring::Metrics metrics;
+  std::atomic<bool> stop{false};
+  auto job = std::async(std::launch::async, [&] {
+    caf::actor_system_config cfg;
+    tarmac::actors::ConfigureActorSystem(cfg);
+    caf::actor_system system{cfg};
+    return tarmac::actors::RunRolloutJob(system, o, metrics, stop);
+  });
+  auto control = tarmac::buffer::ControlClient::Connect(o.shards.front());
+  auto& steps = metrics.env_steps_total.Add({});
+  while (steps.Value() < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto trainer = LargeTrainer();
+  auto& version = metrics.policy_version.Add({});
+  std::vector<double> latencies;
+  std::uint64_t v = 100;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    auto blob = tarmac::schemas::EncodePolicyWeights(trainer->ExportPolicy(++v)).value();
+    bytes = blob.size();
+    const auto start = std::chrono::steady_clock::now();
+    (void)(*control)->PublishWeights(v, blob);
+    while (version.Value() != static_cast<double>(v) &&
+           std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    latencies.push_back(seconds);
+    state.SetIterationTime(seconds);
+  }
+  stop = true;
+  (void)job.get();
+  std::sort(latencies.begin(), latencies.end());
+  const auto at = [&](double q) {
+    return latencies[std::min(latencies.size() - 1,
+                              static_cast<std::size_t>(q * static_cast<double>(latencies.size())))];
+  };
+  state.counters["blob_bytes"] = static_cast<double>(bytes);
+  state.counters["p50_ms"] = 1000 * at(0.5);
+  state.counters["p99_ms"] = 1000 * at(0.99);
+  std::printf("weight swap (%zu-byte blob, publish -> acting): p50 %.1f ms, p99 %.1f ms\n", bytes,
+              1000 * at(0.5), 1000 * at(0.99));
+}
+BENCHMARK(BM_WeightSwap1MB)->Unit(benchmark::kMillisecond)->Iterations(100)->UseManualTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  auto server = tarmac::testing::RedisServer::Start();
+  if (!server.ok()) {
+    std::fprintf(stderr, "actor_bench: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  g_server = std::move(*server);
+  tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{});
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  g_server.reset();
+  return 0;
+}

@@ -1,0 +1,152 @@
+// Learner throughput: SAC updates at batch 256 on the CPU against a bare LibTorch forward +
+// backward of the same networks (the cost of everything else in an update), and the whole
+// pipeline (samplers prefetching from a real Redis, priority writer, publisher) with the fraction
+// of trainer time spent waiting for samples.
+
+#include <benchmark/benchmark.h>
+
+#include <caf/all.hpp>
+#include <cstdio>
+#include <random>
+
+#include "ratio_reporter.h"
+#include "redis_server.h"
+#include "tarmac/actors/learner_job.h"
+#include "tarmac/actors/system_config.h"
+#include "tarmac/learner/sac_trainer.h"
+#include "tarmac/schemas/transition.h"
+
+namespace {
+
+using tarmac::learner::BatchShape;
+using tarmac::learner::SacOptions;
+using tarmac::learner::SacTrainer;
+using tarmac::learner::TrainingBatch;
+
+constexpr int kBatch = 256;
+const BatchShape kShape{76, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}};
+
+SacOptions DefaultOptions() {
+  SacOptions options;  // 2 x 256, as configs/default.yaml
+  options.device = "cpu";
+  options.threads = 2;
+  return options;
+}
+
+TrainingBatch RandomBatch() {
+  TrainingBatch batch;
+  batch.Resize(kBatch, kShape);
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal;
+  for (auto& v : batch.obs) v = normal(rng);
+  for (auto& v : batch.next_obs) v = normal(rng);
+  for (auto& v : batch.action) v = std::tanh(normal(rng));
+  for (int i = 0; i < kBatch; ++i) {
+    batch.reward[i] = normal(rng);
+    batch.discount[i] = 0.97F;
+    batch.is_weight[i] = 1.0F;
+  }
+  return batch;
+}
+
+void BM_BareForwardBackward(benchmark::State& state) {
+  auto trainer = SacTrainer::Create(DefaultOptions(), kShape);
+  const TrainingBatch batch = RandomBatch();
+  for (auto _ : state) {
+    if (!(*trainer)->BareForwardBackward(batch).ok()) state.SkipWithError("failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BareForwardBackward)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+void BM_SacUpdate(benchmark::State& state) {
+  auto trainer = SacTrainer::Create(DefaultOptions(), kShape);
+  const TrainingBatch batch = RandomBatch();
+  for (auto _ : state) {
+    if (!(*trainer)->Update(batch, nullptr).ok()) state.SkipWithError("failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["updates_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SacUpdate)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+std::unique_ptr<tarmac::testing::RedisServer> g_server;
+
+void BM_LearnerPipeline(benchmark::State& state) {
+  tarmac::actors::LearnerJobOptions o;
+  o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
+  o.sac = DefaultOptions();
+  o.shape = kShape;
+  o.rl_table = {"rl", 1000000, 0.6};
+  o.demo_table = {"demos", 1000, 0.0};
+  o.batch_size = kBatch;
+  o.min_replay = 1000;
+  o.publish_every = 100;
+  o.max_updates = 300;
+  double waited = 0, trained = 0, updates = 0;
+  for (auto _ : state) {
+    caf::actor_system_config cfg;
+    tarmac::actors::ConfigureActorSystem(cfg);
+    caf::actor_system system{cfg};
+    tarmac::monitoring::Metrics metrics;
+    std::atomic<bool> stop{false};
+    auto result = tarmac::actors::RunLearnerJob(system, o, metrics, stop);
+    if (!result.ok()) {
+      state.SkipWithError(std::string(result.status().message()).c_str());
+      return;
+    }
+    waited += result->sample_wait_seconds;
+    trained += result->seconds;
+    updates += static_cast<double>(result->updates);
+    state.SetIterationTime(result->seconds);
+  }
+  state.counters["updates_per_s"] = updates / trained;
+  state.counters["sample_wait_fraction"] = waited / trained;
+}
+BENCHMARK(BM_LearnerPipeline)->Unit(benchmark::kSecond)->Iterations(2)->UseManualTime();
+
+void FillReplay() {
+  tarmac::buffer::ReplayClientOptions options;
+  options.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
+  auto client = tarmac::buffer::ReplayClient::Connect(options);
+  (void)(*client)->CreateTable({"rl", 1000000, 0.6});
+  std::mt19937 rng(2);
+  std::normal_distribution<float> normal;
+  for (int b = 0; b < 100; ++b) {
+    std::vector<std::string> payloads;
+    for (int i = 0; i < 200; ++i) {
+      tarmac::schemas::Transition t;
+      for (int d = 0; d < kShape.obs_dim; ++d) {
+        t.obs.push_back(normal(rng));
+        t.next_obs.push_back(normal(rng));
+      }
+      t.action = {normal(rng), 0.1F * normal(rng)};
+      t.reward = normal(rng);
+      t.discount = 0.97F;
+      payloads.push_back(tarmac::schemas::EncodeTransition(t));
+    }
+    std::vector<tarmac::buffer::InsertItem> items;
+    for (const auto& p : payloads) items.push_back({std::nullopt, 0, p});
+    (void)(*client)->Insert("rl", 0, items);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  auto server = tarmac::testing::RedisServer::Start();
+  if (!server.ok()) {
+    std::fprintf(stderr, "learner_bench: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  g_server = std::move(*server);
+  FillReplay();
+  tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{
+      {"BM_SacUpdate/min_time:3.000/real_time",
+       "BM_BareForwardBackward/min_time:3.000/real_time"}});
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  g_server.reset();
+  return 0;
+}

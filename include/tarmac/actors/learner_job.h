@@ -1,0 +1,66 @@
+#ifndef TARMAC_ACTORS_LEARNER_JOB_H_
+#define TARMAC_ACTORS_LEARNER_JOB_H_
+
+#include <atomic>
+#include <caf/fwd.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tarmac/buffer/replay_client.h"
+#include "tarmac/learner/sac_options.h"
+#include "tarmac/learner/training_batch.h"
+#include "tarmac/monitoring/metrics.h"
+
+namespace tarmac::actors {
+
+struct LearnerJobOptions {
+  std::vector<buffer::ShardEndpoint> shards;
+  learner::SacOptions sac;
+  learner::BatchShape shape;   // from the env's spec
+  buffer::TableSpec rl_table;  // created when missing
+  buffer::TableSpec demo_table;
+  int batch_size = 256;
+  int samplers = 2;         // sampler actors, each with its own connections
+  int prefetch = 2;         // batches requested ahead per sampler
+  double beta_start = 0.4;  // PER exponent, annealed linearly to 1
+  std::uint64_t beta_updates = 100000;
+  std::uint64_t bc_decay_updates = 0;  // bc weight decays linearly to 0 over this (0: constant)
+  std::uint64_t min_replay = 1000;     // updates start once the table holds this many items
+  std::uint64_t publish_every = 100;   // updates between weight publications
+  double checkpoint_seconds = 300.0;
+  std::string checkpoint_dir;  // empty: no checkpoints
+  int keep_checkpoints = 3;
+  bool resume = false;            // continue from the newest checkpoint in checkpoint_dir
+  std::uint64_t max_updates = 0;  // 0: until stopped
+  double max_seconds = 0.0;       // 0: until stopped
+
+  absl::Status Validate() const;
+};
+
+struct LearnerJobResult {
+  std::uint64_t updates = 0;         // this run
+  std::uint64_t learner_step = 0;    // total, across resumes
+  std::uint64_t policy_version = 0;  // last published
+  std::string checkpoint;            // last written, if any
+  double seconds = 0.0;              // training wall time (after min_replay was reached)
+  double sample_wait_seconds = 0.0;  // part of it spent waiting for batches
+  double update_seconds = 0.0;       // part of it spent in SacTrainer updates
+};
+
+// Runs the learner inside `system`: sampler actors prefetch and decode batches from every shard
+// while a detached trainer actor updates SAC (or BC); a priority-writer actor batches
+// REPLAY.UPDATEs; a publisher actor writes PolicyWeights and announces the version; a checkpoint
+// actor writes checkpoints atomically. Blocks until `stop` becomes true, max_updates or
+// max_seconds is reached, or a fatal error (FailedPrecondition, Unavailable, InvalidArgument,
+// one sentence). On the way out it publishes the final weights and writes a final checkpoint.
+// `metrics` must outlive the call. Thread-safe with respect to the actor system.
+absl::StatusOr<LearnerJobResult> RunLearnerJob(caf::actor_system& system,
+                                               const LearnerJobOptions& options,
+                                               monitoring::Metrics& metrics,
+                                               const std::atomic<bool>& stop);
+
+}  // namespace tarmac::actors
+
+#endif  // TARMAC_ACTORS_LEARNER_JOB_H_

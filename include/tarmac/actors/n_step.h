@@ -1,0 +1,70 @@
+#ifndef TARMAC_ACTORS_N_STEP_H_
+#define TARMAC_ACTORS_N_STEP_H_
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "tarmac/schemas/transition.h"
+
+namespace tarmac::actors {
+
+// Turns one env's stream of steps into n-step transitions:
+//   reward   = r_t + g r_{t+1} + ... + g^(k-1) r_{t+k-1}   (k = n, or fewer at an episode end)
+//   discount = g^k, or 0 when the episode terminated within the k steps
+//   next_obs = the observation k steps later (the final one at an episode end)
+// At a termination or truncation every pending step is emitted with the shorter horizon; a
+// truncated transition keeps discount g^k so the learner bootstraps from next_obs. Per-term
+// rewards get the same discounting; events are the union over the k steps. Plain C++ (no CAF),
+// not thread-safe: one per env. Cost O(n * (obs + terms)) per emitted transition.
+class NStepAssembler {
+ public:
+  struct Step {
+    absl::Span<const float> obs;  // observation the action was chosen on
+    absl::Span<const float> action;
+    float reward = 0.0F;
+    absl::Span<const float> reward_terms;
+    std::uint64_t events = 0;
+    absl::Span<const float> next_obs;  // after the step (the final one when the episode ended)
+    bool terminated = false;
+    bool truncated = false;
+    std::uint64_t episode_id = 0;
+    std::uint32_t step = 0;  // index of `obs` in the episode
+    std::uint64_t policy_version = 0;
+  };
+
+  NStepAssembler(int n, float gamma, std::vector<std::string> term_names);
+
+  // Adds one step; appends the transitions it completes to `out` (fields actor_id, env_id and
+  // scenario are left for the caller).
+  void Add(const Step& step, std::vector<schemas::Transition>* out);
+  // Emits every pending step as truncated at `next_obs` (the rollout stops mid-episode: the
+  // learner bootstraps from there).
+  void Truncate(absl::Span<const float> next_obs, std::vector<schemas::Transition>* out);
+  // Drops pending steps (the episode is discarded).
+  void Clear() { pending_.clear(); }
+  std::size_t pending() const { return pending_.size(); }
+
+ private:
+  struct Pending {
+    std::vector<float> obs, action, terms;
+    float reward = 0.0F;
+    std::uint64_t events = 0;
+    std::uint64_t episode_id = 0;
+    std::uint32_t step = 0;
+    std::uint64_t policy_version = 0;
+  };
+  void Emit(std::size_t count, absl::Span<const float> next_obs, bool terminated, bool truncated,
+            std::vector<schemas::Transition>* out);
+
+  int n_;
+  float gamma_;
+  std::vector<std::string> term_names_;
+  std::deque<Pending> pending_;
+};
+
+}  // namespace tarmac::actors
+
+#endif  // TARMAC_ACTORS_N_STEP_H_

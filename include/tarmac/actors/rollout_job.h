@@ -1,0 +1,70 @@
+#ifndef TARMAC_ACTORS_ROLLOUT_JOB_H_
+#define TARMAC_ACTORS_ROLLOUT_JOB_H_
+
+#include <atomic>
+#include <caf/fwd.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tarmac/buffer/replay_client.h"
+#include "tarmac/envs/env_config.h"
+#include "tarmac/monitoring/metrics.h"
+
+namespace tarmac::actors {
+
+struct RolloutJobOptions {
+  std::vector<buffer::ShardEndpoint> shards;
+  std::string env_name = "driving-v0";
+  envs::EnvConfig env_config;
+  bool expert = false;      // --policy expert (demo mode) instead of the latest weights
+  buffer::TableSpec table;  // created when missing (name: rl or demos)
+  int actors = 2;           // env_batch actors
+  int envs_per_actor = 64;
+  int n_step = 3;
+  float gamma = 0.99F;
+  float noise_scale = 1.0F;   // 1: sample the SAC policy; 0: its mean action
+  float noise_spread = 0.0F;  // Ape-X style: actor i scales noise by 1 - spread * i/(N-1)
+  std::vector<int> hidden_sizes{256, 256};  // of the random policy used before any weights
+  int insert_batch = 64;                    // items per REPLAY.INSERT
+  std::size_t queue_limit = 65536;          // transitions the writer holds before env actors wait
+  double flush_seconds = 10.0;              // on stop, how long the writer may take to flush
+  double heartbeat_seconds = 2.0;           // TTL is three periods
+  double weights_poll_seconds = 5.0;        // fallback poll of tarmac:weights:latest
+  std::string actor_id;                     // empty: <host>-<pid>-<random>
+  std::uint64_t seed = 0;                   // 0: drawn at start
+  std::uint64_t max_env_steps = 0;          // 0: until stopped
+
+  absl::Status Validate() const;
+};
+
+struct RolloutJobResult {
+  std::uint64_t env_steps = 0;
+  std::uint64_t transitions = 0;  // produced by env actors
+  std::uint64_t written = 0;      // acknowledged by Redis
+  std::uint64_t unwritten = 0;    // still held when the flush deadline passed (lost)
+  std::uint64_t episodes = 0;
+  std::uint64_t restarts = 0;  // env actors restarted after a failure
+  std::uint64_t weight_swaps = 0;
+  std::uint64_t weights_rejected = 0;
+  std::uint64_t policy_version = 0;
+  std::string actor_id;
+  double seconds = 0.0;
+};
+
+// Runs one rollout process's actors inside `system`: `actors` env_batch actors of
+// `envs_per_actor` envs each, one inference actor batching their observations into one forward
+// pass, one writer assembling nothing lost (sequenced, exactly-once REPLAY.INSERTs with
+// back-pressure), a weights actor that swaps in newly published policies, and a heartbeat.
+// Blocks until `stop` (then flushes within flush_seconds) or max_env_steps. Env actors that
+// throw are restarted with their episode discarded. Errors: InvalidArgument for bad options or
+// an unknown env (one sentence), Unavailable when Redis cannot be reached at start.
+absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
+                                               const RolloutJobOptions& options,
+                                               monitoring::Metrics& metrics,
+                                               const std::atomic<bool>& stop);
+
+}  // namespace tarmac::actors
+
+#endif  // TARMAC_ACTORS_ROLLOUT_JOB_H_

@@ -1,0 +1,77 @@
+#ifndef TARMAC_LEARNER_NETWORK_POLICY_H_
+#define TARMAC_LEARNER_NETWORK_POLICY_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "tarmac/envs/policy.h"
+#include "tarmac/schemas/policy_weights.h"
+
+namespace tarmac::learner {
+
+// A learned actor for inference: a batch of observations in, physical actions out. Built from a
+// PolicyWeights message (what the learner publishes) or a checkpoint. Uses LibTorch on the CPU;
+// the header does not include it. Thread-compatible: const calls may run concurrently, but one
+// instance is normally owned by one inference actor.
+class InferencePolicy {
+ public:
+  // InvalidArgument (one sentence) when the weights are not a "sac_mlp" actor, a tensor is
+  // missing or misshapen, or a value is not finite.
+  static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromWeights(
+      const schemas::PolicyWeights& weights);
+  // Loads the actor of the newest checkpoint in `dir` (or the file `dir` names).
+  static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromCheckpoint(const std::string& dir);
+  // A randomly initialised actor of the default architecture (before a learner has published).
+  static absl::StatusOr<std::unique_ptr<InferencePolicy>> Random(
+      int obs_dim, const std::vector<float>& action_low, const std::vector<float>& action_high,
+      const std::vector<int>& hidden_sizes, std::uint64_t seed);
+
+  ~InferencePolicy();
+  InferencePolicy(const InferencePolicy&) = delete;
+  InferencePolicy& operator=(const InferencePolicy&) = delete;
+
+  const schemas::Architecture& architecture() const;
+  std::uint64_t version() const;
+
+  // Writes one action row per observation row into `actions` (rows * action_dim, physical
+  // units). `noise_scale` multiplies the Gaussian's standard deviation: 0 gives the mean
+  // (deterministic) action, 1 samples the SAC policy. `seed` makes the draw reproducible.
+  // O(rows * network size); allocates the intermediate tensors.
+  void Act(absl::Span<const float> observations, int rows, absl::Span<const float> noise_scale,
+           std::uint64_t seed, absl::Span<float> actions) const;
+
+ private:
+  struct Net;
+  explicit InferencePolicy(std::unique_ptr<Net> net);
+  std::unique_ptr<Net> net_;
+};
+
+// Sets how many threads LibTorch (and its OpenMP/oneDNN kernels) use for calls made from the
+// calling thread. OpenMP settings are per thread: a thread that runs inference calls this first,
+// or its kernels fan out over every core and their idle workers spin.
+void SetInferenceThreads(int threads);
+
+// envs::Policy over an InferencePolicy (deterministic unless noise is given): what `tarmac eval
+// --policy DIR` runs. Not thread-safe.
+class NetworkPolicy : public envs::Policy {
+ public:
+  explicit NetworkPolicy(std::shared_ptr<const InferencePolicy> net, float noise_scale = 0.0F);
+  std::string Name() const override;
+  void Reset(const envs::DrivingEnv& env) override;
+  std::array<float, 2> Act(const envs::DrivingEnv& env,
+                           absl::Span<const float> observation) override;
+
+ private:
+  std::shared_ptr<const InferencePolicy> net_;
+  float noise_scale_;
+  std::uint64_t draws_ = 0;
+};
+
+}  // namespace tarmac::learner
+
+#endif  // TARMAC_LEARNER_NETWORK_POLICY_H_

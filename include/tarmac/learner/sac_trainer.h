@@ -1,0 +1,104 @@
+#ifndef TARMAC_LEARNER_SAC_TRAINER_H_
+#define TARMAC_LEARNER_SAC_TRAINER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tarmac/learner/sac_options.h"
+#include "tarmac/learner/training_batch.h"
+#include "tarmac/schemas/policy_weights.h"
+
+namespace tarmac::learner {
+
+// What one update did. Losses are the values before the gradient step.
+struct UpdateStats {
+  double critic_loss = 0.0;  // 0.5 * mean(w * (d1^2 + d2^2)); 0 for BC
+  double actor_loss = 0.0;   // mean(alpha * log pi - min Q) (+ bc_weight * bc_loss)
+  double alpha_loss = 0.0;
+  double bc_loss = 0.0;  // mean negative log-likelihood of the demo actions
+  double alpha = 0.0;    // temperature after the step
+  double q_mean = 0.0;   // mean of min(Q1, Q2) on the batch
+  double entropy = 0.0;  // mean -log pi of fresh actions
+  // |TD| + epsilon per row of the RL batch, with |TD| = (|Q1 - y| + |Q2 - y|) / 2: the new
+  // priorities for REPLAY.UPDATE.
+  std::vector<double> priorities;
+};
+
+// The critic's view of a batch without changing anything (tests, diagnostics).
+struct CriticEvaluation {
+  std::vector<double> q1, q2, target;  // target y = r + discount * (min Q'(s', a') - alpha log pi)
+};
+
+// Soft actor-critic (tanh-Gaussian actor, twin critics with Polyak targets, learned temperature)
+// with PER importance weights and an optional behaviour-cloning term, or pure behaviour cloning
+// (SacOptions::algorithm). Observations are normalised by running statistics updated from every
+// RL (or, for BC, demo) batch. Each update draws its noise from a generator seeded by
+// (seed, step), so an update depends only on the state saved in a checkpoint.
+// Runs on CUDA when available and asked for. Not thread-safe: one thread drives a trainer.
+// Cost of Update: one forward/backward of actor and critics on the batch (~ms on CPU at 256).
+class SacTrainer {
+ public:
+  // InvalidArgument for bad options or shape; Unavailable when CUDA is demanded but absent.
+  static absl::StatusOr<std::unique_ptr<SacTrainer>> Create(const SacOptions& options,
+                                                            const BatchShape& shape);
+  ~SacTrainer();
+  SacTrainer(const SacTrainer&) = delete;
+  SacTrainer& operator=(const SacTrainer&) = delete;
+
+  // One SAC step on `rl` (and the BC term on `demos` when bc_weight > 0 and demos is given).
+  // InvalidArgument when a batch does not match the shape; nothing is changed then.
+  absl::StatusOr<UpdateStats> Update(const TrainingBatch& rl, const TrainingBatch* demos);
+  // One maximum-likelihood step of the actor on demonstrations (algorithm bc).
+  absl::StatusOr<UpdateStats> BcUpdate(const TrainingBatch& demos);
+
+  absl::StatusOr<CriticEvaluation> EvaluateCritic(const TrainingBatch& batch);
+
+  // The baseline of bench/learner_bench: one forward and backward pass of the critic loss and of
+  // the actor loss on `batch`, with nothing else (no target networks, optimiser steps,
+  // normaliser, clipping, priorities or copies back). Changes no parameters.
+  absl::Status BareForwardBackward(const TrainingBatch& batch);
+
+  std::uint64_t step() const;
+  double alpha() const;
+  std::string device() const;  // "cpu" or "cuda"
+  const SacOptions& options() const;
+  const BatchShape& shape() const;
+  // The BC term's weight from now on (a schedule calls this between updates).
+  void set_bc_weight(double weight);
+
+  // The actor and normaliser as a PolicyWeights message (architecture "sac_mlp").
+  schemas::PolicyWeights ExportPolicy(std::uint64_t version) const;
+  // Flattened parameters of "actor", "critic" or "critic_target" (tests).
+  std::vector<float> Parameters(const std::string& network) const;
+
+  // Writes networks, optimisers, normaliser, step and options to `path` atomically (a
+  // temporary file, then rename). Internal on I/O failure.
+  absl::Status SaveCheckpoint(const std::string& path) const;
+  // The same content as bytes (what the checkpoint actor writes off the trainer's thread).
+  absl::StatusOr<std::string> SerializeCheckpoint() const;
+  // Restores everything SaveCheckpoint wrote. InvalidArgument (one sentence, nothing changed)
+  // for a truncated, corrupt or foreign file, or one made for another architecture.
+  absl::Status LoadCheckpoint(const std::string& path);
+
+ private:
+  struct State;
+  explicit SacTrainer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Writes `bytes` to `path` + ".tmp", then renames it over `path`: a reader sees the old file or
+// the whole new one. Internal on I/O failure (the temporary file is removed).
+absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes);
+
+// Checkpoints in `dir` are named ckpt-<step>.pt; the newest is the one with the largest step.
+std::string CheckpointPath(const std::string& dir, std::uint64_t step);
+// NotFound when `dir` holds none.
+absl::StatusOr<std::string> NewestCheckpoint(const std::string& dir);
+
+}  // namespace tarmac::learner
+
+#endif  // TARMAC_LEARNER_SAC_TRAINER_H_

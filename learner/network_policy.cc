@@ -1,0 +1,262 @@
+#include "tarmac/learner/network_policy.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "networks.h"
+#include "tarmac/learner/sac_trainer.h"
+
+namespace tarmac::learner {
+namespace {
+
+// c10 messages can span lines; a user sees one sentence.
+std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+std::vector<int> HiddenSizes(const schemas::Architecture& arch) {
+  return std::vector<int>(arch.hidden_sizes.begin(), arch.hidden_sizes.end());
+}
+
+}  // namespace
+
+struct InferencePolicy::Net {
+  schemas::Architecture architecture;
+  std::uint64_t version = 0;
+  Actor actor{nullptr};
+  torch::Tensor mean, std, low, high;
+  double clip = 10.0;
+  // The actor's layers as oneDNN tensors: Debian's LibTorch multiplies dense tensors through the
+  // system BLAS (~30 GFLOP/s with BLIS), oneDNN's own kernels run ~150. Empty when this
+  // LibTorch has no oneDNN; the dense module is used then.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> mkldnn_layers;
+
+  void PrepareMkldnn() {
+    if (!at::hasMKLDNN()) return;
+    for (std::size_t i = 0; i < actor->net->size(); ++i) {
+      auto* linear = actor->net->ptr(i)->as<torch::nn::Linear>();
+      if (linear == nullptr) continue;
+      mkldnn_layers.emplace_back(linear->weight.detach().contiguous().to_mkldnn(),
+                                 linear->bias.detach().contiguous().to_mkldnn());
+    }
+  }
+
+  // Mean and log-std of the pre-tanh Gaussian for normalised observations `z`.
+  std::pair<torch::Tensor, torch::Tensor> Forward(const torch::Tensor& z) const {
+    if (mkldnn_layers.empty()) {
+      Actor holder = actor;  // the holder shares the module; forward is not const
+      return holder->forward(z);
+    }
+    auto x = z.contiguous().to_mkldnn();
+    for (std::size_t i = 0; i < mkldnn_layers.size(); ++i) {
+      x = at::mkldnn_linear(x, mkldnn_layers[i].first, mkldnn_layers[i].second);
+      if (i + 1 < mkldnn_layers.size()) x = torch::relu(x);
+    }
+    auto parts = x.to_dense().chunk(2, /*dim=*/1);
+    return {parts[0], torch::clamp(parts[1], kLogStdMin, kLogStdMax)};
+  }
+};
+
+InferencePolicy::InferencePolicy(std::unique_ptr<Net> net) : net_(std::move(net)) {}
+InferencePolicy::~InferencePolicy() = default;
+
+const schemas::Architecture& InferencePolicy::architecture() const { return net_->architecture; }
+std::uint64_t InferencePolicy::version() const { return net_->version; }
+
+absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
+    const schemas::PolicyWeights& weights) {
+  const schemas::Architecture& arch = weights.architecture;
+  if (arch.kind != "sac_mlp" || arch.activation != "relu") {
+    return absl::InvalidArgumentError(absl::StrCat("policy weights of kind '", arch.kind, "' (",
+                                                   arch.activation,
+                                                   ") cannot be run; tarmac runs sac_mlp (relu)"));
+  }
+  if (arch.obs_dim == 0 || arch.action_dim == 0 || arch.action_dim > 8 ||
+      arch.hidden_sizes.empty()) {
+    return absl::InvalidArgumentError("policy weights describe an empty network");
+  }
+  for (auto h : arch.hidden_sizes) {
+    if (h == 0 || h > 65536) {
+      return absl::InvalidArgumentError("policy weights have a layer of 0 or > 65536 units");
+    }
+  }
+  std::map<std::string, const schemas::Tensor*> by_name;
+  for (const auto& t : weights.tensors) {
+    if (t.dtype != schemas::DType::kFloat32) {
+      return absl::InvalidArgumentError(absl::StrCat("policy tensor ", t.name, " is not float32"));
+    }
+    by_name[t.name] = &t;
+  }
+  auto net = std::make_unique<Net>();
+  net->architecture = arch;
+  net->version = weights.version;
+  const auto load = [&](const std::string& name,
+                        const std::vector<std::int64_t>& shape) -> absl::StatusOr<torch::Tensor> {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("policy weights lack the tensor ", name));
+    }
+    if (it->second->shape != shape) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy tensor ", name, " has the wrong shape for the architecture"));
+    }
+    auto t = torch::empty(shape, torch::kFloat32);
+    std::memcpy(t.data_ptr<float>(), it->second->data.data(), it->second->data.size());
+    if (!torch::isfinite(t).all().item<bool>()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy tensor ", name, " holds NaN or infinite values"));
+    }
+    by_name.erase(it);
+    return t;
+  };
+  const auto obs = static_cast<std::int64_t>(arch.obs_dim);
+  const auto act = static_cast<std::int64_t>(arch.action_dim);
+  try {
+    torch::NoGradGuard no_grad;
+    net->actor = Actor(static_cast<int>(obs), static_cast<int>(act), HiddenSizes(arch));
+    for (auto& p : net->actor->named_parameters()) {
+      std::vector<std::int64_t> shape(p.value().sizes().begin(), p.value().sizes().end());
+      auto t = load("actor." + p.key(), shape);
+      if (!t.ok()) return t.status();
+      p.value().copy_(*t);
+    }
+    auto mean = load("obs_norm.mean", {obs});
+    auto std = load("obs_norm.std", {obs});
+    auto clip = load("obs_norm.clip", {});
+    auto low = load("action.low", {act});
+    auto high = load("action.high", {act});
+    for (const auto* s : {&mean, &std, &clip, &low, &high}) {
+      if (!s->ok()) return s->status();
+    }
+    if (!(std->min().item<float>() > 0.0F) || !(clip->item<float>() > 0.0F) ||
+        !(*high > *low).all().item<bool>()) {
+      return absl::InvalidArgumentError(
+          "policy weights have a non-positive normaliser scale or an empty action range");
+    }
+    if (!by_name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy weights hold an unexpected tensor ", by_name.begin()->first));
+    }
+    net->mean = *mean;
+    net->std = *std;
+    net->clip = clip->item<float>();
+    net->low = *low;
+    net->high = *high;
+    net->actor->eval();
+    net->PrepareMkldnn();
+  } catch (const c10::Error& e) {
+    return absl::InvalidArgumentError(absl::StrCat("policy weights could not be loaded: ",
+                                                   FirstLine(e.what_without_backtrace())));
+  }
+  return std::unique_ptr<InferencePolicy>(new InferencePolicy(std::move(net)));
+}
+
+absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::Random(
+    int obs_dim, const std::vector<float>& action_low, const std::vector<float>& action_high,
+    const std::vector<int>& hidden_sizes, std::uint64_t seed) {
+  SacOptions options;
+  options.hidden_sizes = hidden_sizes;
+  options.seed = seed;
+  options.device = "cpu";
+  options.threads = 1;
+  BatchShape shape{obs_dim, static_cast<int>(action_low.size()), action_low, action_high};
+  auto trainer = SacTrainer::Create(options, shape);
+  if (!trainer.ok()) return trainer.status();
+  return FromWeights((*trainer)->ExportPolicy(0));
+}
+
+absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromCheckpoint(
+    const std::string& dir) {
+  std::string path = dir;
+  std::error_code error;
+  if (!std::filesystem::exists(dir, error)) {
+    return absl::NotFoundError(absl::StrCat("no checkpoint at ", dir));
+  }
+  if (std::filesystem::is_directory(dir, error)) {
+    auto newest = NewestCheckpoint(dir);
+    if (!newest.ok()) return newest.status();
+    path = *newest;
+  }
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, torch::kCPU);
+    c10::IValue algorithm;
+    torch::Tensor low, high, mean;
+    if (!archive.try_read("algorithm", algorithm) || !algorithm.isString()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " is not a tarmac learner checkpoint"));
+    }
+    archive.read("action_low", low);
+    archive.read("action_high", high);
+    archive.read("obs_norm.mean", mean);
+    torch::Tensor hidden_sizes;
+    archive.read("hidden_sizes", hidden_sizes);
+    hidden_sizes = hidden_sizes.to(torch::kInt64).contiguous();
+    const std::vector<int> hidden(hidden_sizes.data_ptr<std::int64_t>(),
+                                  hidden_sizes.data_ptr<std::int64_t>() + hidden_sizes.numel());
+    SacOptions options;
+    options.hidden_sizes = hidden;
+    options.device = "cpu";
+    options.threads = 1;
+    BatchShape shape;
+    shape.obs_dim = static_cast<int>(mean.numel());
+    shape.action_dim = static_cast<int>(low.numel());
+    shape.action_low.assign(low.data_ptr<float>(), low.data_ptr<float>() + low.numel());
+    shape.action_high.assign(high.data_ptr<float>(), high.data_ptr<float>() + high.numel());
+    auto trainer = SacTrainer::Create(options, shape);
+    if (!trainer.ok()) return trainer.status();
+    if (auto status = (*trainer)->LoadCheckpoint(path); !status.ok()) return status;
+    return FromWeights((*trainer)->ExportPolicy((*trainer)->step()));
+  } catch (const c10::Error& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path,
+        " is not a readable tarmac learner checkpoint: ", FirstLine(e.what_without_backtrace())));
+  }
+}
+
+void InferencePolicy::Act(absl::Span<const float> observations, int rows,
+                          absl::Span<const float> noise_scale, std::uint64_t seed,
+                          absl::Span<float> actions) const {
+  const Net& n = *net_;
+  const auto obs_dim = static_cast<std::int64_t>(n.architecture.obs_dim);
+  const auto act_dim = static_cast<std::int64_t>(n.architecture.action_dim);
+  c10::InferenceMode inference;
+  auto obs =
+      torch::from_blob(const_cast<float*>(observations.data()), {rows, obs_dim}, torch::kFloat32);
+  auto z = torch::clamp((obs - n.mean) / n.std, -n.clip, n.clip);
+  auto [mean, log_std] = n.Forward(z);
+  torch::Tensor u = mean;
+  if (!noise_scale.empty()) {
+    auto scale =
+        torch::from_blob(const_cast<float*>(noise_scale.data()), {rows, 1}, torch::kFloat32);
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    auto eps = at::randn({rows, act_dim}, generator, torch::kFloat32);
+    u = mean + scale * torch::exp(log_std) * eps;
+  }
+  auto physical = n.low + (torch::tanh(u) + 1.0) * 0.5 * (n.high - n.low);
+  auto out = torch::from_blob(actions.data(), {rows, act_dim}, torch::kFloat32);
+  out.copy_(physical);
+}
+
+void SetInferenceThreads(int threads) { torch::set_num_threads(std::max(1, threads)); }
+
+NetworkPolicy::NetworkPolicy(std::shared_ptr<const InferencePolicy> net, float noise_scale)
+    : net_(std::move(net)), noise_scale_(noise_scale) {}
+
+std::string NetworkPolicy::Name() const { return absl::StrCat("policy v", net_->version()); }
+
+void NetworkPolicy::Reset(const envs::DrivingEnv& /*env*/) {}
+
+std::array<float, 2> NetworkPolicy::Act(const envs::DrivingEnv& /*env*/,
+                                        absl::Span<const float> observation) {
+  std::array<float, 2> action{};
+  const float scale = noise_scale_;
+  net_->Act(observation, 1,
+            noise_scale_ > 0.0F ? absl::MakeConstSpan(&scale, 1) : absl::Span<const float>(),
+            ++draws_, absl::MakeSpan(action));
+  return action;
+}
+
+}  // namespace tarmac::learner

@@ -1,0 +1,538 @@
+#include "tarmac/learner/sac_trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "networks.h"
+
+namespace tarmac::learner {
+namespace {
+
+// c10 messages can span lines; a user sees one sentence.
+std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+constexpr char kCheckpointFormat[] = "tarmac-sac-checkpoint-v1";
+
+std::uint64_t MixSeed(std::uint64_t seed, std::uint64_t step) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (step + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::string ShapeKey(const BatchShape& shape, const SacOptions& options) {
+  return absl::StrCat("obs=", shape.obs_dim, " action=", shape.action_dim,
+                      " hidden=", absl::StrJoin(options.hidden_sizes, "x"));
+}
+
+torch::Tensor Rows(const std::vector<float>& data, int rows, int cols) {
+  return torch::from_blob(const_cast<float*>(data.data()), {rows, cols}, torch::kFloat32);
+}
+
+torch::Tensor Column(const std::vector<float>& data, int rows) {
+  return torch::from_blob(const_cast<float*>(data.data()), {rows}, torch::kFloat32);
+}
+
+absl::Status CheckBatch(const TrainingBatch& batch, const BatchShape& shape, const char* what) {
+  const auto n = static_cast<std::size_t>(batch.size);
+  if (batch.size <= 0)
+    return absl::InvalidArgumentError(absl::StrCat("the ", what, " batch is empty"));
+  if (batch.obs.size() != n * shape.obs_dim || batch.next_obs.size() != n * shape.obs_dim ||
+      batch.action.size() != n * shape.action_dim || batch.reward.size() != n ||
+      batch.discount.size() != n || batch.is_weight.size() != n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", what, " batch of ", n, " rows does not match observations of ",
+                     shape.obs_dim, " and actions of ", shape.action_dim, " floats"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct SacTrainer::State {
+  SacOptions options;
+  BatchShape shape;
+  torch::Device device{torch::kCPU};
+  Actor actor{nullptr};
+  TwinCritic critic{nullptr}, critic_target{nullptr};
+  torch::Tensor log_alpha;
+  std::unique_ptr<torch::optim::Adam> actor_opt, critic_opt, alpha_opt;
+  std::unique_ptr<ObsNormalizer> normalizer;
+  double target_entropy = 0.0;
+  std::uint64_t step = 0;
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(0);
+
+  struct Device {
+    torch::Tensor obs, action, reward, discount, next_obs, weight;
+  };
+  // Copies a batch to the device: on the CPU a plain copy (from_blob does not own), on CUDA via
+  // pinned host memory and an asynchronous transfer.
+  torch::Tensor Upload(const torch::Tensor& host) const {
+    if (device.is_cuda()) return host.pin_memory().to(device, /*non_blocking=*/true);
+    return host.clone();
+  }
+  Device ToDevice(const TrainingBatch& b) const {
+    const int n = b.size;
+    Device d;
+    d.obs = Upload(Rows(b.obs, n, shape.obs_dim));
+    d.next_obs = Upload(Rows(b.next_obs, n, shape.obs_dim));
+    d.action = Upload(Rows(b.action, n, shape.action_dim));
+    d.reward = Upload(Column(b.reward, n));
+    d.discount = Upload(Column(b.discount, n));
+    d.weight = Upload(Column(b.is_weight, n));
+    return d;
+  }
+
+  torch::Tensor Noise(int rows) {
+    // at::randn takes the generator's mutex itself.
+    return at::randn({rows, shape.action_dim}, generator, torch::kFloat32).to(device);
+  }
+
+  // Samples tanh(u) with u ~ N(mean, std); returns (action, log prob).
+  std::pair<torch::Tensor, torch::Tensor> SampleAction(const torch::Tensor& obs_norm) {
+    auto [mean, log_std] = actor->forward(obs_norm);
+    auto u = mean + torch::exp(log_std) * Noise(static_cast<int>(obs_norm.size(0)));
+    return {torch::tanh(u), TanhGaussianLogProb(mean, log_std, u)};
+  }
+
+  torch::Tensor Target(const Device& d) {
+    torch::NoGradGuard no_grad;
+    auto next = normalizer->Apply(d.next_obs);
+    auto [next_action, next_logp] = SampleAction(next);
+    auto [t1, t2] = critic_target->forward(next, next_action);
+    auto soft = torch::min(t1, t2) - log_alpha.exp() * next_logp;
+    return d.reward + d.discount * soft;
+  }
+
+  torch::Tensor BcLoss(const Device& demos) {
+    auto obs = normalizer->Apply(demos.obs);
+    auto [mean, log_std] = actor->forward(obs);
+    auto u = torch::atanh(
+        torch::clamp(demos.action, -kActionClampForLikelihood, kActionClampForLikelihood));
+    return -TanhGaussianLogProb(mean, log_std, u).mean();
+  }
+
+  void Clip(torch::nn::Module& module) {
+    if (options.max_grad_norm > 0.0) {
+      torch::nn::utils::clip_grad_norm_(module.parameters(), options.max_grad_norm);
+    }
+  }
+
+  void Build() {
+    actor = Actor(shape.obs_dim, shape.action_dim, options.hidden_sizes);
+    critic = TwinCritic(shape.obs_dim, shape.action_dim, options.hidden_sizes);
+    critic_target = TwinCritic(shape.obs_dim, shape.action_dim, options.hidden_sizes);
+    actor->to(device);
+    critic->to(device);
+    critic_target->to(device);
+    CopyParameters(*critic, *critic_target);
+    for (auto& p : critic_target->parameters()) p.set_requires_grad(false);
+    log_alpha = torch::full({}, std::log(options.initial_alpha),
+                            torch::TensorOptions().dtype(torch::kFloat32).device(device))
+                    .set_requires_grad(true);
+    actor_opt = std::make_unique<torch::optim::Adam>(actor->parameters(),
+                                                     torch::optim::AdamOptions(options.actor_lr));
+    critic_opt = std::make_unique<torch::optim::Adam>(critic->parameters(),
+                                                      torch::optim::AdamOptions(options.critic_lr));
+    alpha_opt = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{log_alpha},
+                                                     torch::optim::AdamOptions(options.alpha_lr));
+    normalizer = std::make_unique<ObsNormalizer>(shape.obs_dim, options.obs_clip, device);
+  }
+};
+
+absl::StatusOr<std::unique_ptr<SacTrainer>> SacTrainer::Create(const SacOptions& options,
+                                                               const BatchShape& shape) {
+  if (auto status = options.Validate(); !status.ok()) return status;
+  if (shape.obs_dim <= 0 || shape.action_dim <= 0 ||
+      shape.action_low.size() != static_cast<std::size_t>(shape.action_dim) ||
+      shape.action_high.size() != static_cast<std::size_t>(shape.action_dim)) {
+    return absl::InvalidArgumentError(
+        "the learner needs positive observation and action sizes and bounds for every action");
+  }
+  for (int d = 0; d < shape.action_dim; ++d) {
+    if (!(shape.action_high[d] > shape.action_low[d])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("action dimension ", d, " has an empty range"));
+    }
+  }
+  auto state = std::make_unique<State>();
+  state->options = options;
+  state->shape = shape;
+  const bool cuda = torch::cuda::is_available();
+  if (options.device == "cuda" && !cuda) {
+    return absl::UnavailableError(
+        "--device cuda was asked for, but this LibTorch build sees no CUDA device; use --device "
+        "cpu or auto");
+  }
+  state->device =
+      (options.device != "cpu" && cuda) ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  torch::set_num_threads(options.threads > 0
+                             ? options.threads
+                             : static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+  state->target_entropy = options.target_entropy.value_or(-static_cast<double>(shape.action_dim));
+  try {
+    torch::manual_seed(options.seed);
+    state->Build();
+  } catch (const c10::Error& e) {
+    return absl::InternalError(
+        absl::StrCat("could not build the networks: ", FirstLine(e.what_without_backtrace())));
+  }
+  return std::unique_ptr<SacTrainer>(new SacTrainer(std::move(state)));
+}
+
+SacTrainer::SacTrainer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+SacTrainer::~SacTrainer() = default;
+
+std::uint64_t SacTrainer::step() const { return state_->step; }
+double SacTrainer::alpha() const { return state_->log_alpha.exp().item<double>(); }
+std::string SacTrainer::device() const { return state_->device.is_cuda() ? "cuda" : "cpu"; }
+const SacOptions& SacTrainer::options() const { return state_->options; }
+const BatchShape& SacTrainer::shape() const { return state_->shape; }
+
+absl::StatusOr<CriticEvaluation> SacTrainer::EvaluateCritic(const TrainingBatch& batch) {
+  if (auto status = CheckBatch(batch, state_->shape, "evaluated"); !status.ok()) return status;
+  State& s = *state_;
+  torch::NoGradGuard no_grad;
+  {
+    std::lock_guard<std::mutex> lock(s.generator.mutex());
+    s.generator.set_current_seed(MixSeed(s.options.seed, s.step));
+  }
+  auto d = s.ToDevice(batch);
+  auto y = s.Target(d);
+  auto [q1, q2] = s.critic->forward(s.normalizer->Apply(d.obs), d.action);
+  const auto to_vector = [](const torch::Tensor& t) {
+    auto c = t.to(torch::kCPU).to(torch::kFloat64).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+  };
+  return CriticEvaluation{to_vector(q1), to_vector(q2), to_vector(y)};
+}
+
+absl::Status SacTrainer::BareForwardBackward(const TrainingBatch& batch) {
+  State& s = *state_;
+  if (auto status = CheckBatch(batch, s.shape, "benchmark"); !status.ok()) return status;
+  try {
+    auto d = s.ToDevice(batch);
+    auto [q1, q2] = s.critic->forward(d.obs, d.action);
+    auto critic_loss = 0.5 * ((q1 - d.reward).pow(2) + (q2 - d.reward).pow(2)).mean();
+    critic_loss.backward();
+    auto [action, logp] = s.SampleAction(d.obs);
+    auto [qa1, qa2] = s.critic->forward(d.obs, action);
+    auto actor_loss = (0.1 * logp - torch::min(qa1, qa2)).mean();
+    actor_loss.backward();
+    for (auto* module : {static_cast<torch::nn::Module*>(s.actor.get()),
+                         static_cast<torch::nn::Module*>(s.critic.get())}) {
+      for (auto& p : module->parameters()) p.mutable_grad() = torch::Tensor();
+    }
+  } catch (const c10::Error& e) {
+    return absl::InternalError(FirstLine(e.what_without_backtrace()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl,
+                                               const TrainingBatch* demos) {
+  State& s = *state_;
+  if (s.options.algorithm == Algorithm::kBc) {
+    return absl::FailedPreconditionError("this trainer does behaviour cloning; call BcUpdate");
+  }
+  if (auto status = CheckBatch(rl, s.shape, "RL"); !status.ok()) return status;
+  const bool use_bc = demos != nullptr && s.options.bc_weight > 0.0;
+  if (use_bc) {
+    if (auto status = CheckBatch(*demos, s.shape, "demonstration"); !status.ok()) return status;
+  }
+  UpdateStats stats;
+  try {
+    {
+      std::lock_guard<std::mutex> lock(s.generator.mutex());
+      s.generator.set_current_seed(MixSeed(s.options.seed, s.step));
+    }
+    auto d = s.ToDevice(rl);
+    auto y = s.Target(d);
+    auto obs = s.normalizer->Apply(d.obs);
+
+    // Critic: importance-weighted squared TD errors of both heads.
+    auto [q1, q2] = s.critic->forward(obs, d.action);
+    auto d1 = q1 - y;
+    auto d2 = q2 - y;
+    auto critic_loss = 0.5 * (d.weight * (d1.pow(2) + d2.pow(2))).mean();
+    s.critic_opt->zero_grad();
+    critic_loss.backward();
+    s.Clip(*s.critic);
+    s.critic_opt->step();
+
+    // Actor: maximise min Q - alpha log pi (+ BC likelihood on demonstrations).
+    auto [action, logp] = s.SampleAction(obs);
+    auto [qa1, qa2] = s.critic->forward(obs, action);
+    auto q_min = torch::min(qa1, qa2);
+    auto alpha = s.log_alpha.exp().detach();
+    auto actor_loss = (alpha * logp - q_min).mean();
+    auto total = actor_loss;
+    torch::Tensor bc_loss;
+    if (use_bc) {
+      bc_loss = s.BcLoss(s.ToDevice(*demos));
+      total = actor_loss + s.options.bc_weight * bc_loss;
+    }
+    s.actor_opt->zero_grad();
+    total.backward();
+    s.Clip(*s.actor);
+    s.actor_opt->step();
+
+    // Temperature: toward the target entropy.
+    auto alpha_loss = -(s.log_alpha * (logp.detach() + s.target_entropy)).mean();
+    s.alpha_opt->zero_grad();
+    alpha_loss.backward();
+    s.alpha_opt->step();
+
+    {
+      torch::NoGradGuard no_grad;
+      auto online = s.critic->parameters();
+      auto target = s.critic_target->parameters();
+      for (std::size_t i = 0; i < online.size(); ++i) {
+        target[i].mul_(1.0 - s.options.tau).add_(online[i], s.options.tau);
+      }
+    }
+    s.normalizer->Update(d.obs);
+
+    auto td = (0.5 * (d1.abs() + d2.abs())).detach().to(torch::kCPU).to(torch::kFloat64);
+    stats.priorities.assign(td.data_ptr<double>(), td.data_ptr<double>() + td.numel());
+    for (double& p : stats.priorities) p += s.options.priority_epsilon;
+    stats.critic_loss = critic_loss.item<double>();
+    stats.actor_loss = total.item<double>();
+    stats.alpha_loss = alpha_loss.item<double>();
+    stats.bc_loss = use_bc ? bc_loss.item<double>() : 0.0;
+    stats.q_mean = q_min.mean().item<double>();
+    stats.entropy = -logp.mean().item<double>();
+    stats.alpha = s.log_alpha.exp().item<double>();
+  } catch (const c10::Error& e) {
+    return absl::InternalError(
+        absl::StrCat("the SAC update failed: ", FirstLine(e.what_without_backtrace())));
+  }
+  ++s.step;
+  return stats;
+}
+
+absl::StatusOr<UpdateStats> SacTrainer::BcUpdate(const TrainingBatch& demos) {
+  State& s = *state_;
+  if (auto status = CheckBatch(demos, s.shape, "demonstration"); !status.ok()) return status;
+  UpdateStats stats;
+  try {
+    auto d = s.ToDevice(demos);
+    auto loss = s.BcLoss(d);
+    s.actor_opt->zero_grad();
+    loss.backward();
+    s.Clip(*s.actor);
+    s.actor_opt->step();
+    s.normalizer->Update(d.obs);
+    stats.bc_loss = loss.item<double>();
+    stats.actor_loss = stats.bc_loss;
+    stats.alpha = s.log_alpha.exp().item<double>();
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("the behaviour-cloning update failed: ",
+                                            FirstLine(e.what_without_backtrace())));
+  }
+  ++s.step;
+  return stats;
+}
+
+schemas::PolicyWeights SacTrainer::ExportPolicy(std::uint64_t version) const {
+  const State& s = *state_;
+  schemas::PolicyWeights weights;
+  weights.version = version;
+  weights.learner_step = s.step;
+  weights.architecture.kind = "sac_mlp";
+  weights.architecture.obs_dim = static_cast<std::uint32_t>(s.shape.obs_dim);
+  weights.architecture.action_dim = static_cast<std::uint32_t>(s.shape.action_dim);
+  for (int h : s.options.hidden_sizes) {
+    weights.architecture.hidden_sizes.push_back(static_cast<std::uint32_t>(h));
+  }
+  weights.architecture.activation = "relu";
+  weights.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  const auto add = [&](const std::string& name, const torch::Tensor& t) {
+    auto c = t.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
+    schemas::Tensor out;
+    out.name = name;
+    for (auto dim : c.sizes()) out.shape.push_back(dim);
+    out.dtype = schemas::DType::kFloat32;
+    out.data.assign(static_cast<const char*>(c.data_ptr()), c.numel() * sizeof(float));
+    weights.tensors.push_back(std::move(out));
+  };
+  for (const auto& p : s.actor->named_parameters()) add("actor." + p.key(), p.value());
+  add("obs_norm.mean", s.normalizer->mean);
+  add("obs_norm.std", s.normalizer->Std());
+  add("obs_norm.clip", torch::full({}, s.options.obs_clip));
+  add("action.low", torch::tensor(s.shape.action_low));
+  add("action.high", torch::tensor(s.shape.action_high));
+  return weights;
+}
+
+std::vector<float> SacTrainer::Parameters(const std::string& network) const {
+  if (network == "actor") return Flatten(*state_->actor);
+  if (network == "critic") return Flatten(*state_->critic);
+  if (network == "critic_target") return Flatten(*state_->critic_target);
+  return {};
+}
+
+absl::StatusOr<std::string> SacTrainer::SerializeCheckpoint() const {
+  const State& s = *state_;
+  std::ostringstream bytes;
+  try {
+    torch::serialize::OutputArchive archive;
+    archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
+    archive.write("shape", c10::IValue(ShapeKey(s.shape, s.options)));
+    archive.write("step", torch::tensor(static_cast<std::int64_t>(s.step)));
+    archive.write("algorithm",
+                  c10::IValue(std::string(s.options.algorithm == Algorithm::kBc ? "bc" : "sac")));
+    archive.write("hidden_sizes",
+                  torch::tensor(std::vector<std::int64_t>(s.options.hidden_sizes.begin(),
+                                                          s.options.hidden_sizes.end())));
+    archive.write("action_low", torch::tensor(s.shape.action_low));
+    archive.write("action_high", torch::tensor(s.shape.action_high));
+    const auto sub = [&](const char* key, const auto& save) {
+      torch::serialize::OutputArchive part;
+      save(part);
+      archive.write(key, part);
+    };
+    sub("actor", [&](auto& a) { s.actor->save(a); });
+    sub("critic", [&](auto& a) { s.critic->save(a); });
+    sub("critic_target", [&](auto& a) { s.critic_target->save(a); });
+    sub("actor_opt", [&](auto& a) { s.actor_opt->save(a); });
+    sub("critic_opt", [&](auto& a) { s.critic_opt->save(a); });
+    sub("alpha_opt", [&](auto& a) { s.alpha_opt->save(a); });
+    archive.write("log_alpha", s.log_alpha.detach());
+    archive.write("obs_norm.mean", s.normalizer->mean);
+    archive.write("obs_norm.var", s.normalizer->var);
+    archive.write("obs_norm.count", s.normalizer->count);
+    archive.save_to(bytes);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("could not serialize the checkpoint: ",
+                                            FirstLine(e.what_without_backtrace())));
+  }
+  return std::move(bytes).str();
+}
+
+absl::Status SacTrainer::SaveCheckpoint(const std::string& path) const {
+  auto bytes = SerializeCheckpoint();
+  if (!bytes.ok()) return bytes.status();
+  return WriteFileAtomically(path, *bytes);
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::remove(temp.c_str());
+      return absl::InternalError(absl::StrCat("could not write ", temp));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temp, path, error);
+  if (error) {
+    std::remove(temp.c_str());
+    return absl::InternalError(
+        absl::StrCat("could not rename the checkpoint into ", path, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+void SacTrainer::set_bc_weight(double weight) { state_->options.bc_weight = weight; }
+
+absl::Status SacTrainer::LoadCheckpoint(const std::string& path) {
+  const State& s = *state_;
+  auto fresh = std::make_unique<State>();
+  fresh->options = s.options;
+  fresh->shape = s.shape;
+  fresh->device = s.device;
+  fresh->target_entropy = s.target_entropy;
+  try {
+    fresh->Build();
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, s.device);
+    c10::IValue format, shape;
+    if (!archive.try_read("format", format) || !format.isString() ||
+        format.toStringRef() != kCheckpointFormat) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " is not a tarmac learner checkpoint"));
+    }
+    archive.read("shape", shape);
+    const std::string expected = ShapeKey(s.shape, s.options);
+    if (!shape.isString() || shape.toStringRef() != expected) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " was written for networks with ",
+                       shape.isString() ? shape.toStringRef() : std::string("?"),
+                       ", but this learner has ", expected));
+    }
+    torch::Tensor step;
+    archive.read("step", step);
+    const auto sub = [&](const char* key, const auto& load) {
+      torch::serialize::InputArchive part;
+      archive.read(key, part);
+      load(part);
+    };
+    sub("actor", [&](auto& a) { fresh->actor->load(a); });
+    sub("critic", [&](auto& a) { fresh->critic->load(a); });
+    sub("critic_target", [&](auto& a) { fresh->critic_target->load(a); });
+    sub("actor_opt", [&](auto& a) { fresh->actor_opt->load(a); });
+    sub("critic_opt", [&](auto& a) { fresh->critic_opt->load(a); });
+    sub("alpha_opt", [&](auto& a) { fresh->alpha_opt->load(a); });
+    torch::Tensor log_alpha;
+    archive.read("log_alpha", log_alpha);
+    {
+      torch::NoGradGuard no_grad;
+      fresh->log_alpha.copy_(log_alpha);
+    }
+    archive.read("obs_norm.mean", fresh->normalizer->mean);
+    archive.read("obs_norm.var", fresh->normalizer->var);
+    archive.read("obs_norm.count", fresh->normalizer->count);
+    fresh->step = static_cast<std::uint64_t>(step.item<std::int64_t>());
+  } catch (const c10::Error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a readable tarmac learner checkpoint (truncated or corrupt?): ",
+                     FirstLine(e.what_without_backtrace())));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a readable tarmac learner checkpoint: ", e.what()));
+  }
+  state_ = std::move(fresh);
+  return absl::OkStatus();
+}
+
+std::string CheckpointPath(const std::string& dir, std::uint64_t step) {
+  char name[40];
+  std::snprintf(name, sizeof(name), "ckpt-%012llu.pt", static_cast<unsigned long long>(step));
+  return (std::filesystem::path(dir) / name).string();
+}
+
+absl::StatusOr<std::string> NewestCheckpoint(const std::string& dir) {
+  std::error_code error;
+  std::string newest;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == 20 && name.rfind("ckpt-", 0) == 0 &&
+        name.compare(name.size() - 3, 3, ".pt") == 0 &&
+        name > std::filesystem::path(newest).filename().string()) {
+      newest = entry.path().string();
+    }
+  }
+  if (error) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read the checkpoint directory ", dir, ": ", error.message()));
+  }
+  if (newest.empty()) return absl::NotFoundError(absl::StrCat("no checkpoint in ", dir));
+  return newest;
+}
+
+}  // namespace tarmac::learner

@@ -1,0 +1,157 @@
+// The learner pipeline against a real redis-server with the tarmac_replay module.
+
+#include "tarmac/actors/learner_job.h"
+
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "redis_server.h"
+#include "subprocess.h"
+#include "tarmac/actors/system_config.h"
+#include "tarmac/buffer/control_client.h"
+#include "tarmac/learner/network_policy.h"
+#include "tarmac/schemas/policy_weights.h"
+#include "tarmac/schemas/transition.h"
+
+namespace tarmac::actors {
+namespace {
+
+constexpr int kObs = 6;
+
+LearnerJobOptions SmallLearner(const testing::RedisServer& server, const std::string& dir) {
+  LearnerJobOptions o;
+  o.shards = {*buffer::ShardEndpoint::Parse(server.url())};
+  o.sac.hidden_sizes = {32, 32};
+  o.sac.device = "cpu";
+  o.sac.threads = 1;
+  o.shape = {kObs, 2, {-6.0F, -0.5F}, {2.0F, 0.5F}};
+  o.rl_table = {"rl", 100000, 0.6};
+  o.demo_table = {"demos", 100000, 0.0};
+  o.batch_size = 64;
+  o.min_replay = 500;
+  o.publish_every = 10;
+  o.checkpoint_seconds = 1000;
+  o.checkpoint_dir = dir;
+  o.max_updates = 40;
+  return o;
+}
+
+void Fill(const testing::RedisServer& server, const std::string& table, int n) {
+  buffer::ReplayClientOptions options;
+  options.shards = {*buffer::ShardEndpoint::Parse(server.url())};
+  auto client = buffer::ReplayClient::Connect(options);
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->CreateTable({table, 100000, table == "rl" ? 0.6 : 0.0}).ok());
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal;
+  std::vector<std::string> payloads;
+  for (int i = 0; i < n; ++i) {
+    schemas::Transition t;
+    for (int d = 0; d < kObs; ++d) {
+      t.obs.push_back(normal(rng));
+      t.next_obs.push_back(normal(rng));
+    }
+    t.action = {std::clamp(normal(rng), -6.0F, 2.0F), 0.1F * normal(rng)};
+    t.reward = normal(rng);
+    t.discount = 0.97F;
+    payloads.push_back(schemas::EncodeTransition(t));
+  }
+  std::vector<buffer::InsertItem> items;
+  for (const auto& p : payloads) items.push_back({std::nullopt, 0, p});
+  ASSERT_TRUE((*client)->Insert(table, 0, items).ok());
+}
+
+absl::StatusOr<LearnerJobResult> RunJob(const LearnerJobOptions& options,
+                                        monitoring::Metrics& metrics) {
+  caf::actor_system_config cfg;
+  tarmac::actors::ConfigureActorSystem(cfg);
+  caf::actor_system system{cfg};
+  std::atomic<bool> stop{false};
+  return RunLearnerJob(system, options, metrics, stop);
+}
+
+TEST(LearnerJobTest, TrainsPublishesWritesPrioritiesAndResumes) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  Fill(**server, "rl", 1000);
+  monitoring::Metrics metrics;
+  const LearnerJobOptions options = SmallLearner(**server, dir.path());
+  auto first = RunJob(options, metrics);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->updates, 40U);
+  EXPECT_EQ(first->learner_step, 40U);
+  // v1 at the start, one every 10 updates, and the final one.
+  EXPECT_EQ(first->policy_version, 1U + 4U + 1U);
+  EXPECT_TRUE(std::filesystem::exists(first->checkpoint)) << first->checkpoint;
+  EXPECT_EQ(metrics.learner_updates_total.Add({}).Value(), 40.0);
+  EXPECT_GT(metrics.replay_samples_total.Add({}).Value(), 40.0 * 64 - 1);
+
+  auto control = buffer::ControlClient::Connect(*buffer::ShardEndpoint::Parse((*server)->url()));
+  ASSERT_TRUE(control.ok());
+  auto latest = (*control)->LatestWeightsVersion();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(*latest, first->policy_version);
+  auto blob = (*control)->FetchWeights(*latest);
+  ASSERT_TRUE(blob.ok());
+  auto weights = schemas::DecodePolicyWeights(*blob);
+  ASSERT_TRUE(weights.ok()) << weights.status();
+  EXPECT_EQ(weights->learner_step, 40U);
+  EXPECT_TRUE(learner::InferencePolicy::FromWeights(*weights).ok());
+
+  // Priorities were written back: items no longer all carry the insert-time maximum (1.0).
+  buffer::ReplayClientOptions client_options;
+  client_options.shards = options.shards;
+  auto client = buffer::ReplayClient::Connect(client_options);
+  ASSERT_TRUE(client.ok());
+  auto sample = (*client)->Sample("rl", 512);
+  ASSERT_TRUE(sample.ok());
+  int updated = 0;
+  for (const auto& item : sample->items) updated += item.priority != 1.0;
+  EXPECT_GT(updated, 100);
+
+  LearnerJobOptions resumed = options;
+  resumed.resume = true;
+  resumed.max_updates = 20;
+  auto second = RunJob(resumed, metrics);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->updates, 20U);
+  EXPECT_EQ(second->learner_step, 60U);  // continued from the checkpoint
+  EXPECT_GT(second->policy_version, first->policy_version);
+}
+
+TEST(LearnerJobTest, BehaviourCloningTrainsOnTheDemoTable) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  Fill(**server, "demos", 800);
+  LearnerJobOptions options = SmallLearner(**server, dir.path());
+  options.sac.algorithm = learner::Algorithm::kBc;
+  monitoring::Metrics metrics;
+  auto result = RunJob(options, metrics);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->updates, 40U);
+  EXPECT_GT(metrics.learner_loss.Add({{"kind", "bc"}}).Value(), -100.0);
+  EXPECT_NE(metrics.learner_loss.Add({{"kind", "bc"}}).Value(), 0.0);
+}
+
+TEST(LearnerJobTest, RefusesACorruptCheckpointOnResume) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  std::ofstream(dir.path() + "/ckpt-000000000100.pt") << "truncated";
+  LearnerJobOptions options = SmallLearner(**server, dir.path());
+  options.resume = true;
+  monitoring::Metrics metrics;
+  auto result = RunJob(options, metrics);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("ckpt-000000000100.pt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tarmac::actors

@@ -1,0 +1,340 @@
+// The rollout fleet against a real redis-server with the tarmac_replay module.
+
+#include "tarmac/actors/rollout_job.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "redis_server.h"
+#include "subprocess.h"
+#include "tarmac/actors/system_config.h"
+#include "tarmac/buffer/control_client.h"
+#include "tarmac/envs/driving_env.h"
+#include "tarmac/envs/registry.h"
+#include "tarmac/learner/sac_trainer.h"
+#include "tarmac/schemas/transition.h"
+
+namespace tarmac::actors {
+namespace {
+
+// A driving env that throws on its 40th step, the first `kCrashes` times any instance gets
+// there: a stand-in for bad scenario parameters or a NaN state.
+std::atomic<int> g_crashes{0};
+constexpr int kCrashes = 2;
+
+class CrashingEnv : public envs::DrivingEnv {
+ public:
+  explicit CrashingEnv(const envs::EnvConfig& config)
+      : DrivingEnv(
+            envs::DrivingEnvOptions::From(config, "crashing-v0", envs::ScenarioFamily::kHighway)) {}
+  envs::StepResult Step(absl::Span<const float> action, absl::Span<float> observation,
+                        absl::Span<float> terms) override {
+    if (++steps_ == 40 && g_crashes.fetch_add(1) < kCrashes) {
+      throw std::runtime_error("scenario parameters out of range (test)");
+    }
+    return DrivingEnv::Step(action, observation, terms);
+  }
+
+ private:
+  int steps_ = 0;
+};
+
+TARMAC_REGISTER_ENV("crashing-v0", "Throws on its 40th step, twice per process (tests)",
+                    std::make_unique<CrashingEnv>(config));
+
+buffer::ShardEndpoint Endpoint(const testing::RedisServer& server) {
+  return *buffer::ShardEndpoint::Parse(server.url());
+}
+
+RolloutJobOptions SmallJob(const testing::RedisServer& server) {
+  RolloutJobOptions o;
+  o.shards = {Endpoint(server)};
+  o.env_name = "highway-v0";
+  o.table.name = "rl";
+  o.table.capacity = 1'000'000;
+  o.actors = 2;
+  o.envs_per_actor = 4;
+  o.hidden_sizes = {32, 32};
+  o.heartbeat_seconds = 0.2;
+  o.weights_poll_seconds = 0.5;
+  o.seed = 42;
+  return o;
+}
+
+// Runs a job on its own thread and actor system.
+class BackgroundJob {
+ public:
+  BackgroundJob(RolloutJobOptions options, monitoring::Metrics* metrics)
+      : future_(std::async(std::launch::async, [this, options, metrics] {
+          caf::actor_system_config cfg;
+          tarmac::actors::ConfigureActorSystem(cfg);
+          caf::actor_system system{cfg};
+          return RunRolloutJob(system, options, *metrics, stop_);
+        })) {}
+  ~BackgroundJob() {
+    stop_ = true;
+    if (future_.valid()) future_.wait();
+  }
+  absl::StatusOr<RolloutJobResult> Stop() {
+    stop_ = true;
+    return future_.get();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::future<absl::StatusOr<RolloutJobResult>> future_;
+};
+
+// Waits (bounded) until `condition` holds.
+template <class F>
+bool WaitFor(F condition, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+double GaugeValue(prometheus::Family<prometheus::Gauge>& family) { return family.Add({}).Value(); }
+
+// Every item of the table, drained by sampling a table made with MAX_TIMES_SAMPLED 1.
+std::vector<schemas::Transition> DrainTable(buffer::ReplayClient& client,
+                                            const std::string& table) {
+  std::vector<schemas::Transition> all;
+  for (int round = 0; round < 100000; ++round) {
+    auto sample = client.Sample(table, 256, {});
+    if (!sample.ok()) {
+      EXPECT_NE(sample.status().message().find("empty"), std::string::npos) << sample.status();
+      break;
+    }
+    std::set<std::uint64_t> seen;
+    for (const auto& item : sample->items) {
+      if (!seen.insert(item.key.shard * (1ULL << 60) + item.key.id).second) continue;
+      auto t = schemas::DecodeTransition(item.payload);
+      EXPECT_TRUE(t.ok()) << t.status();
+      if (t.ok()) all.push_back(std::move(*t));
+    }
+  }
+  return all;
+}
+
+// Each (actor, env, episode) must hold steps 0..L-1 exactly once.
+void ExpectEveryStepExactlyOnce(const std::vector<schemas::Transition>& all) {
+  std::map<std::tuple<std::string, std::uint32_t, std::uint64_t>, std::vector<std::uint32_t>>
+      episodes;
+  for (const auto& t : all) episodes[{t.actor_id, t.env_id, t.episode_id}].push_back(t.step);
+  for (auto& [key, steps] : episodes) {
+    std::sort(steps.begin(), steps.end());
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      ASSERT_EQ(steps[i], i) << "episode " << std::get<2>(key) << " of env " << std::get<1>(key)
+                             << ": a step is missing or duplicated";
+    }
+  }
+}
+
+TEST(RolloutJobTest, EveryTransitionReachesRedisExactlyOnceAcrossARedisRestart) {
+  testing::TempDir dir;
+  testing::RedisServer::Options server_options;
+  server_options.dir = dir.path();
+  server_options.extra_args = {"--appendonly", "yes", "--appendfsync", "always"};
+  auto server = testing::RedisServer::Start(server_options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->port();
+
+  RolloutJobOptions options = SmallJob(**server);
+  options.expert = true;
+  options.table.max_times_sampled = 1;  // lets the test drain the table item by item
+  monitoring::Metrics metrics;
+  BackgroundJob job(options, &metrics);
+  auto& steps = metrics.env_steps_total.Add({});
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > 3000; }));
+
+  // Kill Redis mid-run (nothing acknowledged is lost with appendfsync always), restart it on
+  // the same port and data, and let the writer reconcile and carry on.
+  (*server)->Kill(SIGKILL);
+  server->reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  server_options.port = port;
+  server = testing::RedisServer::Start(server_options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const double at_restart = steps.Value();
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > at_restart + 3000; }));
+  auto result = job.Stop();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->unwritten, 0U);
+  EXPECT_EQ(result->written, result->transitions);
+  EXPECT_EQ(result->transitions, result->env_steps);  // one transition per step, cut windows too
+  double episodes = 0;
+  for (const auto& family : metrics.registry()->Collect()) {
+    if (family.name != "tarmac_episodes_total") continue;
+    for (const auto& metric : family.metric) episodes += metric.counter.value;
+  }
+  EXPECT_GT(result->episodes, 0U);
+  EXPECT_EQ(episodes, static_cast<double>(result->episodes));
+
+  buffer::ReplayClientOptions client_options;
+  client_options.shards = {Endpoint(**server)};
+  auto client = buffer::ReplayClient::Connect(client_options);
+  ASSERT_TRUE(client.ok());
+  const std::string info = (*server)->RunText({"REPLAY.INFO", "rl"});
+  const auto all = DrainTable(**client, "rl");
+  SCOPED_TRACE(info);
+  EXPECT_EQ(all.size(), result->transitions);
+  ExpectEveryStepExactlyOnce(all);
+}
+
+TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  monitoring::Metrics metrics;
+  BackgroundJob job(SmallJob(**server), &metrics);
+  auto& steps = metrics.env_steps_total.Add({});
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > 100; }));
+  EXPECT_EQ(GaugeValue(metrics.policy_version), 0.0);  // random policy until one is published
+
+  auto control = buffer::ControlClient::Connect(Endpoint(**server));
+  ASSERT_TRUE(control.ok());
+  const envs::DrivingEnv probe(
+      envs::DrivingEnvOptions::From({}, "highway-v0", envs::ScenarioFamily::kHighway));
+  learner::SacOptions sac;
+  sac.hidden_sizes = {32, 32};
+  sac.device = "cpu";
+  sac.threads = 1;
+  const learner::BatchShape shape{probe.spec().observation_size, probe.spec().action_size,
+                                  probe.spec().action_low, probe.spec().action_high};
+  auto trainer = learner::SacTrainer::Create(sac, shape);
+  ASSERT_TRUE(trainer.ok());
+
+  // v1: valid, picked up.
+  auto blob = schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1));
+  ASSERT_TRUE(blob.ok());
+  ASSERT_TRUE((*control)->PublishWeights(1, *blob).ok());
+  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 1.0; }));
+
+  // v2: one flipped byte in a tensor; the checksum catches it.
+  std::string corrupt = *blob;
+  corrupt[corrupt.size() / 2] ^= 0x5a;
+  ASSERT_TRUE((*control)->PublishWeights(2, corrupt).ok());
+  auto& rejected = metrics.weights_rejected_total.Add({});
+  ASSERT_TRUE(WaitFor([&] { return rejected.Value() == 1.0; }));
+
+  // v3: valid weights for another observation size.
+  learner::BatchShape other = shape;
+  other.obs_dim = 10;
+  auto other_trainer = learner::SacTrainer::Create(sac, other);
+  ASSERT_TRUE(other_trainer.ok());
+  ASSERT_TRUE(
+      (*control)
+          ->PublishWeights(3, *schemas::EncodePolicyWeights((*other_trainer)->ExportPolicy(3)))
+          .ok());
+  ASSERT_TRUE(WaitFor([&] { return rejected.Value() == 2.0; }));
+  const double before = steps.Value();
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > before + 100; }));  // still stepping
+  EXPECT_EQ(GaugeValue(metrics.policy_version), 1.0);                  // on the old policy
+
+  // v4: valid again.
+  ASSERT_TRUE((*control)
+                  ->PublishWeights(4, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(4)))
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 4.0; }));
+  auto result = job.Stop();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->weights_rejected, 2U);
+  EXPECT_EQ(result->weight_swaps, 2U);
+  EXPECT_EQ(result->unwritten, 0U);
+}
+
+TEST(RolloutJobTest, AFailingEnvActorIsRestartedAndTheRestKeepsRunning) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  RolloutJobOptions options = SmallJob(**server);
+  options.env_name = "crashing-v0";
+  options.expert = true;
+  options.max_env_steps = 4000;
+  g_crashes = 0;
+  monitoring::Metrics metrics;
+  caf::actor_system_config cfg;
+  tarmac::actors::ConfigureActorSystem(cfg);
+  caf::actor_system system{cfg};
+  std::atomic<bool> stop{false};
+  auto result = RunRolloutJob(system, options, metrics, stop);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->restarts, static_cast<std::uint64_t>(kCrashes));
+  EXPECT_GE(result->env_steps, 4000U);
+  EXPECT_EQ(metrics.actor_restarts_total.Add({{"reason", "exception"}}).Value(), kCrashes);
+  EXPECT_EQ(result->written, result->transitions);
+}
+
+TEST(RolloutJobTest, HeartbeatRegistersTheProcessWhileItRuns) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  RolloutJobOptions options = SmallJob(**server);
+  options.expert = true;
+  options.actor_id = "test-actor-1";
+  monitoring::Metrics metrics;
+  auto control = buffer::ControlClient::Connect(Endpoint(**server));
+  ASSERT_TRUE(control.ok());
+  {
+    BackgroundJob job(options, &metrics);
+    ASSERT_TRUE(WaitFor([&] {
+      auto live = (*control)->LiveActors();
+      return live.ok() && live->size() == 1 && live->front() == "test-actor-1";
+    }));
+    ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.actors_alive) == 1.0; }));
+    EXPECT_EQ((*server)->RunText({"HGET", "tarmac:actors:test-actor-1", "envs"}), "8");
+    ASSERT_TRUE(job.Stop().ok());
+  }
+  auto live = (*control)->LiveActors();
+  ASSERT_TRUE(live.ok());
+  EXPECT_TRUE(live->empty());  // unregistered on a clean stop
+}
+
+TEST(RolloutJobTest, SigtermFlushesEverythingTheActorProcessHolds) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  const std::string log = dir.path() + "/actor.log";
+  auto started = testing::Subprocess::Start(
+      {TARMAC_BINARY_DIR "/cli/tarmac", "actor", "--redis", (*server)->url(), "--policy", "expert",
+       "--actors", "2", "--envs-per-actor", "8", "--metrics-port", "0"},
+      log);
+  ASSERT_TRUE(started.ok()) << started.status();
+  testing::Subprocess actor = std::move(*started);
+  const auto log_text = [&] {
+    std::ifstream in(log);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  ASSERT_TRUE(WaitFor([&] {
+    const std::string size = (*server)->RunText({"REPLAY.INFO", "rl"});
+    return size.rfind("[size, ", 0) == 0 && size.rfind("[size, 0,", 0) != 0;
+  })) << (*server)->RunText({"REPLAY.INFO", "rl"})
+      << "\n"
+      << log_text();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(kill(actor.pid(), SIGTERM), 0);
+  auto code = actor.Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 130);
+  const std::string text = log_text();
+  const auto at = text.find(" transitions (");
+  ASSERT_NE(at, std::string::npos) << text;
+  const auto begin = text.rfind(", ", at) + 2;
+  const std::uint64_t transitions = std::stoull(text.substr(begin, at - begin));
+  EXPECT_NE(text.find("0 unwritten"), std::string::npos) << text;
+  const std::string info = (*server)->RunText({"REPLAY.INFO", "rl"});
+  EXPECT_NE(info.find("inserts, " + std::to_string(transitions) + ","), std::string::npos)
+      << info << " vs " << transitions;
+}
+
+}  // namespace
+}  // namespace tarmac::actors

@@ -1,0 +1,233 @@
+#include "tarmac/learner/network_policy.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
+
+#include "subprocess.h"
+#include "tarmac/learner/sac_trainer.h"
+#include "tarmac/schemas/policy_weights.h"
+
+namespace tarmac::learner {
+namespace {
+
+const BatchShape kShape{4, 2, {-6.0F, -0.4F}, {3.0F, 0.4F}};
+
+std::unique_ptr<SacTrainer> TrainedALittle() {
+  SacOptions options;
+  options.hidden_sizes = {16, 16};
+  options.device = "cpu";
+  options.threads = 1;
+  auto trainer = SacTrainer::Create(options, kShape);
+  EXPECT_TRUE(trainer.ok());
+  TrainingBatch batch;
+  batch.Resize(16, kShape);
+  for (std::size_t i = 0; i < batch.obs.size(); ++i) {
+    batch.obs[i] = 5.0F + static_cast<float>(i % 7);  // far from zero: the normaliser matters
+    batch.next_obs[i] = batch.obs[i] + 0.1F;
+  }
+  for (std::size_t i = 0; i < batch.action.size(); ++i) batch.action[i] = (i % 3) * 0.3F - 0.3F;
+  for (int i = 0; i < batch.size; ++i) {
+    batch.reward[i] = 1.0F;
+    batch.discount[i] = 0.9F;
+    batch.is_weight[i] = 1.0F;
+  }
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE((*trainer)->Update(batch, nullptr).ok());
+  return std::move(*trainer);
+}
+
+std::vector<float> Observations(int rows) {
+  std::vector<float> obs(rows * kShape.obs_dim);
+  for (std::size_t i = 0; i < obs.size(); ++i) obs[i] = 4.0F + 0.37F * static_cast<float>(i % 11);
+  return obs;
+}
+
+std::vector<float> Act(const InferencePolicy& policy, int rows, float noise,
+                       std::uint64_t seed = 1) {
+  const auto obs = Observations(rows);
+  std::vector<float> scale(rows, noise);
+  std::vector<float> actions(rows * kShape.action_dim);
+  policy.Act(obs, rows, noise > 0 ? absl::MakeConstSpan(scale) : absl::Span<const float>(), seed,
+             absl::MakeSpan(actions));
+  return actions;
+}
+
+TEST(NetworkPolicyTest, WeightsBlobRoundTripsIntoTheActorsPolicy) {
+  auto trainer = TrainedALittle();
+  auto blob = schemas::EncodePolicyWeights(trainer->ExportPolicy(42));
+  ASSERT_TRUE(blob.ok()) << blob.status();
+  auto decoded = schemas::DecodePolicyWeights(*blob);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  auto from_blob = InferencePolicy::FromWeights(*decoded);
+  ASSERT_TRUE(from_blob.ok()) << from_blob.status();
+  EXPECT_EQ((*from_blob)->version(), 42U);
+  EXPECT_EQ((*from_blob)->architecture().hidden_sizes, (std::vector<std::uint32_t>{16, 16}));
+
+  testing::TempDir dir;
+  ASSERT_TRUE(trainer->SaveCheckpoint(CheckpointPath(dir.path(), trainer->step())).ok());
+  auto from_checkpoint = InferencePolicy::FromCheckpoint(dir.path());
+  ASSERT_TRUE(from_checkpoint.ok()) << from_checkpoint.status();
+
+  const auto a = Act(**from_blob, 5, 0.0F);
+  const auto b = Act(**from_checkpoint, 5, 0.0F);
+  EXPECT_EQ(a, b);
+  for (int i = 0; i < 5; ++i) {
+    for (int d = 0; d < 2; ++d) {
+      EXPECT_GE(a[2 * i + d], kShape.action_low[d]);
+      EXPECT_LE(a[2 * i + d], kShape.action_high[d]);
+    }
+  }
+}
+
+// The forward pass in plain C++ from the published tensors: normalise, clip, ReLU layers,
+// tanh of the mean, rescale to the action bounds.
+std::vector<float> ReferenceActions(const schemas::PolicyWeights& w, const std::vector<float>& obs,
+                                    int rows) {
+  std::map<std::string, std::vector<float>> t;
+  std::map<std::string, std::vector<std::int64_t>> shape;
+  for (const auto& tensor : w.tensors) {
+    std::vector<float> v(tensor.data.size() / sizeof(float));
+    std::memcpy(v.data(), tensor.data.data(), tensor.data.size());
+    t[tensor.name] = v;
+    shape[tensor.name] = tensor.shape;
+  }
+  const int obs_dim = static_cast<int>(w.architecture.obs_dim);
+  const int act_dim = static_cast<int>(w.architecture.action_dim);
+  const float clip = t["obs_norm.clip"][0];
+  std::vector<float> out;
+  for (int r = 0; r < rows; ++r) {
+    std::vector<float> x(obs_dim);
+    for (int d = 0; d < obs_dim; ++d) {
+      x[d] = std::clamp((obs[r * obs_dim + d] - t["obs_norm.mean"][d]) / t["obs_norm.std"][d],
+                        -clip, clip);
+    }
+    const int layers = static_cast<int>(w.architecture.hidden_sizes.size()) + 1;
+    for (int l = 0; l < layers; ++l) {
+      const std::string name = "actor.net." + std::to_string(2 * l);
+      const auto& weight = t[name + ".weight"];
+      const auto& bias = t[name + ".bias"];
+      const int out_dim = static_cast<int>(shape[name + ".weight"][0]);
+      std::vector<float> y(out_dim);
+      for (int o = 0; o < out_dim; ++o) {
+        double sum = bias[o];
+        for (std::size_t i = 0; i < x.size(); ++i) sum += weight[o * x.size() + i] * x[i];
+        y[o] = static_cast<float>(l + 1 < layers ? std::max(0.0, sum) : sum);
+      }
+      x = y;
+    }
+    for (int d = 0; d < act_dim; ++d) {
+      const float low = t["action.low"][d], high = t["action.high"][d];
+      out.push_back(low + (std::tanh(x[d]) + 1.0F) * 0.5F * (high - low));
+    }
+  }
+  return out;
+}
+
+TEST(NetworkPolicyTest, ActionsEqualAPlainForwardPassOfThePublishedTensors) {
+  auto trainer = TrainedALittle();
+  const schemas::PolicyWeights weights = trainer->ExportPolicy(3);
+  auto policy = InferencePolicy::FromWeights(weights);
+  ASSERT_TRUE(policy.ok());
+  const auto actual = Act(**policy, 7, 0.0F);
+  const auto expected = ReferenceActions(weights, Observations(7), 7);
+  ASSERT_EQ(actual.size(), expected.size());
+  for (std::size_t i = 0; i < actual.size(); ++i) EXPECT_NEAR(actual[i], expected[i], 1e-4) << i;
+}
+
+TEST(NetworkPolicyTest, NoiseScaleZeroIsDeterministicAndOneSamplesReproducibly) {
+  auto trainer = TrainedALittle();
+  auto policy = InferencePolicy::FromWeights(trainer->ExportPolicy(1));
+  ASSERT_TRUE(policy.ok());
+  EXPECT_EQ(Act(**policy, 8, 0.0F, 1), Act(**policy, 8, 0.0F, 2));
+  EXPECT_EQ(Act(**policy, 8, 1.0F, 3), Act(**policy, 8, 1.0F, 3));
+  EXPECT_NE(Act(**policy, 8, 1.0F, 3), Act(**policy, 8, 1.0F, 4));
+  EXPECT_NE(Act(**policy, 8, 1.0F, 3), Act(**policy, 8, 0.0F, 3));
+}
+
+TEST(NetworkPolicyTest, RefusesWeightsThatDoNotFitTheArchitecture) {
+  auto trainer = TrainedALittle();
+  const schemas::PolicyWeights good = trainer->ExportPolicy(1);
+
+  schemas::PolicyWeights wrong_kind = good;
+  wrong_kind.architecture.kind = "transformer";
+  schemas::PolicyWeights missing = good;
+  missing.tensors.erase(missing.tensors.begin());
+  schemas::PolicyWeights misshapen = good;
+  misshapen.architecture.hidden_sizes = {16, 32};
+  schemas::PolicyWeights not_finite = good;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(not_finite.tensors[0].data.data(), &nan, sizeof(nan));
+  schemas::PolicyWeights extra = good;
+  extra.tensors.push_back(good.tensors[0]);
+  extra.tensors.back().name = "critic.q1.0.weight";
+
+  for (const auto* w : {&wrong_kind, &missing, &misshapen, &not_finite, &extra}) {
+    auto policy = InferencePolicy::FromWeights(*w);
+    ASSERT_FALSE(policy.ok());
+    EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(policy.status().message().find('\n'), std::string::npos);
+  }
+}
+
+TEST(NetworkPolicyTest, RandomPolicyActsWithinBounds) {
+  auto policy =
+      InferencePolicy::Random(kShape.obs_dim, kShape.action_low, kShape.action_high, {32, 32}, 5);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const auto actions = Act(**policy, 64, 1.0F);
+  for (int i = 0; i < 64; ++i) {
+    for (int d = 0; d < 2; ++d) {
+      EXPECT_TRUE(std::isfinite(actions[2 * i + d]));
+      EXPECT_GE(actions[2 * i + d], kShape.action_low[d]);
+      EXPECT_LE(actions[2 * i + d], kShape.action_high[d]);
+    }
+  }
+}
+
+TEST(NetworkPolicyTest, FromCheckpointNamesAnEmptyDirectory) {
+  testing::TempDir dir;
+  auto policy = InferencePolicy::FromCheckpoint(dir.path());
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(policy.status().message().find(dir.path()), std::string::npos);
+}
+
+TEST(NetworkPolicyTest, EvalRunsALearnedPolicyFromACheckpointDirectory) {
+  testing::TempDir dir;
+  SacOptions options;
+  options.hidden_sizes = {16};
+  options.device = "cpu";
+  options.threads = 1;
+  const BatchShape driving{76, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}};
+  auto trainer = SacTrainer::Create(options, driving);
+  ASSERT_TRUE(trainer.ok());
+  ASSERT_TRUE((*trainer)->SaveCheckpoint(CheckpointPath(dir.path(), 0)).ok());
+  const std::string suite = dir.path() + "/suite.yaml";
+  std::ofstream(suite) << "name: tiny\nfamilies:\n  - {family: highway, count: 2, seed: 1}\n";
+  auto r = testing::RunCommand({TARMAC_BINARY, "eval", "--policy", dir.path(), "--suite", suite,
+                                "--out", dir.path() + "/out"},
+                               std::chrono::seconds(60));
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->exit_code, 0) << r->err;
+  std::ifstream json(dir.path() + "/out/report.json");
+  const std::string report((std::istreambuf_iterator<char>(json)), {});
+  EXPECT_NE(report.find("\"policy\": \"" + dir.path() + "\""), std::string::npos)
+      << report.substr(0, 300);
+
+  // A checkpoint of another observation size cannot drive these envs: one sentence, exit 2.
+  testing::TempDir other;
+  auto wrong = SacTrainer::Create(options, kShape);
+  ASSERT_TRUE((*wrong)->SaveCheckpoint(CheckpointPath(other.path(), 0)).ok());
+  auto refused = testing::RunCommand({TARMAC_BINARY, "eval", "--policy", other.path(), "--suite",
+                                      suite, "--out", other.path() + "/out"},
+                                     std::chrono::seconds(60));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->exit_code, 2) << refused->err;
+}
+
+}  // namespace
+}  // namespace tarmac::learner

@@ -1,0 +1,275 @@
+#include "tarmac/learner/sac_trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "subprocess.h"
+
+namespace tarmac::learner {
+namespace {
+
+BatchShape SmallShape() { return BatchShape{3, 2, {-4.0F, -0.5F}, {2.0F, 0.5F}}; }
+
+SacOptions SmallOptions() {
+  SacOptions options;
+  options.hidden_sizes = {8, 8};
+  options.device = "cpu";
+  options.threads = 1;
+  options.seed = 7;
+  options.tau = 0.1;
+  return options;
+}
+
+// A fixed batch; row 1 is terminal (discount 0), so its target is its reward alone.
+TrainingBatch FixedBatch(int n = 4, std::uint64_t seed = 3) {
+  const BatchShape shape = SmallShape();
+  TrainingBatch batch;
+  batch.Resize(n, shape);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0F, 1.0F);
+  for (auto& v : batch.obs) v = 2.0F * u(rng);
+  for (auto& v : batch.next_obs) v = 2.0F * u(rng);
+  for (auto& v : batch.action) v = 0.9F * u(rng);
+  for (int i = 0; i < n; ++i) {
+    batch.reward[i] = u(rng);
+    batch.discount[i] = i == 1 ? 0.0F : 0.97F;
+    batch.is_weight[i] = 1.0F;
+  }
+  return batch;
+}
+
+// Demonstrations of a deterministic expert: action = tanh of a linear map of the observation.
+TrainingBatch ExpertDemos(int n, std::uint64_t seed) {
+  TrainingBatch demos = FixedBatch(n, seed);
+  for (int i = 0; i < demos.size; ++i) {
+    demos.action[2 * i] = std::tanh(0.8F * demos.obs[3 * i] - 0.3F * demos.obs[3 * i + 2]);
+    demos.action[2 * i + 1] = std::tanh(0.5F * demos.obs[3 * i + 1]);
+  }
+  return demos;
+}
+
+std::unique_ptr<SacTrainer> MakeTrainer(SacOptions options = SmallOptions()) {
+  auto trainer = SacTrainer::Create(options, SmallShape());
+  EXPECT_TRUE(trainer.ok()) << trainer.status();
+  return std::move(*trainer);
+}
+
+TEST(SacTrainerTest, CriticLossAndPrioritiesEqualTheHandComputedValues) {
+  auto trainer = MakeTrainer();
+  const TrainingBatch batch = FixedBatch();
+  auto eval = trainer->EvaluateCritic(batch);
+  ASSERT_TRUE(eval.ok()) << eval.status();
+  // Terminal row: y = r exactly.
+  EXPECT_NEAR(eval->target[1], batch.reward[1], 1e-6);
+  double loss = 0.0;
+  std::vector<double> expected_priorities;
+  for (int i = 0; i < batch.size; ++i) {
+    const double d1 = eval->q1[i] - eval->target[i];
+    const double d2 = eval->q2[i] - eval->target[i];
+    loss += 0.5 * batch.is_weight[i] * (d1 * d1 + d2 * d2) / batch.size;
+    expected_priorities.push_back(0.5 * (std::abs(d1) + std::abs(d2)) +
+                                  trainer->options().priority_epsilon);
+  }
+  auto stats = trainer->Update(batch, nullptr);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_NEAR(stats->critic_loss, loss, 1e-5 * std::max(1.0, loss));
+  ASSERT_EQ(stats->priorities.size(), expected_priorities.size());
+  for (std::size_t i = 0; i < expected_priorities.size(); ++i) {
+    EXPECT_NEAR(stats->priorities[i], expected_priorities[i], 1e-5) << "row " << i;
+  }
+  for (double v : {stats->critic_loss, stats->actor_loss, stats->alpha_loss, stats->q_mean,
+                   stats->entropy, stats->alpha}) {
+    EXPECT_TRUE(std::isfinite(v));
+  }
+  EXPECT_EQ(trainer->step(), 1U);
+  // The gradient steps left every parameter finite.
+  for (const char* network : {"actor", "critic", "critic_target"}) {
+    for (float p : trainer->Parameters(network)) ASSERT_TRUE(std::isfinite(p)) << network;
+  }
+  // The critic moved: evaluating again gives other Q values.
+  auto after = trainer->EvaluateCritic(batch);
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(after->q1, eval->q1);
+}
+
+TEST(SacTrainerTest, TargetCriticsFollowByPolyakAveraging) {
+  auto trainer = MakeTrainer();
+  const auto target_before = trainer->Parameters("critic_target");
+  EXPECT_EQ(target_before, trainer->Parameters("critic"));  // targets start as copies
+  ASSERT_TRUE(trainer->Update(FixedBatch(), nullptr).ok());
+  const auto critic = trainer->Parameters("critic");
+  const auto target = trainer->Parameters("critic_target");
+  ASSERT_EQ(critic.size(), target.size());
+  const double tau = trainer->options().tau;
+  double moved = 0.0;
+  for (std::size_t i = 0; i < critic.size(); ++i) {
+    EXPECT_NEAR(target[i], (1.0 - tau) * target_before[i] + tau * critic[i], 1e-6);
+    moved += std::abs(target[i] - target_before[i]);
+  }
+  EXPECT_GT(moved, 0.0);
+}
+
+TEST(SacTrainerTest, TemperatureMovesTowardTheTargetEntropy) {
+  SacOptions wants_more = SmallOptions();
+  wants_more.target_entropy = 20.0;  // far above what a 2-D tanh-Gaussian can reach
+  SacOptions wants_less = SmallOptions();
+  wants_less.target_entropy = -50.0;
+  auto up = MakeTrainer(wants_more);
+  auto down = MakeTrainer(wants_less);
+  const double initial = up->alpha();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(up->Update(FixedBatch(), nullptr).ok());
+    ASSERT_TRUE(down->Update(FixedBatch(), nullptr).ok());
+  }
+  EXPECT_GT(up->alpha(), initial * 1.001);
+  EXPECT_LT(down->alpha(), initial * 0.999);
+}
+
+TEST(SacTrainerTest, ImportanceWeightsScaleTheCriticLoss) {
+  auto full = MakeTrainer();
+  auto half = MakeTrainer();
+  TrainingBatch batch = FixedBatch();
+  auto a = full->Update(batch, nullptr);
+  for (auto& w : batch.is_weight) w = 0.5F;
+  auto b = half->Update(batch, nullptr);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NEAR(b->critic_loss, 0.5 * a->critic_loss, 1e-6 * a->critic_loss);
+  // Priorities are |TD| + epsilon, independent of the weights.
+  for (std::size_t i = 0; i < a->priorities.size(); ++i) {
+    EXPECT_NEAR(a->priorities[i], b->priorities[i], 1e-6);
+  }
+}
+
+TEST(SacTrainerTest, BehaviourCloningTermKeepsTheActorCloseToTheDemonstrations) {
+  // Same data, same seed; only lambda differs. The BC loss (reported for both) ends lower where
+  // the term weighs more.
+  const TrainingBatch demos = ExpertDemos(64, 11);
+  const auto final_bc_loss = [&](double lambda) {
+    SacOptions options = SmallOptions();
+    options.bc_weight = lambda;
+    auto trainer = MakeTrainer(options);
+    UpdateStats last;
+    for (int i = 0; i < 300; ++i) {
+      auto s = trainer->Update(FixedBatch(), &demos);
+      EXPECT_TRUE(s.ok());
+      last = *s;
+    }
+    EXPECT_GT(last.bc_loss, -100.0);
+    return last.bc_loss;
+  };
+  const double weak = final_bc_loss(1e-3);
+  const double strong = final_bc_loss(5.0);
+  EXPECT_LT(strong, weak - 0.5) << "weak " << weak << ", strong " << strong;
+}
+
+TEST(SacTrainerTest, PureBehaviourCloningFitsTheDemonstrations) {
+  SacOptions options = SmallOptions();
+  options.algorithm = Algorithm::kBc;
+  auto trainer = MakeTrainer(options);
+  EXPECT_EQ(trainer->Update(FixedBatch(), nullptr).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  const TrainingBatch demos = ExpertDemos(64, 5);
+  double first = 0.0, last = 0.0;
+  for (int i = 0; i < 600; ++i) {
+    auto s = trainer->BcUpdate(demos);
+    ASSERT_TRUE(s.ok()) << s.status();
+    if (i == 0) first = s->bc_loss;
+    last = s->bc_loss;
+  }
+  EXPECT_LT(last, first - 2.0);
+}
+
+TEST(SacTrainerTest, RefusesBatchesOfAnotherShape) {
+  auto trainer = MakeTrainer();
+  TrainingBatch batch = FixedBatch();
+  batch.obs.pop_back();
+  const auto params = trainer->Parameters("critic");
+  auto status = trainer->Update(batch, nullptr).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(trainer->Parameters("critic"), params);
+  EXPECT_EQ(trainer->step(), 0U);
+}
+
+TEST(SacTrainerTest, RefusesBadOptions) {
+  SacOptions options = SmallOptions();
+  options.tau = 0.0;
+  EXPECT_EQ(SacTrainer::Create(options, SmallShape()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options = SmallOptions();
+  options.device = "tpu";
+  EXPECT_EQ(SacTrainer::Create(options, SmallShape()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  BatchShape empty_range = SmallShape();
+  empty_range.action_high[0] = empty_range.action_low[0];
+  EXPECT_EQ(SacTrainer::Create(SmallOptions(), empty_range).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SacTrainerTest, CheckpointThenResumeGivesTheIdenticalNextUpdate) {
+  testing::TempDir dir;
+  auto trainer = MakeTrainer();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(trainer->Update(FixedBatch(4, i), nullptr).ok());
+  const std::string path = CheckpointPath(dir.path(), trainer->step());
+  ASSERT_TRUE(trainer->SaveCheckpoint(path).ok());
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  auto expected = trainer->Update(FixedBatch(4, 9), nullptr);
+  ASSERT_TRUE(expected.ok());
+
+  SacOptions other_seed_at_build = SmallOptions();
+  auto resumed = MakeTrainer(other_seed_at_build);
+  auto newest = NewestCheckpoint(dir.path());
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  EXPECT_EQ(*newest, path);
+  ASSERT_TRUE(resumed->LoadCheckpoint(*newest).ok());
+  EXPECT_EQ(resumed->step(), 3U);
+  auto actual = resumed->Update(FixedBatch(4, 9), nullptr);
+  ASSERT_TRUE(actual.ok());
+  EXPECT_EQ(actual->critic_loss, expected->critic_loss);
+  EXPECT_EQ(actual->actor_loss, expected->actor_loss);
+  EXPECT_EQ(actual->alpha, expected->alpha);
+  EXPECT_EQ(actual->priorities, expected->priorities);
+  EXPECT_EQ(resumed->Parameters("actor"), trainer->Parameters("actor"));
+  EXPECT_EQ(resumed->Parameters("critic"), trainer->Parameters("critic"));
+  EXPECT_EQ(resumed->Parameters("critic_target"), trainer->Parameters("critic_target"));
+}
+
+TEST(SacTrainerTest, RefusesTruncatedForeignAndMismatchedCheckpointsAndChangesNothing) {
+  testing::TempDir dir;
+  auto source = MakeTrainer();
+  ASSERT_TRUE(source->Update(FixedBatch(), nullptr).ok());
+  const std::string good = CheckpointPath(dir.path(), 1);
+  ASSERT_TRUE(source->SaveCheckpoint(good).ok());
+
+  const std::string truncated = dir.path() + "/truncated.pt";
+  {
+    std::ifstream in(good, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  }
+  const std::string foreign = dir.path() + "/foreign.pt";
+  std::ofstream(foreign, std::ios::binary) << "not a checkpoint at all";
+
+  auto target = MakeTrainer();
+  const auto before = target->Parameters("actor");
+  for (const std::string& path : {truncated, foreign, dir.path() + "/missing.pt"}) {
+    auto status = target->LoadCheckpoint(path);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << path;
+    EXPECT_NE(status.message().find(path), std::string::npos) << status;
+    EXPECT_EQ(status.message().find('\n'), std::string::npos) << "one line: " << status;
+  }
+  SacOptions wider = SmallOptions();
+  wider.hidden_sizes = {16, 16};
+  auto other = MakeTrainer(wider);
+  auto status = other->LoadCheckpoint(good);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("hidden=8x8"), std::string::npos) << status;
+  EXPECT_EQ(target->Parameters("actor"), before);
+  EXPECT_EQ(target->step(), 0U);
+}
+
+}  // namespace
+}  // namespace tarmac::learner
