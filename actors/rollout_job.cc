@@ -22,6 +22,7 @@
 #include "tarmac/envs/policy.h"
 #include "tarmac/envs/registry.h"
 #include "tarmac/learner/network_policy.h"
+#include "tarmac/schemas/event.h"
 
 namespace tarmac::actors {
 namespace {
@@ -111,6 +112,8 @@ struct EnvActorState {
   std::vector<NStepAssembler> assemblers;
   std::vector<envs::ExpertPolicy> experts;
   std::vector<float> prev_obs, actions;
+  std::vector<float> labels;  // demo mode: the expert's own actions (actions = them + noise)
+  std::mt19937_64 demo_rng;
   std::vector<std::uint64_t> prev_episode;
   std::vector<std::uint32_t> prev_step;
   std::vector<schemas::Transition> scratch;
@@ -197,6 +200,8 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, Shared* shared,
   const int k = s.batch->size();
   for (int i = 0; i < k; ++i) s.assemblers.emplace_back(o.n_step, o.gamma, spec.reward_terms);
   if (o.expert) {
+    s.demo_rng.seed(seed ^ 0x5DEECE66DULL);
+    s.labels.resize(static_cast<std::size_t>(k) * spec.action_size);
     s.experts.resize(k);
     for (int i = 0; i < k; ++i) {
       auto* env = dynamic_cast<envs::DrivingEnv*>(&s.batch->env(i));
@@ -230,7 +235,8 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, Shared* shared,
       const bool ended = b.terminated()[i] || b.truncated()[i];
       NStepAssembler::Step step;
       step.obs = absl::MakeConstSpan(s.prev_obs).subspan(i * obs_dim, obs_dim);
-      step.action = absl::MakeConstSpan(s.actions).subspan(i * act_dim, act_dim);
+      step.action = absl::MakeConstSpan(s.experts.empty() ? s.actions : s.labels)
+                        .subspan(i * act_dim, act_dim);
       step.reward = b.rewards()[i];
       step.reward_terms = b.reward_terms().subspan(i * terms, terms);
       step.events = b.events()[i];
@@ -251,6 +257,7 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, Shared* shared,
     shared->stats->env_steps += b.size();
     const auto finished = b.TakeFinishedEpisodes();
     s.episode_metrics->Report(finished);
+    if (shared->options.episode_log != nullptr) shared->options.episode_log->Add(finished);
     shared->stats->episodes += finished.size();
     SendTransitions(self, shared);
   };
@@ -259,13 +266,20 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, Shared* shared,
     auto& s = self->state;
     const envs::EnvSpec& spec = s.batch->spec();
     if (!s.experts.empty()) {
+      std::normal_distribution<float> gauss(0.0F, 1.0F);
       for (int i = 0; i < s.batch->size(); ++i) {
         auto& env = dynamic_cast<envs::DrivingEnv&>(s.batch->env(i));
         const auto obs =
             s.batch->observations().subspan(i * spec.observation_size, spec.observation_size);
         const auto a = s.experts[i].Act(env, obs);
-        s.actions[2 * i] = a[0];
-        s.actions[2 * i + 1] = a[1];
+        s.labels[2 * i] = a[0];
+        s.labels[2 * i + 1] = a[1];
+        // DART: drive the expert's action with noise so the demonstrations visit the states a
+        // cloned policy drifts into, and record what the expert would do there.
+        const float scale = shared->options.demo_noise;
+        s.actions[2 * i] = a[0] + scale * shared->options.demo_noise_accel * gauss(s.demo_rng);
+        s.actions[2 * i + 1] =
+            a[1] + scale * shared->options.demo_noise_steer * gauss(s.demo_rng);
       }
       self->send(self, actions_atom::value, ActionReplyPtr());
       return;
@@ -721,6 +735,9 @@ absl::Status RolloutJobOptions::Validate() const {
   if (!(gamma > 0.0F && gamma <= 1.0F)) {
     return absl::InvalidArgumentError("actor.gamma must be in (0, 1]");
   }
+  if (!(demo_noise >= 0.0F) || !(demo_noise_accel >= 0.0F) || !(demo_noise_steer >= 0.0F)) {
+    return absl::InvalidArgumentError("actor.demo_noise must be >= 0");
+  }
   if (!(noise_scale >= 0.0F) || !(noise_spread >= 0.0F && noise_spread <= 1.0F)) {
     return absl::InvalidArgumentError(
         "actor.noise_scale must be >= 0 and actor.noise_spread in [0, 1]");
@@ -793,6 +810,14 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
     }
   }
   stats.version = version;
+  // Counters start at 0 rather than appearing with their first event, so rates and alerts over
+  // them are defined from the start (and dashboards show 0, not "no data").
+  for (schemas::Event event : schemas::kAllEvents) {
+    metrics.events_total.Add({{"event", std::string(schemas::EventName(event))}});
+  }
+  metrics.actor_restarts_total.Add({{"reason", "exception"}});
+  metrics.weights_rejected_total.Add({});
+  if (!o.expert) metrics.policy_swap_seconds.Add({}, monitoring::Metrics::LatencyBuckets());
   spdlog::info("actor {}: {} x {} envs of {}, policy {}, into table {} on {} shard(s)", o.actor_id,
                o.actors, o.envs_per_actor, o.env_name,
                o.expert ? "expert" : absl::StrCat("v", version), o.table.name, o.shards.size());

@@ -13,6 +13,7 @@
 #include "flag_bindings.h"
 #include "learner_command.h"
 #include "replay_server_command.h"
+#include "train_command.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/monitoring/logging.h"
 #include "version_command.h"
@@ -40,6 +41,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(std::make_unique<EvalCommand>());
   commands.push_back(std::make_unique<ActorCommand>());
   commands.push_back(std::make_unique<LearnerCommand>());
+  commands.push_back(std::make_unique<TrainCommand>());
   return commands;
 }
 

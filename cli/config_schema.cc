@@ -84,6 +84,8 @@ void AddActorSection(ConfigSchema& schema) {
   schema.Double("actor.gamma", 1e-6, 1, "Discount factor.");
   schema.Double("actor.noise_scale", 0, 100, "Scale of the policy's sampling noise.");
   schema.Double("actor.noise_spread", 0, 1, "Per-actor noise spread (Ape-X style).");
+  schema.Double("actor.demo_noise", 0, 100,
+                "Demo mode: noise on the expert's executed action (x 1 m/s^2, x 0.03 rad).");
   schema.Int("actor.hidden_layers", 1, 16, "Hidden layers of the initial random policy.");
   schema.Int("actor.hidden_units", 1, 65536, "Units per layer of the initial random policy.");
   schema.Int("actor.insert_batch", 1, 65536, "Items per REPLAY.INSERT.");
@@ -92,6 +94,27 @@ void AddActorSection(ConfigSchema& schema) {
   schema.Double("actor.heartbeat_seconds", 0.05, 3600, "Heartbeat period (TTL: three).");
   schema.Int("actor.max_env_steps", 0, 1e15, "Stop after this many env steps (0: never).");
   schema.Int("actor.seed", 0, 1e15, "Seed of the envs (0: drawn at start).");
+}
+
+void AddTrainSection(ConfigSchema& schema) {
+  schema.String("train.out", "Directory of the run: replay data, checkpoints, report, log.");
+  schema.Double("train.minutes", 0, 1e7,
+                "Wall-clock budget of the whole run, evaluation included (0: no limit).");
+  schema.Int("train.updates", 0, 1e15, "SAC updates of the RL phase (0: until time is up).");
+  schema.Int("train.actors", 1, 1024, "env_batch actors of the rollout.");
+  schema.Int("train.envs_per_actor", 1, 65536, "Envs each env_batch actor steps.");
+  schema.Int("train.demo_steps", 0, 1e12, "Expert env steps written to demos before SFT.");
+  schema.Int("train.sft_updates", 0, 1e12, "Behaviour-cloning updates before RL (0: none).");
+  schema.Double("train.setup_fraction", 0.01, 1,
+                "Share of the minutes after which demos and SFT stop even if unfinished.");
+  schema.Double("train.bc_weight", 0, 1e6, "Weight of the BC term during the RL phase.");
+  schema.Double("train.samples_per_insert", 0, 1e6,
+                "Sampled/inserted ratio on rl during RL (0: no pacing).");
+  schema.Int("train.queue_limit", 1, 1e9, "Transitions the writer holds before the envs wait.");
+  schema.String("train.suite", "Final evaluation suite: default (built in) or a suite file.");
+  schema.Double("train.progress_seconds", 0.1, 3600,
+                "Seconds between progress lines when stdout is not a terminal.");
+  schema.Double("train.curve_seconds", 0.1, 3600, "Seconds between learning-curve points.");
 }
 
 void AddEnvSection(ConfigSchema& schema) {
@@ -125,6 +148,7 @@ ConfigSchema BuildSchema() {
   AddEnvSection(schema);
   AddLearnerSection(schema);
   AddActorSection(schema);
+  AddTrainSection(schema);
   return schema;
 }
 

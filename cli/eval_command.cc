@@ -1,14 +1,10 @@
 #include "eval_command.h"
 
-#include <chrono>
-
+#include "evaluation_run.h"
 #include "exit_codes.h"
 #include "report.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
-#include "tarmac/envs/env_batch.h"
-#include "tarmac/envs/policy.h"
-#include "tarmac/learner/network_policy.h"
 
 namespace tarmac::cli {
 
@@ -23,33 +19,10 @@ CLI::App* EvalCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
 }
 
 int EvalCommand::Run(const CommandContext& context) {
-  // The policy under evaluation: the expert, or the actor of the newest checkpoint in a
-  // directory (or a checkpoint file), run deterministically (its mean action).
-  std::unique_ptr<envs::Policy> policy;
-  if (policy_ == "expert") {
-    policy = std::make_unique<envs::ExpertPolicy>();
-  } else {
-    auto net = learner::InferencePolicy::FromCheckpoint(policy_);
-    if (!net.ok()) {
-      context.err << "tarmac: --policy " << policy_ << ": " << net.status().message() << ".\n";
-      return kExitUsage;
-    }
-    auto probe =
-        envs::EnvBatch::Create(EnvNameFrom(context.config), 1, 1, EnvConfigFrom(context.config));
-    if (!probe.ok()) {
-      context.err << "tarmac: " << probe.status().message() << ".\n";
-      return kExitUsage;
-    }
-    const auto& arch = (*net)->architecture();
-    if (arch.obs_dim != static_cast<std::uint32_t>((*probe)->spec().observation_size) ||
-        arch.action_dim != static_cast<std::uint32_t>((*probe)->spec().action_size)) {
-      context.err << "tarmac: --policy " << policy_ << " was trained on observations of "
-                  << arch.obs_dim << " floats, but the driving envs have "
-                  << (*probe)->spec().observation_size << ".\n";
-      return kExitUsage;
-    }
-    policy = std::make_unique<learner::NetworkPolicy>(
-        std::shared_ptr<const learner::InferencePolicy>(std::move(*net)));
+  auto policy = LoadEvaluationPolicy(policy_, context.config);
+  if (!policy.ok()) {
+    context.err << "tarmac: " << policy.status().message() << ".\n";
+    return kExitUsage;
   }
   const envs::EnvConfig env_config = EnvConfigFrom(context.config);
   absl::StatusOr<envs::Suite> suite = LoadSuite(suite_, env_config.scenario);
@@ -57,35 +30,8 @@ int EvalCommand::Run(const CommandContext& context) {
     context.err << "tarmac: " << suite.status().message() << ".\n";
     return kExitUsage;
   }
-  int total = 0;
-  for (const auto& e : suite->entries) total += e.count;
-  EvaluationReport report;
-  report.suite = suite->name;
-  report.policy = policy_;
-  const auto started = std::chrono::steady_clock::now();
-  envs::ExpertPolicy expert;
-  int done = 0;
-  for (const envs::SuiteEntry& entry : suite->entries) {
-    for (int i = 0; i < entry.count; ++i) {
-      EvaluatedSeed seed;
-      seed.family = entry.family;
-      seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
-      seed.config = entry.config;
-      seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config);
-      seed.policy = policy_ == "expert" ? seed.expert
-                                        : envs::RunEpisode(*policy, entry.family, entry.config,
-                                                           seed.seed, env_config);
-      const double reference = seed.expert.summary.distance_m;
-      envs::RescoreAgainstReference(reference, &seed.policy);
-      envs::RescoreAgainstReference(reference, &seed.expert);
-      report.seeds.push_back(std::move(seed));
-      ++done;
-    }
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    context.out << "eval: " << envs::FamilyName(entry.family) << " done, " << done << "/" << total
-                << " episodes, " << static_cast<int>(elapsed) << " s\n";
-  }
+  const EvaluationReport report =
+      EvaluateOnSuite(**policy, policy_, nullptr, "", *suite, env_config, &context.out);
   if (absl::Status s = WriteReport(report, out_); !s.ok()) {
     context.err << "tarmac: " << s.message() << ".\n";
     return kExitFailure;

@@ -130,6 +130,7 @@ absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& confi
   o.gamma = static_cast<float>(config.GetDouble("actor.gamma"));
   o.noise_scale = static_cast<float>(config.GetDouble("actor.noise_scale"));
   o.noise_spread = static_cast<float>(config.GetDouble("actor.noise_spread"));
+  o.demo_noise = static_cast<float>(config.GetDouble("actor.demo_noise"));
   o.hidden_sizes = Hidden(config, "actor");
   o.insert_batch = static_cast<int>(config.GetInt("actor.insert_batch"));
   o.queue_limit = static_cast<std::size_t>(config.GetInt("actor.queue_limit"));

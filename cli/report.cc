@@ -99,6 +99,37 @@ std::string LineChart(const std::string& title, const std::string& unit,
       w, h, pad, title, unit, h - pad, 20, hi, lo, dt * static_cast<double>(values.size()), points);
 }
 
+// A chart of ys against xs (a learning curve), with the axis ranges written at its corners.
+std::string CurveChart(const std::string& title, const std::vector<double>& xs,
+                       const std::vector<double>& ys) {
+  const double w = 320, h = 140, pad = 32;
+  double x_lo = xs.empty() ? 0 : xs.front(), x_hi = xs.empty() ? 1 : xs.back();
+  double y_lo = 1e300, y_hi = -1e300;
+  for (double y : ys) {
+    y_lo = std::min(y_lo, y);
+    y_hi = std::max(y_hi, y);
+  }
+  if (ys.empty()) y_lo = 0, y_hi = 1;
+  if (y_hi - y_lo < 1e-9) y_hi = y_lo + 1;
+  if (x_hi - x_lo < 1e-9) x_hi = x_lo + 1;
+  std::string points, dots;
+  for (std::size_t i = 0; i < xs.size() && i < ys.size(); ++i) {
+    const double x = pad + (w - pad - 8) * (xs[i] - x_lo) / (x_hi - x_lo);
+    const double y = h - pad + (pad + 8 - h) * (ys[i] - y_lo) / (y_hi - y_lo);
+    points += fmt::format("{:.1f},{:.1f} ", x, y);
+    dots += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='2' fill='#1f77b4'/>", x, y);
+  }
+  return fmt::format(
+      "<svg width='{0}' height='{1}' class='chart'><text x='{2}' y='12'>{3}</text>"
+      "<line x1='{2}' y1='{4}' x2='{0}' y2='{4}' stroke='#999'/>"
+      "<line x1='{2}' y1='16' x2='{2}' y2='{4}' stroke='#999'/>"
+      "<text x='2' y='24'>{5:.2f}</text><text x='2' y='{4}'>{6:.2f}</text>"
+      "<text x='{2}' y='{1}'>{7:.0f}</text>"
+      "<text x='{0}' y='{1}' text-anchor='end'>{8:.0f} env steps</text>"
+      "<polyline fill='none' stroke='#1f77b4' points='{9}'/>{10}</svg>",
+      w, h, pad, title, h - pad, y_hi, y_lo, x_lo, x_hi, points, dots);
+}
+
 }  // namespace
 
 namespace {
@@ -160,28 +191,52 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
   std::map<std::string, Aggregate> policy_by_family, expert_by_family;
   Aggregate policy_all, expert_all;
   json episodes = json::array();
+  std::map<std::string, Aggregate> baseline_by_family;
+  Aggregate baseline_all;
+  const bool has_baseline = !report.baseline.empty();
   for (const EvaluatedSeed& s : report.seeds) {
     const std::string family(envs::FamilyName(s.family));
     policy_by_family[family].Add(s.policy);
     expert_by_family[family].Add(s.expert);
     policy_all.Add(s.policy);
     expert_all.Add(s.expert);
-    episodes.push_back({{"family", family},
-                        {"seed", s.seed},
-                        {"policy", SummaryJson(s.policy.summary)},
-                        {"policy_feasible", s.policy.feasibility.feasible},
-                        {"policy_infeasible_reason", s.policy.feasibility.reason},
-                        {"expert", SummaryJson(s.expert.summary)}});
+    json episode = {{"family", family},
+                    {"seed", s.seed},
+                    {"policy", SummaryJson(s.policy.summary)},
+                    {"policy_feasible", s.policy.feasibility.feasible},
+                    {"policy_infeasible_reason", s.policy.feasibility.reason},
+                    {"expert", SummaryJson(s.expert.summary)}};
+    if (has_baseline && s.baseline) {
+      baseline_by_family[family].Add(*s.baseline);
+      baseline_all.Add(*s.baseline);
+      episode["baseline"] = SummaryJson(s.baseline->summary);
+    }
+    episodes.push_back(std::move(episode));
   }
   json families = json::object();
   for (const auto& [family, agg] : policy_by_family) {
     families[family] = {{"policy", agg.Json()}, {"expert", expert_by_family[family].Json()}};
+    if (has_baseline) families[family]["baseline"] = baseline_by_family[family].Json();
   }
-  const json doc = {{"suite", report.suite},
-                    {"policy", report.policy},
-                    {"overall", {{"policy", policy_all.Json()}, {"expert", expert_all.Json()}}},
-                    {"families", families},
-                    {"episodes", episodes}};
+  json overall = {{"policy", policy_all.Json()}, {"expert", expert_all.Json()}};
+  if (has_baseline) overall["baseline"] = baseline_all.Json();
+  json curve = json::array();
+  for (const CurvePoint& p : report.curve) {
+    curve.push_back({{"env_steps", p.env_steps},
+                     {"updates", p.updates},
+                     {"seconds", p.seconds},
+                     {"episodes", p.episodes},
+                     {"mean_return", p.mean_return},
+                     {"mean_score", p.mean_score},
+                     {"collision_rate", p.collision_rate}});
+  }
+  json doc = {{"suite", report.suite},
+              {"policy", report.policy},
+              {"overall", overall},
+              {"families", families},
+              {"episodes", episodes}};
+  if (has_baseline) doc["baseline"] = report.baseline;
+  if (!report.curve.empty()) doc["curve"] = curve;
   std::ofstream(dir + "/report.json") << doc.dump(2) << "\n";
 
   std::string html = fmt::format(
@@ -191,23 +246,48 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
       "th:first-child,td:first-child{{text-align:left}}.chart,.bev{{margin:4px;"
       "border:1px solid #eee}}</style></head><body><h1>{1} on suite {0}</h1>",
       report.suite, report.policy);
+  if (!report.curve.empty()) {
+    std::vector<double> xs, returns, scores, collisions;
+    for (const CurvePoint& p : report.curve) {
+      xs.push_back(static_cast<double>(p.env_steps));
+      returns.push_back(p.mean_return);
+      scores.push_back(p.mean_score);
+      collisions.push_back(p.collision_rate);
+    }
+    html += "<h2>Learning curves (training episodes, with exploration)</h2>" +
+            CurveChart("episode return", xs, returns) + CurveChart("score", xs, scores) +
+            CurveChart("collision rate", xs, collisions);
+  }
+  html += "<h2>Per family</h2><table><tr><th>family</th><th>episodes</th><th>score</th>";
+  if (has_baseline) html += fmt::format("<th>{} score</th>", report.baseline);
   html +=
-      "<table><tr><th>family</th><th>episodes</th><th>score</th><th>expert score</th>"
-      "<th>collisions</th><th>expert collisions</th><th>at fault</th><th>progress vs expert</th>"
-      "<th>comfort violations</th><th>near misses</th><th>events/km</th><th>feasible</th></tr>";
-  auto row = [&](const std::string& name, const Aggregate& p, const Aggregate& e) {
+      "<th>expert score</th><th>collisions</th><th>expert collisions</th><th>at fault</th>";
+  if (has_baseline) html += fmt::format("<th>{} at fault</th>", report.baseline);
+  html +=
+      "<th>expert at fault</th><th>progress vs expert</th><th>comfort violations</th>"
+      "<th>near misses</th><th>events/km</th><th>feasible</th></tr>";
+  auto row = [&](const std::string& name, const Aggregate& p, const Aggregate& e,
+                 const Aggregate& b) {
     const double n = std::max(p.episodes, 1);
     const double ne = std::max(e.episodes, 1);
+    const double nb = std::max(b.episodes, 1);
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{:.3f}</td>", name, p.episodes,
+                        p.score / n);
+    if (has_baseline) html += fmt::format("<td>{:.3f}</td>", b.score / nb);
+    html += fmt::format("<td>{:.3f}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{:.1f}%</td>",
+                        e.score / ne, 100 * p.collision / n, 100 * e.collision / ne,
+                        100 * p.at_fault / n);
+    if (has_baseline) html += fmt::format("<td>{:.1f}%</td>", 100 * b.at_fault / nb);
     html += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.1f}%</td>"
-        "<td>{:.1f}%</td><td>{:.1f}%</td><td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td>"
-        "<td>{:.2f}</td><td>{:.0f}%</td></tr>",
-        name, p.episodes, p.score / n, e.score / ne, 100 * p.collision / n, 100 * e.collision / ne,
-        100 * p.at_fault / n, p.progress / n, 100 * p.comfort / n, 100 * p.near_miss / n,
+        "<td>{:.1f}%</td><td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{:.2f}</td>"
+        "<td>{:.0f}%</td></tr>",
+        100 * e.at_fault / ne, p.progress / n, 100 * p.comfort / n, 100 * p.near_miss / n,
         p.events_per_km / n, 100 * p.feasible / n);
   };
-  for (const auto& [family, agg] : policy_by_family) row(family, agg, expert_by_family[family]);
-  row("all", policy_all, expert_all);
+  for (const auto& [family, agg] : policy_by_family) {
+    row(family, agg, expert_by_family[family], baseline_by_family[family]);
+  }
+  row("all", policy_all, expert_all, baseline_all);
   html += "</table><h2>Worst episodes</h2>";
   std::vector<const EvaluatedSeed*> worst;
   for (const EvaluatedSeed& s : report.seeds) worst.push_back(&s);

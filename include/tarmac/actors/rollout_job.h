@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tarmac/actors/episode_log.h"
 #include "tarmac/buffer/replay_client.h"
 #include "tarmac/envs/env_config.h"
 #include "tarmac/monitoring/metrics.h"
@@ -26,6 +27,11 @@ struct RolloutJobOptions {
   float gamma = 0.99F;
   float noise_scale = 1.0F;   // 1: sample the SAC policy; 0: its mean action
   float noise_spread = 0.0F;  // Ape-X style: actor i scales noise by 1 - spread * i/(N-1)
+  // Demo mode (DART): the executed action is the expert's plus Gaussian noise of these standard
+  // deviations times demo_noise; the recorded action is the expert's own.
+  float demo_noise = 0.0F;
+  float demo_noise_accel = 1.0F;   // m/s^2
+  float demo_noise_steer = 0.03F;  // rad
   std::vector<int> hidden_sizes{256, 256};  // of the random policy used before any weights
   int insert_batch = 64;                    // items per REPLAY.INSERT
   std::size_t queue_limit = 65536;          // transitions the writer holds before env actors wait
@@ -35,6 +41,7 @@ struct RolloutJobOptions {
   std::string actor_id;                     // empty: <host>-<pid>-<random>
   std::uint64_t seed = 0;                   // 0: drawn at start
   std::uint64_t max_env_steps = 0;          // 0: until stopped
+  EpisodeLog* episode_log = nullptr;        // also receives every finished episode (not owned)
 
   absl::Status Validate() const;
 };

@@ -1,0 +1,33 @@
+#ifndef TARMAC_CLI_EVALUATION_RUN_H_
+#define TARMAC_CLI_EVALUATION_RUN_H_
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "report.h"
+#include "tarmac/cli/config.h"
+#include "tarmac/envs/evaluation.h"
+#include "tarmac/envs/policy.h"
+
+namespace tarmac::cli {
+
+// The policy `--policy` names: "expert", or the actor of the newest checkpoint in a directory
+// (or a checkpoint file), acting with its mean action. InvalidArgument (one sentence) when the
+// checkpoint is missing, unreadable or trained on another observation size than the config's
+// env.
+absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::string& name,
+                                                                   const Config& config);
+
+// Runs `policy` (and the expert, and `baseline` when given) on every seed of `suite`; progress
+// after each entry goes to `progress` when not null. Progress in each score is measured against
+// the expert's distance on the same seed. Blocks; O(episodes * steps).
+EvaluationReport EvaluateOnSuite(envs::Policy& policy, const std::string& policy_name,
+                                 envs::Policy* baseline, const std::string& baseline_name,
+                                 const envs::Suite& suite, const envs::EnvConfig& env_config,
+                                 std::ostream* progress);
+
+}  // namespace tarmac::cli
+
+#endif  // TARMAC_CLI_EVALUATION_RUN_H_
