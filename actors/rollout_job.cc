@@ -357,6 +357,8 @@ struct WriterState {
   Clock::time_point last_warning;
 };
 
+constexpr auto kDrainSlice = std::chrono::milliseconds(200);
+
 // Sends queued items until the queue is empty or `deadline` passes; returns false on deadline.
 bool Drain(caf::stateful_actor<WriterState>* self, Shared* shared, Clock::time_point deadline,
            bool until_empty) {
@@ -487,7 +489,9 @@ caf::behavior Writer(caf::stateful_actor<WriterState>* self, Shared* shared) {
           s.queue.push_back({std::move(item.payload), item.tags, chunk->policy_version});
         }
         shared->metrics->actor_queue_items.Add({}).Set(static_cast<double>(s.queue.size()));
-        Drain(self, shared, Clock::time_point::max(), /*until_empty=*/false);
+        // Bounded slices, so that a stop (or more chunks) is handled while Redis is slow, down
+        // or rate-limiting; what is left waits for the next flush tick.
+        Drain(self, shared, Clock::now() + kDrainSlice, /*until_empty=*/false);
         if (!s.queue.empty() && !s.flush_scheduled) {
           s.flush_scheduled = true;
           self->delayed_send(self, std::chrono::milliseconds(5), flush_atom::value);
@@ -499,8 +503,13 @@ caf::behavior Writer(caf::stateful_actor<WriterState>* self, Shared* shared) {
         return true;
       },
       [=](flush_atom) {
-        self->state.flush_scheduled = false;
-        Drain(self, shared, Clock::time_point::max(), /*until_empty=*/true);
+        auto& s = self->state;
+        s.flush_scheduled = false;
+        Drain(self, shared, Clock::now() + kDrainSlice, /*until_empty=*/true);
+        if (!s.queue.empty()) {
+          s.flush_scheduled = true;
+          self->delayed_send(self, std::chrono::milliseconds(5), flush_atom::value);
+        }
       },
       // Final flush, bounded by the deadline; replies with the items it could not write.
       [=](stop_atom, double seconds) -> std::uint64_t {

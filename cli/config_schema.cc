@@ -57,6 +57,8 @@ void AddLearnerSection(ConfigSchema& schema) {
   schema.Double("learner.initial_alpha", 1e-6, 100, "Entropy temperature at the start.");
   schema.Double("learner.target_entropy", -100, 100, "Target policy entropy (-action_dim).");
   schema.Double("learner.bc_weight", 0, 1e6, "Weight of the BC term in the SAC actor loss.");
+  schema.Double("learner.bc_mse_weight", 0, 1e6,
+                "BC loss: -log-likelihood plus this times the squared error of the mean action.");
   schema.Int("learner.bc_decay_updates", 0, 1e12,
              "Updates over which the BC weight decays linearly to 0 (0: constant).");
   schema.Double("learner.beta_start", 0, 1, "PER importance exponent at the start.");

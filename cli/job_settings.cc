@@ -85,6 +85,7 @@ absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& confi
   sac.initial_alpha = config.GetDouble("learner.initial_alpha");
   sac.target_entropy = config.GetDouble("learner.target_entropy");
   sac.bc_weight = config.GetDouble("learner.bc_weight");
+  sac.bc_mse_weight = config.GetDouble("learner.bc_mse_weight");
   sac.priority_epsilon = config.GetDouble("learner.priority_epsilon");
   sac.max_grad_norm = config.GetDouble("learner.max_grad_norm");
   sac.seed = static_cast<std::uint64_t>(config.GetInt("learner.seed"));

@@ -208,15 +208,16 @@ class PhaseRunner {
     return c_.state->elapsed_seconds + Seconds(Clock::now() - c_.process_start);
   }
 
+  using Job = std::function<absl::Status(const std::atomic<bool>&)>;
+
   // Runs `jobs` (each gets the phase's stop flag and returns when it is set or its work is
-  // done) until all return, `deadline_seconds` of run time pass, or a signal arrives. When
-  // the first job in `stop_others_when_done` order returns, the others are stopped. Returns
-  // the jobs' statuses.
+  // done) until all return, `deadline_seconds` of run time pass (0: none), `finished()` says
+  // so, or a signal arrives; with `stop_all_when_first_ends`, one job returning stops the
+  // others. Jobs are stopped in order, each after the previous has returned. Returns the jobs'
+  // statuses.
   std::vector<absl::Status> Run(const std::string& phase, double deadline_seconds,
-                                std::vector<std::function<absl::Status(
-                                    const std::atomic<bool>&)>>
-                                    jobs,
-                                bool stop_all_when_first_ends) {
+                                std::vector<Job> jobs, bool stop_all_when_first_ends,
+                                const std::function<bool()>& finished = nullptr) {
     phase_ = phase;
     std::vector<std::atomic<bool>> stops(jobs.size());
     std::vector<std::atomic<bool>> done(jobs.size());
@@ -244,7 +245,8 @@ class PhaseRunner {
       }
       if (all_done) break;
       const bool out_of_time = deadline_seconds > 0 && Elapsed() >= deadline_seconds;
-      if (!stopping && (c_.signalled->load() || out_of_time ||
+      const bool enough = finished != nullptr && finished();
+      if (!stopping && (c_.signalled->load() || out_of_time || enough ||
                         (stop_all_when_first_ends && any_done))) {
         stopping = true;
         // The first job (rollout, when there is one) stops first: its writer flushes while
@@ -341,6 +343,7 @@ void LogToFile(const std::string& path) {
   auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
   sink->set_pattern("%Y-%m-%d %H:%M:%S.%e %-5l %v");
   spdlog::default_logger()->sinks().push_back(sink);
+  spdlog::default_logger()->flush_on(spdlog::level::info);
 }
 
 }  // namespace
@@ -612,16 +615,26 @@ int TrainCommand::Run(const CommandContext& context) {
     actors::LearnerJobOptions rl = *learner_base;
     rl.sac.algorithm = learner::Algorithm::kSac;
     rl.sac.bc_weight = settings.bc_weight;
+    // The phase, not the learner, counts the updates: the rollout must stop (and flush) while
+    // the learner still samples, or the pacing would hold the writer's last inserts back.
+    rl.max_updates = 0;
+    std::uint64_t updates_left = 0;
     if (settings.updates > 0) {
       const std::uint64_t done = NewestCheckpointStep(checkpoints) - state.sft_step;
-      rl.max_updates = settings.updates > done ? settings.updates - done : 0;
+      updates_left = settings.updates > done ? settings.updates - done : 0;
     }
+    const double updates_before = metrics.learner_updates_total.Add({}).Value();
+    const auto enough_updates = [&] {
+      return settings.updates > 0 && metrics.learner_updates_total.Add({}).Value() -
+                                             updates_before >=
+                                         static_cast<double>(updates_left);
+    };
     actors::RolloutJobOptions rollout = *rollout_base;
     rollout.expert = false;
     rollout.table = rl_table;
     rollout.actor_id = "train-" + state.run_id + "-rl";
     rollout.episode_log = &episodes;
-    const bool more = settings.updates == 0 || rl.max_updates > 0;
+    const bool more = settings.updates == 0 || updates_left > 0;
     if (more && (budget == 0 || runner.Elapsed() < budget - eval_reserve)) {
       spdlog::info("train: rl: SAC + BC (weight {}) with {} x {} envs, {} samples per insert",
                    settings.bc_weight, settings.actors, settings.envs_per_actor, spi);
@@ -635,7 +648,7 @@ int TrainCommand::Run(const CommandContext& context) {
              auto r = actors::RunLearnerJob(system, rl, metrics, stop);
              return r.ok() ? absl::OkStatus() : r.status();
            }},
-          true);
+          true, enough_updates);
       if (auto s = failed(statuses)) return report_failure(*s);
     }
     if (signalled.load()) {

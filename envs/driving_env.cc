@@ -37,7 +37,8 @@ DrivingEnv::DrivingEnv(DrivingEnvOptions options)
   options_.nearest_vehicles = std::clamp(options_.nearest_vehicles, 0, 32);
   spec_.name = options_.name;
   spec_.observation_size =
-      kEgoFeatures + kPreviewFeatures + kVehicleFeatures * options_.nearest_vehicles;
+      kEgoFeatures + kPreviewFeatures + kVehicleFeatures * options_.nearest_vehicles +
+      kLeaderFeatures;
   spec_.action_size = 2;
   spec_.action_low = {static_cast<float>(options_.ego.min_accel),
                       static_cast<float>(-options_.ego.max_steer)};
@@ -344,6 +345,27 @@ void DrivingEnv::Observe(absl::Span<float> obs) const {
     f[5] = static_cast<float>(std::remainder(b.centre.heading - ego_.heading, 2.0 * M_PI));
     f[6] = static_cast<float>(v.length / 10.0);
   }
+  // What the expert's IDM sees: the leader in each lane, and where the ego lane ends.
+  float* l = o + kEgoFeatures + kPreviewFeatures + kVehicleFeatures * k;
+  const double length = options_.ego.length;
+  const int lanes[] = {lane, lane + 1, lane - 1};
+  for (int j = 0; j < 3; ++j) {
+    float* f = l + 3 * j;
+    if (!road.LaneExists(lanes[j], ego_frenet_.s)) continue;
+    const auto leader = traffic_->LeaderOf(lanes[j], ego_frenet_.s, length, -1);
+    if (!leader || leader->first.gap > 150.0) continue;
+    f[0] = 1.0F;
+    f[1] = static_cast<float>(std::min(leader->first.gap, 150.0) / 100.0);
+    f[2] = static_cast<float>((leader->first.speed - ego_.speed) / 30.0);
+  }
+  double lane_end = 150.0;
+  for (double ahead = 0.0; ahead < 150.0; ahead += 5.0) {
+    if (!road.LaneExists(lane, ego_frenet_.s + ahead)) {
+      lane_end = ahead;
+      break;
+    }
+  }
+  l[9] = static_cast<float>(lane_end / 150.0);
 }
 
 schemas::EpisodeSummary DrivingEnv::Summary() const {

@@ -29,6 +29,9 @@ absl::Status SacOptions::Validate() const {
   if (target_entropy.has_value() && !std::isfinite(*target_entropy)) {
     return absl::InvalidArgumentError("learner.target_entropy must be finite");
   }
+  if (!(std::isfinite(bc_mse_weight) && bc_mse_weight >= 0.0)) {
+    return absl::InvalidArgumentError("learner.bc_mse_weight must be >= 0");
+  }
   if (!(std::isfinite(bc_weight) && bc_weight >= 0.0)) {
     return absl::InvalidArgumentError("learner.bc_weight must be >= 0");
   }

@@ -119,7 +119,10 @@ struct SacTrainer::State {
     auto [mean, log_std] = actor->forward(obs);
     auto u = torch::atanh(
         torch::clamp(demos.action, -kActionClampForLikelihood, kActionClampForLikelihood));
-    return -TanhGaussianLogProb(mean, log_std, u).mean();
+    // The likelihood alone lets the network widen its Gaussian on the rare, hard states (hard
+    // braking) instead of fitting them; the squared error of the mean action does not.
+    auto mse = (torch::tanh(mean) - demos.action).pow(2).sum(1).mean();
+    return -TanhGaussianLogProb(mean, log_std, u).mean() + options.bc_mse_weight * mse;
   }
 
   void Clip(torch::nn::Module& module) {

@@ -159,7 +159,7 @@ TEST(AppTest, EnvsListsTheDrivingEnvsWithTheirSizes) {
   Result r = RunTarmac({"envs"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("cut_in-v0"));
-  EXPECT_THAT(r.out, MatchesRegex("(.|\n)*highway-v0 +76 +2 .*(.|\n)*"));
+  EXPECT_THAT(r.out, MatchesRegex("(.|\n)*highway-v0 +86 +2 .*(.|\n)*"));
 }
 
 // The installed binary behaves as RunApp does: exit codes reach the shell.

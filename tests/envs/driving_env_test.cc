@@ -59,12 +59,43 @@ Trace RunEpisode(ScenarioFamily family, std::uint64_t seed, int steps) {
 
 TEST(DrivingEnvTest, SpecDescribesTheBuffers) {
   DrivingEnv env(DrivingEnvOptions{});
-  EXPECT_EQ(env.spec().observation_size, 20 + 7 * 8);
+  EXPECT_EQ(env.spec().observation_size, 20 + 7 * 8 + 10);
   EXPECT_EQ(env.spec().action_size, 2);
   EXPECT_THAT(env.spec().reward_terms, ::testing::Contains("ttc"));
   EXPECT_FLOAT_EQ(env.spec().action_low[0], -8.0F);
   EXPECT_FLOAT_EQ(env.spec().action_high[1], 0.6F);
   EXPECT_EQ(env.spec().max_steps, 300);
+}
+
+TEST(DrivingEnvTest, ObservesTheLeaderIdmFollowsAndWhereTheLaneEnds) {
+  const int leaders = kEgoFeatures + kPreviewFeatures + kVehicleFeatures * 8;
+  for (ScenarioFamily family : {ScenarioFamily::kLeadBrake, ScenarioFamily::kStalled}) {
+    DrivingEnv env(For(family));
+    std::vector<float> obs(env.spec().observation_size);
+    env.Reset(7, absl::MakeSpan(obs));
+    const Road& road = env.scenario().road;
+    const int lane = static_cast<int>(std::lround(env.ego_frenet().d / road.lane_width()));
+    const auto leader =
+        env.traffic().LeaderOf(lane, env.ego_frenet().s, VehicleParams::Car().length, -1);
+    ASSERT_TRUE(leader.has_value()) << FamilyName(family);
+    if (leader->first.gap > 150.0) continue;
+    EXPECT_EQ(obs[leaders], 1.0F) << FamilyName(family);
+    EXPECT_NEAR(obs[leaders + 1] * 100.0, leader->first.gap, 1e-3);
+    EXPECT_NEAR(obs[leaders + 2] * 30.0, leader->first.speed - env.ego().speed, 1e-3);
+  }
+  // On a merge the ego's lane ends ahead: the feature drops below 1 as it nears the end.
+  DrivingEnv merge(For(ScenarioFamily::kMerge));
+  std::vector<float> obs(merge.spec().observation_size), terms(merge.spec().reward_terms.size());
+  merge.Reset(3, absl::MakeSpan(obs));
+  float lowest = obs[leaders + 9];
+  for (int i = 0; i < 300; ++i) {
+    const StepResult r =
+        merge.Step(std::vector<float>{0.0F, 0.0F}, absl::MakeSpan(obs), absl::MakeSpan(terms));
+    lowest = std::min(lowest, obs[leaders + 9]);
+    if (r.terminated || r.truncated) break;
+  }
+  EXPECT_LT(lowest, 1.0F);
+  EXPECT_GE(lowest, 0.0F);
 }
 
 TEST(DrivingEnvTest, SameSeedGivesABitIdenticalEpisode) {

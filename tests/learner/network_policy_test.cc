@@ -10,6 +10,7 @@
 #include <map>
 
 #include "subprocess.h"
+#include "tarmac/envs/driving_env.h"
 #include "tarmac/learner/sac_trainer.h"
 #include "tarmac/schemas/policy_weights.h"
 
@@ -202,7 +203,9 @@ TEST(NetworkPolicyTest, EvalRunsALearnedPolicyFromACheckpointDirectory) {
   options.hidden_sizes = {16};
   options.device = "cpu";
   options.threads = 1;
-  const BatchShape driving{76, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}};
+  const int obs = envs::kEgoFeatures + envs::kPreviewFeatures + 8 * envs::kVehicleFeatures +
+                  envs::kLeaderFeatures;  // driving-v0's observation
+  const BatchShape driving{obs, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}};
   auto trainer = SacTrainer::Create(options, driving);
   ASSERT_TRUE(trainer.ok());
   ASSERT_TRUE((*trainer)->SaveCheckpoint(CheckpointPath(dir.path(), 0)).ok());

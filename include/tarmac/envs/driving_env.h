@@ -37,9 +37,14 @@ struct DrivingEnvOptions {
 //             lateral offset in the ego frame / 10, interleaved
 //   [20, 20+7K) K nearest vehicles by distance, each: present, dx/50, dy/10 (ego frame),
 //             dvx/30, dvy/10, relative heading, length/10; absent ones are zeros
+//   [20+7K, 30+7K) the leaders IDM would follow, in the ego lane, the lane to its left and the
+//             one to its right (vehicles changing lanes count in their target lane): present,
+//             gap bumper to bumper / 100 (capped at 1.5), (leader speed - ego speed) / 30;
+//             then the distance to where the ego lane ends / 150 (1 when beyond 150 m)
 inline constexpr int kEgoFeatures = 10;
 inline constexpr int kPreviewFeatures = 10;
 inline constexpr int kVehicleFeatures = 7;
+inline constexpr int kLeaderFeatures = 10;
 
 // Highways with IDM/MOBIL traffic and the seven scenario families, the ego on the bicycle
 // model; rewards by term, driving events and nuPlan-style episode metrics.

@@ -24,6 +24,7 @@ struct SacOptions {
   double initial_alpha = 0.1;            // entropy temperature
   std::optional<double> target_entropy;  // default: -action_dim
   double bc_weight = 0.0;                // lambda of the BC term in the SAC actor loss
+  double bc_mse_weight = 0.0;            // BC loss = -log pi(a|s) + this * |tanh(mean) - a|^2
   double priority_epsilon = 1e-3;        // new priority = |TD| + epsilon
   double max_grad_norm = 10.0;           // 0: no clipping
   double obs_clip = 10.0;                // normalised observations are clipped to +-this

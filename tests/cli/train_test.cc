@@ -1,0 +1,296 @@
+// `tarmac train` end to end: a real embedded redis-server, rollout actors, the learner and the
+// final evaluation in one process; then a kill -9 in the middle of RL and --resume.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "redis_server.h"
+#include "subprocess.h"
+
+namespace tarmac::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+// Small enough for CI (two cores): few envs, small networks, short phases.
+constexpr char kSmallRun[] = R"(
+train:
+  envs_per_actor: 8
+  demo_steps: 20000
+  sft_updates: 400
+  curve_seconds: 4
+  progress_seconds: 5
+learner:
+  hidden_units: 64
+  batch_size: 128
+  min_replay: 500
+  publish_every: 25
+  checkpoint_seconds: 10
+actor:
+  hidden_units: 64
+  heartbeat_seconds: 1
+replay:
+  capacity: 100000
+)";
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The pid of the embedded redis-server, from the run's log.
+pid_t RedisPid(const std::string& log) {
+  std::smatch m;
+  if (std::regex_search(log, m, std::regex("embedded redis-server \\(pid ([0-9]+)\\)"))) {
+    return static_cast<pid_t>(std::stol(m[1]));
+  }
+  return -1;
+}
+
+bool Alive(pid_t pid) { return pid > 0 && kill(pid, 0) == 0; }
+
+bool WaitGone(pid_t pid, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (Alive(pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return !Alive(pid);
+}
+
+// Names of the metric families on a /metrics page that have at least one sample.
+std::set<std::string> FamiliesWithSamples(const std::string& page) {
+  std::set<std::string> names;
+  std::istringstream in(page);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::string name = line.substr(0, line.find_first_of("{ "));
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string s(suffix);
+      if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+        name.resize(name.size() - s.size());
+      }
+    }
+    names.insert(name);
+  }
+  return names;
+}
+
+// Every family monitoring/metrics.cc declares (the one place metric names are written).
+std::vector<std::string> DeclaredFamilies() {
+  const std::string source = Read(std::string(TARMAC_SOURCE_DIR) + "/monitoring/metrics.cc");
+  std::vector<std::string> names;
+  const std::regex name(R"re(\.Name\("(tarmac_[a-z_]+)"\))re");
+  for (auto it = std::sregex_iterator(source.begin(), source.end(), name);
+       it != std::sregex_iterator(); ++it) {
+    names.push_back((*it)[1]);
+  }
+  return names;
+}
+
+// Counts of the rl table and the writers' sequence counters, read from the run's replay data
+// by a fresh redis-server (the run's own one is gone).
+struct ReplayContent {
+  std::uint64_t inserts = 0;
+  std::uint64_t size = 0;
+  std::uint64_t produced = 0;  // sum of tarmac:produced:rl:* (what writers got acknowledged)
+};
+
+ReplayContent ReadReplay(const std::string& dir) {
+  testing::RedisServer::Options options;
+  options.dir = dir;
+  options.extra_args = {"--appendonly", "yes"};
+  auto server = testing::RedisServer::Start(options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  ReplayContent content;
+  if (!server.ok()) return content;
+  auto info = (*server)->Run({"REPLAY.INFO", "rl"});
+  for (std::size_t i = 0; info && i + 1 < info->elements; i += 2) {
+    const std::string key = info->element[i]->str;
+    const auto* v = info->element[i + 1];
+    const std::uint64_t value = v->type == REDIS_REPLY_INTEGER
+                                    ? static_cast<std::uint64_t>(v->integer)
+                                    : std::strtoull(v->str, nullptr, 10);
+    if (key == "inserts") content.inserts = value;
+    if (key == "size") content.size = value;
+  }
+  auto keys = (*server)->Run({"KEYS", "tarmac:produced:rl:*"});
+  for (std::size_t i = 0; keys && i < keys->elements; ++i) {
+    content.produced += std::stoull((*server)->RunText({"GET", keys->element[i]->str}));
+  }
+  return content;
+}
+
+class TrainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = dir_.path() + "/small.yaml";
+    std::ofstream(config_) << kSmallRun;
+    run_ = dir_.path() + "/run";
+  }
+  testing::TempDir dir_;
+  std::string config_, run_;
+};
+
+TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProcess) {
+  const int port = testing::FreeLoopbackPort();
+  auto train = testing::Subprocess::Start(
+      {TARMAC_BINARY, "train", "--minutes", "2", "--config", config_, "--out", run_,
+       "--metrics-port", std::to_string(port)},
+      dir_.path() + "/stdout.log");
+  ASSERT_TRUE(train.ok()) << train.status();
+
+  // Scrape all along: some families fill in the demo phase, others only during RL.
+  std::set<std::string> seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(4);
+  while (train->Running() && std::chrono::steady_clock::now() < deadline) {
+    if (auto page = testing::HttpGet(port, "/metrics"); page.ok() && page->status == 200) {
+      const auto names = FamiliesWithSamples(page->body);
+      seen.insert(names.begin(), names.end());
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+  auto code = train->Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.ok()) << "tarmac train did not finish in time";
+  const std::string log = Read(run_ + "/train.log");
+  ASSERT_EQ(*code, 0) << Read(dir_.path() + "/stdout.log");
+
+  const std::vector<std::string> declared = DeclaredFamilies();
+  ASSERT_GE(declared.size(), 20U);
+  for (const std::string& family : declared) {
+    EXPECT_TRUE(seen.count(family)) << family << " never had a sample";
+  }
+  for (const char* artefact : {"report.html", "report.json", "train.log", "state.json",
+                               "curve.jsonl", "config.yaml", "redis.log"}) {
+    EXPECT_TRUE(fs::is_regular_file(run_ + "/" + artefact)) << artefact;
+  }
+  bool checkpoint = false;
+  for (const auto& e : fs::directory_iterator(run_ + "/checkpoints")) {
+    checkpoint = checkpoint || e.path().extension() == ".pt";
+  }
+  EXPECT_TRUE(checkpoint) << "no final checkpoint";
+  EXPECT_FALSE(fs::is_empty(run_ + "/sft"));
+  const json report = json::parse(Read(run_ + "/report.json"));
+  EXPECT_EQ(report["episodes"].size(), 140U);  // the default suite: 7 families x 20 seeds
+  EXPECT_TRUE(report["overall"].contains("baseline"));
+  ASSERT_TRUE(report.contains("curve"));
+  EXPECT_GE(report["curve"].size(), 2U);
+  const std::string html = Read(run_ + "/report.html");
+  EXPECT_THAT(html, HasSubstr("Learning curves"));
+  EXPECT_THAT(html, HasSubstr("<svg"));
+  EXPECT_EQ(json::parse(Read(run_ + "/state.json"))["phase"], "done");
+  EXPECT_THAT(log, HasSubstr("train: done"));
+
+  // Nothing it started outlives it.
+  const pid_t redis = RedisPid(log);
+  ASSERT_GT(redis, 0) << log;
+  EXPECT_TRUE(WaitGone(redis, std::chrono::seconds(5))) << "redis-server " << redis << " lives on";
+}
+
+TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
+  auto train = testing::Subprocess::Start(
+      {TARMAC_BINARY, "train", "--minutes", "2.5", "--config", config_, "--out", run_,
+       "--metrics-port", "0"},
+      dir_.path() + "/stdout.log");
+  ASSERT_TRUE(train.ok()) << train.status();
+  // Into RL, with a checkpoint written after SFT and training episodes on the curve.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  bool in_rl = false;
+  while (!in_rl && train->Running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const std::string log = Read(run_ + "/train.log");
+    const std::string state = Read(run_ + "/state.json");
+    const std::regex written("checkpoint \\S+ written");
+    const auto checkpoints_written =
+        std::distance(std::sregex_iterator(log.begin(), log.end(), written), std::sregex_iterator());
+    in_rl = state.find("\"rl\"") != std::string::npos &&
+            checkpoints_written >= 2 &&  // SFT's and one during RL
+            !Read(run_ + "/curve.jsonl").empty();
+  }
+  ASSERT_TRUE(in_rl) << Read(run_ + "/train.log");
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const std::string log_before = Read(run_ + "/train.log");
+  const pid_t redis = RedisPid(log_before);
+  ASSERT_GT(redis, 0);
+  kill(train->pid(), SIGKILL);
+  ASSERT_TRUE(train->Wait(std::chrono::seconds(10)).ok());
+  // The embedded Redis follows its parent (and flushes its AOF).
+  ASSERT_TRUE(WaitGone(redis, std::chrono::seconds(15)));
+
+  const std::string checkpoints = run_ + "/checkpoints";
+  std::uint64_t step_before = 0;
+  for (const auto& e : fs::directory_iterator(checkpoints)) {
+    step_before = std::max<std::uint64_t>(
+        step_before, std::stoull(e.path().stem().string().substr(5)));
+  }
+  ASSERT_GT(step_before, 400U) << "no RL checkpoint before the kill";
+  const ReplayContent before = ReadReplay(run_ + "/replay");
+  EXPECT_GT(before.inserts, 0U);
+  EXPECT_EQ(before.produced, before.inserts) << "an acknowledged insert was lost or doubled";
+
+  auto resumed = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes",
+                                      "2.5", "--config", config_, "--metrics-port", "0"},
+                                     std::chrono::minutes(4));
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  ASSERT_EQ(resumed->exit_code, 0) << resumed->err << resumed->out;
+  const std::string log = Read(run_ + "/train.log");
+  const std::string resumed_log = log.substr(log_before.size());
+  EXPECT_THAT(resumed_log, HasSubstr("resumed at phase rl"));
+  EXPECT_THAT(resumed_log, HasSubstr("resumed from " + checkpoints));
+  EXPECT_THAT(resumed_log, HasSubstr("train: done"));
+
+  // The replay survived, and every transition is in it once: the writers' acknowledged counts
+  // add up to exactly the table's inserts.
+  const ReplayContent after = ReadReplay(run_ + "/replay");
+  EXPECT_GE(after.inserts, before.inserts);
+  EXPECT_EQ(after.produced, after.inserts);
+  // The curve counts env steps from the replay: never backwards, never beyond what it holds.
+  const json report = json::parse(Read(run_ + "/report.json"));
+  std::uint64_t last = 0;
+  for (const auto& p : report["curve"]) {
+    EXPECT_GE(p["env_steps"].get<std::uint64_t>(), last);
+    last = p["env_steps"].get<std::uint64_t>();
+  }
+  EXPECT_LE(last, after.inserts);
+  std::uint64_t step_after = 0;
+  for (const auto& e : fs::directory_iterator(checkpoints)) {
+    step_after =
+        std::max<std::uint64_t>(step_after, std::stoull(e.path().stem().string().substr(5)));
+  }
+  EXPECT_GT(step_after, step_before);
+}
+
+TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {
+  fs::create_directories(run_);
+  std::ofstream(run_ + "/state.json") << "{}";
+  auto again = testing::RunCommand({TARMAC_BINARY, "train", "--out", run_, "--minutes", "1"});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->exit_code, 2);
+  EXPECT_EQ(again->err, "tarmac: " + run_ + " already holds a run; continue it with --resume " +
+                            run_ + " or choose another --out.\n");
+  auto nothing = testing::RunCommand(
+      {TARMAC_BINARY, "train", "--resume", dir_.path() + "/nowhere", "--minutes", "1"});
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_EQ(nothing->exit_code, 2);
+  EXPECT_THAT(nothing->err, HasSubstr("no tarmac train run there"));
+  auto broken = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "1"});
+  ASSERT_TRUE(broken.ok());
+  EXPECT_EQ(broken->exit_code, 2);
+  EXPECT_THAT(broken->err, HasSubstr("is not the state of a tarmac train run"));
+}
+
+}  // namespace
+}  // namespace tarmac::cli
