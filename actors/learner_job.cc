@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -257,7 +258,8 @@ class Trainer {
         trainer_->set_bc_weight(o.sac.bc_weight * left);
       }
       auto stats = bc() ? trainer_->BcUpdate(demo->batch)
-                        : trainer_->Update(rl->batch, demo ? &demo->batch : nullptr);
+                        : trainer_->Update(rl->batch, demo ? &demo->batch : nullptr,
+                                           result_.updates >= o.actor_warmup_updates);
       result_.update_seconds += Seconds(Clock::now() - update_start);
       if (!stats.ok()) return stats.status();
       ++result_.updates;
@@ -434,6 +436,13 @@ class Trainer {
         if (inserts > 0) m.learner_samples_per_insert.Add({}).Set(sum("samples") / inserts);
       } else {
         demo_size_ = static_cast<std::uint64_t>(size);
+      }
+    }
+    if (auto memory = client_->Memory(); memory.ok()) {
+      for (std::size_t i = 0; i < memory->size(); ++i) {
+        const std::map<std::string, std::string> shard = {{"shard", std::to_string(i)}};
+        m.replay_memory_bytes.Add(shard).Set(static_cast<double>((*memory)[i].used_bytes));
+        m.replay_maxmemory_bytes.Add(shard).Set(static_cast<double>((*memory)[i].max_bytes));
       }
     }
     if (auto actors = control_->LiveActors(); actors.ok()) {

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "redis_connection.h"
 #include "tarmac/buffer/packed_sample.h"
@@ -592,6 +593,30 @@ absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> Re
                                                    : Text(value));
     }
     out.push_back(std::move(fields));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ReplayClient::ShardMemory>> ReplayClient::Memory() {
+  std::vector<ShardMemory> out;
+  for (auto& shard : shards_) {
+    absl::StatusOr<std::vector<Reply>> replies = shard->Pipeline({{"INFO", "memory"}});
+    if (!replies.ok()) return replies.status();
+    const redisReply* r = (*replies)[0].get();
+    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shard, r);
+    if (r->type != REDIS_REPLY_STRING) {
+      return Malformed(*shard, "INFO memory");
+    }
+    ShardMemory memory;
+    for (absl::string_view line : absl::StrSplit(Text(r), "\r\n")) {
+      std::uint64_t value = 0;
+      if (absl::ConsumePrefix(&line, "used_memory:") && absl::SimpleAtoi(line, &value)) {
+        memory.used_bytes = value;
+      } else if (absl::ConsumePrefix(&line, "maxmemory:") && absl::SimpleAtoi(line, &value)) {
+        memory.max_bytes = value;
+      }
+    }
+    out.push_back(memory);
   }
   return out;
 }

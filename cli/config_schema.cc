@@ -68,6 +68,8 @@ void AddLearnerSection(ConfigSchema& schema) {
   schema.Int("learner.samplers", 1, 64, "Sampler actors.");
   schema.Int("learner.prefetch", 1, 64, "Batches requested ahead per sampler.");
   schema.Int("learner.min_replay", 0, 1e12, "Items the table needs before updates start.");
+  schema.Int("learner.actor_warmup_updates", 0, 1e12,
+             "First updates of a run that train only the critics (the actor waits).");
   schema.Int("learner.publish_every", 1, 1e9, "Updates between weight publications.");
   schema.Double("learner.checkpoint_seconds", 0.1, 1e9, "Seconds between checkpoints.");
   schema.String("learner.checkpoint_dir", "Where checkpoints go (ckpt-<step>.pt).");
@@ -110,6 +112,8 @@ void AddTrainSection(ConfigSchema& schema) {
   schema.Double("train.setup_fraction", 0.01, 1,
                 "Share of the minutes after which demos and SFT stop even if unfinished.");
   schema.Double("train.bc_weight", 0, 1e6, "Weight of the BC term during the RL phase.");
+  schema.Int("train.critic_warmup_updates", 0, 1e12,
+             "RL updates that train only the critics before the actor moves.");
   schema.Double("train.samples_per_insert", 0, 1e6,
                 "Sampled/inserted ratio on rl during RL (0: no pacing).");
   schema.Int("train.queue_limit", 1, 1e9, "Transitions the writer holds before the envs wait.");

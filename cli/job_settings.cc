@@ -98,6 +98,8 @@ absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& confi
   o.beta_updates = static_cast<std::uint64_t>(config.GetInt("learner.beta_updates"));
   o.bc_decay_updates = static_cast<std::uint64_t>(config.GetInt("learner.bc_decay_updates"));
   o.min_replay = static_cast<std::uint64_t>(config.GetInt("learner.min_replay"));
+  o.actor_warmup_updates =
+      static_cast<std::uint64_t>(config.GetInt("learner.actor_warmup_updates"));
   o.publish_every = static_cast<std::uint64_t>(config.GetInt("learner.publish_every"));
   o.checkpoint_seconds = config.GetDouble("learner.checkpoint_seconds");
   o.checkpoint_dir = config.GetString("learner.checkpoint_dir");

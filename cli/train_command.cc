@@ -48,6 +48,7 @@ struct TrainSettings {
   std::uint64_t sft_updates = 0;
   double setup_fraction = 0.35;
   double bc_weight = 0;
+  std::uint64_t critic_warmup_updates = 0;
   double samples_per_insert = 0;
   std::size_t queue_limit = 4096;
   std::string suite;
@@ -65,6 +66,7 @@ struct TrainSettings {
     t.sft_updates = static_cast<std::uint64_t>(c.GetInt("train.sft_updates"));
     t.setup_fraction = c.GetDouble("train.setup_fraction");
     t.bc_weight = c.GetDouble("train.bc_weight");
+    t.critic_warmup_updates = static_cast<std::uint64_t>(c.GetInt("train.critic_warmup_updates"));
     t.samples_per_insert = c.GetDouble("train.samples_per_insert");
     t.queue_limit = static_cast<std::size_t>(c.GetInt("train.queue_limit"));
     t.suite = c.GetString("train.suite");
@@ -615,6 +617,12 @@ int TrainCommand::Run(const CommandContext& context) {
     actors::LearnerJobOptions rl = *learner_base;
     rl.sac.algorithm = learner::Algorithm::kSac;
     rl.sac.bc_weight = settings.bc_weight;
+    {
+      // The warm-up counts from the end of SFT, across restarts of the run.
+      const std::uint64_t done = NewestCheckpointStep(checkpoints) - state.sft_step;
+      rl.actor_warmup_updates =
+          settings.critic_warmup_updates > done ? settings.critic_warmup_updates - done : 0;
+    }
     // The phase, not the learner, counts the updates: the rollout must stop (and flush) while
     // the learner still samples, or the pacing would hold the writer's last inserts back.
     rl.max_updates = 0;

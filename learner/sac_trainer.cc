@@ -243,7 +243,7 @@ absl::Status SacTrainer::BareForwardBackward(const TrainingBatch& batch) {
 }
 
 absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl,
-                                               const TrainingBatch* demos) {
+                                               const TrainingBatch* demos, bool train_actor) {
   State& s = *state_;
   if (s.options.algorithm == Algorithm::kBc) {
     return absl::FailedPreconditionError("this trainer does behaviour cloning; call BcUpdate");
@@ -273,28 +273,37 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl,
     s.Clip(*s.critic);
     s.critic_opt->step();
 
-    // Actor: maximise min Q - alpha log pi (+ BC likelihood on demonstrations).
-    auto [action, logp] = s.SampleAction(obs);
-    auto [qa1, qa2] = s.critic->forward(obs, action);
-    auto q_min = torch::min(qa1, qa2);
-    auto alpha = s.log_alpha.exp().detach();
-    auto actor_loss = (alpha * logp - q_min).mean();
-    auto total = actor_loss;
-    torch::Tensor bc_loss;
-    if (use_bc) {
-      bc_loss = s.BcLoss(s.ToDevice(*demos));
-      total = actor_loss + s.options.bc_weight * bc_loss;
-    }
-    s.actor_opt->zero_grad();
-    total.backward();
-    s.Clip(*s.actor);
-    s.actor_opt->step();
+    // Actor: maximise min Q - alpha log pi (+ BC likelihood on demonstrations). With the BC
+    // term the Q part is divided by mean |Q| (as TD3+BC does), so bc_weight means the same
+    // whatever the scale of the returns.
+    torch::Tensor actor_loss, total, bc_loss, alpha_loss, q_min, logp;
+    if (train_actor) {
+      auto sampled = s.SampleAction(obs);
+      logp = sampled.second;
+      auto [qa1, qa2] = s.critic->forward(obs, sampled.first);
+      q_min = torch::min(qa1, qa2);
+      auto alpha = s.log_alpha.exp().detach();
+      actor_loss = (alpha * logp - q_min).mean();
+      total = actor_loss;
+      if (use_bc) {
+        bc_loss = s.BcLoss(s.ToDevice(*demos));
+        const auto q_scale = q_min.abs().mean().detach().clamp_min(1e-3);
+        total = actor_loss / q_scale + s.options.bc_weight * bc_loss;
+      }
+      s.actor_opt->zero_grad();
+      total.backward();
+      s.Clip(*s.actor);
+      s.actor_opt->step();
 
-    // Temperature: toward the target entropy.
-    auto alpha_loss = -(s.log_alpha * (logp.detach() + s.target_entropy)).mean();
-    s.alpha_opt->zero_grad();
-    alpha_loss.backward();
-    s.alpha_opt->step();
+      // Temperature: toward the target entropy.
+      alpha_loss = -(s.log_alpha * (logp.detach() + s.target_entropy)).mean();
+      s.alpha_opt->zero_grad();
+      alpha_loss.backward();
+      s.alpha_opt->step();
+    } else {
+      torch::NoGradGuard no_grad;
+      q_min = torch::min(q1, q2);
+    }
 
     {
       torch::NoGradGuard no_grad;
@@ -310,11 +319,11 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl,
     stats.priorities.assign(td.data_ptr<double>(), td.data_ptr<double>() + td.numel());
     for (double& p : stats.priorities) p += s.options.priority_epsilon;
     stats.critic_loss = critic_loss.item<double>();
-    stats.actor_loss = total.item<double>();
-    stats.alpha_loss = alpha_loss.item<double>();
-    stats.bc_loss = use_bc ? bc_loss.item<double>() : 0.0;
+    stats.actor_loss = train_actor ? total.item<double>() : 0.0;
+    stats.alpha_loss = train_actor ? alpha_loss.item<double>() : 0.0;
+    stats.bc_loss = train_actor && use_bc ? bc_loss.item<double>() : 0.0;
     stats.q_mean = q_min.mean().item<double>();
-    stats.entropy = -logp.mean().item<double>();
+    stats.entropy = train_actor ? -logp.mean().item<double>() : 0.0;
     stats.alpha = s.log_alpha.exp().item<double>();
   } catch (const c10::Error& e) {
     return absl::InternalError(

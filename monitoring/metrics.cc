@@ -62,6 +62,14 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
                                 .Name("tarmac_replay_sample_seconds")
                                 .Help("Latency of one REPLAY.SAMPLE batch across shards.")
                                 .Register(*registry_)),
+      replay_memory_bytes(BuildGauge()
+                              .Name("tarmac_replay_memory_bytes")
+                              .Help("Memory a replay shard's Redis uses (INFO used_memory).")
+                              .Register(*registry_)),
+      replay_maxmemory_bytes(BuildGauge()
+                                 .Name("tarmac_replay_maxmemory_bytes")
+                                 .Help("maxmemory of a replay shard's Redis (0: unlimited).")
+                                 .Register(*registry_)),
       learner_updates_total(BuildCounter()
                                 .Name("tarmac_learner_updates_total")
                                 .Help("Gradient updates applied by the learner.")

@@ -157,6 +157,14 @@ class ReplayClient {
   absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> Info(
       absl::string_view table);
 
+  // Memory of each shard's Redis as INFO memory reports it (used_memory, maxmemory; 0 when no
+  // maxmemory is set), in shard order. One round trip per shard.
+  struct ShardMemory {
+    std::uint64_t used_bytes = 0;
+    std::uint64_t max_bytes = 0;
+  };
+  absl::StatusOr<std::vector<ShardMemory>> Memory();
+
  private:
   explicit ReplayClient(ReplayClientOptions options);
 

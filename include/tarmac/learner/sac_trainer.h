@@ -17,7 +17,8 @@ namespace tarmac::learner {
 // What one update did. Losses are the values before the gradient step.
 struct UpdateStats {
   double critic_loss = 0.0;  // 0.5 * mean(w * (d1^2 + d2^2)); 0 for BC
-  double actor_loss = 0.0;   // mean(alpha * log pi - min Q) (+ bc_weight * bc_loss)
+  double actor_loss = 0.0;   // mean(alpha * log pi - min Q); with demos that divided by
+                             // mean |min Q|, + bc_weight * bc_loss
   double alpha_loss = 0.0;
   double bc_loss = 0.0;  // mean negative log-likelihood of the demo actions
   double alpha = 0.0;    // temperature after the step
@@ -50,8 +51,11 @@ class SacTrainer {
   SacTrainer& operator=(const SacTrainer&) = delete;
 
   // One SAC step on `rl` (and the BC term on `demos` when bc_weight > 0 and demos is given).
-  // InvalidArgument when a batch does not match the shape; nothing is changed then.
-  absl::StatusOr<UpdateStats> Update(const TrainingBatch& rl, const TrainingBatch* demos);
+  // With `train_actor` false only the critics learn (a warm-up after behaviour cloning, so a
+  // random critic cannot pull a cloned actor away). InvalidArgument when a batch does not
+  // match the shape; nothing is changed then.
+  absl::StatusOr<UpdateStats> Update(const TrainingBatch& rl, const TrainingBatch* demos,
+                                     bool train_actor = true);
   // One maximum-likelihood step of the actor on demonstrations (algorithm bc).
   absl::StatusOr<UpdateStats> BcUpdate(const TrainingBatch& demos);
 

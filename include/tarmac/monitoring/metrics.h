@@ -56,6 +56,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& replay_size;  // {table}
   prometheus::Family<prometheus::Histogram>& replay_insert_seconds;
   prometheus::Family<prometheus::Histogram>& replay_sample_seconds;
+  prometheus::Family<prometheus::Gauge>& replay_memory_bytes;     // {shard}: Redis used_memory
+  prometheus::Family<prometheus::Gauge>& replay_maxmemory_bytes;  // {shard}: 0 when unlimited
 
   // Learner and policy.
   prometheus::Family<prometheus::Counter>& learner_updates_total;
