@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tarmac/actors/messages.h"
 #include "tarmac/buffer/control_client.h"
@@ -34,6 +35,7 @@ struct SamplerState {
   std::unique_ptr<buffer::ReplayClient> client;
   absl::Status connect_status;
   std::uint64_t draws = 0;
+  bool unmixed = false;  // the demo table had no items for the tag mixture
 };
 
 caf::behavior Sampler(caf::stateful_actor<SamplerState>* self, LearnerJobOptions options, int index,
@@ -59,7 +61,17 @@ caf::behavior Sampler(caf::stateful_actor<SamplerState>* self, LearnerJobOptions
           sample_options.beta = beta;
           sample_options.seed = options.sac.seed * 1000003 + index * 7919 + self->state.draws++;
           const std::string& table = demo ? options.demo_table.name : options.rl_table.name;
+          const bool mixed = demo && !options.demo_tag_mixture.empty() && !self->state.unmixed;
+          if (mixed) sample_options.tag_mixture = options.demo_tag_mixture;
           auto sample = self->state.client->Sample(table, options.batch_size, sample_options);
+          if (mixed && !sample.ok() &&
+              absl::StrContains(sample.status().message(), "no items with tags")) {
+            // The demonstrations hold none of the mined events: sample them plainly.
+            spdlog::warn("demos hold no items with the oversampled events; sampling uniformly");
+            self->state.unmixed = true;
+            sample_options.tag_mixture.clear();
+            sample = self->state.client->Sample(table, options.batch_size, sample_options);
+          }
           if (!sample.ok()) {
             out->status = sample.status();
           } else {

@@ -88,6 +88,11 @@ absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptio
     argv.insert(argv.end(), {"--unixsocket", options.unix_socket, "--unixsocketperm", "700"});
   }
   if (!options.password.empty()) argv.insert(argv.end(), {"--requirepass", options.password});
+  if (!options.maxmemory.empty()) {
+    // Replay must never be evicted behind the module's back: a full Redis refuses writes.
+    argv.insert(argv.end(),
+                {"--maxmemory", options.maxmemory, "--maxmemory-policy", "noeviction"});
+  }
   return argv;
 }
 

@@ -30,6 +30,8 @@ void AddReplaySection(ConfigSchema& schema) {
   schema.Int("replay.max_payload_bytes", 1, 4294967296.0,
              "Largest item payload the replay module accepts.");
   schema.String("replay.module", "Path of tarmac_replay.so; empty finds it beside the binary.");
+  schema.String("replay.maxmemory",
+                "Memory limit of the replay server (e.g. 8gb; empty: none); full: writes refused.");
 }
 
 void AddReplayTableKeys(ConfigSchema& schema) {
@@ -68,6 +70,9 @@ void AddLearnerSection(ConfigSchema& schema) {
   schema.Int("learner.samplers", 1, 64, "Sampler actors.");
   schema.Int("learner.prefetch", 1, 64, "Batches requested ahead per sampler.");
   schema.Int("learner.min_replay", 0, 1e12, "Items the table needs before updates start.");
+  schema.StringList("learner.demo_events", "Events oversampled in demo batches.");
+  schema.Double("learner.demo_event_share", 0, 0.99,
+                "Share of each demo batch drawn from items tagged with learner.demo_events.");
   schema.Int("learner.actor_warmup_updates", 0, 1e12,
              "First updates of a run that train only the critics (the actor waits).");
   schema.Int("learner.publish_every", 1, 1e9, "Updates between weight publications.");

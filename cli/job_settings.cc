@@ -7,6 +7,7 @@
 #include "tarmac/cli/build_info.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/envs/env_batch.h"
+#include "tarmac/schemas/event.h"
 
 namespace tarmac::cli {
 namespace {
@@ -91,6 +92,19 @@ absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& confi
   sac.seed = static_cast<std::uint64_t>(config.GetInt("learner.seed"));
   o.rl_table = RlTableFrom(config);
   o.demo_table = DemoTableFrom(config);
+  const double share = config.GetDouble("learner.demo_event_share");
+  if (share > 0.0) {
+    std::uint64_t mask = 0;
+    for (const std::string& name : config.GetStringList("learner.demo_events")) {
+      auto event = schemas::ParseEvent(name);
+      if (!event.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("learner.demo_events: ", event.status().message()));
+      }
+      mask |= schemas::EventBit(*event);
+    }
+    if (mask != 0) o.demo_tag_mixture = {{mask, share}, {0, 1.0 - share}};
+  }
   o.batch_size = static_cast<int>(config.GetInt("learner.batch_size"));
   o.samplers = static_cast<int>(config.GetInt("learner.samplers"));
   o.prefetch = static_cast<int>(config.GetInt("learner.prefetch"));

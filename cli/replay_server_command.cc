@@ -19,6 +19,7 @@ CLI::App* ReplayServerCommand::Register(CLI::App& app, FlagBindings& flags) {
   flags.Bind(*sub, "--dir", "replay.dir");
   flags.Bind(*sub, "--appendonly", "replay.appendonly");
   flags.Bind(*sub, "--bind", "replay.bind");
+  flags.Bind(*sub, "--maxmemory", "replay.maxmemory");
   return sub;
 }
 
@@ -32,6 +33,7 @@ int ReplayServerCommand::Run(const CommandContext& context) {
   options.bind = config.GetString("replay.bind");
   options.max_payload_bytes = static_cast<std::size_t>(config.GetInt("replay.max_payload_bytes"));
   options.module_path = config.GetString("replay.module");
+  options.maxmemory = config.GetString("replay.maxmemory");
   if (const char* password = std::getenv("TARMAC_REDIS_PASSWORD"); password != nullptr) {
     options.password = password;
   }

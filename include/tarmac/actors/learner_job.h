@@ -21,6 +21,10 @@ struct LearnerJobOptions {
   learner::BatchShape shape;   // from the env's spec
   buffer::TableSpec rl_table;  // created when missing
   buffer::TableSpec demo_table;
+  // Demo batches draw this mixture of tag masks and weights (REPLAY.SAMPLE TAGS), e.g. a share
+  // from items tagged hard_brake: behaviour cloning sees the rare hard states more often.
+  // Empty: uniform. Falls back to uniform when the table holds none of the tags.
+  std::vector<std::pair<std::uint64_t, double>> demo_tag_mixture;
   int batch_size = 256;
   int samplers = 2;         // sampler actors, each with its own connections
   int prefetch = 2;         // batches requested ahead per sampler

@@ -19,6 +19,7 @@ struct ReplayServerOptions {
   bool appendonly = true;
   std::string appendfsync = "everysec";  // always | everysec | no
   std::string password;                  // requirepass; empty: none
+  std::string maxmemory;                 // e.g. "8gb"; empty: unlimited. Full: inserts refused
   std::size_t max_payload_bytes = std::size_t{4} << 20;
   std::string module_path;  // empty: FindReplayModule()
   std::string redis_server = "redis-server";

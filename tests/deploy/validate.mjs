@@ -1,0 +1,99 @@
+// Validates every object of rendered kustomize output against its Kubernetes (or CRD) schema,
+// offline, with kubernetes-models; then checks tarmac's own invariants on the objects:
+// container args are flags the tarmac binary accepts, probes and metrics ports agree, Secrets
+// are referenced (never inlined), every pod runs as non-root with no privilege escalation and a
+// read-only root filesystem.
+//   node validate.mjs RENDERED.yaml FLAGS.json
+// FLAGS.json: {"<subcommand>": ["--flag", ...]} from `tarmac <subcommand> --help`.
+import fs from "node:fs";
+import YAML from "yaml";
+import * as k8s from "kubernetes-models";
+import * as keda from "@kubernetes-models/keda";
+import * as prom from "@kubernetes-models/prometheus-operator";
+
+const [rendered, flagsPath] = process.argv.slice(2);
+const docs = YAML.parseAllDocuments(fs.readFileSync(rendered, "utf8")).map((d) => d.toJS());
+const flags = JSON.parse(fs.readFileSync(flagsPath, "utf8"));
+const errors = [];
+const fail = (obj, message) => errors.push(`${obj.kind}/${obj.metadata?.name}: ${message}`);
+
+function modelFor(obj) {
+  const [group, version] = obj.apiVersion.includes("/")
+    ? obj.apiVersion.split("/")
+    : ["", obj.apiVersion];
+  // Packages export groups camel-cased: networking.k8s.io -> networkingK8sIo.
+  const key = group.replace(/\.([a-z0-9])/g, (_, c) => c.toUpperCase());
+  const source = group === "keda.sh" ? keda : group === "monitoring.coreos.com" ? prom : k8s;
+  const ns = group ? source[key]?.[version] : source[version];
+  return ns?.[obj.kind] ?? null;
+}
+
+for (const obj of docs) {
+  const Model = modelFor(obj);
+  if (!Model) {
+    fail(obj, `no schema for ${obj.apiVersion} ${obj.kind}`);
+    continue;
+  }
+  try {
+    new Model(obj).validate();
+  } catch (e) {
+    fail(obj, `schema: ${e.message}`);
+  }
+  if (obj.kind === "Secret") fail(obj, "a Secret is inlined in the manifests");
+  const pod = obj.spec?.template?.spec;
+  if (!pod) continue;
+  const podContext = pod.securityContext ?? {};
+  for (const c of pod.containers) {
+    const sc = c.securityContext ?? {};
+    if (!(sc.runAsNonRoot ?? podContext.runAsNonRoot)) fail(obj, `${c.name} may run as root`);
+    if ((sc.runAsUser ?? podContext.runAsUser ?? 0) === 0) fail(obj, `${c.name} runs as uid 0`);
+    if (sc.allowPrivilegeEscalation !== false) fail(obj, `${c.name} may escalate privileges`);
+    if (sc.readOnlyRootFilesystem !== true) fail(obj, `${c.name} has a writable root fs`);
+    for (const e of c.env ?? []) {
+      if (/PASSWORD|TOKEN|SECRET/.test(e.name) && e.value !== undefined) {
+        fail(obj, `${c.name} env ${e.name} is inlined, not a secretKeyRef`);
+      }
+    }
+    // Probes and the metrics port agree, by name or number.
+    const ports = new Map((c.ports ?? []).map((p) => [p.name, p.containerPort]));
+    for (const probe of [c.readinessProbe, c.livenessProbe].filter(Boolean)) {
+      const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
+      const number = typeof port === "string" ? ports.get(port) : port;
+      if (number === undefined) fail(obj, `${c.name} probe port ${port} is not a container port`);
+    }
+    // Args of the tarmac entrypoint: a subcommand, then only flags it accepts.
+    if (c.command) continue;  // a shell (replicas run redis-server directly)
+    const [sub, ...rest] = c.args ?? [];
+    const accepted = flags[sub];
+    if (!accepted) {
+      fail(obj, `${c.name}: '${sub}' is not a tarmac subcommand`);
+      continue;
+    }
+    for (const arg of rest.filter((a) => a.startsWith("--"))) {
+      if (!accepted.includes(arg.split("=")[0])) fail(obj, `${c.name}: tarmac ${sub} has no ${arg}`);
+    }
+    const metrics = rest.indexOf("--metrics-port");
+    if (metrics >= 0 && Number(rest[metrics + 1]) !== ports.get("metrics")) {
+      fail(obj, `${c.name}: --metrics-port ${rest[metrics + 1]} is not the metrics port`);
+    }
+    if (metrics >= 0 && !rest.includes("metrics.bind=0.0.0.0")) {
+      fail(obj, `${c.name}: metrics bound to loopback cannot be scraped`);
+    }
+  }
+}
+// Services send their ports to ports the selected pods have.
+for (const svc of docs.filter((d) => d.kind === "Service")) {
+  const pods = docs.filter((d) => d.spec?.template?.metadata?.labels &&
+    Object.entries(svc.spec.selector ?? {}).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+  if (pods.length === 0) fail(svc, "selects no workload");
+  for (const p of svc.spec.ports) {
+    const ok = pods.some((d) => d.spec.template.spec.containers.some((c) =>
+      (c.ports ?? []).some((cp) => cp.name === p.targetPort || cp.containerPort === p.targetPort)));
+    if (!ok) fail(svc, `targetPort ${p.targetPort} matches no container port`);
+  }
+}
+if (errors.length) {
+  console.error(errors.join("\n"));
+  process.exit(1);
+}
+console.log(`${docs.length} objects valid`);
