@@ -278,8 +278,7 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, Shared* shared,
         // cloned policy drifts into, and record what the expert would do there.
         const float scale = shared->options.demo_noise;
         s.actions[2 * i] = a[0] + scale * shared->options.demo_noise_accel * gauss(s.demo_rng);
-        s.actions[2 * i + 1] =
-            a[1] + scale * shared->options.demo_noise_steer * gauss(s.demo_rng);
+        s.actions[2 * i + 1] = a[1] + scale * shared->options.demo_noise_steer * gauss(s.demo_rng);
       }
       self->send(self, actions_atom::value, ActionReplyPtr());
       return;

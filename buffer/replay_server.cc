@@ -90,8 +90,7 @@ absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptio
   if (!options.password.empty()) argv.insert(argv.end(), {"--requirepass", options.password});
   if (!options.maxmemory.empty()) {
     // Replay must never be evicted behind the module's back: a full Redis refuses writes.
-    argv.insert(argv.end(),
-                {"--maxmemory", options.maxmemory, "--maxmemory-policy", "noeviction"});
+    argv.insert(argv.end(), {"--maxmemory", options.maxmemory, "--maxmemory-policy", "noeviction"});
   }
   return argv;
 }

@@ -86,9 +86,9 @@ absl::StatusOr<std::unique_ptr<ReplayServerProcess>> ReplayServerProcess::Start(
     }
     if (std::chrono::steady_clock::now() > deadline) {
       process->Stop(std::chrono::seconds(5));
-      return absl::UnavailableError(
-          absl::StrCat("redis-server did not answer within ", ready_timeout.count() / 1000,
-                       " s; its log ", log_path, " ends with: ", LastLine(log_path)));
+      return absl::UnavailableError(absl::StrCat("redis-server did not answer within ",
+                                                 ready_timeout.count() / 1000, " s; its log ",
+                                                 log_path, " ends with: ", LastLine(log_path)));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

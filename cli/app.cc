@@ -13,9 +13,9 @@
 #include "flag_bindings.h"
 #include "learner_command.h"
 #include "replay_server_command.h"
-#include "train_command.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/monitoring/logging.h"
+#include "train_command.h"
 #include "version_command.h"
 
 namespace tarmac::cli {

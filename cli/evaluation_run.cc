@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/learner/network_policy.h"
@@ -15,7 +14,8 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
   if (name == "expert") return std::make_unique<envs::ExpertPolicy>();
   auto net = learner::InferencePolicy::FromCheckpoint(name);
   if (!net.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--policy ", name, ": ", net.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--policy ", name, ": ", net.status().message()));
   }
   auto probe = envs::EnvBatch::Create(EnvNameFrom(config), 1, 1, EnvConfigFrom(config));
   if (!probe.ok()) return probe.status();
@@ -23,9 +23,9 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
   const envs::EnvSpec& spec = (*probe)->spec();
   if (arch.obs_dim != static_cast<std::uint32_t>(spec.observation_size) ||
       arch.action_dim != static_cast<std::uint32_t>(spec.action_size)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--policy ", name, " was trained on observations of ", arch.obs_dim,
-        " floats, but the driving envs have ", spec.observation_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--policy ", name, " was trained on observations of ", arch.obs_dim,
+                     " floats, but the driving envs have ", spec.observation_size));
   }
   return std::make_unique<learner::NetworkPolicy>(
       std::shared_ptr<const learner::InferencePolicy>(std::move(*net)));
@@ -69,8 +69,8 @@ EvaluationReport EvaluateOnSuite(envs::Policy& policy, const std::string& policy
     if (progress != nullptr) {
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      *progress << "eval: " << envs::FamilyName(entry.family) << " done, " << done << "/"
-                << total << " episodes, " << static_cast<int>(elapsed) << " s\n"
+      *progress << "eval: " << envs::FamilyName(entry.family) << " done, " << done << "/" << total
+                << " episodes, " << static_cast<int>(elapsed) << " s\n"
                 << std::flush;
     }
   }

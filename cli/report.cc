@@ -260,8 +260,7 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
   }
   html += "<h2>Per family</h2><table><tr><th>family</th><th>episodes</th><th>score</th>";
   if (has_baseline) html += fmt::format("<th>{} score</th>", report.baseline);
-  html +=
-      "<th>expert score</th><th>collisions</th><th>expert collisions</th><th>at fault</th>";
+  html += "<th>expert score</th><th>collisions</th><th>expert collisions</th><th>at fault</th>";
   if (has_baseline) html += fmt::format("<th>{} at fault</th>", report.baseline);
   html +=
       "<th>expert at fault</th><th>progress vs expert</th><th>comfort violations</th>"
@@ -271,12 +270,11 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
     const double n = std::max(p.episodes, 1);
     const double ne = std::max(e.episodes, 1);
     const double nb = std::max(b.episodes, 1);
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{:.3f}</td>", name, p.episodes,
-                        p.score / n);
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{:.3f}</td>", name, p.episodes, p.score / n);
     if (has_baseline) html += fmt::format("<td>{:.3f}</td>", b.score / nb);
-    html += fmt::format("<td>{:.3f}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{:.1f}%</td>",
-                        e.score / ne, 100 * p.collision / n, 100 * e.collision / ne,
-                        100 * p.at_fault / n);
+    html +=
+        fmt::format("<td>{:.3f}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{:.1f}%</td>", e.score / ne,
+                    100 * p.collision / n, 100 * e.collision / ne, 100 * p.at_fault / n);
     if (has_baseline) html += fmt::format("<td>{:.1f}%</td>", 100 * b.at_fault / nb);
     html += fmt::format(
         "<td>{:.1f}%</td><td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{:.2f}</td>"

@@ -283,7 +283,8 @@ class PhaseRunner {
       copy.elapsed_seconds = Elapsed();
       (void)SaveState(copy, c_.state_path);
     }
-    if (phase_ == "rl" && (force_curve || Seconds(now - last_curve_) >= c_.settings->curve_seconds)) {
+    if (phase_ == "rl" &&
+        (force_curve || Seconds(now - last_curve_) >= c_.settings->curve_seconds)) {
       last_curve_ = now;
       const auto fresh = c_.episodes->TakeNew();
       if (!fresh.empty()) {
@@ -317,8 +318,8 @@ class PhaseRunner {
     std::string line = fmt::format(
         "{:<5} {:02d}:{:02d}:{:02d} | {:>7.0f} env steps/s | {:>5.1f} updates/s | replay rl {} "
         "demos {}",
-        phase_, elapsed / 3600, elapsed / 60 % 60, elapsed % 60, steps_rate, updates_rate,
-        rl.size, demos.size);
+        phase_, elapsed / 3600, elapsed / 60 % 60, elapsed % 60, steps_rate, updates_rate, rl.size,
+        demos.size);
     if (recent.episodes > 0) {
       line += fmt::format(" | last {} episodes: return {:.1f} score {:.3f} collisions {:.0f}%",
                           recent.episodes, recent.mean_return, recent.mean_score,
@@ -390,14 +391,29 @@ int TrainCommand::Run(const CommandContext& context) {
     state = *loaded;
   } else {
     if (fs::exists(state_path, ec)) {
-      context.err << "tarmac: " << out
-                  << " already holds a run; continue it with --resume " << out
+      context.err << "tarmac: " << out << " already holds a run; continue it with --resume " << out
                   << " or choose another --out.\n";
       return kExitUsage;
     }
     state.run_id = NewRunId();
   }
-  // The suite and the env are checked before anything starts.
+  // The suite, the env and every learner and actor option are checked before anything
+  // starts (with a stand-in shard URL when the embedded Redis is to provide the real one).
+  {
+    Config probe = context.config;
+    if (probe.GetString("replay.urls").empty()) {
+      (void)probe.Set("replay.urls", "unix:///tmp/tarmac-probe.sock", "tarmac train");
+    }
+    auto learner_probe = LearnerOptionsFrom(probe);
+    auto rollout_probe = RolloutOptionsFrom(probe);
+    if (!learner_probe.ok() || !rollout_probe.ok()) {
+      context.err
+          << "tarmac: "
+          << (learner_probe.ok() ? rollout_probe.status() : learner_probe.status()).message()
+          << ".\n";
+      return kExitUsage;
+    }
+  }
   const envs::EnvConfig env_config = EnvConfigFrom(context.config);
   absl::StatusOr<envs::Suite> suite =
       settings.suite == "default"
@@ -450,8 +466,8 @@ int TrainCommand::Run(const CommandContext& context) {
     server.appendfsync = config.GetString("replay.appendfsync");
     server.max_payload_bytes = static_cast<std::size_t>(config.GetInt("replay.max_payload_bytes"));
     server.module_path = config.GetString("replay.module");
-    auto started = buffer::ReplayServerProcess::Start(
-        server, (fs::path(out) / "redis.log").string());
+    auto started =
+        buffer::ReplayServerProcess::Start(server, (fs::path(out) / "redis.log").string());
     if (!started.ok()) {
       fs::remove_all(socket_dir, ec);
       context.err << "tarmac: " << started.status().message() << ".\n";
@@ -523,9 +539,9 @@ int TrainCommand::Run(const CommandContext& context) {
     WriteCurve(curve, curve_path);
   }
   const bool tty = isatty(STDOUT_FILENO) == 1;
-  PhaseRunner runner({&settings, &state, state_path, curve_path, &metrics, client->get(),
-                      &episodes, &curve, &signalled, Clock::now(),
-                      NewestCheckpointStep(checkpoints), tty, &context.out});
+  PhaseRunner runner({&settings, &state, state_path, curve_path, &metrics, client->get(), &episodes,
+                      &curve, &signalled, Clock::now(), NewestCheckpointStep(checkpoints), tty,
+                      &context.out});
   const double budget = settings.budget_seconds();
   // Evaluation of three policies on the suite takes a few seconds; keep it out of RL's time.
   const double eval_reserve = budget > 0 ? std::min(60.0, 10.0 + 0.05 * budget) : 0.0;
@@ -561,15 +577,13 @@ int TrainCommand::Run(const CommandContext& context) {
       demo.table = learner_base->demo_table;
       demo.actor_id = "train-" + state.run_id + "-demos";
       demo.max_env_steps = settings.demo_steps - have;
-      spdlog::info("train: demos: the expert drives {} env steps into `demos`",
-                   demo.max_env_steps);
-      auto statuses = runner.Run(
-          "demos", setup_deadline * 0.3,
-          {[&](const std::atomic<bool>& stop) -> absl::Status {
-            auto r = actors::RunRolloutJob(system, demo, metrics, stop);
-            return r.ok() ? absl::OkStatus() : r.status();
-          }},
-          false);
+      spdlog::info("train: demos: the expert drives {} env steps into `demos`", demo.max_env_steps);
+      auto statuses = runner.Run("demos", setup_deadline * 0.3,
+                                 {[&](const std::atomic<bool>& stop) -> absl::Status {
+                                   auto r = actors::RunRolloutJob(system, demo, metrics, stop);
+                                   return r.ok() ? absl::OkStatus() : r.status();
+                                 }},
+                                 false);
       if (auto s = failed(statuses)) return report_failure(*s);
     }
     if (signalled.load()) {
@@ -589,13 +603,12 @@ int TrainCommand::Run(const CommandContext& context) {
       sft.min_replay = std::min<std::uint64_t>(std::max<std::uint64_t>(sft.min_replay, 1),
                                                std::max<std::uint64_t>(settings.demo_steps, 1));
       spdlog::info("train: sft: {} behaviour-cloning updates on `demos`", sft.max_updates);
-      auto statuses = runner.Run(
-          "sft", setup_deadline,
-          {[&](const std::atomic<bool>& stop) -> absl::Status {
-            auto r = actors::RunLearnerJob(system, sft, metrics, stop);
-            return r.ok() ? absl::OkStatus() : r.status();
-          }},
-          false);
+      auto statuses =
+          runner.Run("sft", setup_deadline, {[&](const std::atomic<bool>& stop) -> absl::Status {
+                       auto r = actors::RunLearnerJob(system, sft, metrics, stop);
+                       return r.ok() ? absl::OkStatus() : r.status();
+                     }},
+                     false);
       if (auto s = failed(statuses)) return report_failure(*s);
     }
     if (signalled.load()) {
@@ -633,9 +646,9 @@ int TrainCommand::Run(const CommandContext& context) {
     }
     const double updates_before = metrics.learner_updates_total.Add({}).Value();
     const auto enough_updates = [&] {
-      return settings.updates > 0 && metrics.learner_updates_total.Add({}).Value() -
-                                             updates_before >=
-                                         static_cast<double>(updates_left);
+      return settings.updates > 0 &&
+             metrics.learner_updates_total.Add({}).Value() - updates_before >=
+                 static_cast<double>(updates_left);
     };
     actors::RolloutJobOptions rollout = *rollout_base;
     rollout.expert = false;
@@ -646,17 +659,16 @@ int TrainCommand::Run(const CommandContext& context) {
     if (more && (budget == 0 || runner.Elapsed() < budget - eval_reserve)) {
       spdlog::info("train: rl: SAC + BC (weight {}) with {} x {} envs, {} samples per insert",
                    settings.bc_weight, settings.actors, settings.envs_per_actor, spi);
-      auto statuses = runner.Run(
-          "rl", budget > 0 ? budget - eval_reserve : 0.0,
-          {[&](const std::atomic<bool>& stop) -> absl::Status {
-             auto r = actors::RunRolloutJob(system, rollout, metrics, stop);
-             return r.ok() ? absl::OkStatus() : r.status();
-           },
-           [&](const std::atomic<bool>& stop) -> absl::Status {
-             auto r = actors::RunLearnerJob(system, rl, metrics, stop);
-             return r.ok() ? absl::OkStatus() : r.status();
-           }},
-          true, enough_updates);
+      auto statuses = runner.Run("rl", budget > 0 ? budget - eval_reserve : 0.0,
+                                 {[&](const std::atomic<bool>& stop) -> absl::Status {
+                                    auto r = actors::RunRolloutJob(system, rollout, metrics, stop);
+                                    return r.ok() ? absl::OkStatus() : r.status();
+                                  },
+                                  [&](const std::atomic<bool>& stop) -> absl::Status {
+                                    auto r = actors::RunLearnerJob(system, rl, metrics, stop);
+                                    return r.ok() ? absl::OkStatus() : r.status();
+                                  }},
+                                 true, enough_updates);
       if (auto s = failed(statuses)) return report_failure(*s);
     }
     if (signalled.load()) {
@@ -677,9 +689,8 @@ int TrainCommand::Run(const CommandContext& context) {
     }
     spdlog::info("train: eval: learned policy{} and expert on suite {}",
                  sft_policy ? ", SFT policy" : "", suite->name);
-    EvaluationReport report =
-        EvaluateOnSuite(**final_policy, "learned", sft_policy.get(), "sft", *suite, env_config,
-                        tty ? &context.out : nullptr);
+    EvaluationReport report = EvaluateOnSuite(**final_policy, "learned", sft_policy.get(), "sft",
+                                              *suite, env_config, tty ? &context.out : nullptr);
     report.curve = curve;
     if (auto s = WriteReport(report, out); !s.ok()) return report_failure(s);
     double learned = 0, expert = 0;
@@ -688,10 +699,11 @@ int TrainCommand::Run(const CommandContext& context) {
       expert += schemas::MetricOr(seed.expert.summary, "score");
     }
     const double n = std::max<double>(1, static_cast<double>(report.seeds.size()));
-    spdlog::info("train: done in {:.0f} s: mean score {:.3f} (expert {:.3f}, ratio {:.2f}); "
-                 "report {}/report.html, checkpoints in {}",
-                 runner.Elapsed(), learned / n, expert / n, expert > 0 ? learned / expert : 0.0,
-                 out, checkpoints);
+    spdlog::info(
+        "train: done in {:.0f} s: mean score {:.3f} (expert {:.3f}, ratio {:.2f}); "
+        "report {}/report.html, checkpoints in {}",
+        runner.Elapsed(), learned / n, expert / n, expert > 0 ? learned / expert : 0.0, out,
+        checkpoints);
     save("done");
   }
   return finish(kExitOk);

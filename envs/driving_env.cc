@@ -36,9 +36,8 @@ DrivingEnv::DrivingEnv(DrivingEnvOptions options)
     : options_(std::move(options)), model_(options_.ego) {
   options_.nearest_vehicles = std::clamp(options_.nearest_vehicles, 0, 32);
   spec_.name = options_.name;
-  spec_.observation_size =
-      kEgoFeatures + kPreviewFeatures + kVehicleFeatures * options_.nearest_vehicles +
-      kLeaderFeatures;
+  spec_.observation_size = kEgoFeatures + kPreviewFeatures +
+                           kVehicleFeatures * options_.nearest_vehicles + kLeaderFeatures;
   spec_.action_size = 2;
   spec_.action_low = {static_cast<float>(options_.ego.min_accel),
                       static_cast<float>(-options_.ego.max_steer)};
@@ -358,14 +357,19 @@ void DrivingEnv::Observe(absl::Span<float> obs) const {
     f[1] = static_cast<float>(std::min(leader->first.gap, 150.0) / 100.0);
     f[2] = static_cast<float>((leader->first.speed - ego_.speed) / 30.0);
   }
-  double lane_end = 150.0;
-  for (double ahead = 0.0; ahead < 150.0; ahead += 5.0) {
-    if (!road.LaneExists(lane, ego_frenet_.s + ahead)) {
-      lane_end = ahead;
-      break;
+  // Where the ego lane ends: follow its pieces (a lane may be built from several) from the
+  // ego's s; O(lanes) per piece, and roads have a handful.
+  double end = ego_frenet_.s;
+  for (bool extended = true; extended && end - ego_frenet_.s < 150.0;) {
+    extended = false;
+    for (const Lane& piece : road.lanes()) {
+      if (piece.index == lane && piece.s_begin <= end + 1e-6 && piece.s_end > end) {
+        end = piece.s_end;
+        extended = true;
+      }
     }
   }
-  l[9] = static_cast<float>(lane_end / 150.0);
+  l[9] = static_cast<float>(std::min(end - ego_frenet_.s, 150.0) / 150.0);
 }
 
 schemas::EpisodeSummary DrivingEnv::Summary() const {

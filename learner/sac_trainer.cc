@@ -242,8 +242,8 @@ absl::Status SacTrainer::BareForwardBackward(const TrainingBatch& batch) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl,
-                                               const TrainingBatch* demos, bool train_actor) {
+absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const TrainingBatch* demos,
+                                               bool train_actor) {
   State& s = *state_;
   if (s.options.algorithm == Algorithm::kBc) {
     return absl::FailedPreconditionError("this trainer does behaviour cloning; call BcUpdate");

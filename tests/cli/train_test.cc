@@ -20,8 +20,8 @@ namespace tarmac::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 // Small enough for CI (two cores): few envs, small networks, short phases.
 constexpr char kSmallRun[] = R"(
@@ -147,10 +147,10 @@ class TrainTest : public ::testing::Test {
 
 TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProcess) {
   const int port = testing::FreeLoopbackPort();
-  auto train = testing::Subprocess::Start(
-      {TARMAC_BINARY, "train", "--minutes", "2", "--config", config_, "--out", run_,
-       "--metrics-port", std::to_string(port)},
-      dir_.path() + "/stdout.log");
+  auto train =
+      testing::Subprocess::Start({TARMAC_BINARY, "train", "--minutes", "2", "--config", config_,
+                                  "--out", run_, "--metrics-port", std::to_string(port)},
+                                 dir_.path() + "/stdout.log");
   ASSERT_TRUE(train.ok()) << train.status();
 
   // Scrape all along: some families fill in the demo phase, others only during RL.
@@ -201,10 +201,9 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
 }
 
 TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
-  auto train = testing::Subprocess::Start(
-      {TARMAC_BINARY, "train", "--minutes", "2.5", "--config", config_, "--out", run_,
-       "--metrics-port", "0"},
-      dir_.path() + "/stdout.log");
+  auto train = testing::Subprocess::Start({TARMAC_BINARY, "train", "--minutes", "2.5", "--config",
+                                           config_, "--out", run_, "--metrics-port", "0"},
+                                          dir_.path() + "/stdout.log");
   ASSERT_TRUE(train.ok()) << train.status();
   // Into RL, with a checkpoint written after SFT and training episodes on the curve.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
@@ -214,8 +213,8 @@ TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
     const std::string log = Read(run_ + "/train.log");
     const std::string state = Read(run_ + "/state.json");
     const std::regex written("checkpoint \\S+ written");
-    const auto checkpoints_written =
-        std::distance(std::sregex_iterator(log.begin(), log.end(), written), std::sregex_iterator());
+    const auto checkpoints_written = std::distance(
+        std::sregex_iterator(log.begin(), log.end(), written), std::sregex_iterator());
     in_rl = state.find("\"rl\"") != std::string::npos &&
             checkpoints_written >= 2 &&  // SFT's and one during RL
             !Read(run_ + "/curve.jsonl").empty();
@@ -233,16 +232,16 @@ TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
   const std::string checkpoints = run_ + "/checkpoints";
   std::uint64_t step_before = 0;
   for (const auto& e : fs::directory_iterator(checkpoints)) {
-    step_before = std::max<std::uint64_t>(
-        step_before, std::stoull(e.path().stem().string().substr(5)));
+    step_before =
+        std::max<std::uint64_t>(step_before, std::stoull(e.path().stem().string().substr(5)));
   }
   ASSERT_GT(step_before, 400U) << "no RL checkpoint before the kill";
   const ReplayContent before = ReadReplay(run_ + "/replay");
   EXPECT_GT(before.inserts, 0U);
   EXPECT_EQ(before.produced, before.inserts) << "an acknowledged insert was lost or doubled";
 
-  auto resumed = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes",
-                                      "2.5", "--config", config_, "--metrics-port", "0"},
+  auto resumed = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "2.5",
+                                      "--config", config_, "--metrics-port", "0"},
                                      std::chrono::minutes(4));
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   ASSERT_EQ(resumed->exit_code, 0) << resumed->err << resumed->out;
@@ -286,6 +285,14 @@ TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {
   ASSERT_TRUE(nothing.ok());
   EXPECT_EQ(nothing->exit_code, 2);
   EXPECT_THAT(nothing->err, HasSubstr("no tarmac train run there"));
+  // A wrong env name is refused before anything is created or started.
+  const std::string fresh = dir_.path() + "/fresh";
+  auto env = testing::RunCommand(
+      {TARMAC_BINARY, "train", "--out", fresh, "--minutes", "1", "--env", "no-such-env"});
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->exit_code, 2);
+  EXPECT_THAT(env->err, HasSubstr("no-such-env"));
+  EXPECT_FALSE(fs::exists(fresh));
   auto broken = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "1"});
   ASSERT_TRUE(broken.ok());
   EXPECT_EQ(broken->exit_code, 2);

@@ -30,10 +30,10 @@ struct LearnerJobOptions {
   int prefetch = 2;         // batches requested ahead per sampler
   double beta_start = 0.4;  // PER exponent, annealed linearly to 1
   std::uint64_t beta_updates = 100000;
-  std::uint64_t bc_decay_updates = 0;  // bc weight decays linearly to 0 over this (0: constant)
-  std::uint64_t min_replay = 1000;     // updates start once the table holds this many items
+  std::uint64_t bc_decay_updates = 0;      // bc weight decays linearly to 0 over this (0: constant)
+  std::uint64_t min_replay = 1000;         // updates start once the table holds this many items
   std::uint64_t actor_warmup_updates = 0;  // first updates of this run train only the critics
-  std::uint64_t publish_every = 100;   // updates between weight publications
+  std::uint64_t publish_every = 100;       // updates between weight publications
   double checkpoint_seconds = 300.0;
   std::string checkpoint_dir;  // empty: no checkpoints
   int keep_checkpoints = 3;

@@ -30,8 +30,8 @@ struct RolloutJobOptions {
   // Demo mode (DART): the executed action is the expert's plus Gaussian noise of these standard
   // deviations times demo_noise; the recorded action is the expert's own.
   float demo_noise = 0.0F;
-  float demo_noise_accel = 1.0F;   // m/s^2
-  float demo_noise_steer = 0.03F;  // rad
+  float demo_noise_accel = 1.0F;            // m/s^2
+  float demo_noise_steer = 0.03F;           // rad
   std::vector<int> hidden_sizes{256, 256};  // of the random policy used before any weights
   int insert_batch = 64;                    // items per REPLAY.INSERT
   std::size_t queue_limit = 65536;          // transitions the writer holds before env actors wait
