@@ -3,9 +3,10 @@
 #   include/tarmac/<name>/ (the include/ root is the public include directory); private headers
 #   sit beside the sources. DEPS are linked PUBLIC, PRIVATE_DEPS PRIVATE.
 #
-# tarmac_add_test(NAME name SRCS ... [DEPS ...] [LABELS ...] [TIMEOUT s])
+# tarmac_add_test(NAME name SRCS ... [DEPS ...] [LABELS ...] [TIMEOUT s] [SERIAL])
 #   Builds a GoogleTest binary and registers each test case with gtest_discover_tests. The label
-#   "unit" is used when none is given; slow suites say "integration" or "fuzz".
+#   "unit" is used when none is given; slow suites say "integration" or "fuzz". SERIAL tests
+#   run alone.
 #
 # tarmac_add_executable(NAME name SRCS ... [DEPS ...] [OUTPUT_NAME n])
 include_guard(GLOBAL)
@@ -36,7 +37,7 @@ function(tarmac_add_executable)
 endfunction()
 
 function(tarmac_add_test)
-  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -49,7 +50,13 @@ function(tarmac_add_test)
   target_compile_definitions(${ARG_NAME} PRIVATE
     TARMAC_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     TARMAC_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  # SERIAL: the test times multi-process behaviour (heartbeat TTLs, minute budgets) and runs
+  # alone, so that a parallel test cannot starve it of the machine's two cores.
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${ARG_NAME}
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial}
     DISCOVERY_TIMEOUT 30)
 endfunction()
