@@ -292,6 +292,9 @@ TEST_F(Fleet, ActorsComeAndGoWhileTheLearnerKeepsTraining) {
   // The learner never stopped.
   EXPECT_TRUE(learner_.Running());
   EXPECT_TRUE(WaitFor([&] { return Updates() > updates_at_four; }, std::chrono::seconds(20)));
+  // The first actor leaves too, so that no writer is inserting while the counts are read.
+  EXPECT_EQ(actors_[0].process.Stop(SIGTERM, std::chrono::seconds(20)) >> 8, 130);
+  graceful_logs.push_back(actors_[0].log);
 
   // Every transition an actor that left gracefully had acknowledged is in the replay, once.
   redisContext* c = redisConnect("127.0.0.1", redis_port_);
