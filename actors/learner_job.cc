@@ -429,25 +429,18 @@ class Trainer {
     last_info_ = Clock::now();
     monitoring::Metrics& m = *ctx_->metrics;
     for (const auto* spec : {&ctx_->options.rl_table, &ctx_->options.demo_table}) {
-      auto info = client_->Info(spec->name);
-      if (!info.ok()) continue;
-      const auto sum = [&](const char* field) {
-        double total = 0;
-        for (const auto& shard : *info) {
-          for (const auto& [k, v] : shard) {
-            if (k == field) total += std::strtod(v.c_str(), nullptr);
-          }
-        }
-        return total;
-      };
-      const double size = sum("size");
-      m.replay_size.Add({{"table", spec->name}}).Set(size);
+      auto totals = client_->Totals(spec->name);
+      if (!totals.ok()) continue;
+      const std::uint64_t size = totals->size;
+      m.replay_size.Add({{"table", spec->name}}).Set(static_cast<double>(size));
       if (spec == &ctx_->options.rl_table) {
-        rl_size_ = static_cast<std::uint64_t>(size);
-        const double inserts = sum("inserts");
-        if (inserts > 0) m.learner_samples_per_insert.Add({}).Set(sum("samples") / inserts);
+        rl_size_ = size;
+        if (totals->inserts > 0) {
+          m.learner_samples_per_insert.Add({}).Set(static_cast<double>(totals->samples) /
+                                                   static_cast<double>(totals->inserts));
+        }
       } else {
-        demo_size_ = static_cast<std::uint64_t>(size);
+        demo_size_ = size;
       }
     }
     if (auto memory = client_->Memory(); memory.ok()) {

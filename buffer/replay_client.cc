@@ -597,6 +597,22 @@ absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> Re
   return out;
 }
 
+absl::StatusOr<ReplayClient::TableTotals> ReplayClient::Totals(absl::string_view table) {
+  auto info = Info(table);
+  if (!info.ok()) return info.status();
+  TableTotals totals;
+  for (const auto& shard : *info) {
+    for (const auto& [key, value] : shard) {
+      std::uint64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n)) continue;
+      if (key == "size") totals.size += n;
+      if (key == "inserts") totals.inserts += n;
+      if (key == "samples") totals.samples += n;
+    }
+  }
+  return totals;
+}
+
 absl::StatusOr<std::vector<ReplayClient::ShardMemory>> ReplayClient::Memory() {
   std::vector<ShardMemory> out;
   for (auto& shard : shards_) {

@@ -73,51 +73,24 @@ struct Aggregate {
   }
 };
 
-// A small line chart of `values` sampled every dt seconds.
-std::string LineChart(const std::string& title, const std::string& unit,
-                      const std::vector<double>& values, double dt) {
-  const double w = 320, h = 120, pad = 28;
-  double lo = 0, hi = 0;
-  for (double v : values) {
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-  }
-  if (hi - lo < 1e-9) hi = lo + 1;
-  std::string points;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const double x =
-        pad + (w - pad - 4) * static_cast<double>(i) / std::max<std::size_t>(values.size() - 1, 1);
-    const double y = h - pad + (pad + 8 - h) * (values[i] - lo) / (hi - lo);
-    points += fmt::format("{:.1f},{:.1f} ", x, y);
-  }
-  return fmt::format(
-      "<svg width='{0}' height='{1}' class='chart'><text x='{2}' y='12'>{3} ({4})</text>"
-      "<line x1='{2}' y1='{5}' x2='{0}' y2='{5}' stroke='#999'/>"
-      "<text x='2' y='{6}'>{7:.1f}</text><text x='2' y='{5}'>{8:.1f}</text>"
-      "<text x='{0}' y='{1}' text-anchor='end'>{9:.0f} s</text>"
-      "<polyline fill='none' stroke='#1f77b4' points='{10}'/></svg>",
-      w, h, pad, title, unit, h - pad, 20, hi, lo, dt * static_cast<double>(values.size()), points);
-}
-
-// A chart of ys against xs (a learning curve), with the axis ranges written at its corners.
-std::string CurveChart(const std::string& title, const std::vector<double>& xs,
-                       const std::vector<double>& ys) {
+// A chart of ys against xs with the value range at its left and the x range (in `x_unit`) at
+// its foot; `dots` marks each point (sparse series such as learning curves).
+std::string Chart(const std::string& title, const std::vector<double>& xs,
+                  const std::vector<double>& ys, const std::string& x_unit, bool dots) {
   const double w = 320, h = 140, pad = 32;
-  double x_lo = xs.empty() ? 0 : xs.front(), x_hi = xs.empty() ? 1 : xs.back();
-  double y_lo = 1e300, y_hi = -1e300;
-  for (double y : ys) {
-    y_lo = std::min(y_lo, y);
-    y_hi = std::max(y_hi, y);
-  }
-  if (ys.empty()) y_lo = 0, y_hi = 1;
+  const std::size_t n = std::min(xs.size(), ys.size());
+  const double x_lo = n == 0 ? 0 : xs.front();
+  double x_hi = n == 0 ? 1 : xs[n - 1];
+  double y_lo = n == 0 ? 0 : *std::min_element(ys.begin(), ys.begin() + n);
+  double y_hi = n == 0 ? 1 : *std::max_element(ys.begin(), ys.begin() + n);
   if (y_hi - y_lo < 1e-9) y_hi = y_lo + 1;
   if (x_hi - x_lo < 1e-9) x_hi = x_lo + 1;
-  std::string points, dots;
-  for (std::size_t i = 0; i < xs.size() && i < ys.size(); ++i) {
+  std::string points, marks;
+  for (std::size_t i = 0; i < n; ++i) {
     const double x = pad + (w - pad - 8) * (xs[i] - x_lo) / (x_hi - x_lo);
     const double y = h - pad + (pad + 8 - h) * (ys[i] - y_lo) / (y_hi - y_lo);
     points += fmt::format("{:.1f},{:.1f} ", x, y);
-    dots += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='2' fill='#1f77b4'/>", x, y);
+    if (dots) marks += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='2' fill='#1f77b4'/>", x, y);
   }
   return fmt::format(
       "<svg width='{0}' height='{1}' class='chart'><text x='{2}' y='12'>{3}</text>"
@@ -125,9 +98,23 @@ std::string CurveChart(const std::string& title, const std::vector<double>& xs,
       "<line x1='{2}' y1='16' x2='{2}' y2='{4}' stroke='#999'/>"
       "<text x='2' y='24'>{5:.2f}</text><text x='2' y='{4}'>{6:.2f}</text>"
       "<text x='{2}' y='{1}'>{7:.0f}</text>"
-      "<text x='{0}' y='{1}' text-anchor='end'>{8:.0f} env steps</text>"
-      "<polyline fill='none' stroke='#1f77b4' points='{9}'/>{10}</svg>",
-      w, h, pad, title, h - pad, y_hi, y_lo, x_lo, x_hi, points, dots);
+      "<text x='{0}' y='{1}' text-anchor='end'>{8:.0f} {9}</text>"
+      "<polyline fill='none' stroke='#1f77b4' points='{10}'/>{11}</svg>",
+      w, h, pad, title, h - pad, y_hi, y_lo, x_lo, x_hi, x_unit, points, marks);
+}
+
+// A time series of `values` sampled every dt seconds.
+std::string LineChart(const std::string& title, const std::string& unit,
+                      const std::vector<double>& values, double dt) {
+  std::vector<double> times(values.size());
+  for (std::size_t i = 0; i < times.size(); ++i) times[i] = dt * static_cast<double>(i);
+  return Chart(title + " (" + unit + ")", times, values, "s", /*dots=*/false);
+}
+
+// A learning curve: ys against env steps.
+std::string CurveChart(const std::string& title, const std::vector<double>& xs,
+                       const std::vector<double>& ys) {
+  return Chart(title, xs, ys, "env steps", /*dots=*/true);
 }
 
 }  // namespace
@@ -220,23 +207,13 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
   }
   json overall = {{"policy", policy_all.Json()}, {"expert", expert_all.Json()}};
   if (has_baseline) overall["baseline"] = baseline_all.Json();
-  json curve = json::array();
-  for (const CurvePoint& p : report.curve) {
-    curve.push_back({{"env_steps", p.env_steps},
-                     {"updates", p.updates},
-                     {"seconds", p.seconds},
-                     {"episodes", p.episodes},
-                     {"mean_return", p.mean_return},
-                     {"mean_score", p.mean_score},
-                     {"collision_rate", p.collision_rate}});
-  }
   json doc = {{"suite", report.suite},
               {"policy", report.policy},
               {"overall", overall},
               {"families", families},
               {"episodes", episodes}};
   if (has_baseline) doc["baseline"] = report.baseline;
-  if (!report.curve.empty()) doc["curve"] = curve;
+  if (!report.curve.empty()) doc["curve"] = report.curve;
   std::ofstream(dir + "/report.json") << doc.dump(2) << "\n";
 
   std::string html = fmt::format(

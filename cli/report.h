@@ -2,6 +2,7 @@
 #define TARMAC_CLI_REPORT_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct CurvePoint {
   double mean_score = 0.0;
   double collision_rate = 0.0;
 };
+// JSON as in report.json's "curve" and curve.jsonl (to_json / from_json).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CurvePoint, env_steps, updates, seconds, episodes, mean_return,
+                                   mean_score, collision_rate)
 
 struct EvaluationReport {
   std::string suite;

@@ -133,15 +133,7 @@ std::vector<CurvePoint> LoadCurve(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     try {
-      const json j = json::parse(line);
-      CurvePoint p;
-      p.env_steps = j.at("env_steps").get<std::uint64_t>();
-      p.updates = j.at("updates").get<std::uint64_t>();
-      p.seconds = j.at("seconds").get<double>();
-      p.episodes = j.at("episodes").get<std::uint64_t>();
-      p.mean_return = j.at("mean_return").get<double>();
-      p.mean_score = j.at("mean_score").get<double>();
-      p.collision_rate = j.at("collision_rate").get<double>();
+      const CurvePoint p = json::parse(line).get<CurvePoint>();
       curve.push_back(p);
     } catch (const std::exception&) {
       // A line cut short by a kill: the points before it stand.
@@ -153,36 +145,15 @@ std::vector<CurvePoint> LoadCurve(const std::string& path) {
 void WriteCurve(const std::vector<CurvePoint>& curve, const std::string& path) {
   std::string text;
   for (const CurvePoint& p : curve) {
-    text += json{{"env_steps", p.env_steps},
-                 {"updates", p.updates},
-                 {"seconds", p.seconds},
-                 {"episodes", p.episodes},
-                 {"mean_return", p.mean_return},
-                 {"mean_score", p.mean_score},
-                 {"collision_rate", p.collision_rate}}
-                .dump() +
-            "\n";
+    text += json(p).dump() + "\n";
   }
   (void)learner::WriteFileAtomically(path, text);
 }
 
-// Table counts as REPLAY.INFO reports them, summed over shards.
-struct TableCounts {
-  std::uint64_t size = 0;
-  std::uint64_t inserts = 0;
-};
-
-TableCounts Counts(buffer::ReplayClient& client, const std::string& table) {
-  TableCounts counts;
-  auto info = client.Info(table);
-  if (!info.ok()) return counts;
-  for (const auto& shard : *info) {
-    for (const auto& [k, v] : shard) {
-      if (k == "size") counts.size += std::strtoull(v.c_str(), nullptr, 10);
-      if (k == "inserts") counts.inserts += std::strtoull(v.c_str(), nullptr, 10);
-    }
-  }
-  return counts;
+// A table's totals over the shards; zeros while Redis cannot answer (progress only).
+buffer::ReplayClient::TableTotals Counts(buffer::ReplayClient& client, const std::string& table) {
+  auto totals = client.Totals(table);
+  return totals.ok() ? *totals : buffer::ReplayClient::TableTotals{};
 }
 
 // Runs the jobs of one phase on their own threads and watches them from the calling thread:
@@ -311,8 +282,8 @@ class PhaseRunner {
     last_steps_ = steps;
     last_updates_ = updates;
     last_rate_time_ = now;
-    const TableCounts rl = Counts(*c_.client, "rl");
-    const TableCounts demos = Counts(*c_.client, "demos");
+    const auto rl = Counts(*c_.client, "rl");
+    const auto demos = Counts(*c_.client, "demos");
     const actors::EpisodeStats recent = c_.episodes->Recent();
     const int elapsed = static_cast<int>(Elapsed());
     std::string line = fmt::format(
@@ -398,21 +369,17 @@ int TrainCommand::Run(const CommandContext& context) {
     state.run_id = NewRunId();
   }
   // The suite, the env and every learner and actor option are checked before anything
-  // starts (with a stand-in shard URL when the embedded Redis is to provide the real one).
-  {
-    Config probe = context.config;
-    if (probe.GetString("replay.urls").empty()) {
-      (void)probe.Set("replay.urls", "unix:///tmp/tarmac-probe.sock", "tarmac train");
-    }
-    auto learner_probe = LearnerOptionsFrom(probe);
-    auto rollout_probe = RolloutOptionsFrom(probe);
-    if (!learner_probe.ok() || !rollout_probe.ok()) {
-      context.err
-          << "tarmac: "
-          << (learner_probe.ok() ? rollout_probe.status() : learner_probe.status()).message()
-          << ".\n";
-      return kExitUsage;
-    }
+  // starts, once; the embedded Redis's URL replaces the stand-in shard when it is up.
+  const bool embedded = context.config.GetString("replay.urls").empty();
+  Config config = context.config;
+  if (embedded) (void)config.Set("replay.urls", "unix:///embedded-redis", "tarmac train");
+  auto learner_base = LearnerOptionsFrom(config);
+  auto rollout_base = RolloutOptionsFrom(config);
+  if (!learner_base.ok() || !rollout_base.ok()) {
+    context.err << "tarmac: "
+                << (learner_base.ok() ? rollout_base.status() : learner_base.status()).message()
+                << ".\n";
+    return kExitUsage;
   }
   const envs::EnvConfig env_config = EnvConfigFrom(context.config);
   absl::StatusOr<envs::Suite> suite =
@@ -448,10 +415,9 @@ int TrainCommand::Run(const CommandContext& context) {
   }
 
   // The embedded replay shard: a unix socket in a short temp dir, data and AOF under <out>.
-  Config config = context.config;
   std::unique_ptr<buffer::ReplayServerProcess> redis;
   std::string socket_dir;
-  if (config.GetString("replay.urls").empty()) {
+  if (embedded) {
     char pattern[] = "/tmp/tarmac-XXXXXX";
     if (mkdtemp(pattern) == nullptr) {
       context.err << "tarmac: cannot create a temp dir for the Redis socket.\n";
@@ -476,7 +442,8 @@ int TrainCommand::Run(const CommandContext& context) {
     redis = std::move(*started);
     spdlog::info("replay: embedded redis-server (pid {}) on {}, data in {}", redis->pid(),
                  redis->url(), server.dir);
-    (void)config.Set("replay.urls", redis->url(), "tarmac train");
+    learner_base->shards = {redis->endpoint()};
+    rollout_base->shards = {redis->endpoint()};
   }
   // Everything below returns through here: Redis stops (AOF flushed) and its socket dir goes.
   auto finish = [&](int code) {
@@ -490,21 +457,13 @@ int TrainCommand::Run(const CommandContext& context) {
 
   // The tables as this run paces them.
   const double spi = settings.samples_per_insert;
-  auto rl_table = RlTableFrom(config);
+  buffer::TableSpec rl_table = learner_base->rl_table;
   rl_table.samples_per_insert = spi;
   if (spi > 0) {
     rl_table.min_size = static_cast<std::uint64_t>(config.GetInt("learner.min_replay"));
     // Slack for what the writer may hold plus a few insert batches, so a flush never waits.
     rl_table.tolerance =
         spi * static_cast<double>(settings.queue_limit + 4 * config.GetInt("actor.insert_batch"));
-  }
-  auto learner_base = LearnerOptionsFrom(config);
-  auto rollout_base = RolloutOptionsFrom(config);
-  if (!learner_base.ok() || !rollout_base.ok()) {
-    context.err << "tarmac: "
-                << (learner_base.ok() ? rollout_base.status() : learner_base.status()).message()
-                << ".\n";
-    return finish(kExitUsage);
   }
   learner_base->rl_table = rl_table;
   learner_base->checkpoint_dir = checkpoints;

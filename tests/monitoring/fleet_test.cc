@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <deque>
@@ -160,35 +161,11 @@ Expressions LoadExpressions() {
     for (const auto& t : panel["targets"]) exprs.push_back(t["expr"]);
     e.panels.emplace_back(panel["title"], exprs);
   }
-  // rules.yml: each `expr:` is one line or a folded block (`expr: >` then indented lines).
-  std::istringstream in(Read(std::string(TARMAC_SOURCE_DIR) + "/monitoring/prometheus/rules.yml"));
-  std::string line;
-  std::string block;
-  std::size_t block_indent = 0;
-  bool in_block = false;
-  while (std::getline(in, line)) {
-    const std::size_t indent = line.find_first_not_of(' ');
-    if (in_block) {
-      if (indent != std::string::npos && indent > block_indent) {
-        block += line.substr(indent) + " ";
-        continue;
-      }
-      e.rules.push_back(block);
-      in_block = false;
-    }
-    const std::size_t at = line.find("expr:");
-    if (at == std::string::npos || line.find('#') < at) continue;
-    std::string value = line.substr(at + 5);
-    value.erase(0, value.find_first_not_of(' '));
-    if (value == ">" || value == "|") {
-      in_block = true;
-      block.clear();
-      block_indent = at;
-    } else {
-      e.rules.push_back(value);
-    }
+  const YAML::Node rules =
+      YAML::LoadFile(std::string(TARMAC_SOURCE_DIR) + "/monitoring/prometheus/rules.yml");
+  for (const auto& group : rules["groups"]) {
+    for (const auto& rule : group["rules"]) e.rules.push_back(rule["expr"].as<std::string>());
   }
-  if (in_block) e.rules.push_back(block);
   return e;
 }
 

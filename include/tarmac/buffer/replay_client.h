@@ -157,6 +157,14 @@ class ReplayClient {
   absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> Info(
       absl::string_view table);
 
+  // REPLAY.INFO's counts summed over the shards: what one logical table holds and did.
+  struct TableTotals {
+    std::uint64_t size = 0;
+    std::uint64_t inserts = 0;
+    std::uint64_t samples = 0;
+  };
+  absl::StatusOr<TableTotals> Totals(absl::string_view table);
+
   // Memory of each shard's Redis as INFO memory reports it (used_memory, maxmemory; 0 when no
   // maxmemory is set), in shard order. One round trip per shard.
   struct ShardMemory {
