@@ -25,6 +25,12 @@ function(tarmac_add_library)
   target_link_libraries(${target}
     PUBLIC tarmac::options ${ARG_DEPS}
     PRIVATE tarmac::warnings ${ARG_PRIVATE_DEPS})
+  if(ARG_TYPE STREQUAL "SHARED")
+    # Calls inside the library bind locally, so that small functions (Traffic::Length, a lane
+    # lookup) are inlined instead of going through the PLT; nothing here is meant to be
+    # interposed by LD_PRELOAD.
+    target_compile_options(${target} PRIVATE -fno-semantic-interposition)
+  endif()
 endfunction()
 
 function(tarmac_add_executable)

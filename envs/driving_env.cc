@@ -88,8 +88,7 @@ void DrivingEnv::EnterTraffic() {
       if (rear->second < 40.0) continue;
       if (rear->first >= 0) speed = std::min(speed, traffic_->vehicles()[rear->first].speed);
     }
-    if (static_cast<int>(std::lround(ego_frenet_.d / scenario_.road.lane_width())) == lane &&
-        ego_frenet_.s < 40.0) {
+    if (RoundToInt(ego_frenet_.d / scenario_.road.lane_width()) == lane && ego_frenet_.s < 40.0) {
       continue;
     }
     TrafficVehicle v;
@@ -145,7 +144,7 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
 
   // Where the ego is and who leads it.
   const int lane = road.LaneAt(ego_frenet_.s, ego_frenet_.d);
-  const int nearest_lane = static_cast<int>(std::lround(ego_frenet_.d / road.lane_width()));
+  const int nearest_lane = RoundToInt(ego_frenet_.d / road.lane_width());
   std::optional<double> ttc;
   double leader_gap = std::numeric_limits<double>::infinity();
   int leader_id = 0;
@@ -284,7 +283,7 @@ void DrivingEnv::Observe(absl::Span<float> obs) const {
   if (obs.size() < static_cast<std::size_t>(spec_.observation_size)) return;
   const Road& road = scenario_.road;
   const double w = road.lane_width();
-  const int lane = static_cast<int>(std::lround(ego_frenet_.d / w));
+  const int lane = RoundToInt(ego_frenet_.d / w);
   const Pose on_road = road.ToWorld(ego_frenet_);
   const double heading_error = std::remainder(ego_.heading - on_road.heading, 2.0 * M_PI);
   const double c = std::cos(ego_.heading);

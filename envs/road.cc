@@ -145,7 +145,7 @@ bool Road::LaneExists(int index, double s) const {
 }
 
 int Road::LaneAt(double s, double d) const {
-  const int index = static_cast<int>(std::lround(d / lane_width_));
+  const int index = RoundToInt(d / lane_width_);
   if (std::abs(d - index * lane_width_) > 0.5 * lane_width_ + 1e-9) return -1;
   return LaneExists(index, s) ? index : -1;
 }

@@ -21,6 +21,7 @@ Traffic::Traffic(const Road* road, TrafficParams params) : road_(road), params_(
 int Traffic::Add(TrafficVehicle vehicle) {
   vehicle.id = next_id_++;
   vehicles_.push_back(vehicle);
+  order_.push_back(static_cast<int>(vehicles_.size()) - 1);
   // Decisions are staggered so that vehicles do not all change lanes at once.
   next_decision_.push_back(time_ + params_.decision_interval *
                                        std::fmod(0.37 * static_cast<double>(vehicle.id), 1.0));
@@ -31,6 +32,7 @@ int Traffic::Add(TrafficVehicle vehicle) {
 void Traffic::Reserve(std::size_t vehicles) {
   vehicles_.reserve(vehicles);
   next_decision_.reserve(vehicles);
+  order_.reserve(vehicles);
   accel_.reserve(vehicles);
   for (auto& lane : lanes_) lane.reserve(vehicles + 1);
 }
@@ -45,7 +47,7 @@ std::optional<std::pair<int, double>> Traffic::Rearmost(int lane) const {
 Traffic::Lanes Traffic::LanesOf(const TrafficVehicle& v) const {
   Lanes lanes;
   lanes.lane[lanes.count++] = v.lane;
-  const int under = static_cast<int>(std::lround(v.d / road_->lane_width()));
+  const int under = RoundToInt(v.d / road_->lane_width());
   if (under != v.lane && under >= 0 && under < static_cast<int>(lanes_.size())) {
     lanes.lane[lanes.count++] = under;
   }
@@ -54,27 +56,39 @@ Traffic::Lanes Traffic::LanesOf(const TrafficVehicle& v) const {
 
 void Traffic::Index(const std::optional<EgoView>& ego) {
   ego_ = ego;
+  // order_ stays sorted by (s, index) from step to step and vehicles rarely pass each other, so
+  // insertion sort restores it in about one pass; each lane then takes its vehicles in order.
+  order_.erase(
+      std::remove_if(order_.begin(), order_.end(), [&](int i) { return !vehicles_[i].active; }),
+      order_.end());
+  const auto before = [&](int a, int b) {
+    return vehicles_[a].s < vehicles_[b].s || (vehicles_[a].s == vehicles_[b].s && a < b);
+  };
+  for (std::size_t j = 1; j < order_.size(); ++j) {
+    const int moving = order_[j];
+    std::size_t k = j;
+    for (; k > 0 && before(moving, order_[k - 1]); --k) order_[k] = order_[k - 1];
+    order_[k] = moving;
+  }
   for (auto& lane : lanes_) lane.clear();
-  for (std::size_t i = 0; i < vehicles_.size(); ++i) {
+  for (int i : order_) {
     const TrafficVehicle& v = vehicles_[i];
-    if (!v.active) continue;
     for (int lane : LanesOf(v)) {
-      if (lane >= 0 && lane < static_cast<int>(lanes_.size())) {
-        lanes_[lane].emplace_back(v.s, static_cast<int>(i));
-      }
+      if (lane >= 0 && lane < static_cast<int>(lanes_.size())) lanes_[lane].emplace_back(v.s, i);
     }
   }
   if (ego) {
-    // The ego occupies every lane its box reaches across.
+    // The ego occupies every lane its box reaches across; (s, -1) sorts before a vehicle at s.
     const double w = road_->lane_width();
-    const int lo = static_cast<int>(std::lround((ego->d - 0.5 * ego->width) / w));
-    const int hi = static_cast<int>(std::lround((ego->d + 0.5 * ego->width) / w));
+    const int lo = RoundToInt((ego->d - 0.5 * ego->width) / w);
+    const int hi = RoundToInt((ego->d + 0.5 * ego->width) / w);
+    const std::pair<double, int> entry(ego->s, -1);
     for (int lane = std::max(lo, 0); lane <= std::min(hi, static_cast<int>(lanes_.size()) - 1);
          ++lane) {
-      lanes_[lane].emplace_back(ego->s, -1);
+      auto& entries = lanes_[lane];
+      entries.insert(std::upper_bound(entries.begin(), entries.end(), entry), entry);
     }
   }
-  for (auto& lane : lanes_) std::sort(lane.begin(), lane.end());
 }
 
 double Traffic::Length(int index) const {
@@ -127,10 +141,10 @@ double Traffic::Accel(int index, int lane) const {
                     idm.max_accel);
 }
 
-void Traffic::DecideLaneChange(int index) {
+bool Traffic::DecideLaneChange(int index) {
   TrafficVehicle& v = vehicles_[index];
   if (!v.lane_changes || v.forced_accel || std::abs(v.d - road_->LaneCenter(v.lane)) > kSettled) {
-    return;
+    return false;
   }
   const double changer_now = Accel(index, v.lane);
   double best_incentive = 0.0;
@@ -170,18 +184,21 @@ void Traffic::DecideLaneChange(int index) {
       best_lane = target;
     }
   }
-  if (best_lane >= 0) v.lane = best_lane;
+  if (best_lane < 0) return false;
+  v.lane = best_lane;
+  return true;
 }
 
 void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
   Index(ego);
   // Decide lane changes, then accelerations, all from the same snapshot.
+  bool changed = false;
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
     if (!vehicles_[i].active || time_ < next_decision_[i]) continue;
     next_decision_[i] += params_.decision_interval;
-    DecideLaneChange(static_cast<int>(i));
+    changed = DecideLaneChange(static_cast<int>(i)) || changed;
   }
-  Index(ego);
+  if (changed) Index(ego);
   std::vector<double>& accel = accel_;
   accel.assign(vehicles_.size(), 0.0);
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
@@ -229,7 +246,7 @@ void Traffic::Overlapping(const OrientedBox& box, Frenet at, std::vector<int>* o
   std::vector<int>& ids = *out;
   ids.clear();
   const double w = road_->lane_width();
-  const int centre = static_cast<int>(std::lround(at.d / w));
+  const int centre = RoundToInt(at.d / w);
   const double reach = box.length + 25.0;  // longer than any vehicle: the broad phase window
   for (int lane = std::max(centre - 1, 0);
        lane <= std::min(centre + 1, static_cast<int>(lanes_.size()) - 1); ++lane) {

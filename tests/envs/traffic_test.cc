@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 
 namespace tarmac::envs {
@@ -129,6 +131,82 @@ TEST(TrafficTest, SlowsForCurves) {
   // IDM approaches a lowered desired speed from above, so allow 10 % over the comfort bound.
   EXPECT_LE(max_speed_in_curve * max_speed_in_curve / 100.0, 2.0 * 1.1)
       << "lateral acceleration near the comfort bound";
+}
+
+// The per-lane index is kept sorted incrementally (vehicles pass, change lanes, enter at s = 0
+// and leave); LeaderOf and FollowerOf must agree with a search over every vehicle and the ego.
+TEST(TrafficTest, LeadersAndFollowersMatchASearchOverEveryVehicle) {
+  const Road road = Road::Straight(1500.0, 3);
+  Traffic traffic(&road);
+  traffic.Reserve(200);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> desired(15.0, 35.0), where(0.0, 600.0);
+  for (int k = 0; k < 30; ++k) {
+    traffic.Add(At(where(rng), k % 3, 15.0, desired(rng), road));
+  }
+  EgoView ego{300.0, 0.0, 20.0};
+  const auto covers = [&](int i, int lane) {  // the lanes an entry occupies, from first principles
+    if (i < 0) {
+      const double w = road.lane_width();
+      return lane >= std::lround((ego.d - 0.5 * ego.width) / w) &&
+             lane <= std::lround((ego.d + 0.5 * ego.width) / w);
+    }
+    const TrafficVehicle& v = traffic.vehicles()[i];
+    return v.active && (v.lane == lane || std::lround(v.d / road.lane_width()) == lane);
+  };
+  int checked = 0, passes = 0;
+  std::vector<std::pair<double, int>> previous;
+  for (int step = 0; step < 600; ++step) {
+    ego.s += ego.speed * 0.1;
+    ego.d = 3.6 * (1.0 + std::sin(0.01 * step));  // drifts across lanes 0..2
+    if (step % 7 == 0) traffic.Add(At(0.0, step % 3, 10.0, desired(rng), road));
+    traffic.Step(0.1, ego);
+    const auto& vs = traffic.vehicles();
+    std::vector<std::pair<double, int>> order;
+    for (std::size_t i = 0; i < vs.size(); ++i) {
+      if (vs[i].active) order.emplace_back(vs[i].s, static_cast<int>(i));
+    }
+    std::sort(order.begin(), order.end());
+    if (!previous.empty()) {
+      std::vector<int> a, b;  // indices present both times, in s order then and now
+      for (const auto& [_, i] : previous) {
+        if (vs[i].active) a.push_back(i);
+      }
+      for (const auto& [_, i] : order) {
+        if (std::find(a.begin(), a.end(), i) != a.end()) b.push_back(i);
+      }
+      passes += a != b;
+    }
+    previous = order;
+    for (int lane = -1; lane <= 3; ++lane) {
+      for (int self = -1; self < static_cast<int>(vs.size()); self += 3) {
+        const double s = self < 0 ? ego.s : vs[self].s;
+        const double length = self < 0 ? ego.length : vs[self].length;
+        std::optional<std::pair<double, int>> leader, follower;
+        for (int i = -1; i < static_cast<int>(vs.size()); ++i) {
+          if (i == self || !covers(i, lane)) continue;
+          const std::pair<double, int> e(i < 0 ? ego.s : vs[i].s, i);
+          if (e > std::make_pair(s, self) && (!leader || e < *leader)) leader = e;
+          if (e.first < s && (!follower || e > *follower)) follower = e;
+        }
+        const auto found = traffic.LeaderOf(lane, s, length, self);
+        ASSERT_EQ(found.has_value(), leader.has_value()) << "lane " << lane << " step " << step;
+        if (found) {
+          ASSERT_EQ(found->second, leader->second) << "lane " << lane << " step " << step;
+          const double other = leader->second < 0 ? ego.length : vs[leader->second].length;
+          EXPECT_DOUBLE_EQ(found->first.gap, leader->first - s - 0.5 * (other + length));
+        }
+        const auto behind = traffic.FollowerOf(lane, s, self);
+        ASSERT_EQ(behind.has_value(), follower.has_value()) << "lane " << lane << " step " << step;
+        if (behind) {
+          ASSERT_EQ(behind->first, follower->second);
+        }
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(passes, 0) << "vehicles overtook each other, so the order had to be repaired";
+  EXPECT_GT(checked, 10000);
 }
 
 TEST(TrafficTest, DeterministicForTheSameInputs) {

@@ -2,6 +2,8 @@
 #define TARMAC_ENVS_ROAD_H_
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -14,6 +16,19 @@ struct Frenet {
   double s = 0.0;
   double d = 0.0;
 };
+
+// std::lround into an int (halves away from zero; saturating, NaN gives INT_MIN), inline: the
+// lane under a lateral offset is asked for many times per step, and lround is a library call.
+inline int RoundToInt(double x) {
+  if (!(std::abs(x) < 2147483647.0)) {
+    return x > 0 ? std::numeric_limits<int>::max() : std::numeric_limits<int>::min();
+  }
+  int t = static_cast<int>(x);  // towards zero; x - t is exact
+  const double frac = x - t;
+  if (frac >= 0.5) ++t;
+  if (frac <= -0.5) --t;
+  return t;
+}
 
 struct Pose {
   double x = 0.0;

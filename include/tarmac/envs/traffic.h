@@ -87,7 +87,7 @@ class Traffic {
   double Accel(int index, int lane) const;
   // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
   double FollowerAccel(int follower, std::optional<Leader> leader) const;
-  void DecideLaneChange(int index);
+  bool DecideLaneChange(int index);  // true when the vehicle changed its lane
   // The lanes a vehicle occupies: its own, and the one under it while changing.
   struct Lanes {
     int lane[2] = {0, 0};
@@ -104,6 +104,7 @@ class Traffic {
   std::vector<TrafficVehicle> vehicles_;
   std::vector<double> next_decision_;  // per vehicle, s of simulated time
   std::vector<double> accel_;          // per vehicle, this step (kept to avoid allocation)
+  std::vector<int> order_;             // active vehicles by (s, index), kept sorted
   double time_ = 0.0;
   int next_id_ = 1;
   std::optional<EgoView> ego_;
