@@ -828,7 +828,8 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   if (!o.expert) metrics.policy_swap_seconds.Add({}, monitoring::Metrics::LatencyBuckets());
   spdlog::info("actor {}: {} x {} envs of {}, policy {}, into table {} on {} shard(s)", o.actor_id,
                o.actors, o.envs_per_actor, o.env_name,
-               o.expert ? "expert" : absl::StrCat("v", version), o.table.name, o.shards.size());
+               o.expert ? "expert" : absl::StrCat("v", version, " (", initial->backend(), ")"),
+               o.table.name, o.shards.size());
 
   const auto started = Clock::now();
   caf::scoped_actor self{system};

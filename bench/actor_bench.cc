@@ -136,6 +136,27 @@ void BM_ActorProcessLongEpisodes(benchmark::State& state) {
 }
 BENCHMARK(BM_ActorProcessLongEpisodes)->Unit(benchmark::kSecond)->Iterations(2)->UseManualTime();
 
+// The inference actor's forward pass alone, per batch of `rows` observations (the default
+// 2 x 256 policy; arg 1: sampled with unit noise, 0: the mean action).
+void BM_PolicyAct(benchmark::State& state) {
+  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
+  auto policy = tarmac::learner::InferencePolicy::Random(spec.observation_size, spec.action_low,
+                                                         spec.action_high, {256, 256}, 3)
+                    .value();
+  tarmac::learner::SetInferenceThreads(1);
+  const int rows = static_cast<int>(state.range(0));
+  std::vector<float> obs(static_cast<std::size_t>(rows) * spec.observation_size, 0.1F);
+  std::vector<float> noise(state.range(1) != 0 ? rows : 0, 1.0F);
+  std::vector<float> actions(static_cast<std::size_t>(rows) * spec.action_size);
+  std::uint64_t seed = 0;
+  for (auto _ : state) {
+    policy->Act(obs, rows, noise, ++seed, absl::MakeSpan(actions));
+    benchmark::DoNotOptimize(actions.data());
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+}
+BENCHMARK(BM_PolicyAct)->ArgsProduct({{16, 64, 128, 256}, {0, 1}});
+
 // A trainer whose exported actor (76-512-512-4, float32) is a ~1.2 MB weights blob.
 std::unique_ptr<tarmac::learner::SacTrainer> LargeTrainer() {
   tarmac::learner::SacOptions sac;

@@ -1,11 +1,14 @@
 #include "tarmac/learner/network_policy.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/dispatch/Dispatcher.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "networks.h"
@@ -29,16 +32,51 @@ struct InferencePolicy::Net {
   Actor actor{nullptr};
   torch::Tensor mean, std, low, high;
   double clip = 10.0;
-  // The actor's layers as oneDNN tensors: Debian's LibTorch multiplies dense tensors through the
-  // system BLAS (~30 GFLOP/s with BLIS), oneDNN's own kernels run ~150. Empty when this
-  // LibTorch has no oneDNN; the dense module is used then.
+  // The actor's layers packed once for XNNPACK's fully-connected kernels, with the ReLU fused
+  // (LibTorch registers them as the operators prepacked::linear_clamp_prepack/run, which its
+  // mobile optimiser emits). At the actors' batch sizes they cost about half a oneDNN forward,
+  // which reorders its weights on every call. An XNNPACK operator is set up per call, so runs
+  // of one policy are serialised. Empty when this LibTorch lacks them.
+  c10::optional<c10::OperatorHandle> xnnpack_run;
+  std::vector<c10::IValue> xnnpack_layers;
+  mutable std::mutex xnnpack_mutex;
+  // Otherwise the layers as oneDNN tensors: Debian's LibTorch multiplies dense tensors through
+  // the system BLAS (~30 GFLOP/s with BLIS), oneDNN's own kernels run ~150. Empty when this
+  // LibTorch has no oneDNN either; the dense module is used then.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> mkldnn_layers;
 
-  void PrepareMkldnn() {
-    if (!at::hasMKLDNN()) return;
+  std::vector<std::shared_ptr<torch::nn::LinearImpl>> Linears() const {
+    std::vector<std::shared_ptr<torch::nn::LinearImpl>> layers;
     for (std::size_t i = 0; i < actor->net->size(); ++i) {
-      auto* linear = actor->net->ptr(i)->as<torch::nn::Linear>();
-      if (linear == nullptr) continue;
+      if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(actor->net->ptr(i))) {
+        layers.push_back(std::move(linear));
+      }
+    }
+    return layers;
+  }
+
+  void PrepareFastPath() {
+    const auto prepack =
+        c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_prepack", ""});
+    xnnpack_run = c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_run", ""});
+    if (prepack && xnnpack_run) {
+      const auto layers = Linears();
+      try {
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+          const bool hidden = i + 1 < layers.size();
+          torch::jit::Stack stack{
+              layers[i]->weight.detach().contiguous(), layers[i]->bias.detach().contiguous(),
+              hidden ? c10::IValue(c10::Scalar(0.0)) : c10::IValue(), c10::IValue()};
+          prepack->callBoxed(&stack);
+          xnnpack_layers.push_back(std::move(stack.at(0)));
+        }
+        return;
+      } catch (const c10::Error&) {  // XNNPACK cannot run on this CPU: try oneDNN
+        xnnpack_layers.clear();
+      }
+    }
+    if (!at::hasMKLDNN()) return;
+    for (const auto& linear : Linears()) {
       mkldnn_layers.emplace_back(linear->weight.detach().contiguous().to_mkldnn(),
                                  linear->bias.detach().contiguous().to_mkldnn());
     }
@@ -46,16 +84,27 @@ struct InferencePolicy::Net {
 
   // Mean and log-std of the pre-tanh Gaussian for normalised observations `z`.
   std::pair<torch::Tensor, torch::Tensor> Forward(const torch::Tensor& z) const {
-    if (mkldnn_layers.empty()) {
+    torch::Tensor x;
+    if (!xnnpack_layers.empty()) {
+      std::lock_guard<std::mutex> lock(xnnpack_mutex);
+      x = z.contiguous();
+      for (const c10::IValue& layer : xnnpack_layers) {
+        torch::jit::Stack stack{x, layer};
+        xnnpack_run->callBoxed(&stack);
+        x = stack.at(0).toTensor();
+      }
+    } else if (!mkldnn_layers.empty()) {
+      x = z.contiguous().to_mkldnn();
+      for (std::size_t i = 0; i < mkldnn_layers.size(); ++i) {
+        x = at::mkldnn_linear(x, mkldnn_layers[i].first, mkldnn_layers[i].second);
+        if (i + 1 < mkldnn_layers.size()) x = torch::relu(x);
+      }
+      x = x.to_dense();
+    } else {
       Actor holder = actor;  // the holder shares the module; forward is not const
       return holder->forward(z);
     }
-    auto x = z.contiguous().to_mkldnn();
-    for (std::size_t i = 0; i < mkldnn_layers.size(); ++i) {
-      x = at::mkldnn_linear(x, mkldnn_layers[i].first, mkldnn_layers[i].second);
-      if (i + 1 < mkldnn_layers.size()) x = torch::relu(x);
-    }
-    auto parts = x.to_dense().chunk(2, /*dim=*/1);
+    auto parts = x.chunk(2, /*dim=*/1);
     return {parts[0], torch::clamp(parts[1], kLogStdMin, kLogStdMax)};
   }
 };
@@ -65,6 +114,10 @@ InferencePolicy::~InferencePolicy() = default;
 
 const schemas::Architecture& InferencePolicy::architecture() const { return net_->architecture; }
 std::uint64_t InferencePolicy::version() const { return net_->version; }
+const char* InferencePolicy::backend() const {
+  if (!net_->xnnpack_layers.empty()) return "xnnpack";
+  return net_->mkldnn_layers.empty() ? "libtorch" : "onednn";
+}
 
 absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
     const schemas::PolicyWeights& weights) {
@@ -146,7 +199,7 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
     net->low = *low;
     net->high = *high;
     net->actor->eval();
-    net->PrepareMkldnn();
+    net->PrepareFastPath();
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(absl::StrCat("policy weights could not be loaded: ",
                                                    FirstLine(e.what_without_backtrace())));

@@ -137,7 +137,9 @@ TEST(NetworkPolicyTest, ActionsEqualAPlainForwardPassOfThePublishedTensors) {
   const auto actual = Act(**policy, 7, 0.0F);
   const auto expected = ReferenceActions(weights, Observations(7), 7);
   ASSERT_EQ(actual.size(), expected.size());
-  for (std::size_t i = 0; i < actual.size(); ++i) EXPECT_NEAR(actual[i], expected[i], 1e-4) << i;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    EXPECT_NEAR(actual[i], expected[i], 1e-4) << i << " on " << (*policy)->backend();
+  }
 }
 
 TEST(NetworkPolicyTest, NoiseScaleZeroIsDeterministicAndOneSamplesReproducibly) {

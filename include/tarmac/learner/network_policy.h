@@ -37,11 +37,15 @@ class InferencePolicy {
 
   const schemas::Architecture& architecture() const;
   std::uint64_t version() const;
+  // Which kernels run the forward pass: "xnnpack" (prepacked, the fast path), "onednn", or
+  // "libtorch" (dense tensors through the system BLAS) when this LibTorch lacks the others.
+  const char* backend() const;
 
   // Writes one action row per observation row into `actions` (rows * action_dim, physical
   // units). `noise_scale` multiplies the Gaussian's standard deviation: 0 gives the mean
   // (deterministic) action, 1 samples the SAC policy. `seed` makes the draw reproducible.
-  // O(rows * network size); allocates the intermediate tensors.
+  // O(rows * network size); allocates the intermediate tensors. Safe to call from several
+  // threads (calls on one instance are serialised).
   void Act(absl::Span<const float> observations, int rows, absl::Span<const float> noise_scale,
            std::uint64_t seed, absl::Span<float> actions) const;
 
