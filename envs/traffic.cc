@@ -21,11 +21,23 @@ Traffic::Traffic(const Road* road, TrafficParams params) : road_(road), params_(
 int Traffic::Add(TrafficVehicle vehicle) {
   vehicle.id = next_id_++;
   vehicles_.push_back(vehicle);
-  order_.push_back(static_cast<int>(vehicles_.size()) - 1);
   // Decisions are staggered so that vehicles do not all change lanes at once.
   next_decision_.push_back(time_ + params_.decision_interval *
                                        std::fmod(0.37 * static_cast<double>(vehicle.id), 1.0));
-  Index(ego_);
+  // Into the index where a rebuild would put it (a scenario adds dozens in a row).
+  const int index = static_cast<int>(vehicles_.size()) - 1;
+  if (vehicle.active) {
+    const auto before = [&](int a, int b) {
+      return vehicles_[a].s < vehicles_[b].s || (vehicles_[a].s == vehicles_[b].s && a < b);
+    };
+    order_.insert(std::upper_bound(order_.begin(), order_.end(), index, before), index);
+    const std::pair<double, int> entry(vehicle.s, index);
+    for (int lane : LanesOf(vehicle)) {
+      if (lane < 0 || lane >= static_cast<int>(lanes_.size())) continue;
+      auto& entries = lanes_[lane];
+      entries.insert(std::upper_bound(entries.begin(), entries.end(), entry), entry);
+    }
+  }
   return vehicle.id;
 }
 

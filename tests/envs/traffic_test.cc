@@ -145,39 +145,19 @@ TEST(TrafficTest, LeadersAndFollowersMatchASearchOverEveryVehicle) {
     traffic.Add(At(where(rng), k % 3, 15.0, desired(rng), road));
   }
   EgoView ego{300.0, 0.0, 20.0};
+  std::optional<EgoView> seen;  // the ego as traffic last saw it (none before the first step)
   const auto covers = [&](int i, int lane) {  // the lanes an entry occupies, from first principles
     if (i < 0) {
       const double w = road.lane_width();
-      return lane >= std::lround((ego.d - 0.5 * ego.width) / w) &&
-             lane <= std::lround((ego.d + 0.5 * ego.width) / w);
+      return seen && lane >= std::lround((seen->d - 0.5 * seen->width) / w) &&
+             lane <= std::lround((seen->d + 0.5 * seen->width) / w);
     }
     const TrafficVehicle& v = traffic.vehicles()[i];
     return v.active && (v.lane == lane || std::lround(v.d / road.lane_width()) == lane);
   };
-  int checked = 0, passes = 0;
-  std::vector<std::pair<double, int>> previous;
-  for (int step = 0; step < 600; ++step) {
-    ego.s += ego.speed * 0.1;
-    ego.d = 3.6 * (1.0 + std::sin(0.01 * step));  // drifts across lanes 0..2
-    if (step % 7 == 0) traffic.Add(At(0.0, step % 3, 10.0, desired(rng), road));
-    traffic.Step(0.1, ego);
+  int checked = 0;
+  const auto check = [&](int step) {
     const auto& vs = traffic.vehicles();
-    std::vector<std::pair<double, int>> order;
-    for (std::size_t i = 0; i < vs.size(); ++i) {
-      if (vs[i].active) order.emplace_back(vs[i].s, static_cast<int>(i));
-    }
-    std::sort(order.begin(), order.end());
-    if (!previous.empty()) {
-      std::vector<int> a, b;  // indices present both times, in s order then and now
-      for (const auto& [_, i] : previous) {
-        if (vs[i].active) a.push_back(i);
-      }
-      for (const auto& [_, i] : order) {
-        if (std::find(a.begin(), a.end(), i) != a.end()) b.push_back(i);
-      }
-      passes += a != b;
-    }
-    previous = order;
     for (int lane = -1; lane <= 3; ++lane) {
       for (int self = -1; self < static_cast<int>(vs.size()); self += 3) {
         const double s = self < 0 ? ego.s : vs[self].s;
@@ -185,7 +165,7 @@ TEST(TrafficTest, LeadersAndFollowersMatchASearchOverEveryVehicle) {
         std::optional<std::pair<double, int>> leader, follower;
         for (int i = -1; i < static_cast<int>(vs.size()); ++i) {
           if (i == self || !covers(i, lane)) continue;
-          const std::pair<double, int> e(i < 0 ? ego.s : vs[i].s, i);
+          const std::pair<double, int> e(i < 0 ? seen->s : vs[i].s, i);
           if (e > std::make_pair(s, self) && (!leader || e < *leader)) leader = e;
           if (e.first < s && (!follower || e > *follower)) follower = e;
         }
@@ -204,6 +184,37 @@ TEST(TrafficTest, LeadersAndFollowersMatchASearchOverEveryVehicle) {
         ++checked;
       }
     }
+  };
+  check(-1);  // vehicles added in no particular order
+  int passes = 0;
+  std::vector<std::pair<double, int>> previous;
+  for (int step = 0; step < 600; ++step) {
+    if (step % 7 == 0) {
+      traffic.Add(At(0.0, step % 3, 10.0, desired(rng), road));
+      check(step);
+    }
+    ego.s += ego.speed * 0.1;
+    ego.d = 3.6 * (1.0 + std::sin(0.01 * step));  // drifts across lanes 0..2
+    traffic.Step(0.1, ego);
+    seen = ego;
+    check(step);
+    const auto& vs = traffic.vehicles();
+    std::vector<std::pair<double, int>> order;
+    for (std::size_t i = 0; i < vs.size(); ++i) {
+      if (vs[i].active) order.emplace_back(vs[i].s, static_cast<int>(i));
+    }
+    std::sort(order.begin(), order.end());
+    if (!previous.empty()) {
+      std::vector<int> a, b;  // indices present both times, in s order then and now
+      for (const auto& [_, i] : previous) {
+        if (vs[i].active) a.push_back(i);
+      }
+      for (const auto& [_, i] : order) {
+        if (std::find(a.begin(), a.end(), i) != a.end()) b.push_back(i);
+      }
+      passes += a != b;
+    }
+    previous = order;
   }
   EXPECT_GT(passes, 0) << "vehicles overtook each other, so the order had to be repaired";
   EXPECT_GT(checked, 10000);
