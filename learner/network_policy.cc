@@ -3,12 +3,14 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "networks.h"
@@ -31,7 +33,8 @@ struct InferencePolicy::Net {
   std::uint64_t version = 0;
   Actor actor{nullptr};
   torch::Tensor mean, std, low, high;
-  double clip = 10.0;
+  std::vector<float> mean_values, std_values, low_values, high_values;  // the same, for Act
+  float clip = 10.0F;
   // The actor's layers packed once for XNNPACK's fully-connected kernels, with the ReLU fused
   // (LibTorch registers them as the operators prepacked::linear_clamp_prepack/run, which its
   // mobile optimiser emits). At the actors' batch sizes they cost about half a oneDNN forward,
@@ -82,8 +85,9 @@ struct InferencePolicy::Net {
     }
   }
 
-  // Mean and log-std of the pre-tanh Gaussian for normalised observations `z`.
-  std::pair<torch::Tensor, torch::Tensor> Forward(const torch::Tensor& z) const {
+  // Mean and log-std (clamped) of the pre-tanh Gaussian for normalised observations `z`, side
+  // by side: [rows, 2 * action_dim].
+  torch::Tensor Forward(const torch::Tensor& z) const {
     torch::Tensor x;
     if (!xnnpack_layers.empty()) {
       std::lock_guard<std::mutex> lock(xnnpack_mutex);
@@ -102,10 +106,10 @@ struct InferencePolicy::Net {
       x = x.to_dense();
     } else {
       Actor holder = actor;  // the holder shares the module; forward is not const
-      return holder->forward(z);
+      auto [mean, log_std] = holder->forward(z);
+      return torch::cat({mean, log_std}, /*dim=*/1);
     }
-    auto parts = x.chunk(2, /*dim=*/1);
-    return {parts[0], torch::clamp(parts[1], kLogStdMin, kLogStdMax)};
+    return x;  // the log-std is clamped by the caller
   }
 };
 
@@ -198,6 +202,14 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
     net->clip = clip->item<float>();
     net->low = *low;
     net->high = *high;
+    const auto values = [](const torch::Tensor& t) {
+      const float* p = t.data_ptr<float>();
+      return std::vector<float>(p, p + t.numel());
+    };
+    net->mean_values = values(net->mean);
+    net->std_values = values(net->std);
+    net->low_values = values(net->low);
+    net->high_values = values(net->high);
     net->actor->eval();
     net->PrepareFastPath();
   } catch (const c10::Error& e) {
@@ -275,22 +287,38 @@ void InferencePolicy::Act(absl::Span<const float> observations, int rows,
   const Net& n = *net_;
   const auto obs_dim = static_cast<std::int64_t>(n.architecture.obs_dim);
   const auto act_dim = static_cast<std::int64_t>(n.architecture.action_dim);
-  c10::InferenceMode inference;
-  auto obs =
-      torch::from_blob(const_cast<float*>(observations.data()), {rows, obs_dim}, torch::kFloat32);
-  auto z = torch::clamp((obs - n.mean) / n.std, -n.clip, n.clip);
-  auto [mean, log_std] = n.Forward(z);
-  torch::Tensor u = mean;
-  if (!noise_scale.empty()) {
-    auto scale =
-        torch::from_blob(const_cast<float*>(noise_scale.data()), {rows, 1}, torch::kFloat32);
-    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
-    auto eps = at::randn({rows, act_dim}, generator, torch::kFloat32);
-    u = mean + scale * torch::exp(log_std) * eps;
+  // Normalising and squashing run here rather than as LibTorch ops: on batches of a few dozen
+  // rows each op's dispatch costs more than its arithmetic. The layers run in LibTorch.
+  const std::size_t in = static_cast<std::size_t>(rows) * obs_dim;
+  std::vector<float> z(in);
+  const float* mean = n.mean_values.data();
+  const float* std = n.std_values.data();
+  for (std::size_t row = 0; row < in; row += static_cast<std::size_t>(obs_dim)) {
+    for (std::int64_t d = 0; d < obs_dim; ++d) {
+      z[row + d] = std::clamp((observations[row + d] - mean[d]) / std[d], -n.clip, n.clip);
+    }
   }
-  auto physical = n.low + (torch::tanh(u) + 1.0) * 0.5 * (n.high - n.low);
-  auto out = torch::from_blob(actions.data(), {rows, act_dim}, torch::kFloat32);
-  out.copy_(physical);
+  c10::InferenceMode inference;
+  const torch::Tensor out =
+      n.Forward(torch::from_blob(z.data(), {rows, obs_dim}, torch::kFloat32)).contiguous();
+  const float* head = out.data_ptr<float>();  // per row: mean | log-std
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> gauss(0.0F, 1.0F);
+  for (int r = 0; r < rows; ++r) {
+    const float* row = head + static_cast<std::ptrdiff_t>(r) * 2 * act_dim;
+    const float scale = noise_scale.empty() ? 0.0F : noise_scale[r];
+    for (std::int64_t d = 0; d < act_dim; ++d) {
+      float u = row[d];
+      if (scale > 0.0F) {
+        const float log_std = std::clamp(row[act_dim + d], static_cast<float>(kLogStdMin),
+                                         static_cast<float>(kLogStdMax));
+        u += scale * std::exp(log_std) * gauss(rng);
+      }
+      const float low = n.low_values[d], high = n.high_values[d];
+      actions[static_cast<std::size_t>(r * act_dim + d)] =
+          low + (std::tanh(u) + 1.0F) * 0.5F * (high - low);
+    }
+  }
 }
 
 void SetInferenceThreads(int threads) { torch::set_num_threads(std::max(1, threads)); }
