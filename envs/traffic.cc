@@ -141,13 +141,18 @@ double Traffic::FollowerAccel(int follower, std::optional<Leader> leader) const 
 
 double Traffic::Accel(int index, int lane) const {
   const TrafficVehicle& v = vehicles_[index];
+  std::optional<Leader> leader;
+  if (auto found = LeaderOf(lane, v.s, v.length, index)) leader = found->first;
+  return AccelBehind(index, leader);
+}
+
+double Traffic::AccelBehind(int index, std::optional<Leader> leader) const {
+  const TrafficVehicle& v = vehicles_[index];
   if (v.forced_accel) return *v.forced_accel;
   IdmParams idm = v.idm;
   const CurveLimit curve =
       CurveLimitAhead(*road_, v.s, v.d, v.speed, params_.comfort_lateral_accel, idm.comfort_decel);
   idm.desired_speed = std::min(idm.desired_speed, curve.speed_cap);
-  std::optional<Leader> leader;
-  if (auto found = LeaderOf(lane, v.s, v.length, index)) leader = found->first;
   // Physical bounds: IDM alone would ask for unbounded braking when cut off.
   return std::clamp(std::min(IdmAcceleration(idm, v.speed, leader), curve.accel_cap), kMaxBraking,
                     idm.max_accel);
@@ -211,17 +216,28 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
     changed = DecideLaneChange(static_cast<int>(i)) || changed;
   }
   if (changed) Index(ego);
+  // Accelerations, lane by lane: a vehicle follows the next entry of each lane it occupies
+  // (while changing lanes it also keeps clear of the leader in the lane being left), so no
+  // leader needs looking up. The same as the minimum of Accel(i, lane) over those lanes.
   std::vector<double>& accel = accel_;
-  accel.assign(vehicles_.size(), 0.0);
-  for (std::size_t i = 0; i < vehicles_.size(); ++i) {
-    if (!vehicles_[i].active) continue;
-    const TrafficVehicle& v = vehicles_[i];
-    double a = Accel(static_cast<int>(i), v.lane);
-    // While changing lanes, also keep clear of the leader in the lane being left.
-    for (int lane : LanesOf(v)) {
-      if (lane != v.lane) a = std::min(a, Accel(static_cast<int>(i), lane));
+  accel.assign(vehicles_.size(), std::numeric_limits<double>::infinity());
+  for (const auto& entries : lanes_) {
+    for (std::size_t j = 0; j < entries.size(); ++j) {
+      const int i = entries[j].second;
+      if (i < 0) continue;
+      const TrafficVehicle& v = vehicles_[i];
+      std::optional<Leader> leader;
+      if (j + 1 < entries.size()) {
+        const auto& [s, other] = entries[j + 1];
+        leader = Leader{s - v.s - 0.5 * (Length(other) + v.length), Speed(other)};
+      }
+      accel[i] = std::min(accel[i], AccelBehind(i, leader));
     }
-    accel[i] = a;
+  }
+  for (std::size_t i = 0; i < vehicles_.size(); ++i) {
+    if (vehicles_[i].active && std::isinf(accel[i])) {  // in no lane of the road
+      accel[i] = Accel(static_cast<int>(i), vehicles_[i].lane);
+    }
   }
   const double lateral_rate = road_->lane_width() / params_.lane_change_duration;
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {

@@ -85,6 +85,9 @@ class Traffic {
   void Index(const std::optional<EgoView>& ego);
   // IDM acceleration of vehicle `index` if it drove in `lane` (its leader found there).
   double Accel(int index, int lane) const;
+  // IDM acceleration of vehicle `index` behind `leader` (none: free road), curves and physical
+  // bounds applied.
+  double AccelBehind(int index, std::optional<Leader> leader) const;
   // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
   double FollowerAccel(int follower, std::optional<Leader> leader) const;
   bool DecideLaneChange(int index);  // true when the vehicle changed its lane
