@@ -47,6 +47,9 @@ void Populate(Draw& draw, const Road& road, const std::vector<int>& lanes, doubl
               std::vector<TrafficVehicle>* traffic) {
   if (density <= 0.0) return;  // an empty road
   const double mean_spacing = 1000.0 / density;
+  // Twice the expected count, so that a reset does not grow the vector step by step.
+  traffic->reserve(traffic->size() +
+                   lanes.size() * static_cast<std::size_t>(2.0 * road.length() / mean_spacing + 4));
   for (int lane : lanes) {
     double s = draw.In(0.0, mean_spacing);
     while (s < road.length() - 50.0) {

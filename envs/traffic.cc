@@ -163,7 +163,24 @@ bool Traffic::DecideLaneChange(int index) {
   if (!v.lane_changes || v.forced_accel || std::abs(v.d - road_->LaneCenter(v.lane)) > kSettled) {
     return false;
   }
-  const double changer_now = Accel(index, v.lane);
+  std::optional<Leader> own_leader;
+  if (auto l = LeaderOf(v.lane, v.s, v.length, index)) own_leader = l->first;
+  const double changer_now = AccelBehind(index, own_leader);
+  // The follower left behind is the same whichever way the vehicle goes: worked out once, when
+  // a target lane is first worth weighing.
+  std::optional<MobilInputs> behind;
+  const auto left_behind = [&] {
+    MobilInputs in;
+    if (auto follower = FollowerOf(v.lane, v.s, index)) {
+      const int f = follower->first;
+      const double gap = v.s - follower->second - 0.5 * (Length(f) + v.length);
+      in.old_follower_now = FollowerAccel(f, Leader{gap, v.speed});
+      std::optional<Leader> after;
+      if (own_leader) after = Leader{own_leader->gap + gap + v.length, own_leader->speed};
+      in.old_follower_after = FollowerAccel(f, after);
+    }
+    return in;
+  };
   double best_incentive = 0.0;
   int best_lane = -1;
   for (int target : {v.lane + 1, v.lane - 1}) {
@@ -171,9 +188,14 @@ bool Traffic::DecideLaneChange(int index) {
     if (!road_->LaneExists(target, v.s) || !road_->LaneExists(target, v.s + 2 * v.speed + 20)) {
       continue;
     }
-    MobilInputs in;
+    std::optional<Leader> target_leader;
+    if (auto l = LeaderOf(target, v.s, v.length, index)) target_leader = l->first;
+    // A leader already overlapping in the target lane rules the change out.
+    if (target_leader && target_leader->gap < 0) continue;
+    if (!behind) behind = left_behind();
+    MobilInputs in = *behind;
     in.changer_now = changer_now;
-    in.changer_after = Accel(index, target);
+    in.changer_after = AccelBehind(index, target_leader);
     if (auto follower = FollowerOf(target, v.s, index)) {
       const int f = follower->first;
       std::optional<Leader> f_leader;
@@ -183,18 +205,6 @@ bool Traffic::DecideLaneChange(int index) {
       in.new_follower_after = FollowerAccel(f, Leader{gap, v.speed});
       if (gap < 0) in.new_follower_after = -1e9;  // overlapping: never safe
     }
-    if (auto follower = FollowerOf(v.lane, v.s, index)) {
-      const int f = follower->first;
-      const double gap = v.s - follower->second - 0.5 * (Length(f) + v.length);
-      in.old_follower_now = FollowerAccel(f, Leader{gap, v.speed});
-      std::optional<Leader> after;
-      if (auto l = LeaderOf(v.lane, v.s, v.length, index)) {
-        after = Leader{l->first.gap + gap + v.length, l->first.speed};
-      }
-      in.old_follower_after = FollowerAccel(f, after);
-    }
-    // A leader already overlapping in the target lane rules the change out.
-    if (auto l = LeaderOf(target, v.s, v.length, index); l && l->first.gap < 0) continue;
     const MobilDecision decision = Mobil(params_.mobil, in);
     if (decision.change && decision.incentive > best_incentive) {
       best_incentive = decision.incentive;
