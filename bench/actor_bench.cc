@@ -1,4 +1,4 @@
-// One rollout process (default MLP policy 2 x 256, default env, 2 env actors x 16 envs) writing
+// One rollout process (default MLP policy 2 x 256, default env, 2 env actors x 64 envs) writing
 // into a local Redis, against bare env stepping of the same env in the same process: how much
 // the actor machinery (inference, n-step assembly, encoding, inserts) costs per transition.
 // Throughput is per core: transitions divided by the process's CPU seconds (all threads), so the
@@ -28,7 +28,6 @@
 namespace {
 
 std::unique_ptr<tarmac::testing::RedisServer> g_server;
-double g_env_steps_per_core_s = 0.0;
 
 double CpuSeconds() {
   rusage usage{};
@@ -43,15 +42,14 @@ void BM_EnvOnly(benchmark::State& state) {
   const double cpu0 = CpuSeconds();
   for (auto _ : state) batch.value()->Step(actions);
   const double steps = static_cast<double>(state.iterations()) * 16;
-  g_env_steps_per_core_s = steps / (CpuSeconds() - cpu0);
+  const double per_core = steps / (CpuSeconds() - cpu0);
   state.SetItemsProcessed(static_cast<std::int64_t>(steps));
-  state.counters["steps_per_core_s"] = g_env_steps_per_core_s;
+  state.counters["steps_per_core_s"] = per_core;
 }
 BENCHMARK(BM_EnvOnly)->MinTime(2.0);
 
 // The same env under the random policy's regime: an untrained network steers hard and most
 // episodes end after ~10 steps, so resets dominate. Uniform random actions reproduce that.
-double g_env_random_steps_per_core_s = 0.0;
 void BM_EnvOnlyRandomActions(benchmark::State& state) {
   auto batch = tarmac::envs::EnvBatch::Create("driving-v0", 16, 1);
   const auto& spec = batch.value()->spec();
@@ -71,9 +69,9 @@ void BM_EnvOnlyRandomActions(benchmark::State& state) {
     episodes += batch.value()->TakeFinishedEpisodes().size();
   }
   const double steps = static_cast<double>(state.iterations()) * 16;
-  g_env_random_steps_per_core_s = steps / (CpuSeconds() - cpu0);
+  const double per_core = steps / (CpuSeconds() - cpu0);
   state.SetItemsProcessed(static_cast<std::int64_t>(steps));
-  state.counters["steps_per_core_s"] = g_env_random_steps_per_core_s;
+  state.counters["steps_per_core_s"] = per_core;
   state.counters["steps_per_episode"] = steps / std::max<double>(1, episodes);
 }
 BENCHMARK(BM_EnvOnlyRandomActions)->MinTime(2.0);
@@ -86,15 +84,51 @@ tarmac::actors::RolloutJobOptions DefaultJob() {
   return o;
 }
 
+// Bare stepping of 16 envs for about `seconds` of CPU, in env steps per CPU second: the
+// baseline each actor-process run is compared with, measured right before it.
+double BareStepsPerCoreSecond(bool random_actions, double seconds) {
+  auto batch = tarmac::envs::EnvBatch::Create("driving-v0", 16, 1);
+  const auto& spec = batch.value()->spec();
+  std::vector<float> actions(16 * 2, 0.0F);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> unit(0.0F, 1.0F);
+  std::uint64_t steps = 0;
+  const double cpu0 = CpuSeconds();
+  while (CpuSeconds() - cpu0 < seconds) {
+    for (int k = 0; k < 50; ++k) {
+      if (random_actions) {
+        for (int i = 0; i < 32; ++i) {
+          actions[i] = spec.action_low[i % 2] +
+                       unit(rng) * (spec.action_high[i % 2] - spec.action_low[i % 2]);
+        }
+      }
+      batch.value()->Step(actions);
+      (void)batch.value()->TakeFinishedEpisodes();
+      steps += 16;
+    }
+  }
+  return static_cast<double>(steps) / (CpuSeconds() - cpu0);
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 // Runs the rollout job to 200k env steps per iteration; reports transitions written per CPU
-// second of this process and the ratio to `baseline` (bare env steps per CPU second).
-void RunActorProcess(benchmark::State& state, float noise_scale, double baseline,
+// second of this process (median, min and max over the iterations: the machine is shared and
+// a neighbour only ever slows a run down) and the median ratio to bare stepping measured just
+// before each run.
+void RunActorProcess(benchmark::State& state, float noise_scale, bool random_baseline,
                      const char* label) {
   tarmac::actors::RolloutJobOptions o = DefaultJob();
   o.max_env_steps = 200000;
   o.noise_scale = noise_scale;
-  double written = 0, cpu = 0, episodes = 0;
+  std::vector<double> rates, ratios;
+  double written = 0, episodes = 0;
   for (auto _ : state) {
+    const double baseline = BareStepsPerCoreSecond(random_baseline, 0.5);
     caf::actor_system_config cfg;
     tarmac::actors::ConfigureActorSystem(cfg);
     caf::actor_system system{cfg};
@@ -102,39 +136,44 @@ void RunActorProcess(benchmark::State& state, float noise_scale, double baseline
     std::atomic<bool> stop{false};
     const double cpu0 = CpuSeconds();
     auto result = tarmac::actors::RunRolloutJob(system, o, metrics, stop);
-    cpu += CpuSeconds() - cpu0;
+    const double cpu = CpuSeconds() - cpu0;
     if (!result.ok()) {
       state.SkipWithError(std::string(result.status().message()).c_str());
       return;
     }
     written += static_cast<double>(result->written);
     episodes += static_cast<double>(result->episodes);
+    rates.push_back(static_cast<double>(result->written) / cpu);
+    ratios.push_back(rates.back() / baseline);
     state.SetIterationTime(result->seconds);
   }
-  const double per_core = written / cpu;
+  const double per_core = Median(rates);
   const double steps_per_episode = written / std::max<double>(1, episodes);
   state.counters["transitions_per_core_s"] = per_core;
-  state.counters["ratio_to_env_only"] = per_core / baseline;
+  state.counters["min"] = *std::min_element(rates.begin(), rates.end());
+  state.counters["max"] = *std::max_element(rates.begin(), rates.end());
+  state.counters["ratio_to_env_only"] = Median(ratios);
   state.counters["steps_per_episode"] = steps_per_episode;
   std::printf(
-      "actor process, %s: %.0f transitions/s per core (%.1f steps per episode) = %.3f x "
-      "bare env stepping under comparable actions (%.0f/s)\n",
-      label, per_core, steps_per_episode, per_core / baseline, baseline);
+      "actor process, %s: median %.0f transitions/s per core over %zu runs (min %.0f, max %.0f; "
+      "%.1f steps per episode) = %.3f x bare env stepping under comparable actions\n",
+      label, per_core, rates.size(), *std::min_element(rates.begin(), rates.end()),
+      *std::max_element(rates.begin(), rates.end()), steps_per_episode, Median(ratios));
 }
 
 // The untrained policy sampled with unit noise: most episodes end after ~10 steps, so resets
 // dominate; compared with bare stepping under uniform random actions.
 void BM_ActorProcess(benchmark::State& state) {
-  RunActorProcess(state, 1.0F, g_env_random_steps_per_core_s, "random policy");
+  RunActorProcess(state, 1.0F, /*random_baseline=*/true, "random policy");
 }
-BENCHMARK(BM_ActorProcess)->Unit(benchmark::kSecond)->Iterations(2)->UseManualTime();
+BENCHMARK(BM_ActorProcess)->Unit(benchmark::kSecond)->Iterations(5)->UseManualTime();
 
 // The policy's mean action (noise 0): the untrained network's mean sits mid-range, episodes run
 // long as a driving policy's do; compared with bare stepping under a constant action.
 void BM_ActorProcessLongEpisodes(benchmark::State& state) {
-  RunActorProcess(state, 0.0F, g_env_steps_per_core_s, "mean actions");
+  RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions");
 }
-BENCHMARK(BM_ActorProcessLongEpisodes)->Unit(benchmark::kSecond)->Iterations(2)->UseManualTime();
+BENCHMARK(BM_ActorProcessLongEpisodes)->Unit(benchmark::kSecond)->Iterations(5)->UseManualTime();
 
 // The inference actor's forward pass alone, per batch of `rows` observations (the default
 // 2 x 256 policy; arg 1: sampled with unit noise, 0: the mean action).
