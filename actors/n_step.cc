@@ -1,14 +1,15 @@
 #include "tarmac/actors/n_step.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tarmac::actors {
 
 NStepAssembler::NStepAssembler(int n, float gamma, std::vector<std::string> term_names)
-    : n_(n), gamma_(gamma), term_names_(std::move(term_names)) {}
+    : n_(n), gamma_(gamma), term_names_(std::move(term_names)), ring_(std::max(n, 1)) {}
 
 void NStepAssembler::Add(const Step& step, std::vector<schemas::Transition>* out) {
-  Pending p;
+  Pending& p = ring_[(head_ + count_) % ring_.size()];
   p.obs.assign(step.obs.begin(), step.obs.end());
   p.action.assign(step.action.begin(), step.action.end());
   p.terms.assign(step.reward_terms.begin(), step.reward_terms.end());
@@ -17,27 +18,27 @@ void NStepAssembler::Add(const Step& step, std::vector<schemas::Transition>* out
   p.episode_id = step.episode_id;
   p.step = step.step;
   p.policy_version = step.policy_version;
-  pending_.push_back(std::move(p));
+  ++count_;
   if (step.terminated || step.truncated) {
-    Emit(pending_.size(), step.next_obs, step.terminated, step.truncated, out);
-    pending_.clear();
-  } else if (pending_.size() == static_cast<std::size_t>(n_)) {
+    Emit(count_, step.next_obs, step.terminated, step.truncated, out);
+    count_ = 0;
+  } else if (count_ == static_cast<std::size_t>(n_)) {
     Emit(1, step.next_obs, false, false, out);
   }
 }
 
 void NStepAssembler::Truncate(absl::Span<const float> next_obs,
                               std::vector<schemas::Transition>* out) {
-  if (pending_.empty()) return;
-  Emit(pending_.size(), next_obs, false, true, out);
-  pending_.clear();
+  if (count_ == 0) return;
+  Emit(count_, next_obs, false, true, out);
+  count_ = 0;
 }
 
 // Emits the oldest `count` pending steps; each sums the rewards from itself to the newest.
 void NStepAssembler::Emit(std::size_t count, absl::Span<const float> next_obs, bool terminated,
                           bool truncated, std::vector<schemas::Transition>* out) {
   for (std::size_t first = 0; first < count; ++first) {
-    const Pending& head = pending_[first];
+    const Pending& head = At(first);
     schemas::Transition t;
     t.obs = head.obs;
     t.action = head.action;
@@ -45,17 +46,19 @@ void NStepAssembler::Emit(std::size_t count, absl::Span<const float> next_obs, b
     t.reward_terms.resize(term_names_.size());
     for (std::size_t k = 0; k < term_names_.size(); ++k) t.reward_terms[k].name = term_names_[k];
     double reward = 0.0, scale = 1.0;
-    std::vector<double> terms(term_names_.size(), 0.0);
+    std::vector<double>& terms = terms_;
+    terms.assign(term_names_.size(), 0.0);
     std::uint64_t events = 0;
-    for (std::size_t j = first; j < pending_.size(); ++j) {
-      reward += scale * pending_[j].reward;
-      for (std::size_t k = 0; k < terms.size() && k < pending_[j].terms.size(); ++k) {
-        terms[k] += scale * pending_[j].terms[k];
+    for (std::size_t j = first; j < count_; ++j) {
+      const Pending& p = At(j);
+      reward += scale * p.reward;
+      for (std::size_t k = 0; k < terms.size() && k < p.terms.size(); ++k) {
+        terms[k] += scale * p.terms[k];
       }
-      events |= pending_[j].events;
+      events |= p.events;
       scale *= gamma_;
     }
-    const std::size_t horizon = pending_.size() - first;
+    const std::size_t horizon = count_ - first;
     t.reward = static_cast<float>(reward);
     for (std::size_t k = 0; k < terms.size(); ++k) t.reward_terms[k].value = terms[k];
     t.discount = terminated ? 0.0F : static_cast<float>(std::pow(gamma_, horizon));
@@ -68,7 +71,10 @@ void NStepAssembler::Emit(std::size_t count, absl::Span<const float> next_obs, b
     t.n_steps = static_cast<std::uint8_t>(horizon);
     out->push_back(std::move(t));
   }
-  if (!terminated && !truncated) pending_.erase(pending_.begin(), pending_.begin() + count);
+  if (!terminated && !truncated) {
+    head_ = (head_ + count) % ring_.size();
+    count_ -= count;
+  }
 }
 
 }  // namespace tarmac::actors

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+
 namespace tarmac::actors {
 namespace {
 
@@ -114,6 +118,67 @@ TEST(NStepAssemblerTest, TruncateEmitsThePendingWindowAndClearDropsIt) {
   assembler.Add(step, &out);
   assembler.Clear();
   EXPECT_EQ(assembler.pending(), 0U);
+}
+
+// One assembler across many episodes of random lengths and endings (its window wraps around at
+// every offset): each step's transition equals the n-step sums worked out from the whole
+// episode afterwards.
+TEST(NStepAssemblerTest, ManyEpisodesInOneAssemblerMatchSumsOverTheWholeEpisode) {
+  constexpr int kN = 3;
+  constexpr float kGamma = 0.9F;
+  NStepAssembler assembler(kN, kGamma, {"a"});
+  std::mt19937 rng(8);
+  std::vector<schemas::Transition> out;
+  int checked = 0;
+  for (std::uint64_t episode = 1; episode <= 200; ++episode) {
+    const int length = 1 + static_cast<int>(rng() % 9);
+    const bool terminated = rng() % 2 == 0;
+    std::vector<float> rewards(length);
+    for (float& r : rewards) r = static_cast<float>(rng() % 100) / 10.0F;
+    out.clear();
+    for (int t = 0; t < length; ++t) {
+      const std::vector<float> obs{static_cast<float>(t)}, next{static_cast<float>(t + 1)};
+      const std::vector<float> action{0.0F}, terms{2.0F * rewards[t]};
+      NStepAssembler::Step step;
+      step.obs = obs;
+      step.action = action;
+      step.reward = rewards[t];
+      step.reward_terms = terms;
+      step.events = 1ULL << (t % 4);
+      step.next_obs = next;
+      step.terminated = terminated && t == length - 1;
+      step.truncated = !terminated && t == length - 1;
+      step.episode_id = episode;
+      step.step = static_cast<std::uint32_t>(t);
+      assembler.Add(step, &out);
+    }
+    ASSERT_EQ(out.size(), static_cast<std::size_t>(length)) << "episode " << episode;
+    EXPECT_EQ(assembler.pending(), 0U);
+    for (int t = 0; t < length; ++t) {
+      const schemas::Transition& tr = out[t];
+      const int k = std::min(kN, length - t);
+      double reward = 0, scale = 1;
+      std::uint64_t events = 0;
+      for (int j = 0; j < k; ++j) {
+        reward += scale * rewards[t + j];
+        scale *= kGamma;
+        events |= 1ULL << ((t + j) % 4);
+      }
+      EXPECT_EQ(tr.episode_id, episode);
+      EXPECT_EQ(tr.step, static_cast<std::uint32_t>(t));
+      EXPECT_EQ(tr.obs, std::vector<float>{static_cast<float>(t)});
+      EXPECT_EQ(tr.next_obs, std::vector<float>{static_cast<float>(t + k)});
+      EXPECT_EQ(tr.n_steps, k);
+      EXPECT_NEAR(tr.reward, reward, 1e-4);
+      EXPECT_NEAR(tr.reward_terms[0].value, 2 * reward, 2e-4);
+      EXPECT_EQ(tr.events, events);
+      const bool ends_episode = t + k == length;
+      EXPECT_EQ(tr.done, terminated && ends_episode);
+      EXPECT_NEAR(tr.discount, terminated && ends_episode ? 0.0 : std::pow(kGamma, k), 1e-6);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 600);
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 #define TARMAC_ACTORS_N_STEP_H_
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -44,8 +43,8 @@ class NStepAssembler {
   // learner bootstraps from there).
   void Truncate(absl::Span<const float> next_obs, std::vector<schemas::Transition>* out);
   // Drops pending steps (the episode is discarded).
-  void Clear() { pending_.clear(); }
-  std::size_t pending() const { return pending_.size(); }
+  void Clear() { count_ = 0; }
+  std::size_t pending() const { return count_; }
 
  private:
   struct Pending {
@@ -58,11 +57,16 @@ class NStepAssembler {
   };
   void Emit(std::size_t count, absl::Span<const float> next_obs, bool terminated, bool truncated,
             std::vector<schemas::Transition>* out);
+  const Pending& At(std::size_t k) const { return ring_[(head_ + k) % ring_.size()]; }
 
   int n_;
   float gamma_;
   std::vector<std::string> term_names_;
-  std::deque<Pending> pending_;
+  // The pending steps, oldest first from head_: a ring of n slots whose vectors keep their
+  // capacity, so a step costs no allocation once the ring is warm.
+  std::vector<Pending> ring_;
+  std::size_t head_ = 0, count_ = 0;
+  std::vector<double> terms_;  // Emit's running per-term sums
 };
 
 }  // namespace tarmac::actors
