@@ -51,7 +51,11 @@ DrivingEnv::DrivingEnv(DrivingEnvOptions options)
 
 void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
   scenario_ = GenerateScenario(FamilyFor(options_, seed), options_.scenario, seed);
-  traffic_.emplace(&scenario_.road);
+  if (traffic_) {
+    traffic_->Reset(&scenario_.road);
+  } else {
+    traffic_.emplace(&scenario_.road);
+  }
   // Everything an episode can hold, so stepping never reallocates.
   traffic_->Reserve(scenario_.traffic.size() + 256);
   for (const TrafficVehicle& v : scenario_.traffic) traffic_->Add(v);

@@ -12,9 +12,20 @@ constexpr double kMaxBraking = -9.0;  // m/s^2, tyre limit on dry asphalt
 
 }  // namespace
 
-Traffic::Traffic(const Road* road, TrafficParams params) : road_(road), params_(params) {
+Traffic::Traffic(const Road* road, TrafficParams params) : params_(params) { Reset(road); }
+
+void Traffic::Reset(const Road* road) {
+  road_ = road;
+  vehicles_.clear();
+  next_decision_.clear();
+  accel_.clear();
+  order_.clear();
+  time_ = 0.0;
+  next_id_ = 1;
+  ego_.reset();
   int max_lane = 0;
   for (const Lane& lane : road_->lanes()) max_lane = std::max(max_lane, lane.index);
+  for (auto& lane : lanes_) lane.clear();
   lanes_.resize(static_cast<std::size_t>(max_lane) + 1);
 }
 

@@ -221,18 +221,27 @@ TEST(TrafficTest, LeadersAndFollowersMatchASearchOverEveryVehicle) {
 }
 
 TEST(TrafficTest, DeterministicForTheSameInputs) {
-  auto run = [] {
-    const Road road = Road::Straight(3000.0, 3);
-    Traffic traffic(&road);
+  const Road road = Road::Straight(3000.0, 3);
+  auto run = [&](Traffic& traffic) {
     for (int k = 0; k < 20; ++k) {
       traffic.Add(At(20.0 + 30.0 * k, k % 3, 18.0, 24.0 + k % 7, road));
     }
-    for (int step = 0; step < 500; ++step) traffic.Step(0.1, std::nullopt);
+    for (int step = 0; step < 500; ++step) traffic.Step(0.1, EgoView{300.0 + step, 3.6, 10.0});
     std::vector<double> state;
     for (const auto& v : traffic.vehicles()) state.insert(state.end(), {v.s, v.d, v.speed});
     return state;
   };
-  EXPECT_EQ(run(), run());
+  Traffic first(&road), second(&road);
+  const auto expected = run(first);
+  EXPECT_EQ(run(second), expected);
+  // A reset traffic (on another road, then this one) runs as a new one does.
+  const Road other = Road::Straight(500.0, 2);
+  first.Reset(&other);
+  first.Add(At(10.0, 1, 20.0, 20.0, other));
+  first.Step(0.1, std::nullopt);
+  first.Reset(&road);
+  EXPECT_TRUE(first.vehicles().empty());
+  EXPECT_EQ(run(first), expected);
 }
 
 }  // namespace

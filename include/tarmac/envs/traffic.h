@@ -55,6 +55,9 @@ class Traffic {
 
   // Adds a vehicle; its id is returned (kept across steps).
   int Add(TrafficVehicle vehicle);
+  // Starts over on `road` with no vehicles, as if newly constructed, keeping the memory it has
+  // (an env resets every episode).
+  void Reset(const Road* road);
   // Room for `vehicles` in total without reallocating during an episode.
   void Reserve(std::size_t vehicles);
   // The rearmost vehicle in `lane` (index and s), if any: where an entering vehicle queues.
@@ -102,7 +105,7 @@ class Traffic {
   double Length(int index) const;
   double Speed(int index) const;
 
-  const Road* road_;
+  const Road* road_ = nullptr;
   TrafficParams params_;
   std::vector<TrafficVehicle> vehicles_;
   std::vector<double> next_decision_;  // per vehicle, s of simulated time
