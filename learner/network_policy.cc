@@ -22,16 +22,15 @@ namespace {
 // c10 messages can span lines; a user sees one sentence.
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-std::vector<int> HiddenSizes(const schemas::Architecture& arch) {
-  return std::vector<int>(arch.hidden_sizes.begin(), arch.hidden_sizes.end());
-}
-
 }  // namespace
 
 struct InferencePolicy::Net {
   schemas::Architecture architecture;
   std::uint64_t version = 0;
-  Actor actor{nullptr};
+  // The actor's linear layers (weight [out, in], bias [out]), ReLU between them, as MakeMlp
+  // builds them; the last one outputs the mean and log-std side by side. Plain tensors rather
+  // than an Actor module: a module would first initialise every parameter at random.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> layers;
   torch::Tensor mean, std, low, high;
   std::vector<float> mean_values, std_values, low_values, high_values;  // the same, for Act
   float clip = 10.0F;
@@ -48,41 +47,34 @@ struct InferencePolicy::Net {
   // LibTorch has no oneDNN either; the dense module is used then.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> mkldnn_layers;
 
-  std::vector<std::shared_ptr<torch::nn::LinearImpl>> Linears() const {
-    std::vector<std::shared_ptr<torch::nn::LinearImpl>> layers;
-    for (std::size_t i = 0; i < actor->net->size(); ++i) {
-      if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(actor->net->ptr(i))) {
-        layers.push_back(std::move(linear));
-      }
-    }
-    return layers;
-  }
-
-  void PrepareFastPath() {
+  // Picks the fastest kernels this LibTorch has, or `backend` ("xnnpack", "onednn",
+  // "libtorch"; empty: the fastest). False when the one asked for is not available.
+  bool PrepareKernels(absl::string_view backend) {
+    if (backend == "libtorch") return true;
     const auto prepack =
         c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_prepack", ""});
     xnnpack_run = c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_run", ""});
-    if (prepack && xnnpack_run) {
-      const auto layers = Linears();
+    if (prepack && xnnpack_run && (backend.empty() || backend == "xnnpack")) {
       try {
         for (std::size_t i = 0; i < layers.size(); ++i) {
           const bool hidden = i + 1 < layers.size();
-          torch::jit::Stack stack{
-              layers[i]->weight.detach().contiguous(), layers[i]->bias.detach().contiguous(),
-              hidden ? c10::IValue(c10::Scalar(0.0)) : c10::IValue(), c10::IValue()};
+          torch::jit::Stack stack{layers[i].first, layers[i].second,
+                                  hidden ? c10::IValue(c10::Scalar(0.0)) : c10::IValue(),
+                                  c10::IValue()};
           prepack->callBoxed(&stack);
           xnnpack_layers.push_back(std::move(stack.at(0)));
         }
-        return;
+        return true;
       } catch (const c10::Error&) {  // XNNPACK cannot run on this CPU: try oneDNN
         xnnpack_layers.clear();
       }
     }
-    if (!at::hasMKLDNN()) return;
-    for (const auto& linear : Linears()) {
-      mkldnn_layers.emplace_back(linear->weight.detach().contiguous().to_mkldnn(),
-                                 linear->bias.detach().contiguous().to_mkldnn());
+    if (backend == "xnnpack") return false;
+    if (!at::hasMKLDNN()) return backend.empty();
+    for (const auto& [weight, bias] : layers) {
+      mkldnn_layers.emplace_back(weight.to_mkldnn(), bias.to_mkldnn());
     }
+    return true;
   }
 
   // Mean and log-std (clamped) of the pre-tanh Gaussian for normalised observations `z`, side
@@ -105,9 +97,11 @@ struct InferencePolicy::Net {
       }
       x = x.to_dense();
     } else {
-      Actor holder = actor;  // the holder shares the module; forward is not const
-      auto [mean, log_std] = holder->forward(z);
-      return torch::cat({mean, log_std}, /*dim=*/1);
+      x = z;
+      for (std::size_t i = 0; i < layers.size(); ++i) {
+        x = torch::linear(x, layers[i].first, layers[i].second);
+        if (i + 1 < layers.size()) x = torch::relu(x);
+      }
     }
     return x;  // the log-std is clamped by the caller
   }
@@ -124,7 +118,11 @@ const char* InferencePolicy::backend() const {
 }
 
 absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
-    const schemas::PolicyWeights& weights) {
+    const schemas::PolicyWeights& weights, absl::string_view backend) {
+  if (!backend.empty() && backend != "xnnpack" && backend != "onednn" && backend != "libtorch") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown inference backend '", backend, "' (xnnpack, onednn or libtorch)"));
+  }
   const schemas::Architecture& arch = weights.architecture;
   if (arch.kind != "sac_mlp" || arch.activation != "relu") {
     return absl::InvalidArgumentError(absl::StrCat("policy weights of kind '", arch.kind, "' (",
@@ -173,12 +171,17 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
   const auto act = static_cast<std::int64_t>(arch.action_dim);
   try {
     torch::NoGradGuard no_grad;
-    net->actor = Actor(static_cast<int>(obs), static_cast<int>(act), HiddenSizes(arch));
-    for (auto& p : net->actor->named_parameters()) {
-      std::vector<std::int64_t> shape(p.value().sizes().begin(), p.value().sizes().end());
-      auto t = load("actor." + p.key(), shape);
-      if (!t.ok()) return t.status();
-      p.value().copy_(*t);
+    std::int64_t width = obs;
+    for (std::size_t l = 0; l <= arch.hidden_sizes.size(); ++l) {
+      const std::int64_t out =
+          l < arch.hidden_sizes.size() ? static_cast<std::int64_t>(arch.hidden_sizes[l]) : 2 * act;
+      const std::string name = absl::StrCat("actor.net.", 2 * l);  // Linear, ReLU, Linear, ...
+      auto weight = load(name + ".weight", {out, width});
+      if (!weight.ok()) return weight.status();
+      auto bias = load(name + ".bias", {out});
+      if (!bias.ok()) return bias.status();
+      net->layers.emplace_back(*std::move(weight), *std::move(bias));
+      width = out;
     }
     auto mean = load("obs_norm.mean", {obs});
     auto std = load("obs_norm.std", {obs});
@@ -210,8 +213,10 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
     net->std_values = values(net->std);
     net->low_values = values(net->low);
     net->high_values = values(net->high);
-    net->actor->eval();
-    net->PrepareFastPath();
+    if (!net->PrepareKernels(backend)) {
+      return absl::UnavailableError(
+          absl::StrCat("this LibTorch cannot run the inference backend '", backend, "'"));
+    }
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(absl::StrCat("policy weights could not be loaded: ",
                                                    FirstLine(e.what_without_backtrace())));

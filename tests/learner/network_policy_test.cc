@@ -142,17 +142,32 @@ std::vector<float> ReferenceActions(const schemas::PolicyWeights& w, const std::
   return out;
 }
 
+// On every kernel backend this LibTorch can run (the fastest is the default; xnnpack with
+// Debian's), and 64 rows as the inference actor batches them.
 TEST(NetworkPolicyTest, ActionsEqualAPlainForwardPassOfThePublishedTensors) {
   auto trainer = TrainedALittle();
   const schemas::PolicyWeights weights = trainer->ExportPolicy(3);
-  auto policy = InferencePolicy::FromWeights(weights);
-  ASSERT_TRUE(policy.ok());
-  const auto actual = Act(**policy, 7, 0.0F);
-  const auto expected = ReferenceActions(weights, Observations(7), 7);
-  ASSERT_EQ(actual.size(), expected.size());
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    EXPECT_NEAR(actual[i], expected[i], 1e-4) << i << " on " << (*policy)->backend();
+  const auto expected = ReferenceActions(weights, Observations(64), 64);
+  int ran = 0;
+  for (const char* backend : {"", "xnnpack", "onednn", "libtorch"}) {
+    auto policy = InferencePolicy::FromWeights(weights, backend);
+    if (!policy.ok()) {
+      EXPECT_EQ(policy.status().code(), absl::StatusCode::kUnavailable) << policy.status();
+      continue;
+    }
+    if (*backend != '\0') {
+      EXPECT_STREQ((*policy)->backend(), backend);
+    }
+    const auto actual = Act(**policy, 64, 0.0F);
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+      EXPECT_NEAR(actual[i], expected[i], 1e-4) << i << " on " << (*policy)->backend();
+    }
+    ++ran;
   }
+  EXPECT_GE(ran, 2) << "the default and at least the dense LibTorch path";
+  EXPECT_EQ(InferencePolicy::FromWeights(weights, "cuda").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(NetworkPolicyTest, NoiseScaleZeroIsDeterministicAndOneSamplesReproducibly) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/schemas/policy_weights.h"
@@ -21,9 +22,10 @@ namespace tarmac::learner {
 class InferencePolicy {
  public:
   // InvalidArgument (one sentence) when the weights are not a "sac_mlp" actor, a tensor is
-  // missing or misshapen, or a value is not finite.
+  // missing or misshapen, or a value is not finite. `backend` picks the kernels (see backend());
+  // empty: the fastest this LibTorch has. Unavailable when the one named cannot run here.
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromWeights(
-      const schemas::PolicyWeights& weights);
+      const schemas::PolicyWeights& weights, absl::string_view backend = {});
   // Loads the actor of the newest checkpoint in `dir` (or the file `dir` names).
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromCheckpoint(const std::string& dir);
   // A randomly initialised actor of the default architecture (before a learner has published).
