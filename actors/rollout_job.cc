@@ -167,13 +167,18 @@ void SendTransitions(Self* self, Shared* shared) {
 }
 
 // Env actors run on CAF's worker threads and use every cycle they get; the detached actors that
-// keep data moving (inference, writer, weights) must not wait behind them. A thread may lower its
-// own priority without privileges, so env stepping yields to them under contention.
-void YieldToPipelineThreads() {
-  thread_local bool lowered = false;
-  if (lowered) return;
-  lowered = true;
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+// keep data moving (inference, writer) must not wait behind them, and a weights swap must not
+// wait behind either. A thread may lower its own priority without privileges, so the threads
+// are ranked by niceness: weights and heartbeat 0, inference and writer kPipelineNice, env
+// stepping kEnvNice.
+constexpr int kPipelineNice = 5;
+constexpr int kEnvNice = 10;
+
+void LowerThisThread(int nice) {
+  thread_local int lowered = 0;
+  if (lowered >= nice) return;
+  lowered = nice;
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
 }
 
 caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, Shared* shared, int index,
@@ -297,7 +302,7 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, Shared* shared,
   self->send(self, step_atom::value);
   return {
       [=](step_atom) {
-        YieldToPipelineThreads();
+        LowerThisThread(kEnvNice);
         auto& s = self->state;
         if (s.stopping || s.waiting) return;
         request_actions();
@@ -483,6 +488,7 @@ caf::behavior Writer(caf::stateful_actor<WriterState>* self, Shared* shared) {
   self->state.producer = shared->options.actor_id;
   return {
       [=](write_atom, TransitionChunkPtr chunk) -> caf::result<bool> {
+        LowerThisThread(kPipelineNice);
         auto& s = self->state;
         for (auto& item : chunk->items) {
           s.queue.push_back({std::move(item.payload), item.tags, chunk->policy_version});
@@ -527,6 +533,7 @@ caf::behavior Writer(caf::stateful_actor<WriterState>* self, Shared* shared) {
 
 void InferenceActor(caf::blocking_actor* self, Shared* shared, InferencePolicyPtr initial) {
   learner::SetInferenceThreads(1);  // one core's worth: env actors use the others
+  LowerThisThread(kPipelineNice);
   InferencePolicyPtr policy = std::move(initial);
   std::uint64_t version = policy->version();
   const std::size_t act_dim = shared->spec.action_size;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <caf/all.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <future>
 #include <random>
@@ -240,7 +241,7 @@ void BM_WeightSwap1MB(benchmark::State& state) {
   std::vector<double> latencies;
   std::uint64_t v = 100;
   std::size_t bytes = 0;
-  for (auto _ : state) {
+  const auto swap = [&] {
     auto blob = tarmac::schemas::EncodePolicyWeights(trainer->ExportPolicy(++v)).value();
     bytes = blob.size();
     const auto start = std::chrono::steady_clock::now();
@@ -249,25 +250,33 @@ void BM_WeightSwap1MB(benchmark::State& state) {
            std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  // The first swaps of a process pay one-off costs (first-touch allocations, kernel set-up);
+  // steady state is what a long rollout sees.
+  for (int i = 0; i < 5; ++i) (void)swap();
+  for (auto _ : state) {
+    const double seconds = swap();
     latencies.push_back(seconds);
     state.SetIterationTime(seconds);
   }
   stop = true;
   (void)job.get();
   std::sort(latencies.begin(), latencies.end());
-  const auto at = [&](double q) {
-    return latencies[std::min(latencies.size() - 1,
-                              static_cast<std::size_t>(q * static_cast<double>(latencies.size())))];
+  const auto at = [&](double q) {  // nearest rank: the smallest value with q of them at or below
+    const auto rank =
+        static_cast<std::size_t>(std::ceil(q * static_cast<double>(latencies.size())));
+    return latencies[std::clamp<std::size_t>(rank, 1, latencies.size()) - 1];
   };
   state.counters["blob_bytes"] = static_cast<double>(bytes);
   state.counters["p50_ms"] = 1000 * at(0.5);
   state.counters["p99_ms"] = 1000 * at(0.99);
-  std::printf("weight swap (%zu-byte blob, publish -> acting): p50 %.1f ms, p99 %.1f ms\n", bytes,
-              1000 * at(0.5), 1000 * at(0.99));
+  std::printf(
+      "weight swap (%zu-byte blob, publish -> acting, %zu swaps after 5 warm-up): p50 %.1f ms, "
+      "p99 %.1f ms, max %.1f ms\n",
+      bytes, latencies.size(), 1000 * at(0.5), 1000 * at(0.99), 1000 * latencies.back());
 }
-BENCHMARK(BM_WeightSwap1MB)->Unit(benchmark::kMillisecond)->Iterations(100)->UseManualTime();
+BENCHMARK(BM_WeightSwap1MB)->Unit(benchmark::kMillisecond)->Iterations(200)->UseManualTime();
 
 }  // namespace
 
