@@ -79,14 +79,29 @@ absl::StatusOr<std::vector<Reply>> RedisConnection::Pipeline(const std::vector<C
   return Receive(commands.size());
 }
 
+absl::StatusOr<std::vector<Reply>> RedisConnection::PipelineViews(
+    const std::vector<CommandView>& commands) {
+  if (absl::Status s = SendViews(commands); !s.ok()) return s;
+  return Receive(commands.size());
+}
+
 absl::Status RedisConnection::Send(const std::vector<Command>& commands) {
+  return SendAll(commands);
+}
+
+absl::Status RedisConnection::SendViews(const std::vector<CommandView>& commands) {
+  return SendAll(commands);
+}
+
+template <class C>
+absl::Status RedisConnection::SendAll(const std::vector<C>& commands) {
   if (absl::Status s = EnsureConnected(); !s.ok()) return s;
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
-  for (const Command& command : commands) {
+  for (const C& command : commands) {
     argv.clear();
     lengths.clear();
-    for (const std::string& arg : command) {
+    for (const auto& arg : command) {
       argv.push_back(arg.data());
       lengths.push_back(arg.size());
     }

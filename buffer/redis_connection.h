@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "tarmac/buffer/shard_endpoint.h"
 
 namespace tarmac::buffer {
@@ -22,6 +23,8 @@ using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 // One command as its arguments (binary-safe).
 using Command = std::vector<std::string>;
+// The same over arguments the caller keeps alive until the call returns (no copy of payloads).
+using CommandView = std::vector<absl::string_view>;
 
 // One hiredis connection to one shard: connect (with AUTH), timeouts on every call, reconnect
 // with exponential backoff, pipelines of commands. Not thread-safe; non-copyable.
@@ -44,10 +47,12 @@ class RedisConnection {
   // (the commands may or may not have been applied then). Error replies are returned as
   // replies, not as errors. Blocks up to the timeout per reply.
   absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+  absl::StatusOr<std::vector<Reply>> PipelineViews(const std::vector<CommandView>& commands);
 
   // Pipeline in two halves, so that several shards work at once: Send buffers and writes the
-  // commands; Receive reads `count` replies.
+  // commands; Receive reads `count` replies. The *Views forms take CommandViews.
   absl::Status Send(const std::vector<Command>& commands);
+  absl::Status SendViews(const std::vector<CommandView>& commands);
   absl::StatusOr<std::vector<Reply>> Receive(std::size_t count);
 
   // For a connection in pub/sub mode: a pushed message if one arrives within `timeout` (null
@@ -58,6 +63,8 @@ class RedisConnection {
   const ShardEndpoint& endpoint() const { return endpoint_; }
 
  private:
+  template <class C>
+  absl::Status SendAll(const std::vector<C>& commands);
   absl::Status EnsureConnected();
   absl::Status ConnectOnce();
   void Drop();

@@ -256,7 +256,17 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
     return result;
   }
   const std::string key = ProducerKey(table, producer);
-  std::vector<Command> commands;
+  // The commands point at the callers' payloads (no copy); the numbers they carry live in
+  // `numbers`, whose strings stay put once every one of them is in (no reallocation).
+  std::size_t count = 0;
+  for (const SequencedBatch& batch : batches) count += 3 + 2 * batch.items.size();
+  std::vector<std::string> numbers;
+  numbers.reserve(count);
+  const auto number = [&](std::string text) -> absl::string_view {
+    numbers.push_back(std::move(text));
+    return numbers.back();
+  };
+  std::vector<CommandView> commands;
   std::uint64_t expected = counter;
   for (std::size_t b = 0; b < batches.size(); ++b) {
     const SequencedBatch& batch = batches[b];
@@ -265,9 +275,16 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
           absl::StrCat("sequenced batch ", b, " is empty or its version exceeds 32 bits"));
       return result;
     }
-    Command eval = {"EVAL",    kSequencedInsertScript,        "1",
-                    key,       std::to_string(expected),      std::string(table),
-                    "VERSION", std::to_string(batch.version), std::to_string(batch.items.size())};
+    CommandView eval = {"EVAL",
+                        kSequencedInsertScript,
+                        "1",
+                        key,
+                        number(std::to_string(expected)),
+                        table,
+                        "VERSION",
+                        number(std::to_string(batch.version)),
+                        number(std::to_string(batch.items.size()))};
+    eval.reserve(eval.size() + 3 * batch.items.size());
     for (const InsertItem& item : batch.items) {
       if ((item.priority && !(std::isfinite(*item.priority) && *item.priority >= 0)) ||
           item.tags > 0xffffffffULL) {
@@ -275,15 +292,15 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
             "sequenced batch ", b, " holds an item with a bad priority or tags beyond 32 bits"));
         return result;
       }
-      eval.push_back(item.priority ? FormatDouble(*item.priority) : "*");
-      eval.push_back(std::to_string(item.tags));
-      eval.emplace_back(item.payload);
+      eval.push_back(item.priority ? number(FormatDouble(*item.priority)) : "*");
+      eval.push_back(number(std::to_string(item.tags)));
+      eval.push_back(item.payload);
     }
     expected += batch.items.size();
     commands.push_back(std::move(eval));
   }
   RedisConnection& shard = *shards_[shard_index];
-  absl::StatusOr<std::vector<Reply>> replies = shard.Pipeline(commands);
+  absl::StatusOr<std::vector<Reply>> replies = shard.PipelineViews(commands);
   if (!replies.ok()) {
     result.status = replies.status();
     return result;
