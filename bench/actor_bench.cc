@@ -37,44 +37,51 @@ double CpuSeconds() {
          1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
-void BM_EnvOnly(benchmark::State& state) {
-  auto batch = tarmac::envs::EnvBatch::Create("driving-v0", 16, 1);
-  std::vector<float> actions(16 * 2, 0.0F);
-  const double cpu0 = CpuSeconds();
-  for (auto _ : state) batch.value()->Step(actions);
-  const double steps = static_cast<double>(state.iterations()) * 16;
-  const double per_core = steps / (CpuSeconds() - cpu0);
-  state.SetItemsProcessed(static_cast<std::int64_t>(steps));
-  state.counters["steps_per_core_s"] = per_core;
-}
-BENCHMARK(BM_EnvOnly)->MinTime(2.0);
-
-// The same env under the random policy's regime: an untrained network steers hard and most
-// episodes end after ~10 steps, so resets dominate. Uniform random actions reproduce that.
-void BM_EnvOnlyRandomActions(benchmark::State& state) {
-  auto batch = tarmac::envs::EnvBatch::Create("driving-v0", 16, 1);
-  const auto& spec = batch.value()->spec();
-  std::vector<float> actions(16 * 2, 0.0F);
-  std::mt19937 rng(3);
-  std::uniform_real_distribution<float> unit(0.0F, 1.0F);
-  std::uint64_t episodes = 0;
-  const double cpu0 = CpuSeconds();
-  for (auto _ : state) {
-    for (int i = 0; i < 16; ++i) {
-      for (int d = 0; d < 2; ++d) {
-        actions[2 * i + d] =
-            spec.action_low[d] + unit(rng) * (spec.action_high[d] - spec.action_low[d]);
+// Bare stepping of 16 envs of the default env: under a constant action (long episodes), or
+// under uniform random actions, the random policy's regime (an untrained network steers hard
+// and most episodes end after ~10 steps, so resets dominate).
+class BareEnvs {
+ public:
+  explicit BareEnvs(bool random_actions)
+      : batch_(tarmac::envs::EnvBatch::Create("driving-v0", kEnvs, 1).value()),
+        random_(random_actions) {}
+  // One step of every env; returns the episodes it finished.
+  std::size_t Step() {
+    if (random_) {
+      const auto& spec = batch_->spec();
+      for (int i = 0; i < 2 * kEnvs; ++i) {
+        actions_[i] = spec.action_low[i % 2] +
+                      unit_(rng_) * (spec.action_high[i % 2] - spec.action_low[i % 2]);
       }
     }
-    batch.value()->Step(actions);
-    episodes += batch.value()->TakeFinishedEpisodes().size();
+    batch_->Step(actions_);
+    return batch_->TakeFinishedEpisodes().size();
   }
-  const double steps = static_cast<double>(state.iterations()) * 16;
-  const double per_core = steps / (CpuSeconds() - cpu0);
+  static constexpr int kEnvs = 16;
+
+ private:
+  std::unique_ptr<tarmac::envs::EnvBatch> batch_;
+  bool random_;
+  std::vector<float> actions_ = std::vector<float>(2 * kEnvs, 0.0F);
+  std::mt19937 rng_{3};
+  std::uniform_real_distribution<float> unit_{0.0F, 1.0F};
+};
+
+void RunBareEnvs(benchmark::State& state, bool random_actions) {
+  BareEnvs envs(random_actions);
+  std::uint64_t episodes = 0;
+  const double cpu0 = CpuSeconds();
+  for (auto _ : state) episodes += envs.Step();
+  const double steps = static_cast<double>(state.iterations()) * BareEnvs::kEnvs;
   state.SetItemsProcessed(static_cast<std::int64_t>(steps));
-  state.counters["steps_per_core_s"] = per_core;
+  state.counters["steps_per_core_s"] = steps / (CpuSeconds() - cpu0);
   state.counters["steps_per_episode"] = steps / std::max<double>(1, episodes);
 }
+
+void BM_EnvOnly(benchmark::State& state) { RunBareEnvs(state, false); }
+BENCHMARK(BM_EnvOnly)->MinTime(2.0);
+
+void BM_EnvOnlyRandomActions(benchmark::State& state) { RunBareEnvs(state, true); }
 BENCHMARK(BM_EnvOnlyRandomActions)->MinTime(2.0);
 
 tarmac::actors::RolloutJobOptions DefaultJob() {
@@ -85,28 +92,14 @@ tarmac::actors::RolloutJobOptions DefaultJob() {
   return o;
 }
 
-// Bare stepping of 16 envs for about `seconds` of CPU, in env steps per CPU second: the
-// baseline each actor-process run is compared with, measured right before it.
+// Bare stepping for about `seconds` of CPU, in env steps per CPU second: the baseline each
+// actor-process run is compared with, measured right before it.
 double BareStepsPerCoreSecond(bool random_actions, double seconds) {
-  auto batch = tarmac::envs::EnvBatch::Create("driving-v0", 16, 1);
-  const auto& spec = batch.value()->spec();
-  std::vector<float> actions(16 * 2, 0.0F);
-  std::mt19937 rng(3);
-  std::uniform_real_distribution<float> unit(0.0F, 1.0F);
+  BareEnvs envs(random_actions);
   std::uint64_t steps = 0;
   const double cpu0 = CpuSeconds();
   while (CpuSeconds() - cpu0 < seconds) {
-    for (int k = 0; k < 50; ++k) {
-      if (random_actions) {
-        for (int i = 0; i < 32; ++i) {
-          actions[i] = spec.action_low[i % 2] +
-                       unit(rng) * (spec.action_high[i % 2] - spec.action_low[i % 2]);
-        }
-      }
-      batch.value()->Step(actions);
-      (void)batch.value()->TakeFinishedEpisodes();
-      steps += 16;
-    }
+    for (int k = 0; k < 50; ++k, steps += BareEnvs::kEnvs) envs.Step();
   }
   return static_cast<double>(steps) / (CpuSeconds() - cpu0);
 }
