@@ -81,15 +81,11 @@ absl::StatusOr<std::vector<Reply>> RedisConnection::Pipeline(const std::vector<C
 
 absl::StatusOr<std::vector<Reply>> RedisConnection::PipelineViews(
     const std::vector<CommandView>& commands) {
-  if (absl::Status s = SendViews(commands); !s.ok()) return s;
+  if (absl::Status s = SendAll(commands); !s.ok()) return s;
   return Receive(commands.size());
 }
 
 absl::Status RedisConnection::Send(const std::vector<Command>& commands) {
-  return SendAll(commands);
-}
-
-absl::Status RedisConnection::SendViews(const std::vector<CommandView>& commands) {
   return SendAll(commands);
 }
 

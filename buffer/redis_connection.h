@@ -47,12 +47,12 @@ class RedisConnection {
   // (the commands may or may not have been applied then). Error replies are returned as
   // replies, not as errors. Blocks up to the timeout per reply.
   absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+  // The same over CommandViews.
   absl::StatusOr<std::vector<Reply>> PipelineViews(const std::vector<CommandView>& commands);
 
   // Pipeline in two halves, so that several shards work at once: Send buffers and writes the
-  // commands; Receive reads `count` replies. The *Views forms take CommandViews.
+  // commands; Receive reads `count` replies.
   absl::Status Send(const std::vector<Command>& commands);
-  absl::Status SendViews(const std::vector<CommandView>& commands);
   absl::StatusOr<std::vector<Reply>> Receive(std::size_t count);
 
   // For a connection in pub/sub mode: a pushed message if one arrives within `timeout` (null

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <thread>
 #include <utility>
@@ -79,6 +80,16 @@ absl::Status Malformed(const RedisConnection& shard, absl::string_view what) {
   return absl::DataLossError(
       absl::StrCat("replay shard ", shard.endpoint().ToString(), " sent a malformed ", what));
 }
+
+// The owned arguments (numbers) of CommandViews whose payloads are the callers'; a deque, so a
+// view stays valid as more are added.
+class OwnedArgs {
+ public:
+  absl::string_view Own(std::string text) { return args_.emplace_back(std::move(text)); }
+
+ private:
+  std::deque<std::string> args_;
+};
 
 }  // namespace
 
@@ -156,15 +167,17 @@ absl::StatusOr<std::vector<std::vector<ItemKey>>> ReplayClient::InsertBatches(
     return absl::InvalidArgumentError(
         absl::StrCat("policy version ", version, " does not fit the replay's 32 bits"));
   }
-  // Everything is validated before anything is sent: a bad item sends nothing.
-  std::vector<Command> commands;
+  // Everything is validated before anything is sent: a bad item sends nothing. The commands
+  // point at the callers' payloads (no copy).
+  OwnedArgs owned;
+  std::vector<CommandView> commands;
   for (std::size_t b = 0; b < batches.size(); ++b) {
     absl::Span<const InsertItem> items = batches[b];
     if (items.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("insert batch ", b, " is empty"));
     }
-    Command insert = {"REPLAY.INSERT", std::string(table), "VERSION", std::to_string(version),
-                      std::to_string(items.size())};
+    CommandView insert = {"REPLAY.INSERT", table, "VERSION", owned.Own(std::to_string(version)),
+                          owned.Own(std::to_string(items.size()))};
     insert.reserve(insert.size() + 3 * items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
       const InsertItem& item = items[i];
@@ -177,9 +190,9 @@ absl::StatusOr<std::vector<std::vector<ItemKey>>> ReplayClient::InsertBatches(
         return absl::InvalidArgumentError(absl::StrCat("tags of item ", i, " of batch ", b,
                                                        " do not fit the replay's 32 tag bits"));
       }
-      insert.push_back(item.priority ? FormatDouble(*item.priority) : "*");
-      insert.push_back(std::to_string(item.tags));
-      insert.emplace_back(item.payload);
+      insert.push_back(item.priority ? owned.Own(FormatDouble(*item.priority)) : "*");
+      insert.push_back(owned.Own(std::to_string(item.tags)));
+      insert.push_back(item.payload);
     }
     commands.push_back(std::move(insert));
   }
@@ -191,9 +204,9 @@ absl::StatusOr<std::vector<std::vector<ItemKey>>> ReplayClient::InsertBatches(
   for (std::size_t b = 0; b < batches.size(); ++b) pending[b] = b;
   const auto deadline = Clock::now() + options_.rate_limit_wait;
   while (true) {
-    std::vector<Command> round;
+    std::vector<CommandView> round;
     for (std::size_t b : pending) round.push_back(commands[b]);
-    absl::StatusOr<std::vector<Reply>> replies = shard.Pipeline(round);
+    absl::StatusOr<std::vector<Reply>> replies = shard.PipelineViews(round);
     if (!replies.ok()) return replies.status();
     std::vector<std::size_t> limited;
     std::int64_t wait_ms = 0;
@@ -256,16 +269,8 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
     return result;
   }
   const std::string key = ProducerKey(table, producer);
-  // The commands point at the callers' payloads (no copy); the numbers they carry live in
-  // `numbers`, whose strings stay put once every one of them is in (no reallocation).
-  std::size_t count = 0;
-  for (const SequencedBatch& batch : batches) count += 3 + 2 * batch.items.size();
-  std::vector<std::string> numbers;
-  numbers.reserve(count);
-  const auto number = [&](std::string text) -> absl::string_view {
-    numbers.push_back(std::move(text));
-    return numbers.back();
-  };
+  OwnedArgs owned;  // the commands point at the callers' payloads (no copy)
+  const auto number = [&](std::string text) { return owned.Own(std::move(text)); };
   std::vector<CommandView> commands;
   std::uint64_t expected = counter;
   for (std::size_t b = 0; b < batches.size(); ++b) {
