@@ -1,6 +1,5 @@
 #include "tarmac/learner/network_policy.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 
 #include <algorithm>
@@ -31,8 +30,7 @@ struct InferencePolicy::Net {
   // builds them; the last one outputs the mean and log-std side by side. Plain tensors rather
   // than an Actor module: a module would first initialise every parameter at random.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> layers;
-  torch::Tensor mean, std, low, high;
-  std::vector<float> mean_values, std_values, low_values, high_values;  // the same, for Act
+  std::vector<float> mean, std, low, high;  // observation normaliser and action bounds
   float clip = 10.0F;
   // The actor's layers packed once for XNNPACK's fully-connected kernels, with the ReLU fused
   // (LibTorch registers them as the operators prepacked::linear_clamp_prepack/run, which its
@@ -44,7 +42,7 @@ struct InferencePolicy::Net {
   mutable std::mutex xnnpack_mutex;
   // Otherwise the layers as oneDNN tensors: Debian's LibTorch multiplies dense tensors through
   // the system BLAS (~30 GFLOP/s with BLIS), oneDNN's own kernels run ~150. Empty when this
-  // LibTorch has no oneDNN either; the dense module is used then.
+  // LibTorch has no oneDNN either; the dense layers are used then.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> mkldnn_layers;
 
   // Picks the fastest kernels this LibTorch has, or `backend` ("xnnpack", "onednn",
@@ -77,8 +75,8 @@ struct InferencePolicy::Net {
     return true;
   }
 
-  // Mean and log-std (clamped) of the pre-tanh Gaussian for normalised observations `z`, side
-  // by side: [rows, 2 * action_dim].
+  // Mean and log-std (not yet clamped) of the pre-tanh Gaussian for normalised observations
+  // `z`, side by side: [rows, 2 * action_dim].
   torch::Tensor Forward(const torch::Tensor& z) const {
     torch::Tensor x;
     if (!xnnpack_layers.empty()) {
@@ -200,19 +198,15 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
       return absl::InvalidArgumentError(
           absl::StrCat("policy weights hold an unexpected tensor ", by_name.begin()->first));
     }
-    net->mean = *mean;
-    net->std = *std;
-    net->clip = clip->item<float>();
-    net->low = *low;
-    net->high = *high;
     const auto values = [](const torch::Tensor& t) {
       const float* p = t.data_ptr<float>();
       return std::vector<float>(p, p + t.numel());
     };
-    net->mean_values = values(net->mean);
-    net->std_values = values(net->std);
-    net->low_values = values(net->low);
-    net->high_values = values(net->high);
+    net->mean = values(*mean);
+    net->std = values(*std);
+    net->clip = clip->item<float>();
+    net->low = values(*low);
+    net->high = values(*high);
     if (!net->PrepareKernels(backend)) {
       return absl::UnavailableError(
           absl::StrCat("this LibTorch cannot run the inference backend '", backend, "'"));
@@ -296,8 +290,8 @@ void InferencePolicy::Act(absl::Span<const float> observations, int rows,
   // rows each op's dispatch costs more than its arithmetic. The layers run in LibTorch.
   const std::size_t in = static_cast<std::size_t>(rows) * obs_dim;
   std::vector<float> z(in);
-  const float* mean = n.mean_values.data();
-  const float* std = n.std_values.data();
+  const float* mean = n.mean.data();
+  const float* std = n.std.data();
   for (std::size_t row = 0; row < in; row += static_cast<std::size_t>(obs_dim)) {
     for (std::int64_t d = 0; d < obs_dim; ++d) {
       z[row + d] = std::clamp((observations[row + d] - mean[d]) / std[d], -n.clip, n.clip);
@@ -319,7 +313,7 @@ void InferencePolicy::Act(absl::Span<const float> observations, int rows,
                                          static_cast<float>(kLogStdMax));
         u += scale * std::exp(log_std) * gauss(rng);
       }
-      const float low = n.low_values[d], high = n.high_values[d];
+      const float low = n.low[d], high = n.high[d];
       actions[static_cast<std::size_t>(r * act_dim + d)] =
           low + (std::tanh(u) + 1.0F) * 0.5F * (high - low);
     }
