@@ -38,16 +38,10 @@ int Traffic::Add(TrafficVehicle vehicle) {
   // Into the index where a rebuild would put it (a scenario adds dozens in a row).
   const int index = static_cast<int>(vehicles_.size()) - 1;
   if (vehicle.active) {
-    const auto before = [&](int a, int b) {
-      return vehicles_[a].s < vehicles_[b].s || (vehicles_[a].s == vehicles_[b].s && a < b);
-    };
-    order_.insert(std::upper_bound(order_.begin(), order_.end(), index, before), index);
-    const std::pair<double, int> entry(vehicle.s, index);
-    for (int lane : LanesOf(vehicle)) {
-      if (lane < 0 || lane >= static_cast<int>(lanes_.size())) continue;
-      auto& entries = lanes_[lane];
-      entries.insert(std::upper_bound(entries.begin(), entries.end(), entry), entry);
-    }
+    order_.insert(std::upper_bound(order_.begin(), order_.end(), index,
+                                   [&](int a, int b) { return Before(a, b); }),
+                  index);
+    for (int lane : LanesOf(vehicle)) InsertEntry(lane, {vehicle.s, index});
   }
   return vehicle.id;
 }
@@ -84,13 +78,10 @@ void Traffic::Index(const std::optional<EgoView>& ego) {
   order_.erase(
       std::remove_if(order_.begin(), order_.end(), [&](int i) { return !vehicles_[i].active; }),
       order_.end());
-  const auto before = [&](int a, int b) {
-    return vehicles_[a].s < vehicles_[b].s || (vehicles_[a].s == vehicles_[b].s && a < b);
-  };
   for (std::size_t j = 1; j < order_.size(); ++j) {
     const int moving = order_[j];
     std::size_t k = j;
-    for (; k > 0 && before(moving, order_[k - 1]); --k) order_[k] = order_[k - 1];
+    for (; k > 0 && Before(moving, order_[k - 1]); --k) order_[k] = order_[k - 1];
     order_[k] = moving;
   }
   for (auto& lane : lanes_) lane.clear();
@@ -105,13 +96,21 @@ void Traffic::Index(const std::optional<EgoView>& ego) {
     const double w = road_->lane_width();
     const int lo = RoundToInt((ego->d - 0.5 * ego->width) / w);
     const int hi = RoundToInt((ego->d + 0.5 * ego->width) / w);
-    const std::pair<double, int> entry(ego->s, -1);
     for (int lane = std::max(lo, 0); lane <= std::min(hi, static_cast<int>(lanes_.size()) - 1);
          ++lane) {
-      auto& entries = lanes_[lane];
-      entries.insert(std::upper_bound(entries.begin(), entries.end(), entry), entry);
+      InsertEntry(lane, {ego->s, -1});
     }
   }
+}
+
+bool Traffic::Before(int a, int b) const {
+  return vehicles_[a].s < vehicles_[b].s || (vehicles_[a].s == vehicles_[b].s && a < b);
+}
+
+void Traffic::InsertEntry(int lane, std::pair<double, int> entry) {
+  if (lane < 0 || lane >= static_cast<int>(lanes_.size())) return;
+  auto& entries = lanes_[lane];
+  entries.insert(std::upper_bound(entries.begin(), entries.end(), entry), entry);
 }
 
 double Traffic::Length(int index) const {

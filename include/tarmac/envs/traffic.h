@@ -86,6 +86,10 @@ class Traffic {
 
  private:
   void Index(const std::optional<EgoView>& ego);
+  // The order of order_: by s, then by index.
+  bool Before(int a, int b) const;
+  // Puts (s, index or -1) into `lane`'s entries where a full sort would (none off the road).
+  void InsertEntry(int lane, std::pair<double, int> entry);
   // IDM acceleration of vehicle `index` if it drove in `lane` (its leader found there).
   double Accel(int index, int lane) const;
   // IDM acceleration of vehicle `index` behind `leader` (none: free road), curves and physical
