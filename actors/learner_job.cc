@@ -10,7 +10,6 @@
 #include <map>
 #include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tarmac/actors/messages.h"
 #include "tarmac/buffer/control_client.h"
@@ -64,8 +63,7 @@ caf::behavior Sampler(caf::stateful_actor<SamplerState>* self, LearnerJobOptions
           const bool mixed = demo && !options.demo_tag_mixture.empty() && !self->state.unmixed;
           if (mixed) sample_options.tag_mixture = options.demo_tag_mixture;
           auto sample = self->state.client->Sample(table, options.batch_size, sample_options);
-          if (mixed && !sample.ok() &&
-              absl::StrContains(sample.status().message(), "no items with tags")) {
+          if (mixed && buffer::IsUnservableTagMixture(sample.status())) {
             // The demonstrations hold none of the mined events: sample them plainly.
             spdlog::warn("demos hold no items with the oversampled events; sampling uniformly");
             self->state.unmixed = true;

@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -59,6 +60,14 @@ std::optional<std::int64_t> RetryAfter(const redisReply* r) {
   return std::max<std::int64_t>(ms, 1);
 }
 
+constexpr char kUnservableMixture[] = "tarmac.replay/unservable-tag-mixture";
+
+// Marks a sampling error as caused by the tag mixture (see IsUnservableTagMixture).
+absl::Status UnservableMixture(absl::Status status) {
+  status.SetPayload(kUnservableMixture, absl::Cord("1"));
+  return status;
+}
+
 absl::Status ErrorStatus(const RedisConnection& shard, const redisReply* r) {
   const std::string s = Text(r);
   const std::string where = absl::StrCat(" (shard ", shard.endpoint().ToString(), ")");
@@ -67,7 +76,10 @@ absl::Status ErrorStatus(const RedisConnection& shard, const redisReply* r) {
     return absl::FailedPreconditionError(s + where);
   }
   if (absl::StartsWith(s, "WRONGTYPE")) return absl::FailedPreconditionError(s + where);
-  if (absl::StrContains(s, "cannot sample")) return absl::FailedPreconditionError(s + where);
+  if (absl::StrContains(s, "cannot sample")) {
+    absl::Status status = absl::FailedPreconditionError(s + where);
+    return absl::StrContains(s, "no items with tags") ? UnservableMixture(status) : status;
+  }
   if (absl::StrContains(s, "unknown command")) {
     return absl::FailedPreconditionError(
         absl::StrCat("shard ", shard.endpoint().ToString(),
@@ -429,8 +441,8 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
     std::vector<std::discrete_distribution<std::size_t>> pick_shard;
     for (std::size_t k = 0; k < components; ++k) {
       if (share[k] > 0 && !(component_total[k] > 0)) {
-        return absl::FailedPreconditionError(absl::StrCat("no items of replay table '", table,
-                                                          "' match tag mask ", mixture[k].first));
+        return UnservableMixture(absl::FailedPreconditionError(absl::StrCat(
+            "no items of replay table '", table, "' match tag mask ", mixture[k].first)));
       }
       std::vector<double> weights(shard_count);
       for (std::size_t s = 0; s < shard_count; ++s) {
@@ -657,6 +669,10 @@ absl::StatusOr<std::vector<ReplayClient::ShardMemory>> ReplayClient::Memory() {
     out.push_back(memory);
   }
   return out;
+}
+
+bool IsUnservableTagMixture(const absl::Status& status) {
+  return status.GetPayload(kUnservableMixture).has_value();
 }
 
 }  // namespace tarmac::buffer

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <caf/all.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <random>
 
 #include "redis_server.h"
@@ -137,6 +139,30 @@ TEST(LearnerJobTest, BehaviourCloningTrainsOnTheDemoTable) {
   EXPECT_EQ(result->updates, 40U);
   EXPECT_GT(metrics.learner_loss.Add({{"kind", "bc"}}).Value(), -100.0);
   EXPECT_NE(metrics.learner_loss.Add({{"kind", "bc"}}).Value(), 0.0);
+}
+
+// SFT oversamples mined events from the demos; demos without any of them are sampled plainly
+// instead of failing every fetch.
+TEST(LearnerJobTest, OversamplingEventsTheDemosLackFallsBackToPlainSampling) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  Fill(**server, "demos", 800);  // every item untagged
+  LearnerJobOptions options = SmallLearner(**server, dir.path());
+  options.sac.algorithm = learner::Algorithm::kBc;
+  options.demo_tag_mixture = {{4, 0.3}, {0, 0.7}};
+  monitoring::Metrics metrics;
+  caf::actor_system_config cfg;
+  tarmac::actors::ConfigureActorSystem(cfg);
+  caf::actor_system system{cfg};
+  std::atomic<bool> stop{false};
+  // Without the fallback every fetch fails and the job would retry until stopped.
+  auto job =
+      std::async(std::launch::async, [&] { return RunLearnerJob(system, options, metrics, stop); });
+  if (job.wait_for(std::chrono::seconds(20)) != std::future_status::ready) stop = true;
+  auto result = job.get();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->updates, 40U);
 }
 
 TEST(LearnerJobTest, RefusesACorruptCheckpointOnResume) {

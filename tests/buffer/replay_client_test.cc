@@ -158,6 +158,17 @@ TEST(ReplayClientTest, TagMixtureAcrossShardsMatchesExactProbabilities) {
   }
   const testing::ChiSquare chi = testing::PearsonChiSquare(observed, expected);
   EXPECT_GT(chi.p_value, 1e-3) << "chi2 " << chi.statistic << " dof " << chi.dof;
+
+  // A mixture asking for a tag no item carries is told apart from a table that cannot be
+  // sampled at all.
+  options.tag_mixture = {{64, 0.5}, {0, 0.5}};
+  auto unservable = c.client->Sample("rl", 10, options);
+  EXPECT_EQ(unservable.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(IsUnservableTagMixture(unservable.status())) << unservable.status();
+  ASSERT_TRUE(c.client->CreateTable({"empty", 100, 0.6}).ok());
+  auto empty = c.client->Sample("empty", 10, {});
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(IsUnservableTagMixture(empty.status())) << empty.status();
 }
 
 TEST(ReplayClientTest, UpdatesGoToTheOwningShardAndStaleOnesAreCounted) {

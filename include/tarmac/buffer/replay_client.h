@@ -145,7 +145,9 @@ class ReplayClient {
   absl::StatusOr<std::uint64_t> ProducedCount(std::uint32_t shard, absl::string_view table,
                                               absl::string_view producer);
 
-  // Draws n items over all shards (two round trips: masses, then draws).
+  // Draws n items over all shards (two round trips: masses, then draws). FailedPrecondition
+  // when the table cannot be sampled (empty, or no priority mass); IsUnservableTagMixture tells
+  // when that is because options.tag_mixture asks for tags no item carries.
   absl::StatusOr<SampleBatch> Sample(absl::string_view table, std::size_t n,
                                      const SampleOptions& options = {});
 
@@ -181,6 +183,10 @@ class ReplayClient {
   std::size_t next_insert_shard_ = 0;
   std::mt19937_64 rng_;
 };
+
+// True for Sample's error when its tag mixture asks for tags that no item (with priority)
+// carries: sampling without the mixture may still succeed.
+bool IsUnservableTagMixture(const absl::Status& status);
 
 }  // namespace tarmac::buffer
 
