@@ -527,6 +527,14 @@ int TrainCommand::Run(const CommandContext& context) {
                resuming ? "resumed at phase " + state.phase : "new", settings.minutes,
                settings.actors, settings.envs_per_actor);
 
+  // A phase's job: one actors::Run*Job call until stopped, its result reduced to a status.
+  const auto job = [&system, &metrics](auto run, const auto& options) -> PhaseRunner::Job {
+    return [&system, &metrics, run, &options](const std::atomic<bool>& stop) -> absl::Status {
+      auto r = run(system, options, metrics, stop);
+      return r.ok() ? absl::OkStatus() : r.status();
+    };
+  };
+
   // Phase 1: the expert fills `demos`.
   if (state.phase == "demos") {
     const std::uint64_t have = Counts(**client, "demos").inserts;
@@ -537,12 +545,8 @@ int TrainCommand::Run(const CommandContext& context) {
       demo.actor_id = "train-" + state.run_id + "-demos";
       demo.max_env_steps = settings.demo_steps - have;
       spdlog::info("train: demos: the expert drives {} env steps into `demos`", demo.max_env_steps);
-      auto statuses = runner.Run("demos", setup_deadline * 0.3,
-                                 {[&](const std::atomic<bool>& stop) -> absl::Status {
-                                   auto r = actors::RunRolloutJob(system, demo, metrics, stop);
-                                   return r.ok() ? absl::OkStatus() : r.status();
-                                 }},
-                                 false);
+      auto statuses =
+          runner.Run("demos", setup_deadline * 0.3, {job(&actors::RunRolloutJob, demo)}, false);
       if (auto s = failed(statuses)) return report_failure(*s);
     }
     if (signalled.load()) {
@@ -562,12 +566,7 @@ int TrainCommand::Run(const CommandContext& context) {
       sft.min_replay = std::min<std::uint64_t>(std::max<std::uint64_t>(sft.min_replay, 1),
                                                std::max<std::uint64_t>(settings.demo_steps, 1));
       spdlog::info("train: sft: {} behaviour-cloning updates on `demos`", sft.max_updates);
-      auto statuses =
-          runner.Run("sft", setup_deadline, {[&](const std::atomic<bool>& stop) -> absl::Status {
-                       auto r = actors::RunLearnerJob(system, sft, metrics, stop);
-                       return r.ok() ? absl::OkStatus() : r.status();
-                     }},
-                     false);
+      auto statuses = runner.Run("sft", setup_deadline, {job(&actors::RunLearnerJob, sft)}, false);
       if (auto s = failed(statuses)) return report_failure(*s);
     }
     if (signalled.load()) {
@@ -618,16 +617,10 @@ int TrainCommand::Run(const CommandContext& context) {
     if (more && (budget == 0 || runner.Elapsed() < budget - eval_reserve)) {
       spdlog::info("train: rl: SAC + BC (weight {}) with {} x {} envs, {} samples per insert",
                    settings.bc_weight, settings.actors, settings.envs_per_actor, spi);
-      auto statuses = runner.Run("rl", budget > 0 ? budget - eval_reserve : 0.0,
-                                 {[&](const std::atomic<bool>& stop) -> absl::Status {
-                                    auto r = actors::RunRolloutJob(system, rollout, metrics, stop);
-                                    return r.ok() ? absl::OkStatus() : r.status();
-                                  },
-                                  [&](const std::atomic<bool>& stop) -> absl::Status {
-                                    auto r = actors::RunLearnerJob(system, rl, metrics, stop);
-                                    return r.ok() ? absl::OkStatus() : r.status();
-                                  }},
-                                 true, enough_updates);
+      auto statuses =
+          runner.Run("rl", budget > 0 ? budget - eval_reserve : 0.0,
+                     {job(&actors::RunRolloutJob, rollout), job(&actors::RunLearnerJob, rl)}, true,
+                     enough_updates);
       if (auto s = failed(statuses)) return report_failure(*s);
     }
     if (signalled.load()) {
