@@ -1,17 +1,20 @@
 // Throughput of the replay module against raw Redis on the same server: INSERT (64 items per
 // command), SAMPLE (256) and UPDATE (256) items/s next to `redis-benchmark -P 64` SET/GET
-// requests/s with the same 600-byte payload, and memory per item at 10^6 items.
+// requests/s with the same 600-byte payload, memory per item at 10^6 items, and Redis's CPU per
+// item of an exactly-once (sequenced) insert: native PRODUCER/SEQ against the former Lua script.
 // Starts its own redis-server with the module on a free loopback port.
 #include <benchmark/benchmark.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "redis_server.h"
@@ -27,6 +30,7 @@ constexpr int kPipeline = 8;  // commands in flight per round trip
 
 tarmac::testing::RedisServer* g_server = nullptr;
 std::map<std::string, double> g_items_per_second;
+std::map<std::string, double> g_redis_us_per_item;
 
 redisContext* Connect() {
   redisContext* c = redisConnect("127.0.0.1", g_server->port());
@@ -112,7 +116,67 @@ void BM_ReplayUpdate(benchmark::State& state) {
   redisFree(c);
 }
 
+// Redis's own CPU (user + sys, INFO cpu) in microseconds.
+double RedisCpuMicros(redisContext* c) {
+  auto* r = static_cast<redisReply*>(redisCommand(c, "INFO cpu"));
+  double total = 0;
+  for (absl::string_view line : absl::StrSplit(absl::string_view(r->str, r->len), "\r\n")) {
+    for (const char* field : {"used_cpu_sys:", "used_cpu_user:"}) {
+      if (absl::StartsWith(line, field)) {
+        double v = 0;
+        if (absl::SimpleAtod(line.substr(std::strlen(field)), &v)) total += v * 1e6;
+      }
+    }
+  }
+  freeReplyObject(r);
+  return total;
+}
+
+// The exactly-once protocol before REPLAY.INSERT took PRODUCER/SEQ: a Lua script that checks a
+// counter key, calls REPLAY.INSERT and advances the key. Kept here as the baseline of
+// BM_SequencedInsert.
+constexpr char kLuaSequencedInsert[] = R"lua(
+local seen = tonumber(redis.call('GET', KEYS[1]) or '0')
+if seen ~= tonumber(ARGV[1]) then return {err = 'OUTOFORDER ' .. seen} end
+local r = redis.pcall('REPLAY.INSERT', unpack(ARGV, 2))
+if type(r) == 'table' and r.err then return r end
+redis.call('SET', KEYS[1], seen + #r, 'PX', 604800000)
+return r
+)lua";
+
+// Sequenced inserts of one producer, 64 items a command, 8 commands a round trip: natively
+// (state.range(0) == 1) or through the Lua script. Reports Redis's CPU per item.
+void BM_SequencedInsert(benchmark::State& state) {
+  const bool native = state.range(0) == 1;
+  redisContext* c = Connect();
+  const std::string payload(kPayloadBytes, 's');
+  const std::string producer = native ? "bench-native" : "bench-lua";
+  std::uint64_t sequence = 0;
+  std::vector<std::vector<std::string>> commands(kPipeline);
+  const double cpu_before = RedisCpuMicros(c);
+  for (auto _ : state) {
+    for (auto& command : commands) {
+      const std::vector<std::string> insert = InsertCommand(payload);
+      if (native) {
+        command = {"REPLAY.INSERT", "bench", "PRODUCER", producer, "SEQ", std::to_string(sequence)};
+        command.insert(command.end(), insert.begin() + 2, insert.end());
+      } else {
+        command = {"EVAL", kLuaSequencedInsert, "1", "tarmac:produced:bench:" + producer,
+                   std::to_string(sequence)};
+        command.insert(command.end(), insert.begin() + 1, insert.end());
+      }
+      sequence += kInsertBatch;
+    }
+    RunPipelined(c, commands);
+  }
+  const double items = static_cast<double>(state.iterations()) * kPipeline * kInsertBatch;
+  state.counters["redis_us_per_item"] = (RedisCpuMicros(c) - cpu_before) / items;
+  Record(state, "sequenced", kPipeline * kInsertBatch);
+  redisFree(c);
+}
+
 BENCHMARK(BM_ReplayInsert)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_SequencedInsert)->Arg(0)->Arg(1)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_ReplaySample)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_ReplayUpdate)->UseRealTime()->MinTime(2.0);
 
@@ -122,6 +186,8 @@ class CapturingReporter : public benchmark::ConsoleReporter {
     for (const Run& run : runs) {
       auto it = run.counters.find("items_per_second");
       if (it != run.counters.end()) g_items_per_second[run.benchmark_name()] = it->second;
+      auto cpu = run.counters.find("redis_us_per_item");
+      if (cpu != run.counters.end()) g_redis_us_per_item[run.benchmark_name()] = cpu->second;
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -199,6 +265,11 @@ int main(int argc, char** argv) {
   std::printf("ratio INSERT items/s / SET = %.2f (goal >= 0.7)\n", set > 0 ? insert / set : 0);
   std::printf("ratio SAMPLE items/s / GET = %.2f (goal >= 0.7)\n", get > 0 ? sample / get : 0);
   std::printf("UPDATE %.0f items/s (goal >= 1,000,000)\n", update);
+  const double lua = g_redis_us_per_item["BM_SequencedInsert/0/min_time:2.000/real_time"];
+  const double native = g_redis_us_per_item["BM_SequencedInsert/1/min_time:2.000/real_time"];
+  std::printf(
+      "sequenced insert, Redis CPU per item: native %.2f us, Lua script %.2f us, ratio %.2f\n",
+      native, lua, lua > 0 ? native / lua : 0);
   MemoryPerItem();
   benchmark::Shutdown();
   return 0;

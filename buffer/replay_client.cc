@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "redis_connection.h"
 #include "tarmac/buffer/packed_sample.h"
+#include "tarmac/buffer/replay_protocol.h"
 
 namespace tarmac::buffer {
 namespace {
@@ -50,14 +51,29 @@ bool Unsigned(const redisReply* r, std::uint64_t* out) {
   return true;
 }
 
+// The code of an error reply (replay_protocol.h); kUnknown for anything else.
+ReplayErrorCode CodeOf(const redisReply* r) {
+  return ParseReplayErrorCode(std::string_view(r->str, r->len));
+}
+
+// The number after the code of a "RATELIMITED <ms>" or "SEQ <current>" reply.
+std::optional<std::uint64_t> CodeArgument(const redisReply* r) {
+  const absl::string_view s(r->str, r->len);
+  const std::size_t space = s.find(' ');
+  std::uint64_t value = 0;
+  if (space == absl::string_view::npos ||
+      !absl::SimpleAtoi(s.substr(space + 1).substr(0, s.substr(space + 1).find(' ')), &value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 // RATELIMITED replies carry the server's retry-after in milliseconds.
 std::optional<std::int64_t> RetryAfter(const redisReply* r) {
-  if (r->type != REDIS_REPLY_ERROR) return std::nullopt;
-  const std::string s = Text(r);
-  if (!absl::StartsWith(s, "RATELIMITED")) return std::nullopt;
-  std::int64_t ms = 10;
-  (void)absl::SimpleAtoi(absl::StripPrefix(s, "RATELIMITED "), &ms);
-  return std::max<std::int64_t>(ms, 1);
+  if (r->type != REDIS_REPLY_ERROR || CodeOf(r) != ReplayErrorCode::kRateLimited) {
+    return std::nullopt;
+  }
+  return std::max<std::int64_t>(static_cast<std::int64_t>(CodeArgument(r).value_or(10)), 1);
 }
 
 constexpr char kUnservableMixture[] = "tarmac.replay/unservable-tag-mixture";
@@ -68,24 +84,35 @@ absl::Status UnservableMixture(absl::Status status) {
   return status;
 }
 
+// The one place that maps the module's error codes to statuses.
 absl::Status ErrorStatus(const RedisConnection& shard, const redisReply* r) {
   const std::string s = Text(r);
-  const std::string where = absl::StrCat(" (shard ", shard.endpoint().ToString(), ")");
-  if (absl::StrContains(s, "no replay table")) return absl::NotFoundError(s + where);
-  if (absl::StrContains(s, "exists with other settings")) {
-    return absl::FailedPreconditionError(s + where);
+  const std::string message = absl::StrCat(s, " (shard ", shard.endpoint().ToString(), ")");
+  switch (CodeOf(r)) {
+    case ReplayErrorCode::kNoTable:
+      return absl::NotFoundError(message);
+    case ReplayErrorCode::kMismatch:
+    case ReplayErrorCode::kWrongType:
+    case ReplayErrorCode::kEmpty:
+      return absl::FailedPreconditionError(message);
+    case ReplayErrorCode::kNoMatch:
+      return UnservableMixture(absl::FailedPreconditionError(message));
+    case ReplayErrorCode::kRateLimited:
+    case ReplayErrorCode::kTooBig:
+      return absl::ResourceExhaustedError(message);
+    case ReplayErrorCode::kSequence:
+      return absl::AbortedError(message);
+    case ReplayErrorCode::kArgument:
+      if (absl::StartsWith(s, "ERR unknown command")) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "shard ", shard.endpoint().ToString(),
+            " has no tarmac_replay module loaded; start it with `tarmac replay-server`"));
+      }
+      return absl::InvalidArgumentError(message);
+    case ReplayErrorCode::kUnknown:
+      break;
   }
-  if (absl::StartsWith(s, "WRONGTYPE")) return absl::FailedPreconditionError(s + where);
-  if (absl::StrContains(s, "cannot sample")) {
-    absl::Status status = absl::FailedPreconditionError(s + where);
-    return absl::StrContains(s, "no items with tags") ? UnservableMixture(status) : status;
-  }
-  if (absl::StrContains(s, "unknown command")) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("shard ", shard.endpoint().ToString(),
-                     " has no tarmac_replay module loaded; start it with `tarmac replay-server`"));
-  }
-  return absl::InvalidArgumentError(s + where);
+  return absl::UnknownError(message);
 }
 
 absl::Status Malformed(const RedisConnection& shard, absl::string_view what) {
@@ -252,25 +279,6 @@ absl::StatusOr<std::vector<std::vector<ItemKey>>> ReplayClient::InsertBatches(
   }
 }
 
-namespace {
-
-// KEYS[1] the producer's counter; ARGV[1] the count the producer expects; ARGV[2..] the
-// REPLAY.INSERT arguments. Inserts only in sequence, so applied batches form a prefix.
-constexpr char kSequencedInsertScript[] = R"lua(
-local seen = tonumber(redis.call('GET', KEYS[1]) or '0')
-if seen ~= tonumber(ARGV[1]) then return {err = 'OUTOFORDER ' .. seen} end
-local r = redis.pcall('REPLAY.INSERT', unpack(ARGV, 2))
-if type(r) == 'table' and r.err then return r end
-redis.call('SET', KEYS[1], seen + #r, 'PX', 604800000)
-return r
-)lua";
-
-std::string ProducerKey(absl::string_view table, absl::string_view producer) {
-  return absl::StrCat("tarmac:produced:", table, ":", producer);
-}
-
-}  // namespace
-
 SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::string_view table,
                                               absl::string_view producer, std::uint64_t counter,
                                               absl::Span<const SequencedBatch> batches) {
@@ -280,7 +288,6 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
     result.status = absl::InvalidArgumentError(absl::StrCat("no shard ", shard_index));
     return result;
   }
-  const std::string key = ProducerKey(table, producer);
   OwnedArgs owned;  // the commands point at the callers' payloads (no copy)
   const auto number = [&](std::string text) { return owned.Own(std::move(text)); };
   std::vector<CommandView> commands;
@@ -292,16 +299,16 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
           absl::StrCat("sequenced batch ", b, " is empty or its version exceeds 32 bits"));
       return result;
     }
-    CommandView eval = {"EVAL",
-                        kSequencedInsertScript,
-                        "1",
-                        key,
-                        number(std::to_string(expected)),
-                        table,
-                        "VERSION",
-                        number(std::to_string(batch.version)),
-                        number(std::to_string(batch.items.size()))};
-    eval.reserve(eval.size() + 3 * batch.items.size());
+    CommandView insert = {"REPLAY.INSERT",
+                          table,
+                          "PRODUCER",
+                          producer,
+                          "SEQ",
+                          number(std::to_string(expected)),
+                          "VERSION",
+                          number(std::to_string(batch.version)),
+                          number(std::to_string(batch.items.size()))};
+    insert.reserve(insert.size() + 3 * batch.items.size());
     for (const InsertItem& item : batch.items) {
       if ((item.priority && !(std::isfinite(*item.priority) && *item.priority >= 0)) ||
           item.tags > 0xffffffffULL) {
@@ -309,12 +316,12 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
             "sequenced batch ", b, " holds an item with a bad priority or tags beyond 32 bits"));
         return result;
       }
-      eval.push_back(item.priority ? number(FormatDouble(*item.priority)) : "*");
-      eval.push_back(number(std::to_string(item.tags)));
-      eval.push_back(item.payload);
+      insert.push_back(item.priority ? number(FormatDouble(*item.priority)) : "*");
+      insert.push_back(number(std::to_string(item.tags)));
+      insert.push_back(item.payload);
     }
     expected += batch.items.size();
-    commands.push_back(std::move(eval));
+    commands.push_back(std::move(insert));
   }
   RedisConnection& shard = *shards_[shard_index];
   absl::StatusOr<std::vector<Reply>> replies = shard.PipelineViews(commands);
@@ -332,6 +339,11 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
     }
     if (r->type == REDIS_REPLY_ERROR) {
       result.status = ErrorStatus(shard, r);
+      if (CodeOf(r) == ReplayErrorCode::kSequence) {
+        const std::optional<std::uint64_t> current = CodeArgument(r);
+        if (!current) result.status = Malformed(shard, "SEQ error");
+        result.counter = current.value_or(result.counter);
+      }
       return result;
     }
     if (r->type != REDIS_REPLY_ARRAY || r->elements != batches[b].items.size()) {
@@ -351,15 +363,12 @@ absl::StatusOr<std::uint64_t> ReplayClient::ProducedCount(std::uint32_t shard_in
     return absl::InvalidArgumentError(absl::StrCat("no shard ", shard_index));
   }
   RedisConnection& shard = *shards_[shard_index];
-  auto replies = shard.Pipeline({{"GET", ProducerKey(table, producer)}});
+  auto replies = shard.Pipeline({{"REPLAY.PRODUCER", std::string(table), std::string(producer)}});
   if (!replies.ok()) return replies.status();
   const redisReply* r = (*replies)[0].get();
-  if (r->type == REDIS_REPLY_NIL) return 0;
+  if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(shard, r);
   std::uint64_t count = 0;
-  if (r->type != REDIS_REPLY_STRING ||
-      !absl::SimpleAtoi(absl::string_view(r->str, r->len), &count)) {
-    return Malformed(shard, "producer counter");
-  }
+  if (!Unsigned(r, &count)) return Malformed(shard, "producer sequence");
   return count;
 }
 
@@ -472,7 +481,11 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
           std::min(min_factor, mixture.empty() ? 1.0 / total : share[k] / component_total[k]);
     }
   }
-  const double max_weight = std::pow(static_cast<double>(size) * min_positive * min_factor, -beta);
+  const double max_weight =
+      MaxImportanceWeight(static_cast<double>(size), min_positive, min_factor, beta);
+  std::vector<std::uint64_t> masks;
+  for (const auto& component : mixture) masks.push_back(component.first);
+  const auto mask_of = [&](std::size_t k) { return masks[k]; };
   const auto deadline = Clock::now() + options_.rate_limit_wait;
   std::vector<std::vector<std::size_t>> pending = counts;
   while (true) {
@@ -541,16 +554,11 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
           } else {
             // P_s(i) = m_i / M_{k,s}; P(i) sums the components whose mask the item matches.
             const double item_mass = local_probability * masses[s].component[k];
-            double factor = 0;
-            for (std::size_t j = 0; j < components; ++j) {
-              const std::uint64_t mask = mixture[j].first;
-              if (mask == 0 || (item.tags & mask) != 0) factor += share[j] / component_total[j];
-            }
-            item.probability = item_mass * factor;
+            item.probability = item_mass * MixtureFactor(item.tags, components, mask_of,
+                                                         share.data(), component_total.data());
           }
-          item.weight = beta == 0 ? 1.0
-                                  : std::pow(static_cast<double>(size) * item.probability, -beta) /
-                                        max_weight;
+          item.weight =
+              ImportanceWeight(static_cast<double>(size), item.probability, beta, max_weight);
           batch.items.push_back(std::move(item));
         }
         pending[s][k] = 0;

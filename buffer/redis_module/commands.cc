@@ -11,6 +11,7 @@
 #include "module.h"
 #include "replay_table.h"
 #include "tarmac/buffer/packed_sample.h"
+#include "tarmac/buffer/replay_protocol.h"
 
 namespace tarmac::replay {
 namespace {
@@ -71,6 +72,11 @@ int Error(RedisModuleCtx* ctx, const std::string& message) {
   return api.ReplyWithError(ctx, message.c_str());
 }
 
+// An error reply that starts with its stable code (replay_protocol.h), then the sentence.
+int Error(RedisModuleCtx* ctx, buffer::ReplayErrorCode code, const std::string& sentence) {
+  return Error(ctx, std::string(buffer::ReplayErrorWord(code)) + " " + sentence);
+}
+
 // A replay table's key, opened for one command and closed with it. A missing key (unless
 // `may_be_empty`) or a key of another type is answered with the error at once; table() is then
 // null and failed() true.
@@ -81,7 +87,8 @@ class TableKey {
     const int type = api.KeyType(key_);
     if (type == kKeyTypeEmpty) {
       if (!may_be_empty) {
-        Error(ctx, "ERR no replay table " + Quote(Arg(name)) + "; create it with REPLAY.CREATE");
+        Error(ctx, buffer::ReplayErrorCode::kNoTable,
+              "no replay table " + Quote(Arg(name)) + "; create it with REPLAY.CREATE");
         failed_ = true;
       }
     } else if (type != kKeyTypeModule || api.ModuleTypeGetType(key_) != g_table_type) {
@@ -188,8 +195,9 @@ int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (key.failed()) return kRedisOk;
   if (ReplayTable* existing = key.table(); existing != nullptr) {
     if (existing->options() == options) return api.ReplyWithSimpleString(ctx, "OK");
-    return Error(ctx, "ERR replay table " + Quote(Arg(argv[1])) + " exists with other settings (" +
-                          existing->options().Describe() + ")");
+    return Error(ctx, buffer::ReplayErrorCode::kMismatch,
+                 "replay table " + Quote(Arg(argv[1])) + " exists with other settings (" +
+                     existing->options().Describe() + ")");
   }
   key.Set(new ReplayTable(options));
   api.ReplicateVerbatim(ctx);
@@ -253,37 +261,94 @@ int ReplyIds(RedisModuleCtx* ctx, const std::vector<std::uint64_t>& ids) {
   return kRedisOk;
 }
 
-// REPLAY.INSERT table VERSION v n [priority tags payload]...
+// A sequenced producer's "PRODUCER id SEQ n" options of REPLAY.INSERT.
+struct ProducerOption {
+  std::string_view id;  // empty: not a sequenced insert
+  std::uint64_t sequence = 0;
+};
+
+// Parses "[PRODUCER id SEQ n]" at argv[*at], advancing *at past it; replies on error.
+bool ParseProducer(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, int* at,
+                   ProducerOption* producer) {
+  if (*at >= argc || !EqualsIgnoreCase(Arg(argv[*at]), "PRODUCER")) return true;
+  if (*at + 3 >= argc || !EqualsIgnoreCase(Arg(argv[*at + 2]), "SEQ")) {
+    Error(ctx, "ERR PRODUCER id needs SEQ n after it");
+    return false;
+  }
+  producer->id = Arg(argv[*at + 1]);
+  if (producer->id.empty() || producer->id.size() > ReplayTable::kMaxProducerIdBytes) {
+    Error(ctx, "ERR PRODUCER id must be 1 to " + std::to_string(ReplayTable::kMaxProducerIdBytes) +
+                   " bytes, not " + std::to_string(producer->id.size()));
+    return false;
+  }
+  if (!ParseU64(Arg(argv[*at + 3]), &producer->sequence)) {
+    Error(ctx, "ERR SEQ must be an unsigned integer, not " + Quote(Arg(argv[*at + 3])));
+    return false;
+  }
+  *at += 4;
+  return true;
+}
+
+// REPLAY.INSERT table [PRODUCER id SEQ n] VERSION v n [priority tags payload]...
+// With PRODUCER, the batch is applied only when the producer's sequence on the table is n, and
+// the sequence then advances by the batch's items; otherwise "SEQ <current> ..." and nothing
+// changes. Without it, a plain insert.
 int InsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc < 8) return api.WrongArity(ctx);
-  if (!EqualsIgnoreCase(Arg(argv[2]), "VERSION")) {
-    return Error(ctx, "ERR expected VERSION v after the table name, not " + Quote(Arg(argv[2])));
+  int at = 2;
+  ProducerOption producer;
+  if (!ParseProducer(ctx, argv, argc, &at, &producer)) return kRedisOk;
+  if (argc - at < 6) return api.WrongArity(ctx);
+  if (!EqualsIgnoreCase(Arg(argv[at]), "VERSION")) {
+    return Error(ctx, "ERR expected [PRODUCER id SEQ n] VERSION v after the table name, not " +
+                          Quote(Arg(argv[at])));
   }
   std::uint64_t version = 0;
-  if (!ParseU64(Arg(argv[3]), &version) || version > kMaxPolicyVersion) {
-    return Error(ctx, "ERR VERSION must be an unsigned 32-bit integer, not " + Quote(Arg(argv[3])));
+  if (!ParseU64(Arg(argv[at + 1]), &version) || version > kMaxPolicyVersion) {
+    return Error(ctx,
+                 "ERR VERSION must be an unsigned 32-bit integer, not " + Quote(Arg(argv[at + 1])));
   }
+  const int count_index = at + 2;
   std::vector<NewItem> items;
-  if (!ParseItems(ctx, argv, argc, 4, &items)) return kRedisOk;
+  if (!ParseItems(ctx, argv, argc, count_index, &items)) return kRedisOk;
 
   TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
   ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
+  if (!producer.id.empty()) {
+    const std::uint64_t current = table->ProducerSequence(producer.id);
+    if (current != producer.sequence) {
+      return Error(ctx, buffer::ReplayErrorCode::kSequence,
+                   std::to_string(current) + " producer " + Quote(producer.id) + " of table " +
+                       Quote(Arg(argv[1])) + " is at sequence " + std::to_string(current) +
+                       ", not " + std::to_string(producer.sequence) +
+                       "; read it with REPLAY.PRODUCER");
+    }
+  }
   const std::int64_t now = api.Milliseconds();
   if (Admission a = table->CanInsert(items.size(), now); !a.admitted) {
-    return Error(ctx, "RATELIMITED " + std::to_string(a.retry_after_ms));
+    return Error(ctx, buffer::ReplayErrorCode::kRateLimited, std::to_string(a.retry_after_ms));
   }
   const std::vector<std::uint64_t> ids =
       table->Insert(items, static_cast<std::uint32_t>(version), now);
   // Replicas and the AOF get the insert with its time fixed; '*' priorities resolve to the same
   // running maximum there because the state is the same.
-  api.Replicate(ctx, "REPLAY._INSERT", "sllv", argv[1], static_cast<long long>(now),
-                static_cast<long long>(version), argv + 4, static_cast<std::size_t>(argc - 4));
+  if (producer.id.empty()) {
+    api.Replicate(ctx, "REPLAY._INSERT", "sllv", argv[1], static_cast<long long>(now),
+                  static_cast<long long>(version), argv + count_index,
+                  static_cast<std::size_t>(argc - count_index));
+  } else {
+    table->AdvanceProducer(producer.id, producer.sequence + items.size(), now);
+    api.Replicate(ctx, "REPLAY._INSERT", "sllcslv", argv[1], static_cast<long long>(now),
+                  static_cast<long long>(version), "PRODUCER", argv[at - 3],
+                  static_cast<long long>(producer.sequence), argv + count_index,
+                  static_cast<std::size_t>(argc - count_index));
+  }
   return ReplyIds(ctx, ids);
 }
 
-// REPLAY._INSERT table at_ms version n [priority tags payload]...: replicated INSERT, not rate
-// limited (the primary admitted it).
+// REPLAY._INSERT table at_ms version [PRODUCER id seq] n [priority tags payload]...: replicated
+// INSERT, not rate limited or sequence-checked (the primary admitted it).
 int InternalInsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc < 8) return api.WrongArity(ctx);
   std::int64_t at = 0;
@@ -292,15 +357,47 @@ int InternalInsertCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int arg
       version > kMaxPolicyVersion) {
     return Error(ctx, "ERR REPLAY._INSERT needs table at_ms version n items...");
   }
+  int count_index = 4;
+  ProducerOption producer;
+  if (EqualsIgnoreCase(Arg(argv[4]), "PRODUCER")) {
+    producer.id = Arg(argv[5]);
+    if (argc < 11 || producer.id.empty() || producer.id.size() > ReplayTable::kMaxProducerIdBytes ||
+        !ParseU64(Arg(argv[6]), &producer.sequence)) {
+      return Error(ctx, "ERR REPLAY._INSERT needs PRODUCER id seq before the items");
+    }
+    count_index = 7;
+  }
   std::vector<NewItem> items;
-  if (!ParseItems(ctx, argv, argc, 4, &items)) return kRedisOk;
+  if (!ParseItems(ctx, argv, argc, count_index, &items)) return kRedisOk;
   TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
   ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
   const std::vector<std::uint64_t> ids =
       table->Insert(items, static_cast<std::uint32_t>(version), at);
+  if (!producer.id.empty()) {
+    table->AdvanceProducer(producer.id, producer.sequence + items.size(), at);
+  }
   api.ReplicateVerbatim(ctx);
   return ReplyIds(ctx, ids);
+}
+
+// REPLAY.PRODUCER table id: the producer's sequence (0 when it never inserted).
+// REPLAY.PRODUCER table: every producer's [id, sequence], flat, sorted by id.
+int ProducerCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc != 2 && argc != 3) return api.WrongArity(ctx);
+  TableKey key(ctx, argv[1], kRedisRead);
+  ReplayTable* table = key.table();
+  if (table == nullptr) return kRedisOk;
+  if (argc == 3) {
+    return api.ReplyWithLongLong(ctx,
+                                 static_cast<long long>(table->ProducerSequence(Arg(argv[2]))));
+  }
+  api.ReplyWithArray(ctx, static_cast<long>(2 * table->producers().size()));
+  for (const ReplayTable::Producer& p : table->producers()) {
+    api.ReplyWithStringBuffer(ctx, p.id.data(), p.id.size());
+    api.ReplyWithLongLong(ctx, static_cast<long long>(p.sequence));
+  }
+  return kRedisOk;
 }
 
 // REPLAY.SAMPLE table n [BETA b] [SEED s] [TAGS mask weight [mask weight ...]] [PACKED]
@@ -367,12 +464,12 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (table == nullptr) return kRedisOk;
   const std::int64_t now = api.Milliseconds();
   if (Admission a = table->CanSample(n, now); !a.admitted) {
-    return Error(ctx, "RATELIMITED " + std::to_string(a.retry_after_ms));
+    return Error(ctx, buffer::ReplayErrorCode::kRateLimited, std::to_string(a.retry_after_ms));
   }
   std::mt19937_64 seeded_rng(seed);
   ReplayTable::SampleResult result =
       table->Sample(n, beta, mixture, seeded ? seeded_rng : ModuleRng());
-  if (!result.error.empty()) return Error(ctx, "ERR cannot sample: " + result.error);
+  if (!result.error.empty()) return Error(ctx, result.code, "cannot sample: " + result.error);
 
   std::vector<std::uint64_t> ids;
   ids.reserve(result.items.size());
@@ -580,6 +677,7 @@ int RegisterCommands(RedisModuleCtx* ctx) {
       {"replay.update", UpdateCommand, "write"},
       {"replay.info", InfoCommand, "readonly"},
       {"replay.mass", MassCommand, "readonly"},
+      {"replay.producer", ProducerCommand, "readonly"},
       {"replay._insert", InternalInsertCommand, "write"},
       {"replay._sampled", InternalSampledCommand, "write"},
       {"replay._restore", InternalRestoreCommand, "write"},

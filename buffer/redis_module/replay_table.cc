@@ -10,7 +10,8 @@ namespace tarmac::replay {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr std::uint32_t kFormatVersion = 1;
+// 2 added the producers' sequences after the FIFO ids; 1 is still read (no producers).
+constexpr std::uint32_t kFormatVersion = 2;
 // A tag-mixture component holding less than this share of the mass is refused: drawing from it
 // by rejection would take too long.
 constexpr double kMinComponentShare = 1e-4;
@@ -305,6 +306,7 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
   const double total = tree_.Total();
   if (size_ == 0 || !(total > 0.0)) {
     result.error = size_ == 0 ? "the table is empty" : "the table holds no priority mass";
+    result.code = buffer::ReplayErrorCode::kEmpty;
     return result;
   }
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -317,7 +319,7 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
     out.id = item.id;
     out.priority = item.priority;
     out.probability = probability;
-    out.weight = beta == 0.0 ? 1.0 : std::pow(count * probability, -beta) / max_weight;
+    out.weight = buffer::ImportanceWeight(count, probability, beta, max_weight);
     out.payload = std::string_view(item.payload, item.payload_size);
     out.policy_version = item.policy_version;
     out.times_sampled = item.times_sampled;
@@ -327,7 +329,8 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
 
   if (mixture.empty()) {
     // Stratified: one draw in each of n equal slices of the mass (Schaul et al. 2016).
-    const double max_weight = std::pow(count * tree_.MinPositiveMass() / total, -beta);
+    const double max_weight =
+        buffer::MaxImportanceWeight(count, tree_.MinPositiveMass(), 1.0 / total, beta);
     const double slice = total / static_cast<double>(n);
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t slot = tree_.Find((static_cast<double>(k) + uniform(rng)) * slice);
@@ -345,25 +348,21 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
     if (share[k] > 0 && !(mass[k] > kMinComponentShare * total)) {
       result.error = "no items with tags in mask " + std::to_string(mixture[k].mask) +
                      " carry enough priority mass to sample from";
+      result.code = buffer::ReplayErrorCode::kNoMatch;
       return result;
     }
   }
-  // P(i) = sum_k share_k [tags_i in S_k] m_i / M_k: a function of i's mass and tag set.
+  // P(i) = m_i * MixtureFactor(tags_i); weights normalised by the table-wide bound.
+  const auto mask_of = [&](std::size_t k) { return mixture[k].mask; };
   auto factor = [&](std::uint64_t tags) {
-    double f = 0.0;
-    for (std::size_t k = 0; k < mixture.size(); ++k) {
-      if (mixture[k].mask == 0 || (tags & mixture[k].mask) != 0) f += share[k] / mass[k];
-    }
-    return f;
+    return buffer::MixtureFactor(tags, mixture.size(), mask_of, share.data(), mass.data());
   };
-  // Normalise by a table-wide bound: every sampleable item lies in some component k, so its
-  // probability is at least min_mass * min_k share_k / M_k. The sharded client uses the same
-  // bound, so one shard and many give the same weights.
   double min_factor = kInf;
   for (std::size_t k = 0; k < mixture.size(); ++k) {
     if (share[k] > 0) min_factor = std::min(min_factor, share[k] / mass[k]);
   }
-  const double max_weight = std::pow(count * tree_.MinPositiveMass() * min_factor, -beta);
+  const double max_weight =
+      buffer::MaxImportanceWeight(count, tree_.MinPositiveMass(), min_factor, beta);
   std::discrete_distribution<std::size_t> pick(share.begin(), share.end());
   for (std::size_t draw = 0; draw < n; ++draw) {
     const TagComponent& c = mixture[pick(rng)];
@@ -374,6 +373,7 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
       if (attempt == kMaxRejections) {
         result.items.clear();
         result.error = "sampling tag mask " + std::to_string(c.mask) + " found no match";
+        result.code = buffer::ReplayErrorCode::kNoMatch;
         return result;
       }
     }
@@ -419,8 +419,33 @@ bool ReplayTable::Update(std::uint64_t id, double priority) {
   return true;
 }
 
+std::uint64_t ReplayTable::ProducerSequence(std::string_view producer) const {
+  auto it = std::lower_bound(producers_.begin(), producers_.end(), producer,
+                             [](const Producer& p, std::string_view id) { return p.id < id; });
+  return it != producers_.end() && it->id == producer ? it->sequence : 0;
+}
+
+void ReplayTable::AdvanceProducer(std::string_view producer, std::uint64_t sequence,
+                                  std::int64_t now_ms) {
+  producers_.erase(std::remove_if(producers_.begin(), producers_.end(),
+                                  [&](const Producer& p) {
+                                    return p.id != producer && now_ms - p.last_ms > kProducerIdleMs;
+                                  }),
+                   producers_.end());
+  auto it = std::lower_bound(producers_.begin(), producers_.end(), producer,
+                             [](const Producer& p, std::string_view id) { return p.id < id; });
+  if (it == producers_.end() || it->id != producer) {
+    it = producers_.insert(it, Producer{std::string(producer), 0, 0});
+  }
+  it->sequence = sequence;
+  it->last_ms = now_ms;
+}
+
 std::size_t ReplayTable::MemoryBytes() const {
-  return sizeof(*this) + items_.capacity() * sizeof(Item) + tree_.MemoryBytes() +
+  // By size, not capacity, so that a restored table reports what the original did.
+  std::size_t producer_bytes = producers_.size() * sizeof(Producer);
+  for (const Producer& p : producers_) producer_bytes += p.id.size();
+  return sizeof(*this) + producer_bytes + items_.capacity() * sizeof(Item) + tree_.MemoryBytes() +
          fifo_.size() * sizeof(std::uint64_t) + free_slots_.capacity() * sizeof(std::uint32_t) +
          tag_stats_.capacity() * sizeof(tag_stats_[0]) + arena_.allocated_bytes();
 }
@@ -449,6 +474,12 @@ std::string ReplayTable::SerializeHeader() const {
   for (std::uint32_t slot : free_slots_) w.U32(slot);
   w.U64(fifo_.size());
   for (std::uint64_t id : fifo_) w.U64(id);
+  w.U64(producers_.size());
+  for (const Producer& p : producers_) {
+    w.Bytes(p.id);
+    w.U64(p.sequence);
+    w.I64(p.last_ms);
+  }
   return w.Take();
 }
 
@@ -479,7 +510,7 @@ std::unique_ptr<ReplayTable> ReplayTable::RestoreHeader(std::string_view blob, s
   std::uint32_t version = 0;
   TableOptions o;
   std::uint8_t eviction = 0;
-  if (!r.U32(&version) || version != kFormatVersion) {
+  if (!r.U32(&version) || version < 1 || version > kFormatVersion) {
     *error = "replay table data has an unknown format version";
     return nullptr;
   }
@@ -513,6 +544,16 @@ std::unique_ptr<ReplayTable> ReplayTable::RestoreHeader(std::string_view blob, s
     std::uint64_t id = 0;
     ok = r.U64(&id);
     table->fifo_.push_back(id);
+  }
+  std::uint64_t producer_count = 0;
+  if (ok && version >= 2) ok = r.U64(&producer_count) && producer_count <= (1U << 24);
+  for (std::uint64_t i = 0; ok && i < producer_count; ++i) {
+    std::string_view id;
+    Producer p;
+    ok = r.Bytes(&id) && !id.empty() && id.size() <= kMaxProducerIdBytes && r.U64(&p.sequence) &&
+         r.I64(&p.last_ms) && (table->producers_.empty() || table->producers_.back().id < id);
+    p.id = std::string(id);
+    table->producers_.push_back(std::move(p));
   }
   if (!ok || !r.done()) {
     *error = "replay table header is truncated or corrupt";
@@ -558,8 +599,13 @@ bool ReplayTable::SameContents(const ReplayTable& o) const {
       updates_ != o.updates_ || stale_updates_ != o.stale_updates_ || evictions_ != o.evictions_ ||
       removals_ != o.removals_ || next_unused_slot_ != o.next_unused_slot_ ||
       free_slots_ != o.free_slots_ || fifo_ != o.fifo_ || ring_next_ != o.ring_next_ ||
-      tree_.Total() != o.tree_.Total()) {
+      producers_.size() != o.producers_.size() || tree_.Total() != o.tree_.Total()) {
     return false;
+  }
+  for (std::size_t i = 0; i < producers_.size(); ++i) {
+    const Producer& a = producers_[i];
+    const Producer& b = o.producers_[i];
+    if (a.id != b.id || a.sequence != b.sequence || a.last_ms != b.last_ms) return false;
   }
   for (std::size_t i = 0; i < items_.size(); ++i) {
     const Item& a = items_[i];

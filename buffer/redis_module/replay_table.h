@@ -15,6 +15,7 @@
 #include "module_allocator.h"
 #include "payload_arena.h"
 #include "sum_tree.h"
+#include "tarmac/buffer/replay_protocol.h"
 
 namespace tarmac::replay {
 
@@ -113,7 +114,8 @@ class ReplayTable : private LeafSource {
   // Returns an error sentence instead when the table (or a mixture component) has no mass.
   struct SampleResult {
     std::vector<SampledItem> items;
-    std::string error;
+    std::string error;                                               // empty on success
+    buffer::ReplayErrorCode code = buffer::ReplayErrorCode::kEmpty;  // of a non-empty error
   };
   SampleResult Sample(std::size_t n, double beta, const std::vector<TagComponent>& mixture,
                       std::mt19937_64& rng) const;
@@ -136,6 +138,22 @@ class ReplayTable : private LeafSource {
   double sample_rate_per_s() const { return sample_rate_; }
   // inserts * SPI - samples, the quantity the rate limiter keeps within bounds.
   double rate_diff() const;
+
+  // Exactly-once producers. A producer's sequence is the number of items its sequenced inserts
+  // got into this table (0 for a producer never seen). Producers idle for kProducerIdleMs are
+  // forgotten on the next advance (deterministically: the time is replicated). O(log producers).
+  static constexpr std::int64_t kProducerIdleMs = 7LL * 24 * 3600 * 1000;
+  static constexpr std::size_t kMaxProducerIdBytes = 256;
+  std::uint64_t ProducerSequence(std::string_view producer) const;
+  // Sets the producer's sequence to `sequence`, seen at `now_ms`. O(producers).
+  void AdvanceProducer(std::string_view producer, std::uint64_t sequence, std::int64_t now_ms);
+  struct Producer {
+    std::string id;
+    std::uint64_t sequence = 0;
+    std::int64_t last_ms = 0;
+  };
+  // Sorted by id.
+  const std::vector<Producer, ModuleAllocator<Producer>>& producers() const { return producers_; }
 
   // Bytes this table holds (structures and payloads), for MEMORY USAGE.
   std::size_t MemoryBytes() const;
@@ -216,6 +234,7 @@ class ReplayTable : private LeafSource {
   double sample_rate_ = 0.0;
   std::int64_t last_insert_ms_ = 0;
   std::int64_t last_sample_ms_ = 0;
+  std::vector<Producer, ModuleAllocator<Producer>> producers_;
   std::vector<std::pair<std::uint32_t, TagStats>,
               ModuleAllocator<std::pair<std::uint32_t, TagStats>>>
       tag_stats_;  // sorted by tag set; few entries in practice (combinations of events)

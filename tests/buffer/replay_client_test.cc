@@ -296,5 +296,49 @@ TEST(ReplayClientTest, TableWithOtherSettingsIsFailedPrecondition) {
   EXPECT_THAT(other.message(), HasSubstr("exists with other settings"));
 }
 
+TEST(ReplayClientTest, ModuleErrorCodesMapToStatusesInOnePlace) {
+  Cluster c = StartCluster(1);
+  ASSERT_TRUE(c.client);
+  // NOTABLE
+  auto missing = c.client->Sample("nope", 1);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("create it with REPLAY.CREATE"));
+  EXPECT_FALSE(IsUnservableTagMixture(missing.status()));
+  EXPECT_EQ(c.client->ProducedCount(0, "nope", "w").status().code(), absl::StatusCode::kNotFound);
+  // MISMATCH
+  ASSERT_TRUE(c.client->CreateTable({"rl", 10}).ok());
+  EXPECT_EQ(c.client->CreateTable({"rl", 11}).code(), absl::StatusCode::kFailedPrecondition);
+  // WRONGTYPE
+  ASSERT_EQ(c.servers[0]->RunText({"SET", "plain", "x"}), "OK");
+  EXPECT_EQ(c.client->Sample("plain", 1).status().code(), absl::StatusCode::kFailedPrecondition);
+  std::vector<InsertItem> one = {{1.0, 1, "a"}};
+  ASSERT_TRUE(c.client->Insert("rl", 1, one).ok());
+  // NOMATCH, sent to the module directly (the client checks masses first): marked unservable.
+  SampleOptions mixture;
+  mixture.tag_mixture = {{8, 1.0}};
+  auto unservable = c.client->Sample("rl", 1, mixture);
+  EXPECT_EQ(unservable.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(IsUnservableTagMixture(unservable.status()));
+  // SEQ: the shard's sequence comes back with the refusal, and nothing is applied.
+  const std::vector<SequencedBatch> batches = {{1, one}};
+  SequencedResult first = c.client->InsertSequenced(0, "rl", "w", 0, batches);
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  EXPECT_EQ(first.counter, 1U);
+  SequencedResult again = c.client->InsertSequenced(0, "rl", "w", 0, batches);
+  EXPECT_EQ(again.status.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(again.applied_batches, 0U);
+  EXPECT_EQ(again.counter, 1U);
+  EXPECT_EQ(*c.client->ProducedCount(0, "rl", "w"), 1U);
+  EXPECT_EQ(*c.client->ProducedCount(0, "rl", "other"), 0U);
+  // RATELIMITED
+  ASSERT_TRUE(c.client->CreateTable({"lim", 100, 0.6, "fifo", 0, 1.0, 1, 1.0}).ok());
+  const std::vector<SequencedBatch> three = {{1, one}, {1, one}, {1, one}};
+  SequencedResult limited = c.client->InsertSequenced(0, "lim", "w", 0, three);
+  EXPECT_EQ(limited.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(limited.applied_batches, 2U);
+  EXPECT_EQ(limited.counter, 2U);
+  EXPECT_GT(limited.retry_after_ms, 0);
+}
+
 }  // namespace
 }  // namespace tarmac::buffer

@@ -292,19 +292,33 @@ void WriteHistory(RedisServer& server) {
                           "star-b"})
                 .front(),
             '[');
+  // Two sequenced producers (exactly-once inserts), one of them twice.
+  for (const auto& [producer, seq] : std::vector<std::pair<std::string, std::string>>{
+           {"actor-a", "0"}, {"actor-b", "0"}, {"actor-a", "2"}}) {
+    ASSERT_EQ(server
+                  .RunText({"REPLAY.INSERT", "rl", "PRODUCER", producer, "SEQ", seq, "VERSION", "4",
+                            "2", "1.5", "0", producer + "-x", "*", "1", producer + "-y"})
+                  .front(),
+              '[');
+  }
   server.RunText(
       {"REPLAY.UPDATE", "rl", "2", std::to_string(ids[0]), "9", std::to_string(ids[15]), "0.01"});
   for (int i = 0; i < 5; ++i)
     server.RunText({"REPLAY.SAMPLE", "rl", "30", "SEED", std::to_string(i)});
 }
 
+// Every producer's sequence, as REPLAY.PRODUCER lists them.
+std::string Producers(RedisServer& server) { return server.RunText({"REPLAY.PRODUCER", "rl"}); }
+
 TEST(ReplayPersistenceTest, DebugReloadKeepsEverything) {
   auto server = StartServer();
   ASSERT_TRUE(server);
   WriteHistory(*server);
   const std::string before = server->RunText({"REPLAY.INFO", "rl"});
+  ASSERT_EQ(Producers(*server), "[actor-a, 4, actor-b, 2]");
   ASSERT_EQ(server->RunText({"DEBUG", "RELOAD"}), "OK");
   EXPECT_EQ(server->RunText({"REPLAY.INFO", "rl"}), before);
+  EXPECT_EQ(Producers(*server), "[actor-a, 4, actor-b, 2]");
   const Snapshot after_reload = Take(*server);
   // A second server fed the same history and not reloaded draws the same stream.
   auto twin = StartServer();
@@ -326,6 +340,7 @@ TEST(ReplayPersistenceTest, RestartFromRdbKeepsEverything) {
   auto restarted = StartServer(options);
   ASSERT_TRUE(restarted);
   EXPECT_EQ(restarted->RunText({"REPLAY.INFO", "rl"}), info);
+  EXPECT_EQ(Producers(*restarted), "[actor-a, 4, actor-b, 2]");
   auto twin = StartServer();
   ASSERT_TRUE(twin);
   WriteHistory(*twin);
@@ -345,6 +360,7 @@ TEST(ReplayPersistenceTest, RestartFromAofLosesNothingAcknowledged) {
   auto restarted = StartServer(options);
   ASSERT_TRUE(restarted);
   EXPECT_EQ(restarted->RunText({"REPLAY.INFO", "rl"}), info);
+  EXPECT_EQ(Producers(*restarted), "[actor-a, 4, actor-b, 2]");
 
   // Rewrite the AOF (REPLAY._RESTORE records), keep writing, crash, restart.
   ASSERT_THAT(restarted->RunText({"BGREWRITEAOF"}), HasSubstr("rewriting"));
@@ -356,10 +372,17 @@ TEST(ReplayPersistenceTest, RestartFromAofLosesNothingAcknowledged) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   Insert(*restarted, "rl", {2.5, 0.5}, {1, 2});
+  ASSERT_EQ(restarted
+                ->RunText({"REPLAY.INSERT", "rl", "PRODUCER", "actor-b", "SEQ", "2", "VERSION", "4",
+                           "1", "2", "0", "after-rewrite"})
+                .front(),
+            '[');
   const Snapshot expected = Take(*restarted);
   restarted->Kill(SIGKILL);
   auto again = StartServer(options);
   ASSERT_TRUE(again);
+  // The header of the rewritten AOF and the sequenced insert after it both survive.
+  EXPECT_EQ(Producers(*again), "[actor-a, 4, actor-b, 3]");
   // Take() drew once more before the crash; that draw was acknowledged and must be in the AOF.
   Snapshot after = Take(*again);
   EXPECT_NE(after.info, expected.info) << "the draw taken before the crash was persisted";
@@ -367,6 +390,8 @@ TEST(ReplayPersistenceTest, RestartFromAofLosesNothingAcknowledged) {
   ASSERT_TRUE(twin);
   WriteHistory(*twin);
   Insert(*twin, "rl", {2.5, 0.5}, {1, 2});
+  twin->RunText({"REPLAY.INSERT", "rl", "PRODUCER", "actor-b", "SEQ", "2", "VERSION", "4", "1", "2",
+                 "0", "after-rewrite"});
   Take(*twin);
   EXPECT_TRUE(Take(*twin) == after);
 }
@@ -390,6 +415,8 @@ TEST(ReplayReplicationTest, ReplicaHoldsIdenticalContents) {
   WriteHistory(*primary);
   EXPECT_EQ(primary->RunText({"WAIT", "1", "5000"}), "1");
   EXPECT_EQ(replica->RunText({"REPLAY.INFO", "rl"}), primary->RunText({"REPLAY.INFO", "rl"}));
+  EXPECT_EQ(Producers(*replica), "[actor-a, 4, actor-b, 2]");
+  EXPECT_EQ(Producers(*primary), Producers(*replica));
   // Sampling on each (the replica accepts writes here only to compare draws); the replica first,
   // before the primary's draw reaches it.
   const Snapshot on_replica = Take(*replica);
@@ -423,13 +450,13 @@ TEST(ReplayModuleTest, BadInputIsOneErrorAndChangesNothing) {
       {{"REPLAY.INSERT", "rl", "VERSION", "x", "1", "1", "0", "p"},
        "ERR VERSION must be an unsigned 32-bit integer, not 'x'"},
       {{"REPLAY.INSERT", "rl", "VERSON", "1", "1", "1", "0", "p"},
-       "ERR expected VERSION v after the table name, not 'VERSON'"},
+       "ERR expected [PRODUCER id SEQ n] VERSION v after the table name, not 'VERSON'"},
       {{"REPLAY.INSERT", "rl", "VERSION", "1", "1", "1", "-3", "p"},
        "ERR tags of item 0 must be an unsigned 32-bit mask, not '-3'"},
       {{"REPLAY.INSERT", "rl", "VERSION", "1", "1", "1", "4294967296", "p"},
        "ERR tags of item 0 must be an unsigned 32-bit mask, not '4294967296'"},
       {{"REPLAY.INSERT", "nope", "VERSION", "1", "1", "1", "0", "p"},
-       "ERR no replay table 'nope'; create it with REPLAY.CREATE"},
+       "NOTABLE no replay table 'nope'; create it with REPLAY.CREATE"},
       {{"REPLAY.INSERT", "plain", "VERSION", "1", "1", "1", "0", "p"},
        "WRONGTYPE Operation against a key holding the wrong kind of value"},
       {{"REPLAY.INSERT", "rl"}, "ERR wrong number of arguments for 'replay.insert' command"},
@@ -442,7 +469,7 @@ TEST(ReplayModuleTest, BadInputIsOneErrorAndChangesNothing) {
       {{"REPLAY.SAMPLE", "rl", "1", "TAGS", "1", "nan"},
        "ERR TAGS weight must be a finite number >= 0, not 'nan'"},
       {{"REPLAY.SAMPLE", "rl", "1", "TAGS", "8", "1"},
-       "ERR cannot sample: no items with tags in mask 8 carry enough priority mass to sample "
+       "NOMATCH cannot sample: no items with tags in mask 8 carry enough priority mass to sample "
        "from"},
       {{"REPLAY.UPDATE", "rl", "1", "1", "nan"},
        "ERR priority of update 0 is 'nan'; priorities must be finite numbers >= 0"},
@@ -451,7 +478,7 @@ TEST(ReplayModuleTest, BadInputIsOneErrorAndChangesNothing) {
       {{"REPLAY.UPDATE", "rl", "1", "abc", "1"},
        "ERR id of update 0 must be an unsigned integer, not 'abc'"},
       {{"REPLAY.CREATE", "rl", "CAPACITY", "11"},
-       "ERR replay table 'rl' exists with other settings (CAPACITY 10 ALPHA 0.6 EVICT fifo "
+       "MISMATCH replay table 'rl' exists with other settings (CAPACITY 10 ALPHA 0.6 EVICT fifo "
        "MAX_TIMES_SAMPLED 0)"},
       {{"REPLAY.CREATE", "t2", "CAPACITY", "0"},
        "ERR CAPACITY must be an integer between 1 and 4294967296, not '0'"},
@@ -464,7 +491,20 @@ TEST(ReplayModuleTest, BadInputIsOneErrorAndChangesNothing) {
        "MAX_TIMES_SAMPLED, SPI, MIN_SIZE, TOLERANCE"},
       {{"REPLAY.CREATE", "plain", "CAPACITY", "5"},
        "WRONGTYPE Operation against a key holding the wrong kind of value"},
-      {{"REPLAY.INFO", "nope"}, "ERR no replay table 'nope'; create it with REPLAY.CREATE"},
+      {{"REPLAY.INFO", "nope"}, "NOTABLE no replay table 'nope'; create it with REPLAY.CREATE"},
+      {{"REPLAY.INSERT", "rl", "PRODUCER", "p", "VERSION", "1", "1", "1", "0", "x"},
+       "ERR PRODUCER id needs SEQ n after it"},
+      {{"REPLAY.INSERT", "rl", "PRODUCER", "p", "SEQ", "-1", "VERSION", "1", "1", "1", "0", "x"},
+       "ERR SEQ must be an unsigned integer, not '-1'"},
+      {{"REPLAY.INSERT", "rl", "PRODUCER", std::string(300, 'p'), "SEQ", "0", "VERSION", "1", "1",
+        "1", "0", "x"},
+       "ERR PRODUCER id must be 1 to 256 bytes, not 300"},
+      {{"REPLAY.INSERT", "rl", "PRODUCER", "p", "SEQ", "5", "VERSION", "1", "1", "1", "0", "x"},
+       "SEQ 0 producer 'p' of table 'rl' is at sequence 0, not 5; read it with REPLAY.PRODUCER"},
+      {{"REPLAY.INSERT", "rl", "PRODUCER", "p", "SEQ", "0", "VERSION", "1", "1", "nan", "0", "x"},
+       "ERR priority of item 0 is 'nan'; priorities must be finite numbers >= 0 or *"},
+      {{"REPLAY.PRODUCER", "nope", "p"},
+       "NOTABLE no replay table 'nope'; create it with REPLAY.CREATE"},
       {{"REPLAY._RESTORE", "rl", "ITEMS", "garbage"},
        "ERR replay item data is truncated or corrupt"},
       {{"REPLAY._RESTORE", "t3", "HEADER", "garbage!"},
@@ -480,6 +520,48 @@ TEST(ReplayModuleTest, BadInputIsOneErrorAndChangesNothing) {
     EXPECT_EQ(server->RunText({"REPLAY.INFO", "rl"}), info_before) << c.error;
     EXPECT_EQ(server->RunText({"DBSIZE"}), keys_before) << c.error;
   }
+}
+
+TEST(ReplayProducerTest, SequencedInsertIsAppliedOnceAndRefusedOutOfOrder) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  ASSERT_EQ(server->RunText({"REPLAY.CREATE", "rl", "CAPACITY", "100"}), "OK");
+  auto insert = [&](const std::string& seq, int n) {
+    std::vector<std::string> args = {"REPLAY.INSERT", "rl", "PRODUCER",       "w1", "SEQ", seq,
+                                     "VERSION",       "7",  std::to_string(n)};
+    for (int i = 0; i < n; ++i) args.insert(args.end(), {"*", "0", "item-" + std::to_string(i)});
+    return server->RunText(args);
+  };
+  EXPECT_EQ(server->RunText({"REPLAY.PRODUCER", "rl", "w1"}), "0");
+  EXPECT_EQ(insert("0", 3).front(), '[');
+  EXPECT_EQ(server->RunText({"REPLAY.PRODUCER", "rl", "w1"}), "3");
+  // The same batch again (a retry after a lost reply): refused, carrying the current sequence.
+  const std::string info = server->RunText({"REPLAY.INFO", "rl"});
+  EXPECT_THAT(insert("0", 3), StartsWith("SEQ 3 "));
+  // Ahead of the sequence (a batch lost in between): refused too.
+  EXPECT_THAT(insert("5", 1), StartsWith("SEQ 3 "));
+  EXPECT_EQ(server->RunText({"REPLAY.INFO", "rl"}), info) << "a refused batch changed the table";
+  EXPECT_EQ(server->RunText({"REPLAY.PRODUCER", "rl", "w1"}), "3");
+  EXPECT_EQ(insert("3", 2).front(), '[');
+  EXPECT_EQ(server->RunText({"REPLAY.PRODUCER", "rl", "w1"}), "5");
+  // Plain inserts neither need nor move a sequence; other producers are independent.
+  Insert(*server, "rl", {1.0});
+  EXPECT_EQ(server->RunText({"REPLAY.PRODUCER", "rl", "w1"}), "5");
+  EXPECT_EQ(server->RunText({"REPLAY.PRODUCER", "rl", "w2"}), "0");
+  EXPECT_EQ(Producers(*server), "[w1, 5]");
+  EXPECT_THAT(server->RunText({"REPLAY.INFO", "rl"}), HasSubstr("size, 6,"));
+  // A refused batch under the rate limiter leaves the sequence where it was.
+  ASSERT_EQ(server->RunText({"REPLAY.CREATE", "lim", "CAPACITY", "100", "SPI", "1", "MIN_SIZE", "1",
+                             "TOLERANCE", "1"}),
+            "OK");
+  auto limited = [&](const std::string& seq) {
+    return server->RunText(
+        {"REPLAY.INSERT", "lim", "PRODUCER", "w1", "SEQ", seq, "VERSION", "1", "1", "*", "0", "x"});
+  };
+  EXPECT_EQ(limited("0").front(), '[');
+  EXPECT_EQ(limited("1").front(), '[');
+  EXPECT_THAT(limited("2"), StartsWith("RATELIMITED "));
+  EXPECT_EQ(server->RunText({"REPLAY.PRODUCER", "lim", "w1"}), "2");
 }
 
 TEST(ReplayModuleTest, PlainDelRemovesTheTableAndItsMemory) {
@@ -500,7 +582,7 @@ TEST(ReplayModuleTest, PlainDelRemovesTheTableAndItsMemory) {
   EXPECT_EQ(server->RunText({"DEL", "rl"}), "1");
   EXPECT_LT(used(), full - 1'500'000) << "the payloads were freed";
   EXPECT_EQ(server->RunText({"REPLAY.INFO", "rl"}),
-            "ERR no replay table 'rl'; create it with REPLAY.CREATE");
+            "NOTABLE no replay table 'rl'; create it with REPLAY.CREATE");
   EXPECT_EQ(server->RunText({"REPLAY.CREATE", "rl", "CAPACITY", "5"}), "OK");
 }
 

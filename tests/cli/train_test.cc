@@ -106,7 +106,7 @@ std::vector<std::string> DeclaredFamilies() {
 struct ReplayContent {
   std::uint64_t inserts = 0;
   std::uint64_t size = 0;
-  std::uint64_t produced = 0;  // sum of tarmac:produced:rl:* (what writers got acknowledged)
+  std::uint64_t produced = 0;  // sum of REPLAY.PRODUCER rl (what writers got acknowledged)
 };
 
 ReplayContent ReadReplay(const std::string& dir) {
@@ -127,9 +127,10 @@ ReplayContent ReadReplay(const std::string& dir) {
     if (key == "inserts") content.inserts = value;
     if (key == "size") content.size = value;
   }
-  auto keys = (*server)->Run({"KEYS", "tarmac:produced:rl:*"});
-  for (std::size_t i = 0; keys && i < keys->elements; ++i) {
-    content.produced += std::stoull((*server)->RunText({"GET", keys->element[i]->str}));
+  auto producers = (*server)->Run({"REPLAY.PRODUCER", "rl"});
+  EXPECT_TRUE(producers && producers->type == REDIS_REPLY_ARRAY);
+  for (std::size_t i = 1; producers && i < producers->elements; i += 2) {
+    content.produced += static_cast<std::uint64_t>(producers->element[i]->integer);
   }
   return content;
 }

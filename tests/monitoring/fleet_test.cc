@@ -276,10 +276,13 @@ TEST_F(Fleet, ActorsComeAndGoWhileTheLearnerKeepsTraining) {
   // Every transition an actor that left gracefully had acknowledged is in the replay, once.
   redisContext* c = redisConnect("127.0.0.1", redis_port_);
   ASSERT_TRUE(c != nullptr && c->err == 0);
-  const auto get = [&](const std::string& key) -> std::uint64_t {
-    auto* reply = static_cast<redisReply*>(redisCommand(c, "GET %s", key.c_str()));
-    const std::uint64_t value =
-        reply != nullptr && reply->type == REDIS_REPLY_STRING ? std::stoull(reply->str) : 0;
+  // A producer's sequence on the rl table: the items its writer got acknowledged.
+  const auto sequence = [&](const std::string& producer) -> std::uint64_t {
+    auto* reply =
+        static_cast<redisReply*>(redisCommand(c, "REPLAY.PRODUCER rl %s", producer.c_str()));
+    const std::uint64_t value = reply != nullptr && reply->type == REDIS_REPLY_INTEGER
+                                    ? static_cast<std::uint64_t>(reply->integer)
+                                    : 0;
     if (reply != nullptr) freeReplyObject(reply);
     return value;
   };
@@ -291,15 +294,18 @@ TEST_F(Fleet, ActorsComeAndGoWhileTheLearnerKeepsTraining) {
     ASSERT_TRUE(std::regex_search(text, m, done)) << text;
     EXPECT_EQ(std::stoull(m[3]), 0U) << "transitions left unwritten at exit";
     EXPECT_GT(std::stoull(m[2]), 0U);
-    EXPECT_EQ(get("tarmac:produced:rl:" + m[1].str()), std::stoull(m[2])) << m[1];
+    EXPECT_EQ(sequence(m[1].str()), std::stoull(m[2])) << m[1];
   }
   // And across all writers, the gracefully stopped, the killed and the running: each insert
   // the table counts is one a writer had sequenced.
   std::uint64_t produced = 0;
-  auto* keys = static_cast<redisReply*>(redisCommand(c, "KEYS tarmac:produced:rl:*"));
-  ASSERT_NE(keys, nullptr);
-  for (std::size_t i = 0; i < keys->elements; ++i) produced += get(keys->element[i]->str);
-  freeReplyObject(keys);
+  auto* producers = static_cast<redisReply*>(redisCommand(c, "REPLAY.PRODUCER rl"));
+  ASSERT_TRUE(producers != nullptr && producers->type == REDIS_REPLY_ARRAY);
+  EXPECT_GE(producers->elements, 2U * 4) << "every writer that ran has a sequence";
+  for (std::size_t i = 1; i < producers->elements; i += 2) {
+    produced += static_cast<std::uint64_t>(producers->element[i]->integer);
+  }
+  freeReplyObject(producers);
   auto* info = static_cast<redisReply*>(redisCommand(c, "REPLAY.INFO rl"));
   ASSERT_NE(info, nullptr);
   std::uint64_t inserts = 0;

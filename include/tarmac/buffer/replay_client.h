@@ -62,6 +62,7 @@ struct SequencedBatch {
 // What InsertSequenced did: the first `applied_batches` batches are in the table (always a
 // prefix), and the producer's counter on the shard is now `counter`. `status` is OK when every
 // batch was applied; ResourceExhausted with retry_after_ms when the rate limiter refused one;
+// Aborted when the shard's sequence was not the expected one (`counter` is then the shard's);
 // Unavailable when the connection was lost (ask ProducedCount how far it got).
 struct SequencedResult {
   absl::Status status;
@@ -133,15 +134,17 @@ class ReplayClient {
       absl::Span<const absl::Span<const InsertItem>> batches);
 
   // Exactly-once inserts for one producer (a rollout writer that must retry after failures
-  // without duplicating). Each batch runs as one script on `shard` that inserts it only when the
-  // producer's counter there (key tarmac:produced:<table>:<producer>) still equals the count
-  // the producer expects, then advances the counter by the batch's items. So the applied batches
-  // are always a prefix, and after a lost connection ProducedCount tells exactly how many items
-  // got in. `counter` is the producer's count on that shard before the first batch.
+  // without duplicating). Each batch is one `REPLAY.INSERT table PRODUCER id SEQ n` on `shard`,
+  // which the module applies only when the producer's sequence on the table still equals the
+  // count the producer expects, then advances by the batch's items (atomically, persisted and
+  // replicated with the table). So the applied batches are always a prefix, and after a lost
+  // connection ProducedCount tells exactly how many items got in. `counter` is the producer's
+  // count on that shard before the first batch. Pipelined: one round trip.
   SequencedResult InsertSequenced(std::uint32_t shard, absl::string_view table,
                                   absl::string_view producer, std::uint64_t counter,
                                   absl::Span<const SequencedBatch> batches);
-  // The producer's counter on `shard` (0 when it never inserted). Reconnects as needed.
+  // The producer's sequence on `shard` (REPLAY.PRODUCER; 0 when it never inserted); NotFound
+  // when the table does not exist there. Reconnects as needed.
   absl::StatusOr<std::uint64_t> ProducedCount(std::uint32_t shard, absl::string_view table,
                                               absl::string_view producer);
 
