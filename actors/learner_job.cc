@@ -14,6 +14,7 @@
 #include "tarmac/actors/messages.h"
 #include "tarmac/buffer/control_client.h"
 #include "tarmac/learner/sac_trainer.h"
+#include "tarmac/util/atomic_file.h"
 
 namespace tarmac::actors {
 namespace {
@@ -179,7 +180,7 @@ caf::behavior Checkpointer(caf::event_based_actor* /*self*/, std::string dir, in
         std::error_code error;
         std::filesystem::create_directories(dir, error);
         const std::string path = learner::CheckpointPath(dir, step);
-        if (auto s = learner::WriteFileAtomically(path, *bytes); !s.ok()) {
+        if (auto s = util::WriteFileAtomically(path, *bytes); !s.ok()) {
           spdlog::error("checkpoint not written: {}", s.ToString());
           return "";
         }

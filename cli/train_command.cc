@@ -27,6 +27,7 @@
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
 #include "tarmac/learner/sac_trainer.h"
+#include "tarmac/util/atomic_file.h"
 
 namespace tarmac::cli {
 namespace {
@@ -109,7 +110,7 @@ struct RunState {
 };
 
 absl::Status SaveState(const RunState& state, const std::string& path) {
-  return learner::WriteFileAtomically(path, state.Json().dump(2) + "\n");
+  return util::WriteFileAtomically(path, state.Json().dump(2) + "\n");
 }
 
 std::string NewRunId() {
@@ -147,7 +148,7 @@ void WriteCurve(const std::vector<CurvePoint>& curve, const std::string& path) {
   for (const CurvePoint& p : curve) {
     text += json(p).dump() + "\n";
   }
-  (void)learner::WriteFileAtomically(path, text);
+  (void)util::WriteFileAtomically(path, text);
 }
 
 // A table's totals over the shards; zeros while Redis cannot answer (progress only).

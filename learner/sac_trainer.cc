@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "networks.h"
+#include "tarmac/util/atomic_file.h"
 
 namespace tarmac::learner {
 namespace {
@@ -437,28 +438,7 @@ absl::StatusOr<std::string> SacTrainer::SerializeCheckpoint() const {
 absl::Status SacTrainer::SaveCheckpoint(const std::string& path) const {
   auto bytes = SerializeCheckpoint();
   if (!bytes.ok()) return bytes.status();
-  return WriteFileAtomically(path, *bytes);
-}
-
-absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(temp.c_str());
-      return absl::InternalError(absl::StrCat("could not write ", temp));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, path, error);
-  if (error) {
-    std::remove(temp.c_str());
-    return absl::InternalError(
-        absl::StrCat("could not rename the checkpoint into ", path, ": ", error.message()));
-  }
-  return absl::OkStatus();
+  return util::WriteFileAtomically(path, *bytes);
 }
 
 void SacTrainer::set_bc_weight(double weight) { state_->options.bc_weight = weight; }

@@ -94,10 +94,6 @@ class SacTrainer {
   std::unique_ptr<State> state_;
 };
 
-// Writes `bytes` to `path` + ".tmp", then renames it over `path`: a reader sees the old file or
-// the whole new one. Internal on I/O failure (the temporary file is removed).
-absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes);
-
 // Checkpoints in `dir` are named ckpt-<step>.pt; the newest is the one with the largest step.
 std::string CheckpointPath(const std::string& dir, std::uint64_t step);
 // NotFound when `dir` holds none.

@@ -1,0 +1,303 @@
+// The env_batch actor: steps K envs of one EnvBatch with actions from the inference actor (or
+// the expert, in demo mode), turns the steps into n-step transitions, encodes them and hands
+// them to the writer, at most kWriteWindow chunks ahead of its acknowledgements (back-pressure).
+// Scheduled (not detached): it only computes. State is its own; it reads RolloutShared and adds
+// to its stats. A throw discards its episodes and the job restarts it.
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <map>
+#include <random>
+#include <unordered_map>
+
+#include "rollout_actors.h"
+#include "tarmac/actors/n_step.h"
+#include "tarmac/envs/driving_env.h"
+#include "tarmac/envs/env_batch.h"
+#include "tarmac/envs/policy.h"
+#include "tarmac/schemas/event.h"
+
+namespace tarmac::actors {
+
+namespace {
+
+// Per-label metric handles, looked up in their family once (labels are few: scenario families,
+// reward terms, events) and reused for every episode afterwards. One per env actor.
+class EpisodeMetrics {
+ public:
+  explicit EpisodeMetrics(monitoring::Metrics* m) : m_(m) {}
+
+  void Report(const std::vector<schemas::EpisodeSummary>& finished) {
+    for (const schemas::EpisodeSummary& e : finished) {
+      Scenario& scenario = ScenarioHandles(e.scenario);
+      scenario.episodes->Increment();
+      scenario.returns->Observe(e.episode_return);
+      scenario.scores->Observe(schemas::MetricOr(e, "score"));
+      const double steps = std::max<double>(1, e.steps);
+      for (const auto& term : e.term_returns) {
+        Handle(terms_, m_->reward_term, "term", term.name).Set(term.value / steps);
+      }
+      for (const auto& event : e.events) {
+        Handle(events_, m_->events_total, "event", std::string(schemas::EventName(event.event)))
+            .Increment();
+      }
+    }
+  }
+
+ private:
+  struct Scenario {
+    prometheus::Counter* episodes;
+    prometheus::Histogram* returns;
+    prometheus::Histogram* scores;
+  };
+
+  Scenario& ScenarioHandles(const std::string& name) {
+    auto it = scenarios_.find(name);
+    if (it != scenarios_.end()) return it->second;
+    const std::map<std::string, std::string> labels = {{"scenario", name}};
+    return scenarios_
+        .emplace(name,
+                 Scenario{&m_->episodes_total.Add(labels),
+                          &m_->episode_return.Add(labels, monitoring::Metrics::ReturnBuckets()),
+                          &m_->episode_score.Add(labels, monitoring::Metrics::ScoreBuckets())})
+        .first->second;
+  }
+
+  template <class Metric>
+  static Metric& Handle(std::unordered_map<std::string, Metric*>& cache,
+                        prometheus::Family<Metric>& family, const char* label,
+                        const std::string& value) {
+    Metric*& handle = cache[value];
+    if (handle == nullptr) handle = &family.Add({{label, value}});
+    return *handle;
+  }
+
+  monitoring::Metrics* m_;
+  std::unordered_map<std::string, Scenario> scenarios_;
+  std::unordered_map<std::string, prometheus::Gauge*> terms_;
+  std::unordered_map<std::string, prometheus::Counter*> events_;
+};
+
+struct EnvActorState {
+  std::unique_ptr<envs::EnvBatch> batch;
+  std::vector<NStepAssembler> assemblers;
+  std::vector<envs::ExpertPolicy> experts;
+  std::vector<float> prev_obs, actions;
+  std::vector<float> labels;  // demo mode: the expert's own actions (actions = them + noise)
+  std::mt19937_64 demo_rng;
+  std::vector<std::uint64_t> prev_episode;
+  std::vector<std::uint32_t> prev_step;
+  std::vector<schemas::Transition> scratch;
+  int in_flight = 0;
+  bool waiting = false;  // for actions from the inference actor
+  bool stopping = false;
+  float noise = 1.0F;
+  std::uint64_t draws = 0;
+  std::uint64_t version = 0;
+  std::uint64_t incarnation = 0;
+  std::unique_ptr<EpisodeMetrics> episode_metrics;
+};
+
+// Env ids are unique within the process (actor index * K + env); episode ids carry the env
+// actor's incarnation in their high bits, so a restarted actor never reuses an id.
+void Label(EnvActorState& s, int actor_index, int env, std::size_t from) {
+  const std::uint32_t env_id = static_cast<std::uint32_t>(actor_index * s.batch->size() + env);
+  for (std::size_t t = from; t < s.scratch.size(); ++t) {
+    s.scratch[t].env_id = env_id;
+    s.scratch[t].episode_id |= s.incarnation << 40;
+  }
+}
+
+template <class Self>
+void SendTransitions(Self* self, RolloutShared* shared) {
+  auto& s = self->state;
+  if (s.scratch.empty()) return;
+  auto chunk = std::make_shared<TransitionChunk>();
+  chunk->policy_version = s.version;
+  chunk->items.reserve(s.scratch.size());
+  for (schemas::Transition& t : s.scratch) {
+    t.actor_id = shared->options.actor_id;
+    t.scenario = s.batch->spec().name;
+    TransitionChunk::Item item;
+    item.tags = t.events;
+    item.payload = schemas::EncodeTransition(t);
+    chunk->items.push_back(std::move(item));
+  }
+  shared->stats->transitions += chunk->items.size();
+  s.scratch.clear();
+  ++s.in_flight;
+  self->request(shared->writer, caf::infinite, write_atom::value,
+                TransitionChunkPtr(std::move(chunk)))
+      .then([self](bool) {
+        auto& st = self->state;
+        --st.in_flight;
+        if (!st.waiting && !st.stopping && st.in_flight == kWriteWindow - 1) {
+          self->send(self, step_atom::value);
+        }
+      });
+}
+
+caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, RolloutShared* shared, int index,
+                       std::uint64_t incarnation, std::uint64_t seed) {
+  self->set_exception_handler([index](caf::scheduled_actor*, std::exception_ptr& error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::warn("env actor {} failed: {}; restarting it, its episodes are discarded", index,
+                   e.what());
+    } catch (...) {
+      spdlog::warn("env actor {} failed; restarting it", index);
+    }
+    return caf::make_error(caf::sec::runtime_error);
+  });
+  const RolloutJobOptions& o = shared->options;
+  auto& s = self->state;
+  s.incarnation = incarnation;
+  s.episode_metrics = std::make_unique<EpisodeMetrics>(shared->metrics);
+  auto batch = envs::EnvBatch::Create(o.env_name, o.envs_per_actor, seed, o.env_config);
+  if (!batch.ok()) throw std::runtime_error(batch.status().ToString());
+  s.batch = std::move(*batch);
+  const envs::EnvSpec& spec = s.batch->spec();
+  const int k = s.batch->size();
+  for (int i = 0; i < k; ++i) s.assemblers.emplace_back(o.n_step, o.gamma, spec.reward_terms);
+  if (o.expert) {
+    s.demo_rng.seed(seed ^ 0x5DEECE66DULL);
+    s.labels.resize(static_cast<std::size_t>(k) * spec.action_size);
+    s.experts.resize(k);
+    for (int i = 0; i < k; ++i) {
+      auto* env = dynamic_cast<envs::DrivingEnv*>(&s.batch->env(i));
+      if (env == nullptr) throw std::runtime_error("--policy expert needs a driving env");
+      s.experts[i].Reset(*env);
+    }
+  }
+  s.actions.resize(static_cast<std::size_t>(k) * spec.action_size);
+  const int n = std::max(1, o.actors - 1);
+  s.noise = o.noise_scale * (1.0F - o.noise_spread * static_cast<float>(index) / n);
+  auto* steps_counter = &shared->metrics->env_steps_total.Add({});
+
+  // Steps the batch with s.actions and sends the transitions; the caller schedules the next.
+  auto do_step = [self, shared, index, steps_counter] {
+    auto& s = self->state;
+    envs::EnvBatch& b = *s.batch;
+    const envs::EnvSpec& spec = b.spec();
+    const std::size_t obs_dim = spec.observation_size, act_dim = spec.action_size,
+                      terms = spec.reward_terms.size();
+    const auto obs = b.observations();
+    s.prev_obs.assign(obs.begin(), obs.end());
+    s.prev_episode = b.episode_ids();
+    s.prev_step = b.steps();
+    b.Step(s.actions);
+    const auto next = b.observations();
+    for (float v : next) {
+      if (!std::isfinite(v)) throw std::runtime_error("an env produced a non-finite observation");
+    }
+    s.scratch.clear();
+    for (int i = 0; i < b.size(); ++i) {
+      const bool ended = b.terminated()[i] || b.truncated()[i];
+      NStepAssembler::Step step;
+      step.obs = absl::MakeConstSpan(s.prev_obs).subspan(i * obs_dim, obs_dim);
+      step.action = absl::MakeConstSpan(s.experts.empty() ? s.actions : s.labels)
+                        .subspan(i * act_dim, act_dim);
+      step.reward = b.rewards()[i];
+      step.reward_terms = b.reward_terms().subspan(i * terms, terms);
+      step.events = b.events()[i];
+      step.next_obs = (ended ? b.final_observations() : next).subspan(i * obs_dim, obs_dim);
+      step.terminated = b.terminated()[i];
+      step.truncated = b.truncated()[i] && !b.terminated()[i];
+      step.episode_id = s.prev_episode[i];
+      step.step = s.prev_step[i];
+      step.policy_version = s.version;
+      const std::size_t before = s.scratch.size();
+      s.assemblers[i].Add(step, &s.scratch);
+      Label(s, index, i, before);
+      if (ended && !s.experts.empty()) {
+        s.experts[i].Reset(dynamic_cast<envs::DrivingEnv&>(b.env(i)));
+      }
+    }
+    steps_counter->Increment(b.size());
+    shared->stats->env_steps += b.size();
+    const auto finished = b.TakeFinishedEpisodes();
+    s.episode_metrics->Report(finished);
+    if (shared->options.episode_log != nullptr) shared->options.episode_log->Add(finished);
+    shared->stats->episodes += finished.size();
+    SendTransitions(self, shared);
+  };
+
+  auto request_actions = [self, shared, index] {
+    auto& s = self->state;
+    const envs::EnvSpec& spec = s.batch->spec();
+    if (!s.experts.empty()) {
+      std::normal_distribution<float> gauss(0.0F, 1.0F);
+      for (int i = 0; i < s.batch->size(); ++i) {
+        auto& env = dynamic_cast<envs::DrivingEnv&>(s.batch->env(i));
+        const auto obs =
+            s.batch->observations().subspan(i * spec.observation_size, spec.observation_size);
+        const auto a = s.experts[i].Act(env, obs);
+        s.labels[2 * i] = a[0];
+        s.labels[2 * i + 1] = a[1];
+        // DART: drive the expert's action with noise so the demonstrations visit the states a
+        // cloned policy drifts into, and record what the expert would do there.
+        const float scale = shared->options.demo_noise;
+        s.actions[2 * i] = a[0] + scale * shared->options.demo_noise_accel * gauss(s.demo_rng);
+        s.actions[2 * i + 1] = a[1] + scale * shared->options.demo_noise_steer * gauss(s.demo_rng);
+      }
+      self->send(self, actions_atom::value, ActionReplyPtr());
+      return;
+    }
+    auto request = std::make_shared<ObservationRequest>();
+    request->rows = s.batch->size();
+    request->noise_scale = s.noise;
+    request->seed = (static_cast<std::uint64_t>(index) << 40) ^ ++s.draws;
+    const auto obs = s.batch->observations();
+    request->observations.assign(obs.begin(), obs.end());
+    s.waiting = true;
+    self->send(shared->inference, act_atom::value, ObservationRequestPtr(std::move(request)),
+               caf::actor_cast<caf::actor>(self));
+  };
+
+  self->send(self, step_atom::value);
+  return {
+      [=](step_atom) {
+        LowerThisThread(kEnvNice);
+        auto& s = self->state;
+        if (s.stopping || s.waiting) return;
+        request_actions();
+      },
+      [=](actions_atom, ActionReplyPtr reply) {
+        auto& s = self->state;
+        s.waiting = false;
+        if (reply) {
+          s.actions = reply->actions;
+          s.version = reply->policy_version;
+        }
+        if (s.stopping) return;
+        do_step();
+        if (s.in_flight < kWriteWindow) self->send(self, step_atom::value);
+      },
+      [=](stop_atom) -> caf::result<bool> {
+        // Cut every pending n-step window as truncated, hand it to the writer, then quit.
+        auto& s = self->state;
+        s.stopping = true;
+        s.scratch.clear();
+        const envs::EnvSpec& spec = s.batch->spec();
+        for (int i = 0; i < s.batch->size(); ++i) {
+          const std::size_t before = s.scratch.size();
+          s.assemblers[i].Truncate(
+              s.batch->observations().subspan(i * spec.observation_size, spec.observation_size),
+              &s.scratch);
+          Label(s, index, i, before);
+        }
+        SendTransitions(self, shared);
+        return true;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor SpawnEnvActor(caf::actor_system& system, RolloutShared* shared, int index,
+                         std::uint64_t incarnation, std::uint64_t seed) {
+  return system.spawn(EnvActor, shared, index, incarnation, seed);
+}
+
+}  // namespace tarmac::actors

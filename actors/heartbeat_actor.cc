@@ -1,0 +1,72 @@
+// The heartbeat actor: keeps tarmac:actors:<id> (host, pid, envs, env, policy version, steps,
+// table) alive with a TTL of three periods, refreshes tarmac_actors_alive from the live set,
+// and unregisters on stop. Detached (Redis round trips); reconnects on the next beat after a
+// failure. Reads RolloutShared only.
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "rollout_actors.h"
+#include "tarmac/buffer/control_client.h"
+
+namespace tarmac::actors {
+
+struct HeartbeatActorState {
+  std::unique_ptr<buffer::ControlClient> control;  // null until connected (again)
+};
+
+namespace {
+
+caf::behavior Heartbeat(caf::stateful_actor<HeartbeatActorState>* self, RolloutShared* shared) {
+  const auto period = std::chrono::milliseconds(
+      static_cast<std::int64_t>(shared->options.heartbeat_seconds * 1000));
+  auto beat = [self, shared, period] {
+    auto& control = self->state.control;
+    if (control == nullptr) {
+      auto c = buffer::ControlClient::Connect(shared->options.shards.front());
+      if (!c.ok()) return;
+      control = std::move(*c);
+    }
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    const RolloutJobOptions& o = shared->options;
+    std::map<std::string, std::string> fields = {
+        {"host", host},
+        {"pid", std::to_string(getpid())},
+        {"envs", std::to_string(o.actors * o.envs_per_actor)},
+        {"env", o.env_name},
+        {"policy_version", std::to_string(shared->stats->version.load())},
+        {"steps", std::to_string(shared->stats->env_steps.load())},
+        {"table", o.table.name}};
+    if (!control->Heartbeat(o.actor_id, fields, period * 3).ok()) {
+      control.reset();
+      return;
+    }
+    if (auto live = control->LiveActors(); live.ok()) {
+      shared->metrics->actors_alive.Add({}).Set(static_cast<double>(live->size()));
+    }
+  };
+  self->send(self, poll_atom::value);
+  return {
+      [=](poll_atom) {
+        beat();
+        self->delayed_send(self, period, poll_atom::value);
+      },
+      [=](stop_atom) -> bool {
+        if (self->state.control != nullptr)
+          (void)self->state.control->Unregister(shared->options.actor_id);
+        return true;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor SpawnHeartbeatActor(caf::actor_system& system, RolloutShared* shared) {
+  return system.spawn<caf::detached>(Heartbeat, shared);
+}
+
+}  // namespace tarmac::actors

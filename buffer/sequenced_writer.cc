@@ -1,0 +1,147 @@
+#include "tarmac/buffer/sequenced_writer.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace tarmac::buffer {
+
+absl::Status SequencedWriterOptions::Validate() const {
+  if (shards.empty()) return absl::InvalidArgumentError("the writer needs at least one shard");
+  if (table.empty()) return absl::InvalidArgumentError("the writer needs a table name");
+  if (producer.empty()) return absl::InvalidArgumentError("the writer needs a producer id");
+  if (insert_batch < 1 || batches_per_round < 1) {
+    return absl::InvalidArgumentError("insert_batch and batches_per_round must be >= 1");
+  }
+  return absl::OkStatus();
+}
+
+SequencedWriter::SequencedWriter(SequencedWriterOptions options)
+    : options_(std::move(options)), backoff_(options_.backoff_initial, options_.backoff_max) {}
+
+SequencedWriter::~SequencedWriter() = default;
+
+std::size_t SequencedWriter::round_items() const {
+  return static_cast<std::size_t>(options_.insert_batch) *
+         static_cast<std::size_t>(options_.batches_per_round);
+}
+
+void SequencedWriter::Push(std::string payload, std::uint64_t tags, std::uint64_t version) {
+  queue_.push_back({std::move(payload), tags, version});
+}
+
+SequencedWriter::DrainResult SequencedWriter::Drain(Clock::time_point deadline, bool until_empty) {
+  DrainResult result;
+  while (!queue_.empty() && (until_empty || queue_.size() >= round_items())) {
+    if (Clock::now() > deadline) {
+      result.deadline_passed = true;
+      break;
+    }
+    result.written += Step(&result.last_error);
+  }
+  return result;
+}
+
+void SequencedWriter::Fail(const absl::Status& status, absl::Status* error) {
+  *error = status;
+  backoff_.Wait();
+}
+
+void SequencedWriter::Acknowledge(std::uint64_t items) {
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(items));
+  written_ += items;
+}
+
+std::uint64_t SequencedWriter::Step(absl::Status* error) {
+  if (client_ == nullptr) {
+    ReplayClientOptions c;
+    c.shards = options_.shards;
+    c.timeout = options_.timeout;
+    c.connect_attempts = 1;
+    auto client = ReplayClient::Connect(std::move(c));
+    if (!client.ok()) {
+      Fail(client.status(), error);
+      return 0;
+    }
+    client_ = std::move(*client);
+    sequences_.assign(options_.shards.size(), std::nullopt);
+  }
+  if (unknown_) {
+    const auto [shard, before] = *unknown_;
+    auto sequence = client_->ProducedCount(shard, options_.table, options_.producer);
+    if (!sequence.ok()) {
+      Fail(sequence.status(), error);
+      return 0;
+    }
+    // Sequencing makes what got in a prefix of the queue.
+    const std::uint64_t applied = *sequence >= before ? *sequence - before : 0;
+    Acknowledge(std::min<std::uint64_t>(applied, queue_.size()));
+    sequences_[shard] = *sequence;
+    unknown_.reset();
+    if (progress_) progress_(applied, std::nullopt);
+    return applied;
+  }
+  return SendRound(error);
+}
+
+std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
+  const std::uint32_t shard = next_shard_ % static_cast<std::uint32_t>(options_.shards.size());
+  if (!sequences_[shard]) {
+    auto sequence = client_->ProducedCount(shard, options_.table, options_.producer);
+    if (!sequence.ok()) {
+      ++next_shard_;  // try another shard meanwhile
+      Fail(sequence.status(), error);
+      return 0;
+    }
+    sequences_[shard] = *sequence;
+  }
+  // Batches of one policy version each, from the head of the queue.
+  std::vector<std::vector<InsertItem>> items;
+  std::vector<std::uint64_t> versions;
+  const std::size_t take = std::min(round_items(), queue_.size());
+  for (std::size_t i = 0; i < take; ++i) {
+    const Item& q = queue_[i];
+    if (items.empty() || versions.back() != q.version ||
+        items.back().size() >= static_cast<std::size_t>(options_.insert_batch)) {
+      items.emplace_back();
+      versions.push_back(q.version);
+    }
+    items.back().push_back({std::nullopt, q.tags, q.payload});
+  }
+  std::vector<SequencedBatch> batches;
+  batches.reserve(items.size());
+  for (std::size_t b = 0; b < items.size(); ++b) batches.push_back({versions[b], items[b]});
+  const auto start = Clock::now();
+  const SequencedResult result = client_->InsertSequenced(shard, options_.table, options_.producer,
+                                                          *sequences_[shard], batches);
+  if (result.status.code() == absl::StatusCode::kUnavailable) {
+    // Unknown how far it got: ask the sequence on reconnect before sending anything else.
+    unknown_ = std::make_pair(shard, *sequences_[shard]);
+    sequences_[shard].reset();
+    Fail(result.status, error);
+    return 0;
+  }
+  sequences_[shard] = result.counter;
+  std::uint64_t applied = 0;
+  for (std::size_t b = 0; b < result.applied_batches; ++b) applied += batches[b].items.size();
+  Acknowledge(applied);
+  if (progress_) {
+    progress_(applied, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  ++next_shard_;
+  if (result.status.ok()) {
+    backoff_.Reset();
+  } else if (result.status.code() == absl::StatusCode::kResourceExhausted) {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::clamp<std::int64_t>(result.retry_after_ms, 1, 1000)));
+  } else {
+    // An error reply (the table was dropped, another writer used this producer id): read the
+    // sequence again and retry later.
+    sequences_[shard].reset();
+    Fail(result.status, error);
+  }
+  return applied;
+}
+
+}  // namespace tarmac::buffer
