@@ -33,8 +33,8 @@ void InferenceActor(caf::blocking_actor* self, RolloutShared* shared, InferenceP
       policy = std::move(next);
       version = policy->version();
       version_gauge.Set(static_cast<double>(version));
-      swap_latency.Observe(SecondsOf(RolloutClock::now().time_since_epoch() -
-                                     std::chrono::nanoseconds(notified_ns)));
+      swap_latency.Observe(
+          Seconds(RolloutClock::now().time_since_epoch() - std::chrono::nanoseconds(notified_ns)));
       ++shared->stats->swaps;
       shared->stats->version = version;
     };

@@ -22,14 +22,12 @@
 #include "tarmac/actors/rollout_job.h"
 #include "tarmac/envs/env.h"
 #include "tarmac/monitoring/metrics.h"
+#include "tarmac/util/seconds.h"
 
 namespace tarmac::actors {
 
-using RolloutClock = std::chrono::steady_clock;
-
-inline double SecondsOf(RolloutClock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
+using RolloutClock = util::SteadyClock;
+using util::Seconds;
 
 // Counters the job reports; written by actors, read by the job thread.
 struct RolloutStats {

@@ -258,7 +258,7 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   env_actors.Supervise(stop);
   env_actors.Stop();
   const std::uint64_t unwritten = StopPipeline(self, shared, heartbeat, weights);
-  return Result(shared, unwritten, SecondsOf(RolloutClock::now() - started));
+  return Result(shared, unwritten, Seconds(RolloutClock::now() - started));
 }
 
 }  // namespace tarmac::actors

@@ -56,7 +56,7 @@ void WeightsActor(caf::blocking_actor* self, RolloutShared* shared, std::uint64_
     }
     std::optional<std::uint64_t> announced = *waited;
     const auto notified = RolloutClock::now();
-    if (!announced && SecondsOf(RolloutClock::now() - last_poll) >= o.weights_poll_seconds) {
+    if (!announced && Seconds(RolloutClock::now() - last_poll) >= o.weights_poll_seconds) {
       last_poll = RolloutClock::now();
       auto latest = control->LatestWeightsVersion();
       if (latest.ok()) announced = *latest;
@@ -79,7 +79,7 @@ void WeightsActor(caf::blocking_actor* self, RolloutShared* shared, std::uint64_
     }
     current = version;
     spdlog::debug("weights v{}: fetched, verified and loaded in {:.1f} ms", version,
-                  1e3 * SecondsOf(RolloutClock::now() - t0));
+                  1e3 * Seconds(RolloutClock::now() - t0));
     self->send(shared->inference, swap_atom::value, InferencePolicyPtr(std::move(*policy)),
                static_cast<std::int64_t>(
                    std::chrono::duration_cast<std::chrono::nanoseconds>(notified.time_since_epoch())

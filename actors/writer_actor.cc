@@ -34,7 +34,7 @@ void Drain(caf::stateful_actor<WriterActorState>* self, RolloutShared* shared,
            RolloutClock::time_point deadline, bool until_empty) {
   auto& s = self->state;
   const buffer::SequencedWriter::DrainResult result = s.writer->Drain(deadline, until_empty);
-  if (!result.last_error.ok() && SecondsOf(RolloutClock::now() - s.last_warning) > 5.0) {
+  if (!result.last_error.ok() && Seconds(RolloutClock::now() - s.last_warning) > 5.0) {
     spdlog::warn("writer holds {} transitions; Redis: {} (retrying)", s.writer->queued(),
                  result.last_error.ToString());
     s.last_warning = RolloutClock::now();

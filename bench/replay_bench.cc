@@ -150,7 +150,9 @@ void BM_SequencedInsert(benchmark::State& state) {
   const bool native = state.range(0) == 1;
   redisContext* c = Connect();
   const std::string payload(kPayloadBytes, 's');
-  const std::string producer = native ? "bench-native" : "bench-lua";
+  // A fresh producer per run: the framework calls this function more than once.
+  static int runs = 0;
+  const std::string producer = (native ? "bench-native-" : "bench-lua-") + std::to_string(++runs);
   std::uint64_t sequence = 0;
   std::vector<std::vector<std::string>> commands(kPipeline);
   const double cpu_before = RedisCpuMicros(c);

@@ -19,7 +19,7 @@ CLI::App* EvalCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
 }
 
 int EvalCommand::Run(const CommandContext& context) {
-  auto policy = LoadEvaluationPolicy(policy_, context.config);
+  auto policy = LoadEvaluationPolicy(policy_, context.config, &context.out);
   if (!policy.ok()) {
     context.err << "tarmac: " << policy.status().message() << ".\n";
     return kExitUsage;

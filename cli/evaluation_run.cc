@@ -10,12 +10,20 @@
 namespace tarmac::cli {
 
 absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::string& name,
-                                                                   const Config& config) {
+                                                                   const Config& config,
+                                                                   std::ostream* log) {
   if (name == "expert") return std::make_unique<envs::ExpertPolicy>();
-  auto net = learner::InferencePolicy::FromCheckpoint(name);
+  learner::InferencePolicy::CheckpointChoice choice;
+  auto net = learner::InferencePolicy::FromCheckpoint(name, &choice);
   if (!net.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--policy ", name, ": ", net.status().message()));
+  }
+  if (log != nullptr) {
+    for (const auto& [path, why] : choice.skipped) {
+      *log << "policy: skipped " << path << ": " << why << "\n";
+    }
+    *log << "policy: loaded " << choice.loaded << "\n";
   }
   auto probe = envs::EnvBatch::Create(EnvNameFrom(config), 1, 1, EnvConfigFrom(config));
   if (!probe.ok()) return probe.status();

@@ -16,9 +16,11 @@ namespace tarmac::cli {
 // The policy `--policy` names: "expert", or the actor of the newest checkpoint in a directory
 // (or a checkpoint file), acting with its mean action. InvalidArgument (one sentence) when the
 // checkpoint is missing, unreadable or trained on another observation size than the config's
-// env.
+// env. When `log` is given, says which checkpoint file was loaded and which newer ones were
+// skipped as unreadable.
 absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::string& name,
-                                                                   const Config& config);
+                                                                   const Config& config,
+                                                                   std::ostream* log = nullptr);
 
 // Runs `policy` (and the expert, and `baseline` when given) on every seed of `suite`; progress
 // after each entry goes to `progress` when not null. Progress in each score is measured against

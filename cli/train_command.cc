@@ -26,6 +26,7 @@
 #include "tarmac/buffer/replay_server_process.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
+#include "tarmac/learner/checkpoint_files.h"
 #include "tarmac/learner/sac_trainer.h"
 #include "tarmac/util/atomic_file.h"
 
@@ -118,14 +119,6 @@ std::string NewRunId() {
   char id[16];
   std::snprintf(id, sizeof(id), "%08x", rd());
   return id;
-}
-
-// The learner step of the newest checkpoint in `dir` (0 when none).
-std::uint64_t NewestCheckpointStep(const std::string& dir) {
-  auto newest = learner::NewestCheckpoint(dir);
-  if (!newest.ok()) return 0;
-  const std::string name = fs::path(*newest).stem().string();  // ckpt-000000001234
-  return std::strtoull(name.c_str() + 5, nullptr, 10);
 }
 
 std::vector<CurvePoint> LoadCurve(const std::string& path) {
@@ -500,8 +493,8 @@ int TrainCommand::Run(const CommandContext& context) {
   }
   const bool tty = isatty(STDOUT_FILENO) == 1;
   PhaseRunner runner({&settings, &state, state_path, curve_path, &metrics, client->get(), &episodes,
-                      &curve, &signalled, Clock::now(), NewestCheckpointStep(checkpoints), tty,
-                      &context.out});
+                      &curve, &signalled, Clock::now(), learner::NewestCheckpointStep(checkpoints),
+                      tty, &context.out});
   const double budget = settings.budget_seconds();
   // Evaluation of three policies on the suite takes a few seconds; keep it out of RL's time.
   const double eval_reserve = budget > 0 ? std::min(60.0, 10.0 + 0.05 * budget) : 0.0;
@@ -559,7 +552,7 @@ int TrainCommand::Run(const CommandContext& context) {
 
   // Phase 2: supervised fine-tuning (behaviour cloning) on `demos`.
   if (state.phase == "sft") {
-    const std::uint64_t step = NewestCheckpointStep(checkpoints);
+    const std::uint64_t step = learner::NewestCheckpointStep(checkpoints);
     if (settings.sft_updates > step) {
       actors::LearnerJobOptions sft = *learner_base;
       sft.sac.algorithm = learner::Algorithm::kBc;
@@ -575,7 +568,7 @@ int TrainCommand::Run(const CommandContext& context) {
       return finish(kExitInterrupted);
     }
     // The SFT policy, kept for the report's comparison.
-    state.sft_step = NewestCheckpointStep(checkpoints);
+    state.sft_step = learner::NewestCheckpointStep(checkpoints);
     if (auto newest = learner::NewestCheckpoint(checkpoints); newest.ok()) {
       fs::create_directories(sft_dir, ec);
       fs::copy_file(*newest, fs::path(sft_dir) / fs::path(*newest).filename(),
@@ -591,7 +584,7 @@ int TrainCommand::Run(const CommandContext& context) {
     rl.sac.bc_weight = settings.bc_weight;
     {
       // The warm-up counts from the end of SFT, across restarts of the run.
-      const std::uint64_t done = NewestCheckpointStep(checkpoints) - state.sft_step;
+      const std::uint64_t done = learner::NewestCheckpointStep(checkpoints) - state.sft_step;
       rl.actor_warmup_updates =
           settings.critic_warmup_updates > done ? settings.critic_warmup_updates - done : 0;
     }
@@ -600,7 +593,7 @@ int TrainCommand::Run(const CommandContext& context) {
     rl.max_updates = 0;
     std::uint64_t updates_left = 0;
     if (settings.updates > 0) {
-      const std::uint64_t done = NewestCheckpointStep(checkpoints) - state.sft_step;
+      const std::uint64_t done = learner::NewestCheckpointStep(checkpoints) - state.sft_step;
       updates_left = settings.updates > done ? settings.updates - done : 0;
     }
     const double updates_before = metrics.learner_updates_total.Add({}).Value();

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "networks.h"
+#include "tarmac/learner/checkpoint_files.h"
 #include "tarmac/learner/sac_trainer.h"
 
 namespace tarmac::learner {
@@ -232,18 +233,10 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::Random(
   return FromWeights((*trainer)->ExportPolicy(0));
 }
 
-absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromCheckpoint(
-    const std::string& dir) {
-  std::string path = dir;
-  std::error_code error;
-  if (!std::filesystem::exists(dir, error)) {
-    return absl::NotFoundError(absl::StrCat("no checkpoint at ", dir));
-  }
-  if (std::filesystem::is_directory(dir, error)) {
-    auto newest = NewestCheckpoint(dir);
-    if (!newest.ok()) return newest.status();
-    path = *newest;
-  }
+namespace {
+
+// The actor of one checkpoint file; InvalidArgument naming the file when it cannot be read.
+absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadCheckpointFile(const std::string& path) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, torch::kCPU);
@@ -272,12 +265,46 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromCheckpoint
     auto trainer = SacTrainer::Create(options, shape);
     if (!trainer.ok()) return trainer.status();
     if (auto status = (*trainer)->LoadCheckpoint(path); !status.ok()) return status;
-    return FromWeights((*trainer)->ExportPolicy((*trainer)->step()));
-  } catch (const c10::Error& e) {
+    return InferencePolicy::FromWeights((*trainer)->ExportPolicy((*trainer)->step()));
+  } catch (const c10::Error&) {
+    // LibTorch's own words ("PytorchStreamReader failed reading zip archive") mean nothing to
+    // the user; what they can act on is that the file is damaged.
     return absl::InvalidArgumentError(absl::StrCat(
-        path,
-        " is not a readable tarmac learner checkpoint: ", FirstLine(e.what_without_backtrace())));
+        path, " is truncated or corrupt (it is not a readable tarmac learner checkpoint)"));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromCheckpoint(
+    const std::string& dir, CheckpointChoice* choice) {
+  std::error_code error;
+  if (!std::filesystem::exists(dir, error)) {
+    return absl::NotFoundError(absl::StrCat("no checkpoint at ", dir));
+  }
+  std::vector<std::string> candidates = {dir};
+  if (std::filesystem::is_directory(dir, error)) {
+    auto all = ListCheckpoints(dir);
+    if (!all.ok()) return all.status();
+    candidates = *std::move(all);
+  }
+  CheckpointChoice local;
+  CheckpointChoice& c = choice != nullptr ? *choice : local;
+  c = CheckpointChoice();
+  absl::Status first_error;
+  for (const std::string& path : candidates) {
+    auto policy = LoadCheckpointFile(path);
+    if (policy.ok()) {
+      c.loaded = path;
+      return policy;
+    }
+    if (first_error.ok()) first_error = policy.status();
+    c.skipped.emplace_back(path, std::string(policy.status().message()));
+  }
+  if (candidates.size() == 1) return first_error;
+  return absl::InvalidArgumentError(
+      absl::StrCat("none of the ", candidates.size(), " checkpoints in ", dir,
+                   " can be read; the newest: ", first_error.message()));
 }
 
 void InferencePolicy::Act(absl::Span<const float> observations, int rows,

@@ -502,29 +502,4 @@ absl::Status SacTrainer::LoadCheckpoint(const std::string& path) {
   return absl::OkStatus();
 }
 
-std::string CheckpointPath(const std::string& dir, std::uint64_t step) {
-  char name[40];
-  std::snprintf(name, sizeof(name), "ckpt-%012llu.pt", static_cast<unsigned long long>(step));
-  return (std::filesystem::path(dir) / name).string();
-}
-
-absl::StatusOr<std::string> NewestCheckpoint(const std::string& dir) {
-  std::error_code error;
-  std::string newest;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() == 20 && name.rfind("ckpt-", 0) == 0 &&
-        name.compare(name.size() - 3, 3, ".pt") == 0 &&
-        name > std::filesystem::path(newest).filename().string()) {
-      newest = entry.path().string();
-    }
-  }
-  if (error) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read the checkpoint directory ", dir, ": ", error.message()));
-  }
-  if (newest.empty()) return absl::NotFoundError(absl::StrCat("no checkpoint in ", dir));
-  return newest;
-}
-
 }  // namespace tarmac::learner

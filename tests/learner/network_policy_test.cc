@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -19,12 +20,17 @@ namespace {
 
 const BatchShape kShape{4, 2, {-6.0F, -0.4F}, {3.0F, 0.4F}};
 
-std::unique_ptr<SacTrainer> TrainedALittle() {
+// A small CPU network: what these tests need to save and load checkpoints quickly.
+SacOptions SmallOptions(std::vector<int> hidden_sizes) {
   SacOptions options;
-  options.hidden_sizes = {16, 16};
+  options.hidden_sizes = std::move(hidden_sizes);
   options.device = "cpu";
   options.threads = 1;
-  auto trainer = SacTrainer::Create(options, kShape);
+  return options;
+}
+
+std::unique_ptr<SacTrainer> TrainedALittle() {
+  auto trainer = SacTrainer::Create(SmallOptions({16, 16}), kShape);
   EXPECT_TRUE(trainer.ok());
   TrainingBatch batch;
   batch.Resize(16, kShape);
@@ -266,12 +272,42 @@ TEST(NetworkPolicyTest, FromCheckpointNamesAnEmptyDirectory) {
   EXPECT_NE(policy.status().message().find(dir.path()), std::string::npos);
 }
 
+TEST(NetworkPolicyTest, ATruncatedNewestCheckpointFallsBackToTheNewestReadableOne) {
+  testing::TempDir dir;
+  auto trainer = SacTrainer::Create(SmallOptions({16}), kShape);
+  ASSERT_TRUE(trainer.ok());
+  const std::string older = CheckpointPath(dir.path(), 5), newer = CheckpointPath(dir.path(), 9);
+  ASSERT_TRUE((*trainer)->SaveCheckpoint(older).ok());
+  ASSERT_TRUE((*trainer)->SaveCheckpoint(newer).ok());
+  std::filesystem::resize_file(newer, std::filesystem::file_size(newer) / 3);  // a crash mid-write
+
+  InferencePolicy::CheckpointChoice choice;
+  auto policy = InferencePolicy::FromCheckpoint(dir.path(), &choice);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(choice.loaded, older);
+  ASSERT_EQ(choice.skipped.size(), 1U);
+  EXPECT_EQ(choice.skipped[0].first, newer);
+  EXPECT_EQ(choice.skipped[0].second,
+            newer + " is truncated or corrupt (it is not a readable tarmac learner checkpoint)");
+
+  // The damaged file named directly: one sentence, none of LibTorch's internals.
+  auto direct = InferencePolicy::FromCheckpoint(newer);
+  ASSERT_FALSE(direct.ok());
+  EXPECT_EQ(direct.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(direct.status().message().find("PytorchStreamReader"), std::string::npos)
+      << direct.status();
+  // Every checkpoint damaged: refused, naming the directory.
+  std::filesystem::resize_file(older, 100);
+  auto none = InferencePolicy::FromCheckpoint(dir.path());
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("none of the 2 checkpoints in " + dir.path()),
+            std::string::npos)
+      << none.status();
+}
+
 TEST(NetworkPolicyTest, EvalRunsALearnedPolicyFromACheckpointDirectory) {
   testing::TempDir dir;
-  SacOptions options;
-  options.hidden_sizes = {16};
-  options.device = "cpu";
-  options.threads = 1;
+  const SacOptions options = SmallOptions({16});
   const int obs = envs::kEgoFeatures + envs::kPreviewFeatures + 8 * envs::kVehicleFeatures +
                   envs::kLeaderFeatures;  // driving-v0's observation
   const BatchShape driving{obs, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}};
@@ -285,6 +321,8 @@ TEST(NetworkPolicyTest, EvalRunsALearnedPolicyFromACheckpointDirectory) {
                                std::chrono::seconds(60));
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->exit_code, 0) << r->err;
+  EXPECT_NE(r->out.find("policy: loaded " + CheckpointPath(dir.path(), 0)), std::string::npos)
+      << r->out;
   std::ifstream json(dir.path() + "/out/report.json");
   const std::string report((std::istreambuf_iterator<char>(json)), {});
   EXPECT_NE(report.find("\"policy\": \"" + dir.path() + "\""), std::string::npos)

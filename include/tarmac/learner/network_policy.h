@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,8 +27,17 @@ class InferencePolicy {
   // empty: the fastest this LibTorch has. Unavailable when the one named cannot run here.
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromWeights(
       const schemas::PolicyWeights& weights, absl::string_view backend = {});
-  // Loads the actor of the newest checkpoint in `dir` (or the file `dir` names).
-  static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromCheckpoint(const std::string& dir);
+  // Which checkpoint FromCheckpoint loaded, and the newer ones it could not read (path, why).
+  struct CheckpointChoice {
+    std::string loaded;
+    std::vector<std::pair<std::string, std::string>> skipped;
+  };
+  // Loads the actor of the newest readable checkpoint in `dir` (or of the file `dir` names):
+  // a truncated newest checkpoint (a crash while writing) falls back to the one before, and
+  // `choice` says which was used and what was skipped. NotFound when there is none;
+  // InvalidArgument (one sentence naming the file) when none can be read.
+  static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromCheckpoint(
+      const std::string& dir, CheckpointChoice* choice = nullptr);
   // A randomly initialised actor of the default architecture (before a learner has published).
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> Random(
       int obs_dim, const std::vector<float>& action_low, const std::vector<float>& action_high,

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "tarmac/learner/checkpoint_files.h"
 #include "tarmac/learner/sac_options.h"
 #include "tarmac/learner/training_batch.h"
 #include "tarmac/schemas/policy_weights.h"
@@ -93,11 +94,6 @@ class SacTrainer {
   explicit SacTrainer(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
-
-// Checkpoints in `dir` are named ckpt-<step>.pt; the newest is the one with the largest step.
-std::string CheckpointPath(const std::string& dir, std::uint64_t step);
-// NotFound when `dir` holds none.
-absl::StatusOr<std::string> NewestCheckpoint(const std::string& dir);
 
 }  // namespace tarmac::learner
 
