@@ -37,12 +37,12 @@ void AddReplaySection(ConfigSchema& schema) {
 void AddReplayTableKeys(ConfigSchema& schema) {
   schema.String("replay.urls",
                 "Replay shards (redis://[user:pass@]host:port or unix:///path), comma-separated.");
-  schema.Int("replay.capacity", 1, 1e12, "Items of the rl table across shards.");
+  schema.Int("replay.capacity", 1, 4294967296, "Items of the rl table across shards.");
   schema.Double("replay.alpha", 0, 10, "Prioritisation exponent (0: uniform sampling).");
   schema.Choice("replay.eviction", {"fifo", "minprio"}, "Which item a full table drops.");
   schema.Double("replay.samples_per_insert", 0, 1e6,
                 "Sampled/inserted ratio the table enforces (0: no rate limiting).");
-  schema.Int("replay.demo_capacity", 1, 1e12, "Items of the demos table across shards.");
+  schema.Int("replay.demo_capacity", 1, 4294967296, "Items of the demos table across shards.");
 }
 
 void AddLearnerSection(ConfigSchema& schema) {

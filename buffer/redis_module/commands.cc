@@ -2,6 +2,7 @@
 // replies, and replication of effects.
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
@@ -121,6 +122,35 @@ std::mt19937_64& ModuleRng() {
   return rng;
 }
 
+// Why a table of these options cannot fit this server's memory (maxmemory, or the machine's
+// memory when none is set), counting only its metadata when full; empty when it can. A replica
+// or a server loading its AOF applies what the primary admitted: never refused there.
+std::string TooBigForMemory(RedisModuleCtx* ctx, const TableOptions& options) {
+  if ((api.GetContextFlags(ctx) & (kCtxFlagsReplicated | kCtxFlagsLoading)) != 0) return "";
+  RedisModuleServerInfoData* info = api.GetServerInfo(ctx, "memory");
+  if (info == nullptr) return "";
+  int error = 0;
+  const unsigned long long used = api.ServerInfoGetFieldUnsigned(info, "used_memory", &error);
+  const unsigned long long maxmemory = api.ServerInfoGetFieldUnsigned(info, "maxmemory", &error);
+  const unsigned long long system =
+      api.ServerInfoGetFieldUnsigned(info, "total_system_memory", &error);
+  api.FreeServerInfo(ctx, info);
+  const unsigned long long limit = maxmemory > 0 ? maxmemory : system;
+  if (limit == 0) return "";
+  const unsigned long long left = limit > used ? limit - used : 0;
+  const std::uint64_t needed = ReplayTable::FullMetadataBytes(options);
+  if (needed <= left) return "";
+  constexpr double kMiB = 1024.0 * 1024.0;
+  char sentence[320];
+  std::snprintf(sentence, sizeof(sentence),
+                "a table of CAPACITY %llu needs %.0f MiB for its item metadata alone when full, "
+                "but this server has %.0f MiB left under %s; lower CAPACITY%s",
+                static_cast<unsigned long long>(options.capacity), needed / kMiB, left / kMiB,
+                maxmemory > 0 ? "maxmemory" : "the machine's memory",
+                maxmemory > 0 ? " or raise maxmemory" : " or add shards");
+  return sentence;
+}
+
 // REPLAY.CREATE table CAPACITY n [ALPHA a] [EVICT fifo|minprio] [MAX_TIMES_SAMPLED k]
 //               [SPI r MIN_SIZE m TOLERANCE t]
 int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
@@ -198,6 +228,9 @@ int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     return Error(ctx, buffer::ReplayErrorCode::kMismatch,
                  "replay table " + Quote(Arg(argv[1])) + " exists with other settings (" +
                      existing->options().Describe() + ")");
+  }
+  if (std::string too_big = TooBigForMemory(ctx, options); !too_big.empty()) {
+    return Error(ctx, buffer::ReplayErrorCode::kTooBig, too_big);
   }
   key.Set(new ReplayTable(options));
   api.ReplicateVerbatim(ctx);

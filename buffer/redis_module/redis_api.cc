@@ -52,7 +52,11 @@ int LoadRedisApi(RedisModuleCtx* ctx) {
       Fetch("RedisModule_SaveStringBuffer", &api.SaveStringBuffer) &&
       Fetch("RedisModule_LoadStringBuffer", &api.LoadStringBuffer) &&
       Fetch("RedisModule_EmitAOF", &api.EmitAOF) && Fetch("RedisModule_Log", &api.Log) &&
-      Fetch("RedisModule_LogIOError", &api.LogIOError);
+      Fetch("RedisModule_LogIOError", &api.LogIOError) &&
+      Fetch("RedisModule_GetContextFlags", &api.GetContextFlags) &&
+      Fetch("RedisModule_GetServerInfo", &api.GetServerInfo) &&
+      Fetch("RedisModule_FreeServerInfo", &api.FreeServerInfo) &&
+      Fetch("RedisModule_ServerInfoGetFieldUnsigned", &api.ServerInfoGetFieldUnsigned);
   return ok ? kRedisOk : kRedisErr;
 }
 

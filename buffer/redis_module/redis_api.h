@@ -16,6 +16,7 @@ typedef struct RedisModuleKey RedisModuleKey;
 typedef struct RedisModuleType RedisModuleType;
 typedef struct RedisModuleIO RedisModuleIO;
 typedef struct RedisModuleDigest RedisModuleDigest;
+typedef struct RedisModuleServerInfoData RedisModuleServerInfoData;
 
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx* ctx, RedisModuleString** argv, int argc);
 typedef void* (*RedisModuleTypeLoadFunc)(RedisModuleIO* rdb, int encver);
@@ -48,7 +49,10 @@ inline constexpr int kKeyTypeEmpty = 0;
 inline constexpr int kKeyTypeModule = 6;
 inline constexpr long kPostponedLength = -1;
 inline constexpr uint64_t kTypeMethodVersion1 = 1;
-inline constexpr int kLogWarning = 0;  // index into the level names below
+inline constexpr int kLogWarning = 0;
+inline constexpr int kCtxFlagsReplicated = 1 << 12;  // sent over the replication link
+inline constexpr int kCtxFlagsLoading =
+    1 << 13;  // loading the AOF or RDB  // index into the level names below
 
 // Function pointers filled by LoadRedisApi; null until then.
 struct RedisApi {
@@ -86,6 +90,10 @@ struct RedisApi {
   void (*EmitAOF)(RedisModuleIO*, const char*, const char*, ...);
   void (*Log)(RedisModuleCtx*, const char*, const char*, ...);
   void (*LogIOError)(RedisModuleIO*, const char*, const char*, ...);
+  int (*GetContextFlags)(RedisModuleCtx*);
+  RedisModuleServerInfoData* (*GetServerInfo)(RedisModuleCtx*, const char*);
+  void (*FreeServerInfo)(RedisModuleCtx*, RedisModuleServerInfoData*);
+  unsigned long long (*ServerInfoGetFieldUnsigned)(RedisModuleServerInfoData*, const char*, int*);
 };
 
 extern RedisApi api;

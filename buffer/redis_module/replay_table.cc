@@ -113,8 +113,32 @@ ReplayTable::ReplayTable(const TableOptions& options)
     : options_(options),
       slot_bits_(BitsFor(options.capacity)),
       slot_mask_((std::uint64_t{1} << slot_bits_) - 1),
-      items_(options.capacity),
-      tree_(options.capacity, options.eviction == Eviction::kMinPriority, this) {}
+      items_(SlotsFor(options.capacity, 0)),
+      tree_(items_.size(), options.eviction == Eviction::kMinPriority, this) {}
+
+std::size_t ReplayTable::SlotsFor(std::uint64_t capacity, std::size_t used) {
+  std::size_t slots = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, kInitialSlots));
+  while (slots < used)
+    slots = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, 2 * slots));
+  return slots;
+}
+
+std::uint64_t ReplayTable::FullMetadataBytes(const TableOptions& options) {
+  const std::uint64_t tree = options.eviction == Eviction::kMinPriority ? 24 : 16;
+  return options.capacity * (sizeof(Item) + tree);
+}
+
+void ReplayTable::GrowTo(std::size_t slots) {
+  if (slots <= items_.size()) return;
+  // Exactly `slots`, so that a restored table holds what the original did.
+  std::vector<Item, ModuleAllocator<Item>> bigger;
+  bigger.reserve(slots);
+  bigger.assign(items_.begin(), items_.end());
+  bigger.resize(slots);
+  items_.swap(bigger);
+  tree_ = SumTree(slots, options_.eviction == Eviction::kMinPriority, this);
+  tree_.Rebuild();
+}
 
 ReplayTable::~ReplayTable() = default;
 
@@ -192,18 +216,21 @@ Admission ReplayTable::CanSample(std::size_t n, std::int64_t /*now_ms*/) const {
 }
 
 std::size_t ReplayTable::TakeSlot() {
-  if (size_ < items_.size()) {
+  if (size_ < options_.capacity) {
     if (!free_slots_.empty()) {
       const std::size_t slot = free_slots_.back();
       free_slots_.pop_back();
       return slot;
+    }
+    if (next_unused_slot_ == items_.size()) {
+      GrowTo(SlotsFor(options_.capacity, next_unused_slot_ + 1));
     }
     return next_unused_slot_++;
   }
   std::size_t victim = 0;
   if (ring_fifo()) {
     victim = ring_next_;
-    ring_next_ = (ring_next_ + 1) % items_.size();
+    ring_next_ = (ring_next_ + 1) % options_.capacity;
   } else if (options_.eviction == Eviction::kFifo) {
     // The oldest live id; ids removed by MAX_TIMES_SAMPLED are skipped lazily.
     while (true) {
@@ -276,7 +303,7 @@ std::vector<std::uint64_t> ReplayTable::Insert(const std::vector<NewItem>& items
   MaybeCompact();
   // Ids of items removed by MAX_TIMES_SAMPLED wait in fifo_ until evicted; drop them before the
   // queue outgrows the table.
-  if (fifo_.size() > 2 * items_.size() + 16) {
+  if (fifo_.size() > 2 * options_.capacity + 16) {
     fifo_.erase(std::remove_if(fifo_.begin(), fifo_.end(),
                                [this](std::uint64_t id) { return Find(id) == nullptr; }),
                 fifo_.end());
@@ -534,9 +561,10 @@ std::unique_ptr<ReplayTable> ReplayTable::RestoreHeader(std::string_view blob, s
             r.U64(&free_count) && next_unused <= o.capacity && free_count <= o.capacity;
   table->ring_next_ = static_cast<std::size_t>(ring_next);
   table->next_unused_slot_ = static_cast<std::size_t>(next_unused);
+  if (ok) table->GrowTo(SlotsFor(o.capacity, table->next_unused_slot_));
   for (std::uint64_t i = 0; ok && i < free_count; ++i) {
     std::uint32_t slot = 0;
-    ok = r.U32(&slot) && slot < o.capacity;
+    ok = r.U32(&slot) && slot < next_unused;
     table->free_slots_.push_back(slot);
   }
   ok = ok && r.U64(&fifo_count) && fifo_count <= std::uint64_t{4} * o.capacity + 1024;

@@ -79,7 +79,9 @@ struct Admission {
 // serialization (RDB and AOF). Item ids are monotonic and carry their slot in the low bits, so
 // lookups need no hash map and an id whose slot was reused is recognised as stale.
 // Memory per item: 44 bytes of metadata, 16 of tree (24 with min-priority eviction), the payload
-// packed in an arena, and 8 for the FIFO queue only when MAX_TIMES_SAMPLED removes items.
+// packed in an arena, and 8 for the FIFO queue only when MAX_TIMES_SAMPLED removes items. Slots
+// are allocated as items arrive (kInitialSlots, then doubling up to the capacity), so memory
+// grows with the items, not with the capacity.
 // Callers validate arguments before calling a mutating method; methods never partially apply.
 // Not thread-safe (Redis runs commands on one thread).
 class ReplayTable : private LeafSource {
@@ -155,6 +157,14 @@ class ReplayTable : private LeafSource {
   // Sorted by id.
   const std::vector<Producer, ModuleAllocator<Producer>>& producers() const { return producers_; }
 
+  // Slots allocated at first, and the slots allocated once `used` have been taken: the
+  // allocation is a function of the slots used, so a restored table allocates the same.
+  static constexpr std::size_t kInitialSlots = 1024;
+  static std::size_t SlotsFor(std::uint64_t capacity, std::size_t used);
+  // The metadata (items and tree, no payloads) a full table of these options holds: what
+  // REPLAY.CREATE checks against the server's memory.
+  static std::uint64_t FullMetadataBytes(const TableOptions& options);
+
   // Bytes this table holds (structures and payloads), for MEMORY USAGE.
   std::size_t MemoryBytes() const;
 
@@ -203,8 +213,9 @@ class ReplayTable : private LeafSource {
   void AddTagMass(std::uint32_t tags, double mass, int count_delta);
   std::size_t SlotOf(std::uint64_t id) const { return static_cast<std::size_t>(id & slot_mask_); }
   const Item* Find(std::uint64_t id) const;
-  std::size_t TakeSlot();         // a free slot, evicting when full
-  void Remove(std::size_t slot);  // frees the slot and its payload
+  std::size_t TakeSlot();          // a free slot, allocating more or evicting when full
+  void GrowTo(std::size_t slots);  // allocates slots up to `slots`; O(slots)
+  void Remove(std::size_t slot);   // frees the slot and its payload
   void Place(std::size_t slot, Item item);
 
   TableOptions options_;

@@ -42,6 +42,16 @@ void SumTree::Update(std::size_t slot) {
   }
 }
 
+void SumTree::Rebuild() {
+  for (std::size_t i = n_ - 1; i >= 1; --i) {
+    const std::size_t a = 2 * i;
+    const std::size_t b = a + 1;
+    sum_[i] = Sum(a) + Sum(b);
+    min_mass_[i] = std::min(MinMass(a), MinMass(b));
+    if (!min_priority_.empty()) min_priority_[i] = std::min(MinPriority(a), MinPriority(b));
+  }
+}
+
 std::size_t SumTree::Find(double u) const {
   std::size_t i = 1;
   while (i < n_) {

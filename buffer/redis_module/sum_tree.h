@@ -31,6 +31,8 @@ class SumTree {
 
   // Recomputes the ancestors of `slot` after its leaf changed.
   void Update(std::size_t slot);
+  // Recomputes every internal node from the leaves. O(n).
+  void Rebuild();
 
   double Total() const { return n_ > 1 ? sum_[1] : Sum(1); }
   // Smallest positive mass over all slots; +inf when there is none.

@@ -586,6 +586,48 @@ TEST(ReplayModuleTest, PlainDelRemovesTheTableAndItsMemory) {
   EXPECT_EQ(server->RunText({"REPLAY.CREATE", "rl", "CAPACITY", "5"}), "OK");
 }
 
+TEST(ReplayModuleTest, ACapacityThatCannotFitIsRefusedWithNothingAllocated) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  const std::string dbsize = server->RunText({"DBSIZE"});
+  // No maxmemory: measured against the machine's memory (2^32 slots need 258 GiB of metadata).
+  EXPECT_THAT(server->RunText({"REPLAY.CREATE", "big", "CAPACITY", "4294967296"}),
+              StartsWith("TOOBIG a table of CAPACITY 4294967296 needs 245760 MiB for its item "
+                         "metadata alone when full, but this server has "));
+  // Under maxmemory 100mb, ten million slots (600 MB) cannot fit either.
+  ASSERT_EQ(server->RunText({"CONFIG", "SET", "maxmemory", "100mb"}), "OK");
+  EXPECT_THAT(
+      server->RunText({"REPLAY.CREATE", "big", "CAPACITY", "10000000"}),
+      ::testing::AllOf(StartsWith("TOOBIG a table of CAPACITY 10000000 needs 572 MiB"),
+                       HasSubstr("left under maxmemory; lower CAPACITY or raise maxmemory")));
+  EXPECT_EQ(server->RunText({"DBSIZE"}), dbsize) << "a refused table was created";
+  EXPECT_EQ(server->RunText({"EXISTS", "big"}), "0");
+  // One that fits is created.
+  EXPECT_EQ(server->RunText({"REPLAY.CREATE", "big", "CAPACITY", "100000"}), "OK");
+}
+
+TEST(ReplayModuleTest, MemoryGrowsWithTheItemsNotWithTheCapacity) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  ASSERT_EQ(server->RunText({"REPLAY.CREATE", "rl", "CAPACITY", "1000000"}), "OK");
+  auto usage = [&] { return server->Run({"MEMORY", "USAGE", "rl"})->integer; };
+  const long long empty = usage();
+  // A million slots of metadata would be 60 MB; an empty table holds a few thousand.
+  EXPECT_LT(empty, 1'000'000);
+  std::vector<std::string> insert = {"REPLAY.INSERT", "rl", "VERSION", "1", "1000"};
+  for (int i = 0; i < 1000; ++i) insert.insert(insert.end(), {"1", "0", std::string(100, 'x')});
+  for (int round = 0; round < 20; ++round) ASSERT_EQ(server->Run(insert)->type, REDIS_REPLY_ARRAY);
+  const long long filled = usage();
+  // 20000 items of 100 bytes: payload plus ~60 bytes of metadata each, and at most one doubling
+  // of slack (the allocation doubles as items arrive).
+  EXPECT_GT(filled, 20000LL * 100);
+  EXPECT_LT(filled, 20000LL * 100 + 2 * 32768LL * 60 + 1'000'000);
+  // Sampling still follows the priorities after the table grew (all equal here: every item).
+  RedisServer::Reply drawn = server->Run({"REPLAY.SAMPLE", "rl", "5", "SEED", "1"});
+  ASSERT_EQ(drawn->type, REDIS_REPLY_ARRAY);
+  EXPECT_EQ(drawn->element[0]->integer, 20000);
+}
+
 TEST(ReplayModuleTest, MemoryIsAccountedAndMaxmemoryApplies) {
   auto server = StartServer();
   ASSERT_TRUE(server);

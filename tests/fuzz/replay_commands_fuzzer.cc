@@ -167,6 +167,16 @@ void Init() {
   api.StringPtrLen = FakePtrLen;
   api.Replicate = FakeReplicate;
   api.Milliseconds = FakeMilliseconds;
+  // No server memory to compare a capacity with: REPLAY.CREATE's TOOBIG check is skipped.
+  api.GetContextFlags = [](RedisModuleCtx*) { return 0; };
+  api.GetServerInfo = [](RedisModuleCtx*, const char*) -> RedisModuleServerInfoData* {
+    return nullptr;
+  };
+  api.FreeServerInfo = [](RedisModuleCtx*, RedisModuleServerInfoData*) {};
+  api.ServerInfoGetFieldUnsigned = [](RedisModuleServerInfoData*, const char*, int* error) {
+    *error = 1;
+    return 0ULL;
+  };
   tarmac::replay::g_table_type = kTableType;
   tarmac::replay::g_max_payload_bytes = 64;
   tarmac::replay::RegisterCommands(nullptr);
@@ -203,6 +213,9 @@ std::string Arg(FuzzedDataProvider& in) {
                                        "18446744073709551615",
                                        "HEADER",
                                        "ITEMS",
+                                       "PRODUCER",
+                                       "SEQ",
+                                       "w1",
                                        "",
                                        "x",
                                        "4",
@@ -225,9 +238,9 @@ std::string Arg(FuzzedDataProvider& in) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static bool initialised = (Init(), true);
   (void)initialised;
-  static const char* const kCommands[] = {"REPLAY.CREATE",  "REPLAY.INSERT",   "REPLAY.SAMPLE",
-                                          "REPLAY.UPDATE",  "REPLAY.INFO",     "REPLAY.MASS",
-                                          "REPLAY._INSERT", "REPLAY._SAMPLED", "REPLAY._RESTORE"};
+  static const char* const kCommands[] = {
+      "REPLAY.CREATE", "REPLAY.INSERT",  "REPLAY.SAMPLE",   "REPLAY.UPDATE",   "REPLAY.INFO",
+      "REPLAY.MASS",   "REPLAY._INSERT", "REPLAY._SAMPLED", "REPLAY._RESTORE", "REPLAY.PRODUCER"};
   FuzzedDataProvider in(data, size);
   KeySpace primary, replica;
   primary["plain"] = Value{};
