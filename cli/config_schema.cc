@@ -3,6 +3,7 @@
 #include <string>
 
 #include "default_config_yaml.h"
+#include "tarmac/envs/env_config.h"
 
 namespace tarmac::cli {
 namespace {
@@ -135,10 +136,9 @@ void AddEnvSection(ConfigSchema& schema) {
   schema.Choice("env.reward.composition", {"additive", "multiplicative"},
                 "additive: weighted sum of terms; multiplicative: nuPlan-like (a collision or "
                 "leaving the road zeroes the step, the rest is a weighted average).");
-  for (const char* term :
-       {"progress", "speed", "collision", "off_road", "centring", "jerk", "lateral_accel", "ttc"}) {
-    schema.Double(std::string("env.reward.") + term, 0, 1000,
-                  std::string("Weight of the ") + term + " reward term.");
+  for (const envs::RewardTermInfo& term : envs::kRewardTerms) {
+    schema.Double(std::string("env.reward.") + term.name, 0, 1000,
+                  std::string("Weight of the ") + term.name + " reward term.");
   }
   schema.Double("env.events.hard_brake_accel", -20, 0,
                 "hard_brake fires below this longitudinal acceleration, m/s^2.");

@@ -10,14 +10,9 @@ envs::EnvConfig EnvConfigFrom(const Config& config) {
   r.composition = config.GetString("env.reward.composition") == "multiplicative"
                       ? envs::RewardConfig::Composition::kMultiplicative
                       : envs::RewardConfig::Composition::kAdditive;
-  r.progress = config.GetDouble("env.reward.progress");
-  r.speed = config.GetDouble("env.reward.speed");
-  r.collision = config.GetDouble("env.reward.collision");
-  r.off_road = config.GetDouble("env.reward.off_road");
-  r.centring = config.GetDouble("env.reward.centring");
-  r.jerk = config.GetDouble("env.reward.jerk");
-  r.lateral_accel = config.GetDouble("env.reward.lateral_accel");
-  r.ttc = config.GetDouble("env.reward.ttc");
+  for (const envs::RewardTermInfo& term : envs::kRewardTerms) {
+    r.*term.weight = config.GetDouble(std::string("env.reward.") + term.name);
+  }
   envs::EventThresholds& e = env.events;
   e.hard_brake_accel = config.GetDouble("env.events.hard_brake_accel");
   e.near_miss_ttc = config.GetDouble("env.events.near_miss_ttc");

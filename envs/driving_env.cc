@@ -209,34 +209,38 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   // Reward terms.
   const RewardConfig& rc = options_.reward;
   const double limit = scenario_.speed_limit;
-  const double raw[] = {
-      (ego_frenet_.s - before_frenet.s) / (limit * dt),
-      -std::abs(ego_.speed - limit) / limit,
-      collision && !episode_.collided ? -1.0 : 0.0,
-      off_road ? -1.0 : 0.0,
-      -std::min(1.0, std::pow(lane_offset / (0.5 * road.lane_width()), 2)),
-      -std::min(1.0, std::abs(motion.lon_jerk) / kJerkScale),
-      -std::min(1.0, std::abs(motion.lat_accel) / kLatScale),
-      ttc && *ttc < kTtcHorizon ? -(1.0 - *ttc / kTtcHorizon) : 0.0,
-  };
-  const double weights[] = {rc.progress, rc.speed, rc.collision,     rc.off_road,
-                            rc.centring, rc.jerk,  rc.lateral_accel, rc.ttc};
+  double raw[kRewardTermCount] = {};
+  raw[Index(RewardTerm::kProgress)] = (ego_frenet_.s - before_frenet.s) / (limit * dt);
+  raw[Index(RewardTerm::kSpeed)] = -std::abs(ego_.speed - limit) / limit;
+  raw[Index(RewardTerm::kCollision)] = collision && !episode_.collided ? -1.0 : 0.0;
+  raw[Index(RewardTerm::kOffRoad)] = off_road ? -1.0 : 0.0;
+  raw[Index(RewardTerm::kCentring)] =
+      -std::min(1.0, std::pow(lane_offset / (0.5 * road.lane_width()), 2));
+  raw[Index(RewardTerm::kJerk)] = -std::min(1.0, std::abs(motion.lon_jerk) / kJerkScale);
+  raw[Index(RewardTerm::kLateralAccel)] = -std::min(1.0, std::abs(motion.lat_accel) / kLatScale);
+  raw[Index(RewardTerm::kTtc)] = ttc && *ttc < kTtcHorizon ? -(1.0 - *ttc / kTtcHorizon) : 0.0;
+  double weights[kRewardTermCount];
+  for (std::size_t k = 0; k < kRewardTermCount; ++k) weights[k] = rc.*kRewardTerms[k].weight;
   double reward = 0.0;
   if (rc.composition == RewardConfig::Composition::kAdditive) {
-    for (std::size_t k = 0; k < 8; ++k) reward += weights[k] * raw[k];
+    for (std::size_t k = 0; k < kRewardTermCount; ++k) reward += weights[k] * raw[k];
   } else {
     // nuPlan-like: collision and leaving the road zero the step; the other terms are a
     // weighted average of scores in [0, 1].
-    const double multiplier = (raw[2] < 0 || raw[3] < 0 || episode_.collided) ? 0.0 : 1.0;
+    const bool zeroed = raw[Index(RewardTerm::kCollision)] < 0 ||
+                        raw[Index(RewardTerm::kOffRoad)] < 0 || episode_.collided;
     double weighted = 0.0, total_weight = 0.0;
-    for (std::size_t k : {0, 1, 4, 5, 6, 7}) {
-      const double score = k == 0 ? std::clamp(raw[0], 0.0, 1.0) : 1.0 + raw[k];
+    for (std::size_t k = 0; k < kRewardTermCount; ++k) {
+      if (!kRewardTerms[k].averaged) continue;
+      const double score = kRewardTerms[k].term == RewardTerm::kProgress
+                               ? std::clamp(raw[k], 0.0, 1.0)
+                               : 1.0 + raw[k];
       weighted += weights[k] * score;
       total_weight += weights[k];
     }
-    reward = multiplier * (total_weight > 0 ? weighted / total_weight : 0.0);
+    reward = (zeroed ? 0.0 : 1.0) * (total_weight > 0 ? weighted / total_weight : 0.0);
   }
-  for (std::size_t k = 0; k < 8 && k < reward_terms.size(); ++k) {
+  for (std::size_t k = 0; k < kRewardTermCount && k < reward_terms.size(); ++k) {
     reward_terms[k] = static_cast<float>(weights[k] * raw[k]);
     episode_.term_returns[k] += weights[k] * raw[k];
   }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <vector>
 
 namespace tarmac::envs {
@@ -13,6 +14,9 @@ namespace {
 
 // Fallback for absent metrics: NaN fails every comparison, so a missing metric fails the test.
 const double kMissing = std::numeric_limits<double>::quiet_NaN();
+
+// TrajectoryHash() of the env as of this commit (see below).
+constexpr std::uint64_t kTrajectoryHash = 3051863399443769092ULL;
 
 DrivingEnvOptions For(ScenarioFamily family) {
   DrivingEnvOptions o;
@@ -55,6 +59,48 @@ Trace RunEpisode(ScenarioFamily family, std::uint64_t seed, int steps) {
     if (r.terminated || r.truncated) break;
   }
   return t;
+}
+
+// FNV-1a over the bytes of every observation, reward, reward term and event mask of seeded
+// random-action episodes of every family, under both reward compositions. Behaviour-preserving
+// refactors of the env must keep this hash; a deliberate change of dynamics or rewards updates
+// kTrajectoryHash and says so in its commit.
+std::uint64_t TrajectoryHash() {
+  std::uint64_t hash = 1469598103934665603ULL;
+  auto mix = [&](const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < n; ++i) hash = (hash ^ p[i]) * 1099511628211ULL;
+  };
+  std::mt19937_64 rng(7);
+  // Mild enough that most episodes run their full length through traffic.
+  std::uniform_real_distribution<float> accel(-2.0F, 1.5F), steer(-0.01F, 0.01F);
+  for (const auto composition :
+       {RewardConfig::Composition::kAdditive, RewardConfig::Composition::kMultiplicative}) {
+    for (ScenarioFamily family : kAllFamilies) {
+      DrivingEnvOptions o = For(family);
+      o.reward.composition = composition;
+      DrivingEnv env(o);
+      std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+      for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        env.Reset(seed, absl::MakeSpan(obs));
+        mix(obs.data(), obs.size() * sizeof(float));
+        for (int i = 0; i < 400; ++i) {
+          const float action[2] = {accel(rng), steer(rng)};
+          const StepResult r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+          mix(obs.data(), obs.size() * sizeof(float));
+          mix(terms.data(), terms.size() * sizeof(float));
+          mix(&r.reward, sizeof(r.reward));
+          mix(&r.events, sizeof(r.events));
+          if (r.terminated || r.truncated) break;
+        }
+      }
+    }
+  }
+  return hash;
+}
+
+TEST(DrivingEnvTest, TrajectoriesStayBitIdentical) {
+  EXPECT_EQ(TrajectoryHash(), kTrajectoryHash) << "hash now " << TrajectoryHash();
 }
 
 TEST(DrivingEnvTest, SpecDescribesTheBuffers) {

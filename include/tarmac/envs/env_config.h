@@ -1,6 +1,7 @@
 #ifndef TARMAC_ENVS_ENV_CONFIG_H_
 #define TARMAC_ENVS_ENV_CONFIG_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,7 @@ namespace tarmac::envs {
 struct RewardConfig {
   enum class Composition { kAdditive, kMultiplicative };
   Composition composition = Composition::kAdditive;
-  // Weights in the order of kRewardTerms.
+  // Weights, one per entry of kRewardTerms.
   double progress = 1.0;        // metres gained / (speed limit * dt)
   double speed = 0.2;           // -|v - limit| / limit
   double collision = 10.0;      // -1 on the step of a collision
@@ -24,9 +25,49 @@ struct RewardConfig {
   double ttc = 0.5;             // -(1 - TTC / 3 s) when TTC < 3 s
 };
 
+// The driving env's reward terms, in the order Step reports them.
+enum class RewardTerm : int {
+  kProgress,
+  kSpeed,
+  kCollision,
+  kOffRoad,
+  kCentring,
+  kJerk,
+  kLateralAccel,
+  kTtc,
+};
+
+// The one table of reward terms: each term's name (spec().reward_terms, the env.reward.<name>
+// config key, tarmac_reward_term{term}), the RewardConfig field holding its weight, and whether
+// the multiplicative composition averages it (collision and off_road multiply instead).
+struct RewardTermInfo {
+  RewardTerm term;
+  const char* name;
+  double RewardConfig::*weight;
+  bool averaged;
+};
+
+inline constexpr RewardTermInfo kRewardTerms[] = {
+    {RewardTerm::kProgress, "progress", &RewardConfig::progress, true},
+    {RewardTerm::kSpeed, "speed", &RewardConfig::speed, true},
+    {RewardTerm::kCollision, "collision", &RewardConfig::collision, false},
+    {RewardTerm::kOffRoad, "off_road", &RewardConfig::off_road, false},
+    {RewardTerm::kCentring, "centring", &RewardConfig::centring, true},
+    {RewardTerm::kJerk, "jerk", &RewardConfig::jerk, true},
+    {RewardTerm::kLateralAccel, "lateral_accel", &RewardConfig::lateral_accel, true},
+    {RewardTerm::kTtc, "ttc", &RewardConfig::ttc, true},
+};
+inline constexpr std::size_t kRewardTermCount = sizeof(kRewardTerms) / sizeof(kRewardTerms[0]);
+
+constexpr std::size_t Index(RewardTerm term) { return static_cast<std::size_t>(term); }
+
+// The names of kRewardTerms, in order.
 inline const std::vector<std::string>& RewardTermNames() {
-  static const std::vector<std::string> names = {"progress", "speed", "collision",     "off_road",
-                                                 "centring", "jerk",  "lateral_accel", "ttc"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const RewardTermInfo& t : kRewardTerms) out.emplace_back(t.name);
+    return out;
+  }();
   return names;
 }
 
