@@ -12,7 +12,6 @@
 
 #include "rollout_actors.h"
 #include "tarmac/actors/n_step.h"
-#include "tarmac/envs/driving_env.h"
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/schemas/event.h"
@@ -81,7 +80,7 @@ class EpisodeMetrics {
 struct EnvActorState {
   std::unique_ptr<envs::EnvBatch> batch;
   std::vector<NStepAssembler> assemblers;
-  std::vector<envs::ExpertPolicy> experts;
+  std::vector<std::unique_ptr<envs::Policy>> experts;  // demo mode: each env's own expert
   std::vector<float> prev_obs, actions;
   std::vector<float> labels;  // demo mode: the expert's own actions (actions = them + noise)
   std::mt19937_64 demo_rng;
@@ -163,11 +162,14 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, RolloutShared* 
   if (o.expert) {
     s.demo_rng.seed(seed ^ 0x5DEECE66DULL);
     s.labels.resize(static_cast<std::size_t>(k) * spec.action_size);
-    s.experts.resize(k);
     for (int i = 0; i < k; ++i) {
-      auto* env = dynamic_cast<envs::DrivingEnv*>(&s.batch->env(i));
-      if (env == nullptr) throw std::runtime_error("--policy expert needs a driving env");
-      s.experts[i].Reset(*env);
+      std::unique_ptr<envs::Policy> expert = s.batch->env(i).MakeExpert();
+      if (expert == nullptr) {
+        throw std::runtime_error("--policy expert needs an env with an expert; " + spec.name +
+                                 " offers none");
+      }
+      expert->Reset(s.batch->env(i));
+      s.experts.push_back(std::move(expert));
     }
   }
   s.actions.resize(static_cast<std::size_t>(k) * spec.action_size);
@@ -211,7 +213,7 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, RolloutShared* 
       s.assemblers[i].Add(step, &s.scratch);
       Label(s, index, i, before);
       if (ended && !s.experts.empty()) {
-        s.experts[i].Reset(dynamic_cast<envs::DrivingEnv&>(b.env(i)));
+        s.experts[i]->Reset(b.env(i));
       }
     }
     steps_counter->Increment(b.size());
@@ -228,18 +230,20 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, RolloutShared* 
     const envs::EnvSpec& spec = s.batch->spec();
     if (!s.experts.empty()) {
       std::normal_distribution<float> gauss(0.0F, 1.0F);
+      const std::size_t act_dim = spec.action_size;
+      const std::vector<float>& noise_std = shared->options.demo_noise_std;
+      const float scale = shared->options.demo_noise;
       for (int i = 0; i < s.batch->size(); ++i) {
-        auto& env = dynamic_cast<envs::DrivingEnv&>(s.batch->env(i));
         const auto obs =
             s.batch->observations().subspan(i * spec.observation_size, spec.observation_size);
-        const auto a = s.experts[i].Act(env, obs);
-        s.labels[2 * i] = a[0];
-        s.labels[2 * i + 1] = a[1];
+        const auto label = absl::MakeSpan(s.labels).subspan(i * act_dim, act_dim);
+        s.experts[i]->Act(s.batch->env(i), obs, label);
         // DART: drive the expert's action with noise so the demonstrations visit the states a
         // cloned policy drifts into, and record what the expert would do there.
-        const float scale = shared->options.demo_noise;
-        s.actions[2 * i] = a[0] + scale * shared->options.demo_noise_accel * gauss(s.demo_rng);
-        s.actions[2 * i + 1] = a[1] + scale * shared->options.demo_noise_steer * gauss(s.demo_rng);
+        for (std::size_t d = 0; d < act_dim; ++d) {
+          const float std_d = d < noise_std.size() ? noise_std[d] : 0.0F;
+          s.actions[i * act_dim + d] = label[d] + scale * std_d * gauss(s.demo_rng);
+        }
       }
       self->send(self, actions_atom::value, ActionReplyPtr());
       return;

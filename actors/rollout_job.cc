@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <vector>
@@ -186,7 +187,8 @@ absl::Status RolloutJobOptions::Validate() const {
   if (!(gamma > 0.0F && gamma <= 1.0F)) {
     return absl::InvalidArgumentError("actor.gamma must be in (0, 1]");
   }
-  if (!(demo_noise >= 0.0F) || !(demo_noise_accel >= 0.0F) || !(demo_noise_steer >= 0.0F)) {
+  if (!(demo_noise >= 0.0F) || std::any_of(demo_noise_std.begin(), demo_noise_std.end(),
+                                           [](float s) { return !(s >= 0); })) {
     return absl::InvalidArgumentError("actor.demo_noise must be >= 0");
   }
   if (!(noise_scale >= 0.0F) || !(noise_spread >= 0.0F && noise_spread <= 1.0F)) {
@@ -221,8 +223,13 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   if (o.actor_id.empty()) o.actor_id = DefaultActorId();
   if (o.seed == 0) o.seed = std::random_device{}() | 1ULL;
   auto probe = envs::EnvBatch::Create(o.env_name, 1, 1, o.env_config);
-  if (!probe.ok()) return probe.status();
+  if (!probe.ok()) return absl::InvalidArgumentError(probe.status().message());
   shared.spec = (*probe)->spec();
+  if (o.expert && (*probe)->env(0).MakeExpert() == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--policy expert needs an env with an expert, and ", o.env_name,
+        " offers none; drive it with --policy latest (the learner's published weights)"));
+  }
 
   // Redis must be reachable at start; the table is created when missing.
   {

@@ -1,9 +1,32 @@
 #include "flag_bindings.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "tarmac/cli/config_schema.h"
 
 namespace tarmac::cli {
+namespace {
+
+// What --help shows after a flag: its choices ("auto|cuda|cpu") or the type of its value.
+std::string TypeName(const ConfigKey& key) {
+  switch (key.type) {
+    case ConfigType::kChoice:
+      return absl::StrJoin(key.choices, "|");
+    case ConfigType::kBool:
+      return "BOOL";
+    case ConfigType::kInt:
+      return "INT";
+    case ConfigType::kDouble:
+      return "NUMBER";
+    case ConfigType::kStringList:
+      return "LIST";
+    case ConfigType::kString:
+      break;
+  }
+  return "TEXT";
+}
+
+}  // namespace
 
 CLI::Option* FlagBindings::Bind(CLI::App& app, const std::string& flag, const std::string& key) {
   const ConfigKey* declared = TarmacConfigSchema().Find(key);
@@ -13,6 +36,7 @@ CLI::Option* FlagBindings::Bind(CLI::App& app, const std::string& flag, const st
   binding.flag = flag;
   binding.key = key;
   binding.option = app.add_option(flag, binding.text, help);
+  if (declared != nullptr) binding.option->type_name(TypeName(*declared));
   return binding.option;
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "tarmac/envs/metrics.h"
+#include "tarmac/envs/policy.h"
 
 namespace tarmac::envs {
 namespace {
@@ -423,5 +424,7 @@ schemas::EpisodeSummary DrivingEnv::Summary() const {
   };
   return out;
 }
+
+std::unique_ptr<Policy> DrivingEnv::MakeExpert() const { return std::make_unique<ExpertPolicy>(); }
 
 }  // namespace tarmac::envs

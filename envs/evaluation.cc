@@ -30,9 +30,10 @@ EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioCo
   EpisodeResult result;
   result.trajectory.reserve(static_cast<std::size_t>(env.spec().max_steps) + 1);
   result.trajectory.push_back(env.ego());
+  std::vector<float> action(static_cast<std::size_t>(env.spec().action_size));
   StepResult r;
   while (!r.terminated && !r.truncated) {
-    const std::array<float, 2> action = policy.Act(env, obs);
+    policy.Act(env, obs, absl::MakeSpan(action));
     r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
     result.trajectory.push_back(env.ego());
   }

@@ -354,16 +354,14 @@ NetworkPolicy::NetworkPolicy(std::shared_ptr<const InferencePolicy> net, float n
 
 std::string NetworkPolicy::Name() const { return absl::StrCat("policy v", net_->version()); }
 
-void NetworkPolicy::Reset(const envs::DrivingEnv& /*env*/) {}
+void NetworkPolicy::Reset(const envs::Env& /*env*/) {}
 
-std::array<float, 2> NetworkPolicy::Act(const envs::DrivingEnv& /*env*/,
-                                        absl::Span<const float> observation) {
-  std::array<float, 2> action{};
+void NetworkPolicy::Act(const envs::Env& /*env*/, absl::Span<const float> observation,
+                        absl::Span<float> action) {
   const float scale = noise_scale_;
   net_->Act(observation, 1,
             noise_scale_ > 0.0F ? absl::MakeConstSpan(&scale, 1) : absl::Span<const float>(),
-            ++draws_, absl::MakeSpan(action));
-  return action;
+            ++draws_, action);
 }
 
 }  // namespace tarmac::learner

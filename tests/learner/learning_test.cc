@@ -55,7 +55,8 @@ std::vector<std::string> CollectDemos(int episodes) {
     expert.Reset(env);
     envs::StepResult r;
     for (std::uint32_t step = 0; !r.terminated && !r.truncated; ++step) {
-      const auto action = expert.Act(env, obs);
+      std::array<float, 2> action{};
+      expert.Act(env, obs, absl::MakeSpan(action));
       const std::array<float, 2> executed{action[0] + accel_noise(rng),
                                           action[1] + steer_noise(rng)};
       r = env.Step(executed, absl::MakeSpan(next), absl::MakeSpan(terms));

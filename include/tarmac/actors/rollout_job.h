@@ -28,10 +28,11 @@ struct RolloutJobOptions {
   float noise_scale = 1.0F;   // 1: sample the SAC policy; 0: its mean action
   float noise_spread = 0.0F;  // Ape-X style: actor i scales noise by 1 - spread * i/(N-1)
   // Demo mode (DART): the executed action is the expert's plus Gaussian noise of these standard
-  // deviations times demo_noise; the recorded action is the expert's own.
+  // deviations (one per action dimension; the driving envs' are acceleration m/s^2 and
+  // steering rad) times demo_noise; the recorded action is the expert's own. Dimensions beyond
+  // the list get no noise.
   float demo_noise = 0.0F;
-  float demo_noise_accel = 1.0F;            // m/s^2
-  float demo_noise_steer = 0.03F;           // rad
+  std::vector<float> demo_noise_std{1.0F, 0.03F};
   std::vector<int> hidden_sizes{256, 256};  // of the random policy used before any weights
   int insert_batch = 64;                    // items per REPLAY.INSERT
   std::size_t queue_limit = 65536;          // transitions the writer holds before env actors wait

@@ -57,6 +57,8 @@ class DrivingEnv : public Env {
   StepResult Step(absl::Span<const float> action, absl::Span<float> observation,
                   absl::Span<float> reward_terms) override;
   schemas::EpisodeSummary Summary() const override;
+  // The expert planner (ExpertPolicy).
+  std::unique_ptr<Policy> MakeExpert() const override;
 
   // Read access for the expert planner, tests and reports.
   const Scenario& scenario() const { return scenario_; }

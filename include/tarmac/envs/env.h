@@ -2,6 +2,7 @@
 #define TARMAC_ENVS_ENV_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "tarmac/schemas/event.h"
 
 namespace tarmac::envs {
+
+class Policy;
 
 // What an environment looks like from outside: sizes and names every consumer (actors, learner,
 // replay) sizes its buffers by.
@@ -46,6 +49,10 @@ class Env {
                           absl::Span<float> reward_terms) = 0;
   // What happened in the current (or just finished) episode.
   virtual schemas::EpisodeSummary Summary() const = 0;
+  // Optional capability: a policy that drives this env well from its full state, for
+  // demonstrations (`tarmac actor --policy expert`) and as the baseline of evaluations. Null
+  // (the default) when the env offers none.
+  virtual std::unique_ptr<Policy> MakeExpert() const;
 };
 
 }  // namespace tarmac::envs

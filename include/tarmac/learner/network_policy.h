@@ -78,9 +78,9 @@ class NetworkPolicy : public envs::Policy {
  public:
   explicit NetworkPolicy(std::shared_ptr<const InferencePolicy> net, float noise_scale = 0.0F);
   std::string Name() const override;
-  void Reset(const envs::DrivingEnv& env) override;
-  std::array<float, 2> Act(const envs::DrivingEnv& env,
-                           absl::Span<const float> observation) override;
+  void Reset(const envs::Env& env) override;
+  void Act(const envs::Env& env, absl::Span<const float> observation,
+           absl::Span<float> action) override;
 
  private:
   std::shared_ptr<const InferencePolicy> net_;
