@@ -8,9 +8,10 @@
 
 namespace tarmac::cli {
 
-CLI::App* EvalCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
+CLI::App* EvalCommand::Register(CLI::App& app, FlagBindings& flags) {
   CLI::App* sub = app.add_subcommand(
       "eval", "Run a policy and the expert on a scenario suite; write report.json/html");
+  flags.Bind(*sub, "--env", "env.name");
   sub->add_option("--policy", policy_, "expert, or a checkpoint directory")->capture_default_str();
   sub->add_option("--suite", suite_, "Suite file, e.g. configs/suites/default.yaml")->required();
   sub->add_option("--out", out_, "Directory for report.json and report.html")
@@ -30,9 +31,13 @@ int EvalCommand::Run(const CommandContext& context) {
     context.err << "tarmac: " << suite.status().message() << ".\n";
     return kExitUsage;
   }
-  const EvaluationReport report =
+  const absl::StatusOr<EvaluationReport> report =
       EvaluateOnSuite(**policy, policy_, nullptr, "", *suite, env_config, &context.out);
-  if (absl::Status s = WriteReport(report, out_); !s.ok()) {
+  if (!report.ok()) {
+    context.err << "tarmac: " << report.status().message() << ".\n";
+    return kExitUsage;
+  }
+  if (absl::Status s = WriteReport(*report, out_); !s.ok()) {
     context.err << "tarmac: " << s.message() << ".\n";
     return kExitFailure;
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/envs/env_batch.h"
+#include "tarmac/envs/registry.h"
 #include "tarmac/learner/network_policy.h"
 
 namespace tarmac::cli {
@@ -12,7 +13,7 @@ namespace tarmac::cli {
 absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::string& name,
                                                                    const Config& config,
                                                                    std::ostream* log) {
-  if (name == "expert") return std::make_unique<envs::ExpertPolicy>();
+  if (name == "expert") return std::make_unique<envs::EnvExpert>();
   learner::InferencePolicy::CheckpointChoice choice;
   auto net = learner::InferencePolicy::FromCheckpoint(name, &choice);
   if (!net.ok()) {
@@ -39,10 +40,64 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
       std::shared_ptr<const learner::InferencePolicy>(std::move(*net)));
 }
 
-EvaluationReport EvaluateOnSuite(envs::Policy& policy, const std::string& policy_name,
-                                 envs::Policy* baseline, const std::string& baseline_name,
-                                 const envs::Suite& suite, const envs::EnvConfig& env_config,
-                                 std::ostream* progress) {
+namespace {
+
+// The episodes of one suite entry of a registered env: the policy, the env's expert and the
+// baseline on each seed, summaries only.
+absl::Status EvaluateEnvEntry(const envs::SuiteEntry& entry, envs::Policy& policy,
+                              bool policy_is_expert, envs::Policy* baseline,
+                              const envs::EnvConfig& env_config, EvaluationReport* report) {
+  auto env = envs::EnvRegistry::Global().Make(entry.env, env_config);
+  if (!env.ok()) return absl::InvalidArgumentError(env.status().message());
+  if ((*env)->MakeExpert() == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("the suite's env ", entry.env,
+                                                   " offers no expert to compare the policy with"));
+  }
+  envs::EnvExpert expert;
+  for (int i = 0; i < entry.count; ++i) {
+    EvaluatedSeed seed;
+    seed.env = entry.env;
+    seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
+    seed.expert = envs::RunEnvEpisode(expert, **env, seed.seed);
+    seed.policy = policy_is_expert ? seed.expert : envs::RunEnvEpisode(policy, **env, seed.seed);
+    if (baseline != nullptr) seed.baseline = envs::RunEnvEpisode(*baseline, **env, seed.seed);
+    report->seeds.push_back(std::move(seed));
+  }
+  return absl::OkStatus();
+}
+
+// The episodes of one driving family entry, scored against the expert's distance.
+void EvaluateDrivingEntry(const envs::SuiteEntry& entry, envs::Policy& policy,
+                          bool policy_is_expert, envs::Policy* baseline,
+                          const envs::EnvConfig& env_config, EvaluationReport* report) {
+  envs::EnvExpert expert;
+  for (int i = 0; i < entry.count; ++i) {
+    EvaluatedSeed seed;
+    seed.family = entry.family;
+    seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
+    seed.config = entry.config;
+    seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config);
+    seed.policy = policy_is_expert
+                      ? seed.expert
+                      : envs::RunEpisode(policy, entry.family, entry.config, seed.seed, env_config);
+    const double reference = seed.expert.summary.distance_m;
+    envs::RescoreAgainstReference(reference, &seed.policy);
+    envs::RescoreAgainstReference(reference, &seed.expert);
+    if (baseline != nullptr) {
+      seed.baseline =
+          envs::RunEpisode(*baseline, entry.family, entry.config, seed.seed, env_config);
+      envs::RescoreAgainstReference(reference, &*seed.baseline);
+    }
+    report->seeds.push_back(std::move(seed));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<EvaluationReport> EvaluateOnSuite(
+    envs::Policy& policy, const std::string& policy_name, envs::Policy* baseline,
+    const std::string& baseline_name, const envs::Suite& suite, const envs::EnvConfig& env_config,
+    std::ostream* progress) {
   int total = 0;
   for (const auto& e : suite.entries) total += e.count;
   EvaluationReport report;
@@ -51,34 +106,21 @@ EvaluationReport EvaluateOnSuite(envs::Policy& policy, const std::string& policy
   if (baseline != nullptr) report.baseline = baseline_name;
   const bool policy_is_expert = policy_name == "expert";
   const auto started = std::chrono::steady_clock::now();
-  envs::ExpertPolicy expert;
-  int done = 0;
   for (const envs::SuiteEntry& entry : suite.entries) {
-    for (int i = 0; i < entry.count; ++i) {
-      EvaluatedSeed seed;
-      seed.family = entry.family;
-      seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
-      seed.config = entry.config;
-      seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config);
-      seed.policy = policy_is_expert ? seed.expert
-                                     : envs::RunEpisode(policy, entry.family, entry.config,
-                                                        seed.seed, env_config);
-      const double reference = seed.expert.summary.distance_m;
-      envs::RescoreAgainstReference(reference, &seed.policy);
-      envs::RescoreAgainstReference(reference, &seed.expert);
-      if (baseline != nullptr) {
-        seed.baseline =
-            envs::RunEpisode(*baseline, entry.family, entry.config, seed.seed, env_config);
-        envs::RescoreAgainstReference(reference, &*seed.baseline);
-      }
-      report.seeds.push_back(std::move(seed));
-      ++done;
+    if (entry.env.empty()) {
+      EvaluateDrivingEntry(entry, policy, policy_is_expert, baseline, env_config, &report);
+    } else if (absl::Status s =
+                   EvaluateEnvEntry(entry, policy, policy_is_expert, baseline, env_config, &report);
+               !s.ok()) {
+      return s;
     }
     if (progress != nullptr) {
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      *progress << "eval: " << envs::FamilyName(entry.family) << " done, " << done << "/" << total
-                << " episodes, " << static_cast<int>(elapsed) << " s\n"
+      *progress << "eval: "
+                << (entry.env.empty() ? std::string(envs::FamilyName(entry.family)) : entry.env)
+                << " done, " << report.seeds.size() << "/" << total << " episodes, "
+                << static_cast<int>(elapsed) << " s\n"
                 << std::flush;
     }
   }

@@ -25,10 +25,12 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
 // Runs `policy` (and the expert, and `baseline` when given) on every seed of `suite`; progress
 // after each entry goes to `progress` when not null. Progress in each score is measured against
 // the expert's distance on the same seed. Blocks; O(episodes * steps).
-EvaluationReport EvaluateOnSuite(envs::Policy& policy, const std::string& policy_name,
-                                 envs::Policy* baseline, const std::string& baseline_name,
-                                 const envs::Suite& suite, const envs::EnvConfig& env_config,
-                                 std::ostream* progress);
+// Entries that name a registered env run it through Env and Policy alone (summaries, no
+// trajectories); InvalidArgument when such an env offers no expert to compare with.
+absl::StatusOr<EvaluationReport> EvaluateOnSuite(
+    envs::Policy& policy, const std::string& policy_name, envs::Policy* baseline,
+    const std::string& baseline_name, const envs::Suite& suite, const envs::EnvConfig& env_config,
+    std::ostream* progress);
 
 }  // namespace tarmac::cli
 

@@ -182,7 +182,7 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
   Aggregate baseline_all;
   const bool has_baseline = !report.baseline.empty();
   for (const EvaluatedSeed& s : report.seeds) {
-    const std::string family(envs::FamilyName(s.family));
+    const std::string family = s.env.empty() ? std::string(envs::FamilyName(s.family)) : s.env;
     policy_by_family[family].Add(s.policy);
     expert_by_family[family].Add(s.expert);
     policy_all.Add(s.policy);
@@ -265,7 +265,9 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
   row("all", policy_all, expert_all, baseline_all);
   html += "</table><h2>Worst episodes</h2>";
   std::vector<const EvaluatedSeed*> worst;
-  for (const EvaluatedSeed& s : report.seeds) worst.push_back(&s);
+  for (const EvaluatedSeed& s : report.seeds) {
+    if (!s.policy.trajectory.empty()) worst.push_back(&s);  // driving episodes have a path
+  }
   std::sort(worst.begin(), worst.end(), [](const EvaluatedSeed* a, const EvaluatedSeed* b) {
     return schemas::MetricOr(a->policy.summary, "score") <
            schemas::MetricOr(b->policy.summary, "score");

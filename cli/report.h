@@ -14,6 +14,7 @@ namespace tarmac::cli {
 
 // One evaluated seed: the policy's episode and the expert's on the same scenario.
 struct EvaluatedSeed {
+  std::string env;  // a suite entry's env; empty for a driving family
   envs::ScenarioFamily family;
   std::uint64_t seed = 0;
   envs::ScenarioConfig config;

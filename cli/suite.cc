@@ -2,12 +2,15 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "tarmac/envs/registry.h"
 
 namespace tarmac::cli {
 namespace {
@@ -123,11 +126,19 @@ absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view
     if (!entry.IsMap()) return Bad(where, "must be a mapping with family, count and seed");
     envs::SuiteEntry e;
     e.config = base;
-    bool has_family = false;
+    bool has_family = false, has_overrides = false;
     for (auto it = entry.begin(); it != entry.end(); ++it) {
       const std::string key = it->first.as<std::string>();
       const YAML::Node value = it->second;
-      if (key == "family") {
+      if (key == "env") {
+        e.env = value.IsScalar() ? value.Scalar() : "";
+        const std::vector<std::string> names = envs::EnvRegistry::Global().Names();
+        if (std::find(names.begin(), names.end(), e.env) == names.end()) {
+          return Bad(where,
+                     absl::StrCat("env '", e.env, "' is not registered; registered envs are ",
+                                  absl::StrJoin(names, ", ")));
+        }
+      } else if (key == "family") {
         absl::StatusOr<envs::ScenarioFamily> family =
             envs::ParseFamily(value.IsScalar() ? value.Scalar() : "");
         if (!family.ok()) return Bad(where, std::string(family.status().message()));
@@ -147,12 +158,19 @@ absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view
         e.first_seed = static_cast<std::uint64_t>(seed);
       } else if (key == "overrides") {
         if (absl::Status s = ApplyOverrides(value, where, &e.config); !s.ok()) return s;
+        has_overrides = true;
       } else {
         return Bad(where, absl::StrCat("unknown key '", key,
-                                       "'; an entry has family, count, seed and overrides"));
+                                       "'; an entry has family (or env), count, seed and "
+                                       "overrides"));
       }
     }
-    if (!has_family) return Bad(where, "needs a family");
+    if (!e.env.empty() && (has_family || has_overrides)) {
+      return Bad(where,
+                 "names an env, which takes no family or overrides (those are the "
+                 "driving scenarios')");
+    }
+    if (e.env.empty() && !has_family) return Bad(where, "needs a family (or an env)");
     suite.entries.push_back(e);
   }
   if (suite.name.empty()) suite.name = std::filesystem::path(std::string(origin)).stem().string();

@@ -635,8 +635,11 @@ int TrainCommand::Run(const CommandContext& context) {
     }
     spdlog::info("train: eval: learned policy{} and expert on suite {}",
                  sft_policy ? ", SFT policy" : "", suite->name);
-    EvaluationReport report = EvaluateOnSuite(**final_policy, "learned", sft_policy.get(), "sft",
-                                              *suite, env_config, tty ? &context.out : nullptr);
+    absl::StatusOr<EvaluationReport> evaluated =
+        EvaluateOnSuite(**final_policy, "learned", sft_policy.get(), "sft", *suite, env_config,
+                        tty ? &context.out : nullptr);
+    if (!evaluated.ok()) return report_failure(evaluated.status());
+    EvaluationReport& report = *evaluated;
     report.curve = curve;
     if (auto s = WriteReport(report, out); !s.ok()) return report_failure(s);
     double learned = 0, expert = 0;

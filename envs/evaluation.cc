@@ -46,6 +46,22 @@ EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioCo
   return result;
 }
 
+EpisodeResult RunEnvEpisode(Policy& policy, Env& env, std::uint64_t seed) {
+  const EnvSpec& spec = env.spec();
+  std::vector<float> obs(static_cast<std::size_t>(spec.observation_size)),
+      terms(spec.reward_terms.size()), action(static_cast<std::size_t>(spec.action_size));
+  env.Reset(seed, absl::MakeSpan(obs));
+  policy.Reset(env);
+  StepResult r;
+  while (!r.terminated && !r.truncated) {
+    policy.Act(env, obs, absl::MakeSpan(action));
+    r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+  }
+  EpisodeResult result;
+  result.summary = env.Summary();
+  return result;
+}
+
 void RescoreAgainstReference(double reference_distance_m, EpisodeResult* result) {
   schemas::EpisodeSummary& s = result->summary;
   const double ratio = reference_distance_m > 1.0 ? s.distance_m / reference_distance_m

@@ -28,4 +28,17 @@ void ExpertPolicy::Act(const Env& env, absl::Span<const float> /*observation*/,
   action[1] = a[1];
 }
 
+void EnvExpert::Reset(const Env& env) {
+  if (expert_ == nullptr || env_name_ != env.spec().name) {
+    expert_ = env.MakeExpert();
+    env_name_ = env.spec().name;
+    if (expert_ == nullptr) throw std::invalid_argument("env " + env_name_ + " offers no expert");
+  }
+  expert_->Reset(env);
+}
+
+void EnvExpert::Act(const Env& env, absl::Span<const float> observation, absl::Span<float> action) {
+  expert_->Act(env, observation, action);
+}
+
 }  // namespace tarmac::envs

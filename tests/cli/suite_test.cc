@@ -79,10 +79,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadSuite{"families:\n  - {family: highway, count: 2, seed: -4}\n",
                  "bad.yaml: entry 1: seed must be a non-negative integer"},
         BadSuite{"families:\n  - {family: highway}\n  - {count: 2}\n",
-                 "bad.yaml: entry 2: needs a family"},
+                 "bad.yaml: entry 2: needs a family (or an env)"},
         BadSuite{"families:\n  - {family: highway, cout: 2}\n",
-                 "bad.yaml: entry 1: unknown key 'cout'; an entry has family, count, seed and "
-                 "overrides"},
+                 "bad.yaml: entry 1: unknown key 'cout'; an entry has family (or env), count, "
+                 "seed and overrides"},
+        BadSuite{"families:\n  - {env: nowhere-v0, count: 2}\n",
+                 "bad.yaml: entry 1: env 'nowhere-v0' is not registered; registered envs are "
+                 "curve-v0, cut_in-v0, dense-v0, driving-v0, highway-v0, lead_brake-v0, merge-v0, "
+                 "stalled-v0"},
+        BadSuite{"families:\n  - {env: driving-v0, family: highway, count: 2}\n",
+                 "bad.yaml: entry 1: names an env, which takes no family or overrides (those are "
+                 "the driving scenarios')"},
         BadSuite{"families:\n  - {family: highway, overrides: {lead_gap: [30, 20]}}\n",
                  "bad.yaml: entry 1: scenario range lead_gap [30, 20] must satisfy 5 <= min <= "
                  "max"},

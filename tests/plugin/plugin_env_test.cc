@@ -98,6 +98,33 @@ TEST(PluginEnvTest, ASecondEnvRunsThroughActorLearnerAndEval) {
   EXPECT_GT(learned.policy_version, 0U) << "the actor drove the learner's published policy";
   EXPECT_LE(std::abs(learned.action[0]), 2.0F) << "actions within the env's bounds";
 
+  // The learned policy against the env's expert on a suite of reach-v0 seeds.
+  const std::string suite = dir.path() + "/reach.yaml";
+  std::ofstream(suite) << "name: reach\nfamilies:\n  - {env: reach-v0, count: 6, seed: 100}\n";
+  const CommandResult eval = RunTarmac({"eval", "--policy", checkpoints, "--env", "reach-v0",
+                                        "--suite", suite, "--out", dir.path() + "/eval"},
+                                       std::chrono::seconds(60));
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_THAT(eval.out, HasSubstr("policy: loaded " + checkpoints));
+  std::ifstream json_file(dir.path() + "/eval/report.json");
+  const std::string report((std::istreambuf_iterator<char>(json_file)), {});
+  EXPECT_THAT(report, HasSubstr("\"reach-v0\""));
+  EXPECT_THAT(report, HasSubstr("final_distance"));
+  // The expert itself, through the same command.
+  const CommandResult expert_eval = RunTarmac({"eval", "--policy", "expert", "--env", "reach-v0",
+                                               "--suite", suite, "--out", dir.path() + "/expert"},
+                                              std::chrono::seconds(60));
+  EXPECT_EQ(expert_eval.exit_code, 0) << expert_eval.err;
+  // A suite of an env without an expert: one sentence, exit 2.
+  const std::string bare = dir.path() + "/bare.yaml";
+  std::ofstream(bare) << "families:\n  - {env: reach-noexpert-v0, count: 2, seed: 1}\n";
+  const CommandResult refused =
+      RunTarmac({"eval", "--policy", "expert", "--env", "reach-noexpert-v0", "--suite", bare,
+                 "--out", dir.path() + "/bare"},
+                std::chrono::seconds(60));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("reach-noexpert-v0 offers no expert"));
+
   // An env without an expert, or an unknown env: one sentence, exit 2, nothing written.
   const CommandResult unknown =
       RunTarmac({"actor", "--redis", url, "--env", "reach-v9", "--max-env-steps", "10"},

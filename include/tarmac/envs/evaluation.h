@@ -15,7 +15,10 @@ namespace tarmac::envs {
 
 // One entry of a scenario suite: `count` episodes of `family` with seeds first_seed,
 // first_seed + 1, ..., drawn from `config`.
+// An entry may instead name a registered env (`env`, non-empty): then `count` episodes of that
+// env with those seeds, and `family`/`config` are unused.
 struct SuiteEntry {
+  std::string env;
   ScenarioFamily family = ScenarioFamily::kHighway;
   int count = 1;
   std::uint64_t first_seed = 0;
@@ -39,6 +42,10 @@ struct EpisodeResult {
 // `env` supplies the reward weights and event thresholds; `config` the scenario parameters.
 EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
                          std::uint64_t seed, const EnvConfig& env = {});
+
+// Runs one episode of `policy` on any env: Reset(seed), then Act and Step until it ends. The
+// result holds the env's summary only (no trajectory, no feasibility). O(steps).
+EpisodeResult RunEnvEpisode(Policy& policy, Env& env, std::uint64_t seed);
 
 // Rescores `result` with progress measured against `reference_distance_m` (the expert's
 // distance on the same seed) instead of the speed limit.

@@ -38,6 +38,20 @@ class ExpertPolicy : public Policy {
   ExpertPlanner planner_;
 };
 
+// The expert of whichever env it drives (Env::MakeExpert), made at the first Reset: what
+// `--policy expert` means for any env. Reset throws std::invalid_argument when the env offers
+// no expert (callers check Env::MakeExpert first to report it as an error).
+class EnvExpert : public Policy {
+ public:
+  std::string Name() const override { return "expert"; }
+  void Reset(const Env& env) override;
+  void Act(const Env& env, absl::Span<const float> observation, absl::Span<float> action) override;
+
+ private:
+  std::unique_ptr<Policy> expert_;
+  std::string env_name_;  // whose expert expert_ is
+};
+
 }  // namespace tarmac::envs
 
 #endif  // TARMAC_ENVS_POLICY_H_
