@@ -85,8 +85,12 @@ int RunApp(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   } catch (const CLI::ParseError& e) {
     const std::vector<std::string> extras = app.remaining();
     if (!extras.empty()) {
-      err << "tarmac: '" << extras.front()
-          << "' is not a subcommand or option here. Run 'tarmac --help' for usage.\n";
+      std::vector<std::string> names;
+      for (CLI::App* sub : subcommands) names.push_back(sub->get_name());
+      const std::string nearest = NearestName(extras.front(), names);
+      err << "tarmac: '" << extras.front() << "' is not a subcommand or option here"
+          << (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)")
+          << ". Run 'tarmac --help' for usage.\n";
       return kExitUsage;
     }
     err << "tarmac: " << Sentence(e.what()) << " Run 'tarmac --help' for usage.\n";

@@ -142,21 +142,26 @@ bool ConfigSchema::IsSection(absl::string_view name) const {
 }
 
 std::string ConfigSchema::Suggest(absl::string_view name) const {
-  std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 4) + 1;
-  auto consider = [&](absl::string_view known) {
-    const std::size_t d = EditDistance(name, known);
-    if (d < best_distance) {
-      best_distance = d;
-      best = std::string(known);
-    }
-  };
+  std::vector<std::string> candidates;
   for (const auto& [known, key] : keys_) {
-    consider(known);
+    candidates.push_back(known);
     // Sections too: "trian" suggests "train".
     for (std::size_t dot = known.find('.'); dot != std::string::npos;
          dot = known.find('.', dot + 1)) {
-      consider(absl::string_view(known).substr(0, dot));
+      candidates.push_back(known.substr(0, dot));
+    }
+  }
+  return NearestName(name, candidates);
+}
+
+std::string NearestName(absl::string_view name, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 4) + 1;
+  for (const std::string& candidate : known) {
+    const std::size_t d = EditDistance(name, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
     }
   }
   return best;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "tarmac/cli/config.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/envs/registry.h"
@@ -16,6 +17,11 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
   if (name == "expert") return std::make_unique<envs::EnvExpert>();
   learner::InferencePolicy::CheckpointChoice choice;
   auto net = learner::InferencePolicy::FromCheckpoint(name, &choice);
+  if (!net.ok() && net.status().code() == absl::StatusCode::kNotFound &&
+      !NearestName(name, {"expert"}).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--policy ", name, " is neither a checkpoint nor a policy name (did you mean 'expert'?)"));
+  }
   if (!net.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--policy ", name, ": ", net.status().message()));

@@ -81,6 +81,11 @@ TEST(AppTest, UnknownSubcommandIsNamed) {
   EXPECT_EQ(r.code, 2);
   ExpectOneSentence(r.err);
   EXPECT_THAT(r.err, HasSubstr("'trian' is not a subcommand"));
+  EXPECT_THAT(r.err, HasSubstr("(did you mean 'train'?)"));
+  // Nothing near: no guess.
+  Result far = RunTarmac({"zzzzzz"});
+  EXPECT_EQ(far.code, 2);
+  EXPECT_THAT(far.err, ::testing::Not(HasSubstr("did you mean")));
 }
 
 TEST(AppTest, UnknownFlagIsNamed) {

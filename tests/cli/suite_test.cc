@@ -142,6 +142,14 @@ TEST(EvalCommandTest, RefusesBadSuitesAndUnknownPolicies) {
   ASSERT_TRUE(policy.ok());
   EXPECT_EQ(policy->exit_code, 2);
   EXPECT_EQ(policy->err, "tarmac: --policy /no/such/ckpt: no checkpoint at /no/such/ckpt.\n");
+  auto typo =
+      testing::RunCommand({TARMAC_BINARY, "eval", "--policy", "exprt", "--suite",
+                           std::string(TARMAC_SOURCE_DIR) + "/configs/suites/default.yaml"});
+  ASSERT_TRUE(typo.ok());
+  EXPECT_EQ(typo->exit_code, 2);
+  EXPECT_EQ(typo->err,
+            "tarmac: --policy exprt is neither a checkpoint nor a policy name (did you mean "
+            "'expert'?).\n");
 }
 
 }  // namespace

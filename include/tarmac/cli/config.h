@@ -101,6 +101,11 @@ class Config {
   std::map<std::string, Entry, std::less<>> values_;
 };
 
+// The name in `known` nearest to `name` by edit distance when it is a likely typo (within a
+// quarter of its length, at least 2 edits), else empty. For "did you mean" hints. O(sum of
+// lengths^2).
+std::string NearestName(absl::string_view name, const std::vector<std::string>& known);
+
 // Parses `text` as a value of `key`'s type and checks bounds and choices. The error sentence
 // names the key and `origin`.
 absl::Status ParseConfigValue(const ConfigKey& key, absl::string_view text,
