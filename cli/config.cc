@@ -330,6 +330,12 @@ absl::Status Config::Set(absl::string_view key_name, absl::string_view text,
   return absl::OkStatus();
 }
 
+void Config::OverlayExplicit(const Config& other) {
+  for (const auto& [name, entry] : other.values_) {
+    if (entry.origin != "default") values_[name] = entry;
+  }
+}
+
 absl::Status Config::SetAssignment(absl::string_view assignment) {
   const std::size_t eq = assignment.find('=');
   if (eq == absl::string_view::npos || eq == 0) {

@@ -71,6 +71,22 @@ TEST(ConfigTest, FileOverridesDefaultsAndFlagsOverrideTheFile) {
   EXPECT_EQ(config.GetString("learner.device"), "cuda");
 }
 
+TEST(ConfigTest, OverlayTakesOnlyExplicitValues) {
+  const ConfigSchema schema = TestSchema();
+  // What a run started with: a file set the device, a flag the actors.
+  Config run = Defaults(schema);
+  ASSERT_TRUE(run.MergeYaml("learner: {device: cuda, lr: 0.01}\n", "run.yaml").ok());
+  ASSERT_TRUE(run.Set("train.actors", "8", "--actors").ok());
+  // A later invocation: defaults everywhere but one flag.
+  Config later = Defaults(schema);
+  ASSERT_TRUE(later.Set("learner.lr", "0.5", "--set").ok());
+  run.OverlayExplicit(later);
+  EXPECT_DOUBLE_EQ(run.GetDouble("learner.lr"), 0.5);
+  EXPECT_EQ(run.Origin("learner.lr"), "--set");
+  EXPECT_EQ(run.GetString("learner.device"), "cuda") << "a default does not undo the run's file";
+  EXPECT_EQ(run.GetInt("train.actors"), 8) << "nor the run's flag";
+}
+
 TEST(ConfigTest, MergesAFileFromDisk) {
   const ConfigSchema schema = TestSchema();
   Config config = Defaults(schema);

@@ -271,6 +271,18 @@ TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
         std::max<std::uint64_t>(step_after, std::stoull(e.path().stem().string().substr(5)));
   }
   EXPECT_GT(step_after, step_before);
+
+  // A finished run resumed again says so and changes nothing (no second evaluation).
+  const std::string finished_log = Read(run_ + "/train.log");
+  const std::string finished_report = Read(run_ + "/report.json");
+  auto again =
+      testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_}, std::chrono::seconds(30));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->exit_code, 0) << again->err;
+  EXPECT_EQ(again->out, "train: the run in " + run_ + " has finished; its report is " + run_ +
+                            "/report.html\n");
+  EXPECT_EQ(Read(run_ + "/train.log"), finished_log);
+  EXPECT_EQ(Read(run_ + "/report.json"), finished_report);
 }
 
 TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {

@@ -71,6 +71,11 @@ class Config {
   // Parses "key=value" as given to --set.
   absl::Status SetAssignment(absl::string_view assignment);
 
+  // Takes every value `other` holds that did not come from the defaults (a file, a flag), with
+  // its origin: the explicit settings of one invocation laid over another config. Both must
+  // share a schema.
+  void OverlayExplicit(const Config& other);
+
   // FailedPrecondition naming the first key no layer has set.
   absl::Status CheckComplete() const;
 

@@ -1,0 +1,74 @@
+#ifndef TARMAC_CLI_TRAIN_PHASES_H_
+#define TARMAC_CLI_TRAIN_PHASES_H_
+
+#include <atomic>
+#include <caf/all.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "../report.h"
+#include "absl/status/statusor.h"
+#include "phase_runner.h"
+#include "run_dir.h"
+#include "run_state.h"
+#include "tarmac/actors/episode_log.h"
+#include "tarmac/actors/learner_job.h"
+#include "tarmac/actors/rollout_job.h"
+#include "tarmac/buffer/replay_client.h"
+#include "tarmac/cli/config.h"
+#include "tarmac/envs/evaluation.h"
+#include "tarmac/monitoring/metrics.h"
+#include "train_settings.h"
+
+namespace tarmac::cli::train {
+
+// Everything the phases of one `tarmac train` process share. Owned by TrainCommand::Run for
+// the whole process; the phases run one after another on its thread.
+struct TrainContext {
+  const Config* config = nullptr;
+  const TrainSettings* settings = nullptr;
+  RunDir dir{""};
+  RunState* state = nullptr;
+  actors::LearnerJobOptions learner;  // the run's tables, shards and checkpoint dir set
+  actors::RolloutJobOptions rollout;
+  const envs::Suite* suite = nullptr;
+  envs::EnvConfig env_config;
+  caf::actor_system* system = nullptr;
+  monitoring::Metrics* metrics = nullptr;
+  buffer::ReplayClient* client = nullptr;
+  actors::EpisodeLog* episodes = nullptr;
+  std::vector<CurvePoint>* curve = nullptr;
+  PhaseRunner* runner = nullptr;
+  const std::atomic<bool>* signalled = nullptr;
+  bool tty = false;
+  std::ostream* out = nullptr;
+
+  double budget() const { return settings->budget_seconds(); }
+  // Evaluation of three policies on the suite takes a few seconds; kept out of RL's time.
+  double eval_reserve() const {
+    return budget() > 0 ? std::min(60.0, 10.0 + 0.05 * budget()) : 0.0;
+  }
+  // Demos and SFT stop by this much run time even when unfinished.
+  double setup_deadline() const { return budget() > 0 ? settings->setup_fraction * budget() : 0.0; }
+  // Records `phase` (and the run's clock) in state.json.
+  void Save(Phase phase) const;
+};
+
+// How a phase ended: done (the run moves on) or interrupted by a signal (state saved, the
+// process exits 130 and --resume continues there).
+enum class PhaseEnd { kDone, kInterrupted };
+
+// Phase 1: the expert drives train.demo_steps env steps into `demos` (DART noise).
+absl::StatusOr<PhaseEnd> RunDemosPhase(TrainContext& ctx);
+// Phase 2: behaviour cloning on `demos`; the checkpoint that ends it is copied to sft/.
+absl::StatusOr<PhaseEnd> RunSftPhase(TrainContext& ctx);
+// Phase 3: SAC with the BC term while rollouts fill `rl` with the published policy, paced by
+// the table's samples-per-insert.
+absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx);
+// Phase 4: the learned policy, the SFT policy and the expert on the suite; report.html/json.
+absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx);
+
+}  // namespace tarmac::cli::train
+
+#endif  // TARMAC_CLI_TRAIN_PHASES_H_

@@ -1,0 +1,36 @@
+#ifndef TARMAC_CLI_TRAIN_TRAIN_SETTINGS_H_
+#define TARMAC_CLI_TRAIN_TRAIN_SETTINGS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "tarmac/cli/config.h"
+
+namespace tarmac::cli::train {
+
+// The train.* keys of a merged config. Immutable once read.
+struct TrainSettings {
+  std::string out;
+  double minutes = 0;
+  std::uint64_t updates = 0;
+  int actors = 2;
+  int envs_per_actor = 16;
+  std::uint64_t demo_steps = 0;
+  std::uint64_t sft_updates = 0;
+  double setup_fraction = 0.35;
+  double bc_weight = 0;
+  std::uint64_t critic_warmup_updates = 0;
+  double samples_per_insert = 0;
+  std::size_t queue_limit = 4096;
+  std::string suite;
+  double progress_seconds = 10;
+  double curve_seconds = 20;
+
+  static TrainSettings From(const Config& c);
+  double budget_seconds() const { return minutes * 60.0; }
+};
+
+}  // namespace tarmac::cli::train
+
+#endif  // TARMAC_CLI_TRAIN_TRAIN_SETTINGS_H_
