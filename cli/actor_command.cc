@@ -27,7 +27,7 @@ CLI::App* ActorCommand::Register(CLI::App& app, FlagBindings& flags) {
 int ActorCommand::Run(const CommandContext& context) {
   auto options = RolloutOptionsFrom(context.config);
   if (!options.ok()) {
-    context.err << "tarmac: " << options.status().message() << "\n";
+    context.err << "tarmac: " << options.status().message() << ".\n";
     return kExitUsage;
   }
   int exit_code = kExitOk;

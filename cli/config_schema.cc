@@ -95,13 +95,17 @@ void AddActorSection(ConfigSchema& schema) {
   schema.Double("actor.noise_scale", 0, 100, "Scale of the policy's sampling noise.");
   schema.Double("actor.noise_spread", 0, 1, "Per-actor noise spread (Ape-X style).");
   schema.Double("actor.demo_noise", 0, 100,
-                "Demo mode: noise on the expert's executed action (x 1 m/s^2, x 0.03 rad).");
+                "Demo mode: noise on the expert's executed action (x actor.demo_noise_std).");
+  schema.StringList("actor.demo_noise_std",
+                    "Demo mode: noise standard deviation per action dimension (numbers).");
   schema.Int("actor.hidden_layers", 1, 16, "Hidden layers of the initial random policy.");
   schema.Int("actor.hidden_units", 1, 65536, "Units per layer of the initial random policy.");
   schema.Int("actor.insert_batch", 1, 65536, "Items per REPLAY.INSERT.");
   schema.Int("actor.queue_limit", 1, 1e9, "Transitions held before the envs wait.");
   schema.Double("actor.flush_seconds", 0, 3600, "Time allowed to flush on SIGTERM.");
   schema.Double("actor.heartbeat_seconds", 0.05, 3600, "Heartbeat period (TTL: three).");
+  schema.Double("actor.weights_poll_seconds", 0.05, 3600,
+                "Fallback poll of tarmac:weights:latest between announcements.");
   schema.Int("actor.max_env_steps", 0, 1e15, "Stop after this many env steps (0: never).");
   schema.Int("actor.seed", 0, 1e15, "Seed of the envs (0: drawn at start).");
 }

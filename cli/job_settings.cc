@@ -1,8 +1,10 @@
 #include "job_settings.h"
 
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tarmac/cli/build_info.h"
 #include "tarmac/cli/env_settings.h"
@@ -148,11 +150,21 @@ absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& confi
   o.noise_scale = static_cast<float>(config.GetDouble("actor.noise_scale"));
   o.noise_spread = static_cast<float>(config.GetDouble("actor.noise_spread"));
   o.demo_noise = static_cast<float>(config.GetDouble("actor.demo_noise"));
+  o.demo_noise_std.clear();
+  for (const std::string& text : config.GetStringList("actor.demo_noise_std")) {
+    float std_dev = 0.0F;
+    if (!absl::SimpleAtof(text, &std_dev) || !(std_dev >= 0.0F) || !std::isfinite(std_dev)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "actor.demo_noise_std: '", text, "' is not a standard deviation (a number >= 0)"));
+    }
+    o.demo_noise_std.push_back(std_dev);
+  }
   o.hidden_sizes = Hidden(config, "actor");
   o.insert_batch = static_cast<int>(config.GetInt("actor.insert_batch"));
   o.queue_limit = static_cast<std::size_t>(config.GetInt("actor.queue_limit"));
   o.flush_seconds = config.GetDouble("actor.flush_seconds");
   o.heartbeat_seconds = config.GetDouble("actor.heartbeat_seconds");
+  o.weights_poll_seconds = config.GetDouble("actor.weights_poll_seconds");
   o.max_env_steps = static_cast<std::uint64_t>(config.GetInt("actor.max_env_steps"));
   o.seed = static_cast<std::uint64_t>(config.GetInt("actor.seed"));
   // The env name is checked where the env is built (RunRolloutJob), once.

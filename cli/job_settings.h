@@ -48,7 +48,7 @@ auto RunJobCommand(const CommandContext& context, int* exit_code, Job job)
   monitoring::Metrics metrics;
   auto exposer = StartMetrics(context.config, metrics);
   if (!exposer.ok()) {
-    context.err << "tarmac: " << exposer.status().message() << "\n";
+    context.err << "tarmac: " << exposer.status().message() << ".\n";
     *exit_code = kExitUsage;
     return std::nullopt;
   }
@@ -57,7 +57,7 @@ auto RunJobCommand(const CommandContext& context, int* exit_code, Job job)
   caf::actor_system system{cfg};
   auto result = job(system, metrics, stop);
   if (!result.ok()) {
-    context.err << "tarmac: " << result.status().message() << "\n";
+    context.err << "tarmac: " << result.status().message() << ".\n";
     *exit_code =
         result.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
     return std::nullopt;

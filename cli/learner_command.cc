@@ -28,7 +28,7 @@ CLI::App* LearnerCommand::Register(CLI::App& app, FlagBindings& flags) {
 int LearnerCommand::Run(const CommandContext& context) {
   auto options = LearnerOptionsFrom(context.config);
   if (!options.ok()) {
-    context.err << "tarmac: " << options.status().message() << "\n";
+    context.err << "tarmac: " << options.status().message() << ".\n";
     return kExitUsage;
   }
   if (resume_) options->resume = true;

@@ -146,6 +146,19 @@ TEST(AppTest, OutOfRangeFlagIsUsageError) {
             "tarmac: key 'metrics.port' given by --set is 70000, above the maximum 65535.\n");
 }
 
+TEST(AppTest, EveryRolloutOptionIsSettableAndChecked) {
+  // Options that had no key before: the DART noise per action dimension and the weights poll.
+  Result shown = RunTarmac({"config", "--set", "actor.demo_noise_std=2, 0.05", "--set",
+                            "actor.weights_poll_seconds=1.5"});
+  EXPECT_EQ(shown.code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("weights_poll_seconds: 1.5"));
+  Result bad =
+      RunTarmac({"actor", "--redis", "redis://127.0.0.1:1", "--set", "actor.demo_noise_std=1, x"});
+  EXPECT_EQ(bad.code, 2);
+  ExpectOneSentence(bad.err);
+  EXPECT_THAT(bad.err, HasSubstr("actor.demo_noise_std: 'x' is not a standard deviation"));
+}
+
 TEST(AppTest, BadLogLevelIsUsageError) {
   Result r = RunTarmac({"config", "--log-level", "verbose"});
   EXPECT_EQ(r.code, 2);

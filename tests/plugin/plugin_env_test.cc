@@ -139,7 +139,7 @@ TEST(PluginEnvTest, ASecondEnvRunsThroughActorLearnerAndEval) {
   EXPECT_EQ(no_expert.exit_code, 2) << no_expert.err;
   EXPECT_EQ(no_expert.err,
             "tarmac: --policy expert needs an env with an expert, and reach-noexpert-v0 offers "
-            "none; drive it with --policy latest (the learner's published weights)\n");
+            "none; drive it with --policy latest (the learner's published weights).\n");
   EXPECT_EQ(Field(redis, "demos", "size"), demos_before);
 }
 
