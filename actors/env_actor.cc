@@ -95,6 +95,7 @@ struct EnvActorState {
   std::uint64_t version = 0;
   std::uint64_t incarnation = 0;
   std::unique_ptr<EpisodeMetrics> episode_metrics;
+  prometheus::Counter* steps_counter = nullptr;
 };
 
 // Env ids are unique within the process (actor index * K + env); episode ids carry the env
@@ -136,23 +137,29 @@ void SendTransitions(Self* self, RolloutShared* shared) {
       });
 }
 
-caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, RolloutShared* shared, int index,
-                       std::uint64_t incarnation, std::uint64_t seed) {
-  self->set_exception_handler([index](caf::scheduled_actor*, std::exception_ptr& error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      spdlog::warn("env actor {} failed: {}; restarting it, its episodes are discarded", index,
-                   e.what());
-    } catch (...) {
-      spdlog::warn("env actor {} failed; restarting it", index);
-    }
-    return caf::make_error(caf::sec::runtime_error);
-  });
+using EnvActorPtr = caf::stateful_actor<EnvActorState>*;
+
+// Logs why an env actor failed; the job restarts it.
+caf::error OnFailure(int index, std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::warn("env actor {} failed: {}; restarting it, its episodes are discarded", index,
+                 e.what());
+  } catch (...) {
+    spdlog::warn("env actor {} failed; restarting it", index);
+  }
+  return caf::make_error(caf::sec::runtime_error);
+}
+
+// The batch, one n-step assembler per env, the experts (demo mode) and the noise scale.
+void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t incarnation,
+          std::uint64_t seed) {
   const RolloutJobOptions& o = shared->options;
   auto& s = self->state;
   s.incarnation = incarnation;
   s.episode_metrics = std::make_unique<EpisodeMetrics>(shared->metrics);
+  s.steps_counter = &shared->metrics->env_steps_total.Add({});
   auto batch = envs::EnvBatch::Create(o.env_name, o.envs_per_actor, seed, o.env_config);
   if (!batch.ok()) throw std::runtime_error(batch.status().ToString());
   s.batch = std::move(*batch);
@@ -175,97 +182,121 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, RolloutShared* 
   s.actions.resize(static_cast<std::size_t>(k) * spec.action_size);
   const int n = std::max(1, o.actors - 1);
   s.noise = o.noise_scale * (1.0F - o.noise_spread * static_cast<float>(index) / n);
-  auto* steps_counter = &shared->metrics->env_steps_total.Add({});
+}
 
-  // Steps the batch with s.actions and sends the transitions; the caller schedules the next.
-  auto do_step = [self, shared, index, steps_counter] {
-    auto& s = self->state;
-    envs::EnvBatch& b = *s.batch;
-    const envs::EnvSpec& spec = b.spec();
-    const std::size_t obs_dim = spec.observation_size, act_dim = spec.action_size,
-                      terms = spec.reward_terms.size();
-    const auto obs = b.observations();
-    s.prev_obs.assign(obs.begin(), obs.end());
-    s.prev_episode = b.episode_ids();
-    s.prev_step = b.steps();
-    b.Step(s.actions);
-    const auto next = b.observations();
-    for (float v : next) {
-      if (!std::isfinite(v)) throw std::runtime_error("an env produced a non-finite observation");
-    }
-    s.scratch.clear();
-    for (int i = 0; i < b.size(); ++i) {
-      const bool ended = b.terminated()[i] || b.truncated()[i];
-      NStepAssembler::Step step;
-      step.obs = absl::MakeConstSpan(s.prev_obs).subspan(i * obs_dim, obs_dim);
-      step.action = absl::MakeConstSpan(s.experts.empty() ? s.actions : s.labels)
-                        .subspan(i * act_dim, act_dim);
-      step.reward = b.rewards()[i];
-      step.reward_terms = b.reward_terms().subspan(i * terms, terms);
-      step.events = b.events()[i];
-      step.next_obs = (ended ? b.final_observations() : next).subspan(i * obs_dim, obs_dim);
-      step.terminated = b.terminated()[i];
-      step.truncated = b.truncated()[i] && !b.terminated()[i];
-      step.episode_id = s.prev_episode[i];
-      step.step = s.prev_step[i];
-      step.policy_version = s.version;
-      const std::size_t before = s.scratch.size();
-      s.assemblers[i].Add(step, &s.scratch);
-      Label(s, index, i, before);
-      if (ended && !s.experts.empty()) {
-        s.experts[i]->Reset(b.env(i));
-      }
-    }
-    steps_counter->Increment(b.size());
-    shared->stats->env_steps += b.size();
-    const auto finished = b.TakeFinishedEpisodes();
-    s.episode_metrics->Report(finished);
-    if (shared->options.episode_log != nullptr) shared->options.episode_log->Add(finished);
-    shared->stats->episodes += finished.size();
-    SendTransitions(self, shared);
-  };
+// Steps the batch with s.actions and sends the transitions; the caller schedules the next.
+void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
+  auto& s = self->state;
+  envs::EnvBatch& b = *s.batch;
+  const envs::EnvSpec& spec = b.spec();
+  const std::size_t obs_dim = spec.observation_size, act_dim = spec.action_size,
+                    terms = spec.reward_terms.size();
+  const auto obs = b.observations();
+  s.prev_obs.assign(obs.begin(), obs.end());
+  s.prev_episode = b.episode_ids();
+  s.prev_step = b.steps();
+  b.Step(s.actions);
+  const auto next = b.observations();
+  for (float v : next) {
+    if (!std::isfinite(v)) throw std::runtime_error("an env produced a non-finite observation");
+  }
+  s.scratch.clear();
+  for (int i = 0; i < b.size(); ++i) {
+    const bool ended = b.terminated()[i] || b.truncated()[i];
+    NStepAssembler::Step step;
+    step.obs = absl::MakeConstSpan(s.prev_obs).subspan(i * obs_dim, obs_dim);
+    step.action =
+        absl::MakeConstSpan(s.experts.empty() ? s.actions : s.labels).subspan(i * act_dim, act_dim);
+    step.reward = b.rewards()[i];
+    step.reward_terms = b.reward_terms().subspan(i * terms, terms);
+    step.events = b.events()[i];
+    step.next_obs = (ended ? b.final_observations() : next).subspan(i * obs_dim, obs_dim);
+    step.terminated = b.terminated()[i];
+    step.truncated = b.truncated()[i] && !b.terminated()[i];
+    step.episode_id = s.prev_episode[i];
+    step.step = s.prev_step[i];
+    step.policy_version = s.version;
+    const std::size_t before = s.scratch.size();
+    s.assemblers[i].Add(step, &s.scratch);
+    Label(s, index, i, before);
+    if (ended && !s.experts.empty()) s.experts[i]->Reset(b.env(i));
+  }
+  s.steps_counter->Increment(b.size());
+  shared->stats->env_steps += b.size();
+  const auto finished = b.TakeFinishedEpisodes();
+  s.episode_metrics->Report(finished);
+  if (shared->options.episode_log != nullptr) shared->options.episode_log->Add(finished);
+  shared->stats->episodes += finished.size();
+  SendTransitions(self, shared);
+}
 
-  auto request_actions = [self, shared, index] {
-    auto& s = self->state;
-    const envs::EnvSpec& spec = s.batch->spec();
-    if (!s.experts.empty()) {
-      std::normal_distribution<float> gauss(0.0F, 1.0F);
-      const std::size_t act_dim = spec.action_size;
-      const std::vector<float>& noise_std = shared->options.demo_noise_std;
-      const float scale = shared->options.demo_noise;
-      for (int i = 0; i < s.batch->size(); ++i) {
-        const auto obs =
-            s.batch->observations().subspan(i * spec.observation_size, spec.observation_size);
-        const auto label = absl::MakeSpan(s.labels).subspan(i * act_dim, act_dim);
-        s.experts[i]->Act(s.batch->env(i), obs, label);
-        // DART: drive the expert's action with noise so the demonstrations visit the states a
-        // cloned policy drifts into, and record what the expert would do there.
-        for (std::size_t d = 0; d < act_dim; ++d) {
-          const float std_d = d < noise_std.size() ? noise_std[d] : 0.0F;
-          s.actions[i * act_dim + d] = label[d] + scale * std_d * gauss(s.demo_rng);
-        }
-      }
-      self->send(self, actions_atom::value, ActionReplyPtr());
-      return;
+// Demo mode: the experts' actions (the labels) and the executed ones, with DART noise.
+void ExpertActions(EnvActorState& s, const RolloutJobOptions& o) {
+  const envs::EnvSpec& spec = s.batch->spec();
+  std::normal_distribution<float> gauss(0.0F, 1.0F);
+  const std::size_t act_dim = spec.action_size;
+  for (int i = 0; i < s.batch->size(); ++i) {
+    const auto obs =
+        s.batch->observations().subspan(i * spec.observation_size, spec.observation_size);
+    const auto label = absl::MakeSpan(s.labels).subspan(i * act_dim, act_dim);
+    s.experts[i]->Act(s.batch->env(i), obs, label);
+    // DART: drive the expert's action with noise so the demonstrations visit the states a
+    // cloned policy drifts into, and record what the expert would do there.
+    for (std::size_t d = 0; d < act_dim; ++d) {
+      const float std_d = d < o.demo_noise_std.size() ? o.demo_noise_std[d] : 0.0F;
+      s.actions[i * act_dim + d] = label[d] + o.demo_noise * std_d * gauss(s.demo_rng);
     }
-    auto request = std::make_shared<ObservationRequest>();
-    request->rows = s.batch->size();
-    request->noise_scale = s.noise;
-    request->seed = (static_cast<std::uint64_t>(index) << 40) ^ ++s.draws;
-    const auto obs = s.batch->observations();
-    request->observations.assign(obs.begin(), obs.end());
-    s.waiting = true;
-    self->send(shared->inference, act_atom::value, ObservationRequestPtr(std::move(request)),
-               caf::actor_cast<caf::actor>(self));
-  };
+  }
+}
 
+// Asks the inference actor for actions (or computes the experts' at once).
+void RequestActions(EnvActorPtr self, RolloutShared* shared, int index) {
+  auto& s = self->state;
+  if (!s.experts.empty()) {
+    ExpertActions(s, shared->options);
+    self->send(self, actions_atom::value, ActionReplyPtr());
+    return;
+  }
+  auto request = std::make_shared<ObservationRequest>();
+  request->rows = s.batch->size();
+  request->noise_scale = s.noise;
+  request->seed = (static_cast<std::uint64_t>(index) << 40) ^ ++s.draws;
+  const auto obs = s.batch->observations();
+  request->observations.assign(obs.begin(), obs.end());
+  s.waiting = true;
+  self->send(shared->inference, act_atom::value, ObservationRequestPtr(std::move(request)),
+             caf::actor_cast<caf::actor>(self));
+}
+
+// Cuts every pending n-step window as truncated and hands it to the writer.
+void CutWindows(EnvActorPtr self, RolloutShared* shared, int index) {
+  auto& s = self->state;
+  s.stopping = true;
+  s.scratch.clear();
+  const envs::EnvSpec& spec = s.batch->spec();
+  for (int i = 0; i < s.batch->size(); ++i) {
+    const std::size_t before = s.scratch.size();
+    s.assemblers[i].Truncate(
+        s.batch->observations().subspan(i * spec.observation_size, spec.observation_size),
+        &s.scratch);
+    Label(s, index, i, before);
+  }
+  SendTransitions(self, shared);
+}
+
+caf::behavior EnvActor(EnvActorPtr self, RolloutShared* shared, int index,
+                       std::uint64_t incarnation, std::uint64_t seed) {
+  self->set_exception_handler([index](caf::scheduled_actor*, std::exception_ptr& error) {
+    return OnFailure(index, error);
+  });
+  Init(self, shared, index, incarnation, seed);
   self->send(self, step_atom::value);
   return {
       [=](step_atom) {
         LowerThisThread(kEnvNice);
         auto& s = self->state;
         if (s.stopping || s.waiting) return;
-        request_actions();
+        RequestActions(self, shared, index);
       },
       [=](actions_atom, ActionReplyPtr reply) {
         auto& s = self->state;
@@ -275,23 +306,12 @@ caf::behavior EnvActor(caf::stateful_actor<EnvActorState>* self, RolloutShared* 
           s.version = reply->policy_version;
         }
         if (s.stopping) return;
-        do_step();
+        StepBatch(self, shared, index);
         if (s.in_flight < kWriteWindow) self->send(self, step_atom::value);
       },
+      // Hands the last windows to the writer, then quits.
       [=](stop_atom) -> caf::result<bool> {
-        // Cut every pending n-step window as truncated, hand it to the writer, then quit.
-        auto& s = self->state;
-        s.stopping = true;
-        s.scratch.clear();
-        const envs::EnvSpec& spec = s.batch->spec();
-        for (int i = 0; i < s.batch->size(); ++i) {
-          const std::size_t before = s.scratch.size();
-          s.assemblers[i].Truncate(
-              s.batch->observations().subspan(i * spec.observation_size, spec.observation_size),
-              &s.scratch);
-          Label(s, index, i, before);
-        }
-        SendTransitions(self, shared);
+        CutWindows(self, shared, index);
         return true;
       },
   };

@@ -372,125 +372,180 @@ absl::StatusOr<std::uint64_t> ReplayClient::ProducedCount(std::uint32_t shard_in
   return count;
 }
 
-absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::size_t n,
-                                                 const SampleOptions& options) {
-  if (n == 0) return absl::InvalidArgumentError("sample size must be positive");
-  if (!(options.beta >= 0 && options.beta <= 1)) {
-    return absl::InvalidArgumentError("beta must be in [0, 1]");
-  }
-  if (options.seed) rng_.seed(*options.seed);
-  const std::size_t shard_count = shards_.size();
-  const auto& mixture = options.tag_mixture;
-  double share_sum = 0;
-  for (const auto& [mask, weight] : mixture) {
-    if (!(std::isfinite(weight) && weight >= 0)) {
-      return absl::InvalidArgumentError("tag mixture weights must be finite and >= 0");
-    }
-    share_sum += weight;
-  }
-  if (!mixture.empty() && !(share_sum > 0)) {
-    return absl::InvalidArgumentError("tag mixture weights must not all be zero");
-  }
+namespace {
 
-  // Round trip 1: every shard's size and masses.
-  Command mass_command = {"REPLAY.MASS", std::string(table)};
-  for (const auto& component : mixture) mass_command.push_back(std::to_string(component.first));
-  struct ShardMass {
-    std::uint64_t size = 0;
-    double total = 0, min_positive = 0;
-    std::vector<double> component;
-  };
-  std::vector<ShardMass> masses(shard_count);
-  for (auto& shard : shards_) {
-    if (absl::Status s = shard->Send({mass_command}); !s.ok()) return s;
-  }
+using Shards = std::vector<std::unique_ptr<RedisConnection>>;
+using Mixture = std::vector<std::pair<std::uint64_t, double>>;
+
+// One shard's REPLAY.MASS reply.
+struct ShardMass {
+  std::uint64_t size = 0;
+  double total = 0, min_positive = 0;
+  std::vector<double> component;  // mass of each mixture component's mask
+};
+
+// The masses of every shard and their sums: what one logical table's P(i) is made of.
+struct TableMass {
+  std::vector<ShardMass> shards;
   std::uint64_t size = 0;
   double total = 0, min_positive = std::numeric_limits<double>::infinity();
-  std::vector<double> component_total(mixture.size(), 0.0);
-  for (std::size_t s = 0; s < shard_count; ++s) {
-    absl::StatusOr<std::vector<Reply>> replies = shards_[s]->Receive(1);
+  std::vector<double> component_total;
+};
+
+// Round trip 1: REPLAY.MASS on every shard, pipelined.
+absl::StatusOr<TableMass> FetchMasses(const Shards& shards, absl::string_view table,
+                                      const Mixture& mixture) {
+  Command mass_command = {"REPLAY.MASS", std::string(table)};
+  for (const auto& component : mixture) mass_command.push_back(std::to_string(component.first));
+  for (const auto& shard : shards) {
+    if (absl::Status s = shard->Send({mass_command}); !s.ok()) return s;
+  }
+  TableMass mass;
+  mass.shards.resize(shards.size());
+  mass.component_total.assign(mixture.size(), 0.0);
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    absl::StatusOr<std::vector<Reply>> replies = shards[s]->Receive(1);
     if (!replies.ok()) return replies.status();
     const redisReply* r = (*replies)[0].get();
-    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shards_[s], r);
+    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shards[s], r);
+    ShardMass& m = mass.shards[s];
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 + mixture.size() ||
-        !Unsigned(r->element[0], &masses[s].size) || !Number(r->element[1], &masses[s].total) ||
-        !Number(r->element[2], &masses[s].min_positive)) {
-      return Malformed(*shards_[s], "MASS reply");
+        !Unsigned(r->element[0], &m.size) || !Number(r->element[1], &m.total) ||
+        !Number(r->element[2], &m.min_positive)) {
+      return Malformed(*shards[s], "MASS reply");
     }
-    masses[s].component.resize(mixture.size());
+    m.component.resize(mixture.size());
     for (std::size_t k = 0; k < mixture.size(); ++k) {
-      if (!Number(r->element[3 + k], &masses[s].component[k])) {
-        return Malformed(*shards_[s], "MASS reply");
-      }
-      component_total[k] += masses[s].component[k];
+      if (!Number(r->element[3 + k], &m.component[k])) return Malformed(*shards[s], "MASS reply");
+      mass.component_total[k] += m.component[k];
     }
-    size += masses[s].size;
-    total += masses[s].total;
-    if (masses[s].size > 0 && masses[s].total > 0) {
-      min_positive = std::min(min_positive, masses[s].min_positive);
-    }
+    mass.size += m.size;
+    mass.total += m.total;
+    if (m.size > 0 && m.total > 0) mass.min_positive = std::min(mass.min_positive, m.min_positive);
   }
-  if (size == 0 || !(total > 0)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("replay table '", table, "' is empty or holds no priority mass"));
-  }
+  return mass;
+}
 
-  // Allocate the n draws: counts[s][k] (k = 0 without a mixture).
+// How the n draws split: counts[s][k] from shard s and component k (k = 0 without a mixture),
+// drawn with the client's rng; `share` receives each component's share of the batch.
+absl::StatusOr<std::vector<std::vector<std::size_t>>> AllocateDraws(
+    const TableMass& mass, const Mixture& mixture, double share_sum, std::size_t n,
+    absl::string_view table, std::mt19937_64& rng, std::vector<double>* share) {
+  const std::size_t shard_count = mass.shards.size();
   const std::size_t components = mixture.empty() ? 1 : mixture.size();
   std::vector<std::vector<std::size_t>> counts(shard_count, std::vector<std::size_t>(components));
-  std::vector<double> share(components, 1.0);
+  share->assign(components, 1.0);
   if (mixture.empty()) {
     std::vector<double> weights(shard_count);
-    for (std::size_t s = 0; s < shard_count; ++s) weights[s] = masses[s].total;
+    for (std::size_t s = 0; s < shard_count; ++s) weights[s] = mass.shards[s].total;
     std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
-    for (std::size_t i = 0; i < n; ++i) ++counts[pick(rng_)][0];
-  } else {
-    for (std::size_t k = 0; k < components; ++k) share[k] = mixture[k].second / share_sum;
-    std::discrete_distribution<std::size_t> pick_component(share.begin(), share.end());
-    std::vector<std::discrete_distribution<std::size_t>> pick_shard;
-    for (std::size_t k = 0; k < components; ++k) {
-      if (share[k] > 0 && !(component_total[k] > 0)) {
-        return UnservableMixture(absl::FailedPreconditionError(absl::StrCat(
-            "no items of replay table '", table, "' match tag mask ", mixture[k].first)));
-      }
-      std::vector<double> weights(shard_count);
-      for (std::size_t s = 0; s < shard_count; ++s) {
-        // A shard where the component is a sliver of the mass cannot be drawn from by rejection
-        // (the module refuses below 1e-4 of its mass); its share goes to the other shards.
-        const double m = masses[s].component[k];
-        weights[s] = m > 1e-4 * masses[s].total ? m : 0.0;
-      }
-      pick_shard.emplace_back(weights.begin(), weights.end());
+    for (std::size_t i = 0; i < n; ++i) ++counts[pick(rng)][0];
+    return counts;
+  }
+  for (std::size_t k = 0; k < components; ++k) (*share)[k] = mixture[k].second / share_sum;
+  std::discrete_distribution<std::size_t> pick_component(share->begin(), share->end());
+  std::vector<std::discrete_distribution<std::size_t>> pick_shard;
+  for (std::size_t k = 0; k < components; ++k) {
+    if ((*share)[k] > 0 && !(mass.component_total[k] > 0)) {
+      return UnservableMixture(absl::FailedPreconditionError(absl::StrCat(
+          "no items of replay table '", table, "' match tag mask ", mixture[k].first)));
     }
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t k = pick_component(rng_);
-      ++counts[pick_shard[k](rng_)][k];
+    std::vector<double> weights(shard_count);
+    for (std::size_t s = 0; s < shard_count; ++s) {
+      // A shard where the component is a sliver of the mass cannot be drawn from by rejection
+      // (the module refuses below 1e-4 of its mass); its share goes to the other shards.
+      const double m = mass.shards[s].component[k];
+      weights[s] = m > 1e-4 * mass.shards[s].total ? m : 0.0;
     }
+    pick_shard.emplace_back(weights.begin(), weights.end());
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t k = pick_component(rng);
+    ++counts[pick_shard[k](rng)][k];
+  }
+  return counts;
+}
+
+// What turns one shard's local draw into the global table's probability and weight.
+struct GlobalWeights {
+  const TableMass* mass;
+  const Mixture* mixture;
+  std::vector<double> share;
+  std::vector<std::uint64_t> masks;
+  double beta = 0.4;
+  double max_weight = 1.0;
+
+  GlobalWeights(const TableMass& m, const Mixture& mix, std::vector<double> shares, double b)
+      : mass(&m), mixture(&mix), share(std::move(shares)), beta(b) {
+    double min_factor = std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < share.size(); ++k) {
+      if (share[k] > 0) {
+        min_factor =
+            std::min(min_factor, mix.empty() ? 1.0 / m.total : share[k] / m.component_total[k]);
+      }
+    }
+    max_weight = MaxImportanceWeight(static_cast<double>(m.size), m.min_positive, min_factor, beta);
+    for (const auto& component : mix) masks.push_back(component.first);
   }
 
-  // Round trip 2 (more only when a shard is rate-limited): the draws.
-  SampleBatch batch;
-  batch.table_size = size;
-  batch.total_mass = total;
-  batch.items.reserve(n);
-  const double beta = options.beta;
-  double min_factor = std::numeric_limits<double>::infinity();
-  for (std::size_t k = 0; k < components; ++k) {
-    if (share[k] > 0) {
-      min_factor =
-          std::min(min_factor, mixture.empty() ? 1.0 / total : share[k] / component_total[k]);
+  // P(i) and w_i of an item drawn from shard s's component k with local probability `local`.
+  void Apply(std::size_t s, std::size_t k, double local, SampledItem* item) const {
+    if (mixture->empty()) {
+      // P_s(i) = m_i / M_s, and shard s is chosen with probability M_s / M.
+      item->probability = local * mass->shards[s].total / mass->total;
+    } else {
+      // P_s(i) = m_i / M_{k,s}; P(i) sums the components whose mask the item matches.
+      const double item_mass = local * mass->shards[s].component[k];
+      const auto mask_of = [this](std::size_t j) { return masks[j]; };
+      item->probability = item_mass * MixtureFactor(item->tags, share.size(), mask_of, share.data(),
+                                                    mass->component_total.data());
     }
+    item->weight =
+        ImportanceWeight(static_cast<double>(mass->size), item->probability, beta, max_weight);
   }
-  const double max_weight =
-      MaxImportanceWeight(static_cast<double>(size), min_positive, min_factor, beta);
-  std::vector<std::uint64_t> masks;
-  for (const auto& component : mixture) masks.push_back(component.first);
-  const auto mask_of = [&](std::size_t k) { return masks[k]; };
-  const auto deadline = Clock::now() + options_.rate_limit_wait;
-  std::vector<std::vector<std::size_t>> pending = counts;
+};
+
+// Appends the `count` items of one PACKED SAMPLE reply from shard s's component k.
+absl::Status AppendDraws(const redisReply* r, const RedisConnection& shard, std::size_t s,
+                         std::size_t k, std::size_t count, const GlobalWeights& weights,
+                         SampleBatch* batch) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 + count ||
+      r->element[2]->type != REDIS_REPLY_STRING ||
+      r->element[2]->len != count * sizeof(PackedSampleRecord)) {
+    return Malformed(shard, "SAMPLE reply");
+  }
+  const char* records = r->element[2]->str;
+  for (std::size_t i = 0; i < count; ++i) {
+    PackedSampleRecord record;
+    std::memcpy(&record, records + i * sizeof(PackedSampleRecord), sizeof(PackedSampleRecord));
+    const redisReply* payload = r->element[3 + i];
+    if (payload->type != REDIS_REPLY_STRING) return Malformed(shard, "payload");
+    SampledItem item;
+    item.key = {static_cast<std::uint32_t>(s), record.id};
+    item.priority = record.priority;
+    item.policy_version = record.policy_version;
+    item.tags = record.tags;
+    item.times_sampled = record.times_sampled;
+    item.payload = Text(payload);
+    weights.Apply(s, k, record.probability, &item);
+    batch->items.push_back(std::move(item));
+  }
+  return absl::OkStatus();
+}
+
+// Round trip 2 of a sample (more only when a shard is rate-limited): sends the `pending` draws
+// per shard and component, waits out RATELIMITED ones until `rate_limit_wait`, and decodes the
+// replies into `batch`.
+absl::StatusOr<SampleBatch> DrawAll(const Shards& shards, std::mt19937_64& rng,
+                                    std::chrono::milliseconds rate_limit_wait,
+                                    absl::string_view table, const Mixture& mixture,
+                                    std::vector<std::vector<std::size_t>> pending,
+                                    const GlobalWeights& weights, SampleBatch batch) {
+  const std::size_t components = mixture.empty() ? 1 : mixture.size();
+  const auto deadline = Clock::now() + rate_limit_wait;
   while (true) {
-    std::vector<std::vector<std::size_t>> sent_components(shard_count);
-    for (std::size_t s = 0; s < shard_count; ++s) {
+    std::vector<std::vector<std::size_t>> sent_components(shards.size());
+    for (std::size_t s = 0; s < shards.size(); ++s) {
       std::vector<Command> commands;
       for (std::size_t k = 0; k < components; ++k) {
         if (pending[s][k] == 0) continue;
@@ -500,24 +555,22 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
                           "BETA",
                           "0",
                           "SEED",
-                          std::to_string(rng_()),
+                          std::to_string(rng()),
                           "PACKED"};
         if (!mixture.empty()) {
-          sample.push_back("TAGS");
-          sample.push_back(std::to_string(mixture[k].first));
-          sample.push_back("1");
+          sample.insert(sample.end(), {"TAGS", std::to_string(mixture[k].first), "1"});
         }
         commands.push_back(std::move(sample));
         sent_components[s].push_back(k);
       }
       if (!commands.empty()) {
-        if (absl::Status st = shards_[s]->Send(commands); !st.ok()) return st;
+        if (absl::Status st = shards[s]->Send(commands); !st.ok()) return st;
       }
     }
     std::int64_t wait_ms = 0;
-    for (std::size_t s = 0; s < shard_count; ++s) {
+    for (std::size_t s = 0; s < shards.size(); ++s) {
       if (sent_components[s].empty()) continue;
-      absl::StatusOr<std::vector<Reply>> replies = shards_[s]->Receive(sent_components[s].size());
+      absl::StatusOr<std::vector<Reply>> replies = shards[s]->Receive(sent_components[s].size());
       if (!replies.ok()) return replies.status();
       for (std::size_t c = 0; c < replies->size(); ++c) {
         const std::size_t k = sent_components[s][c];
@@ -526,40 +579,10 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
           wait_ms = std::max(wait_ms, *retry);
           continue;
         }
-        if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shards_[s], r);
-        const std::size_t count = pending[s][k];
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 + count ||
-            r->element[2]->type != REDIS_REPLY_STRING ||
-            r->element[2]->len != count * sizeof(PackedSampleRecord)) {
-          return Malformed(*shards_[s], "SAMPLE reply");
-        }
-        const char* records = r->element[2]->str;
-        for (std::size_t i = 0; i < count; ++i) {
-          PackedSampleRecord record;
-          std::memcpy(&record, records + i * sizeof(PackedSampleRecord),
-                      sizeof(PackedSampleRecord));
-          const redisReply* payload = r->element[3 + i];
-          if (payload->type != REDIS_REPLY_STRING) return Malformed(*shards_[s], "payload");
-          SampledItem item;
-          item.key = {static_cast<std::uint32_t>(s), record.id};
-          item.priority = record.priority;
-          item.policy_version = record.policy_version;
-          item.tags = record.tags;
-          item.times_sampled = record.times_sampled;
-          item.payload = Text(payload);
-          const double local_probability = record.probability;
-          if (mixture.empty()) {
-            // P_s(i) = m_i / M_s, and shard s is chosen with probability M_s / M.
-            item.probability = local_probability * masses[s].total / total;
-          } else {
-            // P_s(i) = m_i / M_{k,s}; P(i) sums the components whose mask the item matches.
-            const double item_mass = local_probability * masses[s].component[k];
-            item.probability = item_mass * MixtureFactor(item.tags, components, mask_of,
-                                                         share.data(), component_total.data());
-          }
-          item.weight =
-              ImportanceWeight(static_cast<double>(size), item.probability, beta, max_weight);
-          batch.items.push_back(std::move(item));
+        if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shards[s], r);
+        if (absl::Status st = AppendDraws(r, *shards[s], s, k, pending[s][k], weights, &batch);
+            !st.ok()) {
+          return st;
         }
         pending[s][k] = 0;
       }
@@ -573,6 +596,44 @@ absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::s
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<SampleBatch> ReplayClient::Sample(absl::string_view table, std::size_t n,
+                                                 const SampleOptions& options) {
+  if (n == 0) return absl::InvalidArgumentError("sample size must be positive");
+  if (!(options.beta >= 0 && options.beta <= 1)) {
+    return absl::InvalidArgumentError("beta must be in [0, 1]");
+  }
+  if (options.seed) rng_.seed(*options.seed);
+  const Mixture& mixture = options.tag_mixture;
+  double share_sum = 0;
+  for (const auto& [mask, weight] : mixture) {
+    if (!(std::isfinite(weight) && weight >= 0)) {
+      return absl::InvalidArgumentError("tag mixture weights must be finite and >= 0");
+    }
+    share_sum += weight;
+  }
+  if (!mixture.empty() && !(share_sum > 0)) {
+    return absl::InvalidArgumentError("tag mixture weights must not all be zero");
+  }
+  absl::StatusOr<TableMass> mass = FetchMasses(shards_, table, mixture);
+  if (!mass.ok()) return mass.status();
+  if (mass->size == 0 || !(mass->total > 0)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replay table '", table, "' is empty or holds no priority mass"));
+  }
+  std::vector<double> share;
+  auto counts = AllocateDraws(*mass, mixture, share_sum, n, table, rng_, &share);
+  if (!counts.ok()) return counts.status();
+  const GlobalWeights weights(*mass, mixture, std::move(share), options.beta);
+  SampleBatch batch;
+  batch.table_size = mass->size;
+  batch.total_mass = mass->total;
+  batch.items.reserve(n);
+  return DrawAll(shards_, rng_, options_.rate_limit_wait, table, mixture, *std::move(counts),
+                 weights, std::move(batch));
 }
 
 absl::StatusOr<UpdateResult> ReplayClient::Update(

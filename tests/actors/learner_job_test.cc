@@ -3,6 +3,8 @@
 #include "tarmac/actors/learner_job.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
 #include <chrono>
@@ -10,6 +12,8 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <sstream>
+#include <thread>
 
 #include "redis_server.h"
 #include "subprocess.h"
@@ -163,6 +167,41 @@ TEST(LearnerJobTest, OversamplingEventsTheDemosLackFallsBackToPlainSampling) {
   auto result = job.get();
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->updates, 40U);
+}
+
+TEST(LearnerJobTest, WaitingForMissingDemonstrationsNamesTheDemosTableAndHowToFillIt) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  Fill(**server, "rl", 600);  // more than min_replay: only the demonstrations are missing
+  LearnerJobOptions o = SmallLearner(**server, dir.path());
+  o.sac.bc_weight = 0.5;
+  // The learner's log lines, captured from the default logger.
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  monitoring::Metrics metrics;
+  caf::actor_system_config cfg;
+  ConfigureActorSystem(cfg);
+  caf::actor_system system{cfg};
+  std::atomic<bool> stop{false};
+  auto job =
+      std::async(std::launch::async, [&] { return RunLearnerJob(system, o, metrics, stop); });
+  for (int i = 0; i < 100 && log.str().find("waiting for replay") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop = true;
+  auto result = job.get();
+  spdlog::default_logger()->sinks().pop_back();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->updates, 0U) << "no update without demonstrations";
+  const std::string text = log.str();
+  EXPECT_NE(text.find("waiting for replay: table demos holds no demonstrations, which the "
+                      "behaviour-cloning term (bc_weight 0.5) needs; fill it with `tarmac actor "
+                      "--policy expert --table demos`, or run with --bc-weight 0"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("table rl holds"), std::string::npos) << "the rl table is not the short one";
 }
 
 TEST(LearnerJobTest, RefusesACorruptCheckpointOnResume) {
