@@ -168,18 +168,23 @@ std::string BirdsEye(const EvaluatedSeed& seed) {
 
 }  // namespace
 
-absl::Status WriteReport(const EvaluationReport& report, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create report dir '", dir, "': ", ec.message()));
-  }
-  std::map<std::string, Aggregate> policy_by_family, expert_by_family;
-  Aggregate policy_all, expert_all;
+// Per-family and overall aggregates of the policy, the expert and the baseline, and every
+// episode's JSON.
+struct Aggregates {
+  std::map<std::string, Aggregate> policy_by_family, expert_by_family, baseline_by_family;
+  Aggregate policy_all, expert_all, baseline_all;
   json episodes = json::array();
-  std::map<std::string, Aggregate> baseline_by_family;
-  Aggregate baseline_all;
+};
+
+Aggregates AggregateSeeds(const EvaluationReport& report) {
+  Aggregates a;
+  auto& policy_by_family = a.policy_by_family;
+  auto& expert_by_family = a.expert_by_family;
+  auto& baseline_by_family = a.baseline_by_family;
+  auto& policy_all = a.policy_all;
+  auto& expert_all = a.expert_all;
+  auto& baseline_all = a.baseline_all;
+  auto& episodes = a.episodes;
   const bool has_baseline = !report.baseline.empty();
   for (const EvaluatedSeed& s : report.seeds) {
     const std::string family = s.env.empty() ? std::string(envs::FamilyName(s.family)) : s.env;
@@ -200,6 +205,19 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
     }
     episodes.push_back(std::move(episode));
   }
+  return a;
+}
+
+// report.json: the suite, the aggregates, every episode and the curve.
+json ReportJson(const EvaluationReport& report, Aggregates a) {
+  const bool has_baseline = !report.baseline.empty();
+  auto& expert_by_family = a.expert_by_family;
+  auto& baseline_by_family = a.baseline_by_family;
+  const auto& policy_by_family = a.policy_by_family;
+  const auto& policy_all = a.policy_all;
+  const auto& expert_all = a.expert_all;
+  const auto& baseline_all = a.baseline_all;
+  const auto& episodes = a.episodes;
   json families = json::object();
   for (const auto& [family, agg] : policy_by_family) {
     families[family] = {{"policy", agg.Json()}, {"expert", expert_by_family[family].Json()}};
@@ -214,8 +232,18 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
               {"episodes", episodes}};
   if (has_baseline) doc["baseline"] = report.baseline;
   if (!report.curve.empty()) doc["curve"] = report.curve;
-  std::ofstream(dir + "/report.json") << doc.dump(2) << "\n";
+  return doc;
+}
 
+// report.html: curves, the per-family table and the worst episodes' plots.
+std::string ReportHtml(const EvaluationReport& report, Aggregates a) {
+  const bool has_baseline = !report.baseline.empty();
+  auto& expert_by_family = a.expert_by_family;
+  auto& baseline_by_family = a.baseline_by_family;
+  const auto& policy_by_family = a.policy_by_family;
+  const auto& policy_all = a.policy_all;
+  const auto& expert_all = a.expert_all;
+  const auto& baseline_all = a.baseline_all;
   std::string html = fmt::format(
       "<!doctype html><html><head><meta charset='utf-8'><title>tarmac eval: {0}</title><style>"
       "body{{font-family:sans-serif;margin:24px}}table{{border-collapse:collapse}}"
@@ -290,6 +318,19 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
             LineChart("jerk", "m/s³", jerk, dt) + "<br>" + BirdsEye(*s);
   }
   html += "</body></html>\n";
+  return html;
+}
+
+absl::Status WriteReport(const EvaluationReport& report, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create report dir '", dir, "': ", ec.message()));
+  }
+  const Aggregates aggregates = AggregateSeeds(report);
+  std::ofstream(dir + "/report.json") << ReportJson(report, aggregates).dump(2) << "\n";
+  const std::string html = ReportHtml(report, aggregates);
   std::ofstream(dir + "/report.html") << html;
   if (!std::ifstream(dir + "/report.html")) {
     return absl::PermissionDeniedError(absl::StrCat("cannot write the report in '", dir, "'"));

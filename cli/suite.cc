@@ -89,6 +89,59 @@ absl::Status ApplyOverrides(const YAML::Node& overrides, const std::string& wher
 
 }  // namespace
 
+// One entry of a suite's `families` list, starting from `base`.
+absl::StatusOr<envs::SuiteEntry> ParseEntry(const YAML::Node& entry, const std::string& where,
+                                            const ScenarioConfig& base) {
+  if (!entry.IsMap()) return Bad(where, "must be a mapping with family, count and seed");
+  envs::SuiteEntry e;
+  e.config = base;
+  bool has_family = false, has_overrides = false;
+  for (auto it = entry.begin(); it != entry.end(); ++it) {
+    const std::string key = it->first.as<std::string>();
+    const YAML::Node value = it->second;
+    if (key == "env") {
+      e.env = value.IsScalar() ? value.Scalar() : "";
+      const std::vector<std::string> names = envs::EnvRegistry::Global().Names();
+      if (std::find(names.begin(), names.end(), e.env) == names.end()) {
+        return Bad(where, absl::StrCat("env '", e.env, "' is not registered; registered envs are ",
+                                       absl::StrJoin(names, ", ")));
+      }
+    } else if (key == "family") {
+      absl::StatusOr<envs::ScenarioFamily> family =
+          envs::ParseFamily(value.IsScalar() ? value.Scalar() : "");
+      if (!family.ok()) return Bad(where, std::string(family.status().message()));
+      e.family = *family;
+      has_family = true;
+    } else if (key == "count") {
+      double count = 0;
+      if (!AsDouble(value, &count) || count < 1 || count > 100000 || count != std::floor(count)) {
+        return Bad(where, "count must be an integer from 1 to 100000");
+      }
+      e.count = static_cast<int>(count);
+    } else if (key == "seed") {
+      double seed = 0;
+      if (!AsDouble(value, &seed) || seed < 0 || seed != std::floor(seed) || seed > 1e15) {
+        return Bad(where, "seed must be a non-negative integer");
+      }
+      e.first_seed = static_cast<std::uint64_t>(seed);
+    } else if (key == "overrides") {
+      if (absl::Status s = ApplyOverrides(value, where, &e.config); !s.ok()) return s;
+      has_overrides = true;
+    } else {
+      return Bad(where, absl::StrCat("unknown key '", key,
+                                     "'; an entry has family (or env), count, seed and "
+                                     "overrides"));
+    }
+  }
+  if (!e.env.empty() && (has_family || has_overrides)) {
+    return Bad(where,
+               "names an env, which takes no family or overrides (those are the "
+               "driving scenarios')");
+  }
+  if (e.env.empty() && !has_family) return Bad(where, "needs a family (or an env)");
+  return e;
+}
+
 absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin,
                                        const envs::ScenarioConfig& base_config) {
   YAML::Node root;
@@ -121,57 +174,9 @@ absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view
     return Bad(origin, "'families' must be a non-empty list of entries");
   }
   for (std::size_t i = 0; i < families.size(); ++i) {
-    const YAML::Node entry = families[i];
-    const std::string where = absl::StrCat(origin, ": entry ", i + 1);
-    if (!entry.IsMap()) return Bad(where, "must be a mapping with family, count and seed");
-    envs::SuiteEntry e;
-    e.config = base;
-    bool has_family = false, has_overrides = false;
-    for (auto it = entry.begin(); it != entry.end(); ++it) {
-      const std::string key = it->first.as<std::string>();
-      const YAML::Node value = it->second;
-      if (key == "env") {
-        e.env = value.IsScalar() ? value.Scalar() : "";
-        const std::vector<std::string> names = envs::EnvRegistry::Global().Names();
-        if (std::find(names.begin(), names.end(), e.env) == names.end()) {
-          return Bad(where,
-                     absl::StrCat("env '", e.env, "' is not registered; registered envs are ",
-                                  absl::StrJoin(names, ", ")));
-        }
-      } else if (key == "family") {
-        absl::StatusOr<envs::ScenarioFamily> family =
-            envs::ParseFamily(value.IsScalar() ? value.Scalar() : "");
-        if (!family.ok()) return Bad(where, std::string(family.status().message()));
-        e.family = *family;
-        has_family = true;
-      } else if (key == "count") {
-        double count = 0;
-        if (!AsDouble(value, &count) || count < 1 || count > 100000 || count != std::floor(count)) {
-          return Bad(where, "count must be an integer from 1 to 100000");
-        }
-        e.count = static_cast<int>(count);
-      } else if (key == "seed") {
-        double seed = 0;
-        if (!AsDouble(value, &seed) || seed < 0 || seed != std::floor(seed) || seed > 1e15) {
-          return Bad(where, "seed must be a non-negative integer");
-        }
-        e.first_seed = static_cast<std::uint64_t>(seed);
-      } else if (key == "overrides") {
-        if (absl::Status s = ApplyOverrides(value, where, &e.config); !s.ok()) return s;
-        has_overrides = true;
-      } else {
-        return Bad(where, absl::StrCat("unknown key '", key,
-                                       "'; an entry has family (or env), count, seed and "
-                                       "overrides"));
-      }
-    }
-    if (!e.env.empty() && (has_family || has_overrides)) {
-      return Bad(where,
-                 "names an env, which takes no family or overrides (those are the "
-                 "driving scenarios')");
-    }
-    if (e.env.empty() && !has_family) return Bad(where, "needs a family (or an env)");
-    suite.entries.push_back(e);
+    auto e = ParseEntry(families[i], absl::StrCat(origin, ": entry ", i + 1), base);
+    if (!e.ok()) return e.status();
+    suite.entries.push_back(*std::move(e));
   }
   if (suite.name.empty()) suite.name = std::filesystem::path(std::string(origin)).stem().string();
   return suite;

@@ -73,6 +73,12 @@ int Error(RedisModuleCtx* ctx, const std::string& message) {
   return api.ReplyWithError(ctx, message.c_str());
 }
 
+// Replies with the error and returns false: for parsers that report failure as a bool.
+bool Refuse(RedisModuleCtx* ctx, const std::string& message) {
+  Error(ctx, message);
+  return false;
+}
+
 // An error reply that starts with its stable code (replay_protocol.h), then the sentence.
 int Error(RedisModuleCtx* ctx, buffer::ReplayErrorCode code, const std::string& sentence) {
   return Error(ctx, std::string(buffer::ReplayErrorWord(code)) + " " + sentence);
@@ -153,26 +159,27 @@ std::string TooBigForMemory(RedisModuleCtx* ctx, const TableOptions& options) {
 
 // REPLAY.CREATE table CAPACITY n [ALPHA a] [EVICT fifo|minprio] [MAX_TIMES_SAMPLED k]
 //               [SPI r MIN_SIZE m TOLERANCE t]
-int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
-  if (argc < 4) return api.WrongArity(ctx);
+// Parses REPLAY.CREATE's options into *options; replies with the error and returns false.
+bool ParseCreateOptions(RedisModuleCtx* ctx, RedisModuleString** argv, int argc,
+                        TableOptions* out) {
   TableOptions options;
   bool has_capacity = false, has_spi = false, has_min_size = false, has_tolerance = false;
   for (int i = 2; i < argc; i += 2) {
     const std::string_view option = Arg(argv[i]);
-    if (i + 1 >= argc) return Error(ctx, "ERR option " + Quote(option) + " needs a value");
+    if (i + 1 >= argc) return Refuse(ctx, "ERR option " + Quote(option) + " needs a value");
     const std::string_view value = Arg(argv[i + 1]);
     std::uint64_t u = 0;
     double d = 0;
     if (EqualsIgnoreCase(option, "CAPACITY")) {
       if (!ParseU64(value, &u) || u == 0 || u > (std::uint64_t{1} << 32)) {
-        return Error(
+        return Refuse(
             ctx, "ERR CAPACITY must be an integer between 1 and 4294967296, not " + Quote(value));
       }
       options.capacity = u;
       has_capacity = true;
     } else if (EqualsIgnoreCase(option, "ALPHA")) {
       if (!ParseDouble(value, &d) || !std::isfinite(d) || d < 0 || d > 10) {
-        return Error(ctx, "ERR ALPHA must be a number in [0, 10], not " + Quote(value));
+        return Refuse(ctx, "ERR ALPHA must be a number in [0, 10], not " + Quote(value));
       }
       options.alpha = d;
     } else if (EqualsIgnoreCase(option, "EVICT")) {
@@ -181,46 +188,53 @@ int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       } else if (EqualsIgnoreCase(value, "minprio")) {
         options.eviction = Eviction::kMinPriority;
       } else {
-        return Error(ctx, "ERR EVICT must be fifo or minprio, not " + Quote(value));
+        return Refuse(ctx, "ERR EVICT must be fifo or minprio, not " + Quote(value));
       }
     } else if (EqualsIgnoreCase(option, "MAX_TIMES_SAMPLED")) {
       if (!ParseU64(value, &u) || u > 0xffffffffULL) {
-        return Error(ctx, "ERR MAX_TIMES_SAMPLED must be an integer >= 0 (0: unlimited), not " +
-                              Quote(value));
+        return Refuse(ctx, "ERR MAX_TIMES_SAMPLED must be an integer >= 0 (0: unlimited), not " +
+                               Quote(value));
       }
       options.max_times_sampled = static_cast<std::uint32_t>(u);
     } else if (EqualsIgnoreCase(option, "SPI")) {
       if (!ParseDouble(value, &d) || !std::isfinite(d) || d <= 0) {
-        return Error(ctx, "ERR SPI must be a number > 0, not " + Quote(value));
+        return Refuse(ctx, "ERR SPI must be a number > 0, not " + Quote(value));
       }
       options.samples_per_insert = d;
       has_spi = true;
     } else if (EqualsIgnoreCase(option, "MIN_SIZE")) {
       if (!ParseU64(value, &u)) {
-        return Error(ctx, "ERR MIN_SIZE must be an integer >= 0, not " + Quote(value));
+        return Refuse(ctx, "ERR MIN_SIZE must be an integer >= 0, not " + Quote(value));
       }
       options.min_size = u;
       has_min_size = true;
     } else if (EqualsIgnoreCase(option, "TOLERANCE")) {
       if (!ParseDouble(value, &d) || !std::isfinite(d) || d < 0) {
-        return Error(ctx, "ERR TOLERANCE must be a number >= 0, not " + Quote(value));
+        return Refuse(ctx, "ERR TOLERANCE must be a number >= 0, not " + Quote(value));
       }
       options.tolerance = d;
       has_tolerance = true;
     } else {
-      return Error(ctx, "ERR unknown option " + Quote(option) +
-                            "; REPLAY.CREATE takes CAPACITY, ALPHA, EVICT, MAX_TIMES_SAMPLED, "
-                            "SPI, MIN_SIZE, TOLERANCE");
+      return Refuse(ctx, "ERR unknown option " + Quote(option) +
+                             "; REPLAY.CREATE takes CAPACITY, ALPHA, EVICT, MAX_TIMES_SAMPLED, "
+                             "SPI, MIN_SIZE, TOLERANCE");
     }
   }
-  if (!has_capacity) return Error(ctx, "ERR REPLAY.CREATE needs CAPACITY n");
+  if (!has_capacity) return Refuse(ctx, "ERR REPLAY.CREATE needs CAPACITY n");
   if ((has_spi || has_min_size || has_tolerance) && !(has_spi && has_min_size && has_tolerance)) {
-    return Error(ctx, "ERR rate limiting needs all of SPI, MIN_SIZE and TOLERANCE");
+    return Refuse(ctx, "ERR rate limiting needs all of SPI, MIN_SIZE and TOLERANCE");
   }
   if (std::string invalid = options.Validate(); !invalid.empty()) {
-    return Error(ctx, "ERR " + invalid);
+    return Refuse(ctx, "ERR " + invalid);
   }
+  *out = options;
+  return true;
+}
 
+int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 4) return api.WrongArity(ctx);
+  TableOptions options;
+  if (!ParseCreateOptions(ctx, argv, argc, &options)) return kRedisOk;
   TableKey key(ctx, argv[1], kRedisRead | kRedisWrite, /*may_be_empty=*/true);
   if (key.failed()) return kRedisOk;
   if (ReplayTable* existing = key.table(); existing != nullptr) {
@@ -437,18 +451,23 @@ int ProducerCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 // Reply: size, total mass, then per item [id, priority, probability, weight, payload, version,
 // times sampled, tags]; with PACKED: size, total mass, one blob of n PackedSampleRecord records,
 // then the n payloads (no number formatting: what clients use).
-int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
-  if (argc < 3) return api.WrongArity(ctx);
-  std::uint64_t n = 0;
-  if (!ParseU64(Arg(argv[2]), &n) || n == 0 || n > kMaxBatch) {
-    return Error(ctx, "ERR sample count must be an integer between 1 and " +
-                          std::to_string(kMaxBatch) + ", not " + Quote(Arg(argv[2])));
-  }
+// REPLAY.SAMPLE's options after the count.
+struct SampleRequest {
   double beta = 0.4;
   std::uint64_t seed = 0;
   bool seeded = false;
   std::vector<TagComponent> mixture;
   bool packed = false;
+};
+
+// Parses argv[3...] into *out; replies with the error and returns false.
+bool ParseSampleOptions(RedisModuleCtx* ctx, RedisModuleString** argv, int argc,
+                        SampleRequest* out) {
+  double& beta = out->beta;
+  std::uint64_t& seed = out->seed;
+  bool& seeded = out->seeded;
+  std::vector<TagComponent>& mixture = out->mixture;
+  bool& packed = out->packed;
   for (int i = 3; i < argc;) {
     const std::string_view option = Arg(argv[i]);
     if (EqualsIgnoreCase(option, "PACKED")) {
@@ -456,12 +475,12 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       ++i;
     } else if (EqualsIgnoreCase(option, "BETA") && i + 1 < argc) {
       if (!ParseDouble(Arg(argv[i + 1]), &beta) || !std::isfinite(beta) || beta < 0 || beta > 1) {
-        return Error(ctx, "ERR BETA must be a number in [0, 1], not " + Quote(Arg(argv[i + 1])));
+        return Refuse(ctx, "ERR BETA must be a number in [0, 1], not " + Quote(Arg(argv[i + 1])));
       }
       i += 2;
     } else if (EqualsIgnoreCase(option, "SEED") && i + 1 < argc) {
       if (!ParseU64(Arg(argv[i + 1]), &seed)) {
-        return Error(ctx, "ERR SEED must be an unsigned integer, not " + Quote(Arg(argv[i + 1])));
+        return Refuse(ctx, "ERR SEED must be an unsigned integer, not " + Quote(Arg(argv[i + 1])));
       }
       seeded = true;
       i += 2;
@@ -471,11 +490,11 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
              !EqualsIgnoreCase(Arg(argv[i]), "SEED") && !EqualsIgnoreCase(Arg(argv[i]), "PACKED")) {
         TagComponent c;
         if (!ParseU64(Arg(argv[i]), &c.mask)) {
-          return Error(
+          return Refuse(
               ctx, "ERR TAGS mask must be an unsigned 64-bit integer, not " + Quote(Arg(argv[i])));
         }
         if (!ParseDouble(Arg(argv[i + 1]), &c.weight) || !std::isfinite(c.weight) || c.weight < 0) {
-          return Error(
+          return Refuse(
               ctx, "ERR TAGS weight must be a finite number >= 0, not " + Quote(Arg(argv[i + 1])));
         }
         mixture.push_back(c);
@@ -484,13 +503,30 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       double total = 0;
       for (const TagComponent& c : mixture) total += c.weight;
       if (mixture.empty() || !(total > 0)) {
-        return Error(ctx, "ERR TAGS needs mask weight pairs with a positive total weight");
+        return Refuse(ctx, "ERR TAGS needs mask weight pairs with a positive total weight");
       }
     } else {
-      return Error(ctx, "ERR unknown or incomplete option " + Quote(option) +
-                            "; REPLAY.SAMPLE takes BETA b, SEED s, TAGS mask weight ..., PACKED");
+      return Refuse(ctx, "ERR unknown or incomplete option " + Quote(option) +
+                             "; REPLAY.SAMPLE takes BETA b, SEED s, TAGS mask weight ..., PACKED");
     }
   }
+  return true;
+}
+
+int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 3) return api.WrongArity(ctx);
+  std::uint64_t n = 0;
+  if (!ParseU64(Arg(argv[2]), &n) || n == 0 || n > kMaxBatch) {
+    return Error(ctx, "ERR sample count must be an integer between 1 and " +
+                          std::to_string(kMaxBatch) + ", not " + Quote(Arg(argv[2])));
+  }
+  SampleRequest request;
+  if (!ParseSampleOptions(ctx, argv, argc, &request)) return kRedisOk;
+  const double beta = request.beta;
+  const std::uint64_t seed = request.seed;
+  const bool seeded = request.seeded;
+  const std::vector<TagComponent>& mixture = request.mixture;
+  const bool packed = request.packed;
 
   TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
   ReplayTable* table = key.table();
