@@ -178,20 +178,13 @@ struct Aggregates {
 
 Aggregates AggregateSeeds(const EvaluationReport& report) {
   Aggregates a;
-  auto& policy_by_family = a.policy_by_family;
-  auto& expert_by_family = a.expert_by_family;
-  auto& baseline_by_family = a.baseline_by_family;
-  auto& policy_all = a.policy_all;
-  auto& expert_all = a.expert_all;
-  auto& baseline_all = a.baseline_all;
-  auto& episodes = a.episodes;
   const bool has_baseline = !report.baseline.empty();
   for (const EvaluatedSeed& s : report.seeds) {
     const std::string family = s.env.empty() ? std::string(envs::FamilyName(s.family)) : s.env;
-    policy_by_family[family].Add(s.policy);
-    expert_by_family[family].Add(s.expert);
-    policy_all.Add(s.policy);
-    expert_all.Add(s.expert);
+    a.policy_by_family[family].Add(s.policy);
+    a.expert_by_family[family].Add(s.expert);
+    a.policy_all.Add(s.policy);
+    a.expert_all.Add(s.expert);
     json episode = {{"family", family},
                     {"seed", s.seed},
                     {"policy", SummaryJson(s.policy.summary)},
@@ -199,11 +192,11 @@ Aggregates AggregateSeeds(const EvaluationReport& report) {
                     {"policy_infeasible_reason", s.policy.feasibility.reason},
                     {"expert", SummaryJson(s.expert.summary)}};
     if (has_baseline && s.baseline) {
-      baseline_by_family[family].Add(*s.baseline);
-      baseline_all.Add(*s.baseline);
+      a.baseline_by_family[family].Add(*s.baseline);
+      a.baseline_all.Add(*s.baseline);
       episode["baseline"] = SummaryJson(s.baseline->summary);
     }
-    episodes.push_back(std::move(episode));
+    a.episodes.push_back(std::move(episode));
   }
   return a;
 }
@@ -211,25 +204,18 @@ Aggregates AggregateSeeds(const EvaluationReport& report) {
 // report.json: the suite, the aggregates, every episode and the curve.
 json ReportJson(const EvaluationReport& report, Aggregates a) {
   const bool has_baseline = !report.baseline.empty();
-  auto& expert_by_family = a.expert_by_family;
-  auto& baseline_by_family = a.baseline_by_family;
-  const auto& policy_by_family = a.policy_by_family;
-  const auto& policy_all = a.policy_all;
-  const auto& expert_all = a.expert_all;
-  const auto& baseline_all = a.baseline_all;
-  const auto& episodes = a.episodes;
   json families = json::object();
-  for (const auto& [family, agg] : policy_by_family) {
-    families[family] = {{"policy", agg.Json()}, {"expert", expert_by_family[family].Json()}};
-    if (has_baseline) families[family]["baseline"] = baseline_by_family[family].Json();
+  for (const auto& [family, agg] : a.policy_by_family) {
+    families[family] = {{"policy", agg.Json()}, {"expert", a.expert_by_family[family].Json()}};
+    if (has_baseline) families[family]["baseline"] = a.baseline_by_family[family].Json();
   }
-  json overall = {{"policy", policy_all.Json()}, {"expert", expert_all.Json()}};
-  if (has_baseline) overall["baseline"] = baseline_all.Json();
+  json overall = {{"policy", a.policy_all.Json()}, {"expert", a.expert_all.Json()}};
+  if (has_baseline) overall["baseline"] = a.baseline_all.Json();
   json doc = {{"suite", report.suite},
               {"policy", report.policy},
               {"overall", overall},
               {"families", families},
-              {"episodes", episodes}};
+              {"episodes", a.episodes}};
   if (has_baseline) doc["baseline"] = report.baseline;
   if (!report.curve.empty()) doc["curve"] = report.curve;
   return doc;
@@ -238,12 +224,6 @@ json ReportJson(const EvaluationReport& report, Aggregates a) {
 // report.html: curves, the per-family table and the worst episodes' plots.
 std::string ReportHtml(const EvaluationReport& report, Aggregates a) {
   const bool has_baseline = !report.baseline.empty();
-  auto& expert_by_family = a.expert_by_family;
-  auto& baseline_by_family = a.baseline_by_family;
-  const auto& policy_by_family = a.policy_by_family;
-  const auto& policy_all = a.policy_all;
-  const auto& expert_all = a.expert_all;
-  const auto& baseline_all = a.baseline_all;
   std::string html = fmt::format(
       "<!doctype html><html><head><meta charset='utf-8'><title>tarmac eval: {0}</title><style>"
       "body{{font-family:sans-serif;margin:24px}}table{{border-collapse:collapse}}"
@@ -287,14 +267,14 @@ std::string ReportHtml(const EvaluationReport& report, Aggregates a) {
         100 * e.at_fault / ne, p.progress / n, 100 * p.comfort / n, 100 * p.near_miss / n,
         p.events_per_km / n, 100 * p.feasible / n);
   };
-  for (const auto& [family, agg] : policy_by_family) {
-    row(family, agg, expert_by_family[family], baseline_by_family[family]);
+  for (const auto& [family, agg] : a.policy_by_family) {
+    row(family, agg, a.expert_by_family[family], a.baseline_by_family[family]);
   }
-  row("all", policy_all, expert_all, baseline_all);
+  row("all", a.policy_all, a.expert_all, a.baseline_all);
   html += "</table><h2>Worst episodes</h2>";
   std::vector<const EvaluatedSeed*> worst;
   for (const EvaluatedSeed& s : report.seeds) {
-    if (!s.policy.trajectory.empty()) worst.push_back(&s);  // driving episodes have a path
+    if (!s.policy.trajectory.empty()) worst.push_back(&s);  // driving a.episodes have a path
   }
   std::sort(worst.begin(), worst.end(), [](const EvaluatedSeed* a, const EvaluatedSeed* b) {
     return schemas::MetricOr(a->policy.summary, "score") <
