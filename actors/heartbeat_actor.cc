@@ -23,7 +23,8 @@ namespace {
 caf::behavior Heartbeat(caf::stateful_actor<HeartbeatActorState>* self, RolloutShared* shared) {
   const auto period = std::chrono::milliseconds(
       static_cast<std::int64_t>(shared->options.heartbeat_seconds * 1000));
-  auto beat = [self, shared, period] {
+  prometheus::Gauge* alive = &shared->metrics->actors_alive.Add({});
+  auto beat = [self, shared, period, alive] {
     auto& control = self->state.control;
     if (control == nullptr) {
       auto c = buffer::ControlClient::Connect(shared->options.shards.front());
@@ -46,7 +47,7 @@ caf::behavior Heartbeat(caf::stateful_actor<HeartbeatActorState>* self, RolloutS
       return;
     }
     if (auto live = control->LiveActors(); live.ok()) {
-      shared->metrics->actors_alive.Add({}).Set(static_cast<double>(live->size()));
+      alive->Set(static_cast<double>(live->size()));
     }
   };
   self->send(self, poll_atom::value);
