@@ -115,18 +115,26 @@ void AddTrainSection(ConfigSchema& schema) {
   schema.Double("train.minutes", 0, 1e7,
                 "Wall-clock budget of the whole run, evaluation included (0: no limit).");
   schema.Int("train.updates", 0, 1e15, "SAC updates of the RL phase (0: until time is up).");
-  schema.Int("train.actors", 1, 1024, "env_batch actors of the rollout.");
-  schema.Int("train.envs_per_actor", 1, 65536, "Envs each env_batch actor steps.");
+  schema.Int("train.actors", 1, 1024,
+             "env_batch actors of the rollout (overrides actor.actors; an explicit "
+             "actor.actors is used when this is left at its default).");
+  schema.Int("train.envs_per_actor", 1, 65536,
+             "Envs each env_batch actor steps (overrides actor.envs_per_actor likewise).");
   schema.Int("train.demo_steps", 0, 1e12, "Expert env steps written to demos before SFT.");
   schema.Int("train.sft_updates", 0, 1e12, "Behaviour-cloning updates before RL (0: none).");
   schema.Double("train.setup_fraction", 0.01, 1,
                 "Share of the minutes after which demos and SFT stop even if unfinished.");
-  schema.Double("train.bc_weight", 0, 1e6, "Weight of the BC term during the RL phase.");
+  schema.Double(
+      "train.bc_weight", 0, 1e6,
+      "Weight of the BC term during the RL phase (overrides learner.bc_weight likewise).");
   schema.Int("train.critic_warmup_updates", 0, 1e12,
              "RL updates that train only the critics before the actor moves.");
   schema.Double("train.samples_per_insert", 0, 1e6,
-                "Sampled/inserted ratio on rl during RL (0: no pacing).");
-  schema.Int("train.queue_limit", 1, 1e9, "Transitions the writer holds before the envs wait.");
+                "Sampled/inserted ratio on rl during RL (0: no pacing; overrides "
+                "replay.samples_per_insert likewise).");
+  schema.Int("train.queue_limit", 1, 1e9,
+             "Transitions the writer holds before the envs wait (overrides actor.queue_limit "
+             "likewise).");
   schema.String("train.suite", "Final evaluation suite: default (built in) or a suite file.");
   schema.Double("train.progress_seconds", 0.1, 3600,
                 "Seconds between progress lines when stdout is not a terminal.");

@@ -100,6 +100,7 @@ absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resum
   if (!config.ok()) return config.status();
   plan.config = *std::move(config);
   plan.settings = train::TrainSettings::From(*plan.config);
+  plan.settings.Record(*plan.config);
   if (plan.settings.minutes <= 0 && plan.settings.updates == 0) {
     return absl::InvalidArgumentError("train needs an end: give --minutes M or --updates U");
   }

@@ -9,7 +9,10 @@
 
 namespace tarmac::cli::train {
 
-// The train.* keys of a merged config. Immutable once read.
+// The train.* keys of a merged config. Immutable once read. Five of them override a key of
+// another section within tarmac train (train.actors, train.envs_per_actor, train.queue_limit:
+// actor.*; train.bc_weight: learner.bc_weight; train.samples_per_insert: replay.*): the train
+// key when set explicitly, else the overridden key when that was set, else train's default.
 struct TrainSettings {
   std::string out;
   double minutes = 0;
@@ -28,6 +31,9 @@ struct TrainSettings {
   double curve_seconds = 20;
 
   static TrainSettings From(const Config& c);
+  // Sets the five overriding train.* keys of `c` to the values From chose, so that the run's
+  // config.yaml (and a resume that reads it) holds what the run uses.
+  void Record(Config& c) const;
   double budget_seconds() const { return minutes * 60.0; }
 };
 

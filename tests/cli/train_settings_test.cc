@@ -1,0 +1,53 @@
+#include "train/train_settings.h"
+
+#include <gtest/gtest.h>
+
+#include "tarmac/cli/config_schema.h"
+
+namespace tarmac::cli::train {
+namespace {
+
+TEST(TrainSettingsTest, AnExplicitSectionKeyReachesTrainUnlessTrainSetsItsOwn) {
+  auto config = DefaultConfig();
+  ASSERT_TRUE(config.ok()) << config.status();
+  // Defaults: train's own values (which differ from the actor section's on purpose).
+  TrainSettings defaults = TrainSettings::From(*config);
+  EXPECT_EQ(defaults.envs_per_actor, config->GetInt("train.envs_per_actor"));
+  EXPECT_NE(config->GetInt("train.envs_per_actor"), config->GetInt("actor.envs_per_actor"));
+  // An explicit actor.* / learner.* / replay.* value is not silently ignored by tarmac train.
+  ASSERT_TRUE(config->Set("actor.envs_per_actor", "32", "--set").ok());
+  ASSERT_TRUE(config->Set("actor.actors", "3", "--set").ok());
+  ASSERT_TRUE(config->Set("learner.bc_weight", "0.7", "--set").ok());
+  ASSERT_TRUE(config->Set("replay.samples_per_insert", "8", "--set").ok());
+  ASSERT_TRUE(config->Set("actor.queue_limit", "1000", "--set").ok());
+  TrainSettings from_sections = TrainSettings::From(*config);
+  EXPECT_EQ(from_sections.envs_per_actor, 32);
+  EXPECT_EQ(from_sections.actors, 3);
+  EXPECT_DOUBLE_EQ(from_sections.bc_weight, 0.7);
+  EXPECT_DOUBLE_EQ(from_sections.samples_per_insert, 8.0);
+  EXPECT_EQ(from_sections.queue_limit, 1000U);
+  // What the run records in its config.yaml reads back the same (a resume uses it).
+  Config recorded = *config;
+  from_sections.Record(recorded);
+  EXPECT_EQ(recorded.GetInt("train.envs_per_actor"), 32);
+  EXPECT_EQ(recorded.Origin("train.envs_per_actor"), "--set via actor.envs_per_actor");
+  auto reread = DefaultConfig();
+  ASSERT_TRUE(reread.ok());
+  ASSERT_TRUE(reread->MergeYaml(recorded.ToYaml(), "config.yaml").ok());
+  const TrainSettings resumed = TrainSettings::From(*reread);
+  EXPECT_EQ(resumed.envs_per_actor, 32);
+  EXPECT_EQ(resumed.actors, 3);
+  EXPECT_DOUBLE_EQ(resumed.bc_weight, 0.7);
+  EXPECT_DOUBLE_EQ(resumed.samples_per_insert, 8.0);
+  EXPECT_EQ(resumed.queue_limit, 1000U);
+  // An explicit train.* value wins over both.
+  ASSERT_TRUE(config->Set("train.envs_per_actor", "8", "--set").ok());
+  ASSERT_TRUE(config->Set("train.bc_weight", "0.1", "my.yaml").ok());
+  TrainSettings explicit_train = TrainSettings::From(*config);
+  EXPECT_EQ(explicit_train.envs_per_actor, 8);
+  EXPECT_DOUBLE_EQ(explicit_train.bc_weight, 0.1);
+  EXPECT_EQ(explicit_train.actors, 3);
+}
+
+}  // namespace
+}  // namespace tarmac::cli::train
