@@ -7,6 +7,15 @@
 namespace tarmac::cli::train {
 namespace {
 
+// The values the test sets in the actor, learner and replay sections.
+void ExpectTheSections(const TrainSettings& t) {
+  EXPECT_EQ(t.envs_per_actor, 32);
+  EXPECT_EQ(t.actors, 3);
+  EXPECT_DOUBLE_EQ(t.bc_weight, 0.7);
+  EXPECT_DOUBLE_EQ(t.samples_per_insert, 8.0);
+  EXPECT_EQ(t.queue_limit, 1000U);
+}
+
 TEST(TrainSettingsTest, AnExplicitSectionKeyReachesTrainUnlessTrainSetsItsOwn) {
   auto config = DefaultConfig();
   ASSERT_TRUE(config.ok()) << config.status();
@@ -21,11 +30,7 @@ TEST(TrainSettingsTest, AnExplicitSectionKeyReachesTrainUnlessTrainSetsItsOwn) {
   ASSERT_TRUE(config->Set("replay.samples_per_insert", "8", "--set").ok());
   ASSERT_TRUE(config->Set("actor.queue_limit", "1000", "--set").ok());
   TrainSettings from_sections = TrainSettings::From(*config);
-  EXPECT_EQ(from_sections.envs_per_actor, 32);
-  EXPECT_EQ(from_sections.actors, 3);
-  EXPECT_DOUBLE_EQ(from_sections.bc_weight, 0.7);
-  EXPECT_DOUBLE_EQ(from_sections.samples_per_insert, 8.0);
-  EXPECT_EQ(from_sections.queue_limit, 1000U);
+  ExpectTheSections(from_sections);
   // What the run records in its config.yaml reads back the same (a resume uses it).
   Config recorded = *config;
   from_sections.Record(recorded);
@@ -35,11 +40,7 @@ TEST(TrainSettingsTest, AnExplicitSectionKeyReachesTrainUnlessTrainSetsItsOwn) {
   ASSERT_TRUE(reread.ok());
   ASSERT_TRUE(reread->MergeYaml(recorded.ToYaml(), "config.yaml").ok());
   const TrainSettings resumed = TrainSettings::From(*reread);
-  EXPECT_EQ(resumed.envs_per_actor, 32);
-  EXPECT_EQ(resumed.actors, 3);
-  EXPECT_DOUBLE_EQ(resumed.bc_weight, 0.7);
-  EXPECT_DOUBLE_EQ(resumed.samples_per_insert, 8.0);
-  EXPECT_EQ(resumed.queue_limit, 1000U);
+  ExpectTheSections(resumed);
   // An explicit train.* value wins over both.
   ASSERT_TRUE(config->Set("train.envs_per_actor", "8", "--set").ok());
   ASSERT_TRUE(config->Set("train.bc_weight", "0.1", "my.yaml").ok());
