@@ -58,13 +58,11 @@ ReplayErrorCode CodeOf(const redisReply* r) {
 
 // The number after the code of a "RATELIMITED <ms>" or "SEQ <current>" reply.
 std::optional<std::uint64_t> CodeArgument(const redisReply* r) {
-  const absl::string_view s(r->str, r->len);
-  const std::size_t space = s.find(' ');
+  // "<CODE> <number> <sentence...>": the second word.
+  const std::vector<absl::string_view> words =
+      absl::StrSplit(absl::string_view(r->str, r->len), absl::MaxSplits(' ', 2));
   std::uint64_t value = 0;
-  if (space == absl::string_view::npos ||
-      !absl::SimpleAtoi(s.substr(space + 1).substr(0, s.substr(space + 1).find(' ')), &value)) {
-    return std::nullopt;
-  }
+  if (words.size() < 2 || !absl::SimpleAtoi(words[1], &value)) return std::nullopt;
   return value;
 }
 

@@ -176,6 +176,13 @@ struct Aggregates {
   json episodes = json::array();
 };
 
+// The aggregate of `key`, or an empty one (a family without baseline episodes).
+const Aggregate& Of(const std::map<std::string, Aggregate>& by_family, const std::string& key) {
+  static const Aggregate kNone;
+  auto it = by_family.find(key);
+  return it == by_family.end() ? kNone : it->second;
+}
+
 Aggregates AggregateSeeds(const EvaluationReport& report) {
   Aggregates a;
   const bool has_baseline = !report.baseline.empty();
@@ -202,12 +209,12 @@ Aggregates AggregateSeeds(const EvaluationReport& report) {
 }
 
 // report.json: the suite, the aggregates, every episode and the curve.
-json ReportJson(const EvaluationReport& report, Aggregates a) {
+json ReportJson(const EvaluationReport& report, const Aggregates& a) {
   const bool has_baseline = !report.baseline.empty();
   json families = json::object();
   for (const auto& [family, agg] : a.policy_by_family) {
-    families[family] = {{"policy", agg.Json()}, {"expert", a.expert_by_family[family].Json()}};
-    if (has_baseline) families[family]["baseline"] = a.baseline_by_family[family].Json();
+    families[family] = {{"policy", agg.Json()}, {"expert", Of(a.expert_by_family, family).Json()}};
+    if (has_baseline) families[family]["baseline"] = Of(a.baseline_by_family, family).Json();
   }
   json overall = {{"policy", a.policy_all.Json()}, {"expert", a.expert_all.Json()}};
   if (has_baseline) overall["baseline"] = a.baseline_all.Json();
@@ -222,7 +229,7 @@ json ReportJson(const EvaluationReport& report, Aggregates a) {
 }
 
 // report.html: curves, the per-family table and the worst episodes' plots.
-std::string ReportHtml(const EvaluationReport& report, Aggregates a) {
+std::string ReportHtml(const EvaluationReport& report, const Aggregates& a) {
   const bool has_baseline = !report.baseline.empty();
   std::string html = fmt::format(
       "<!doctype html><html><head><meta charset='utf-8'><title>tarmac eval: {0}</title><style>"
@@ -268,7 +275,7 @@ std::string ReportHtml(const EvaluationReport& report, Aggregates a) {
         p.events_per_km / n, 100 * p.feasible / n);
   };
   for (const auto& [family, agg] : a.policy_by_family) {
-    row(family, agg, a.expert_by_family[family], a.baseline_by_family[family]);
+    row(family, agg, Of(a.expert_by_family, family), Of(a.baseline_by_family, family));
   }
   row("all", a.policy_all, a.expert_all, a.baseline_all);
   html += "</table><h2>Worst episodes</h2>";

@@ -522,12 +522,6 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   }
   SampleRequest request;
   if (!ParseSampleOptions(ctx, argv, argc, &request)) return kRedisOk;
-  const double beta = request.beta;
-  const std::uint64_t seed = request.seed;
-  const bool seeded = request.seeded;
-  const std::vector<TagComponent>& mixture = request.mixture;
-  const bool packed = request.packed;
-
   TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
   ReplayTable* table = key.table();
   if (table == nullptr) return kRedisOk;
@@ -535,18 +529,18 @@ int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (Admission a = table->CanSample(n, now); !a.admitted) {
     return Error(ctx, buffer::ReplayErrorCode::kRateLimited, std::to_string(a.retry_after_ms));
   }
-  std::mt19937_64 seeded_rng(seed);
+  std::mt19937_64 seeded_rng(request.seed);
   ReplayTable::SampleResult result =
-      table->Sample(n, beta, mixture, seeded ? seeded_rng : ModuleRng());
+      table->Sample(n, request.beta, request.mixture, request.seeded ? seeded_rng : ModuleRng());
   if (!result.error.empty()) return Error(ctx, result.code, "cannot sample: " + result.error);
 
   std::vector<std::uint64_t> ids;
   ids.reserve(result.items.size());
   for (const SampledItem& item : result.items) ids.push_back(item.id);
-  api.ReplyWithArray(ctx, static_cast<long>((packed ? 3 : 2) + result.items.size()));
+  api.ReplyWithArray(ctx, static_cast<long>((request.packed ? 3 : 2) + result.items.size()));
   api.ReplyWithLongLong(ctx, static_cast<long long>(table->size()));
   api.ReplyWithDouble(ctx, table->total_mass());
-  if (packed) {
+  if (request.packed) {
     std::vector<PackedSampleRecord> records;
     records.reserve(result.items.size());
     for (const SampledItem& item : result.items) {
