@@ -16,26 +16,6 @@ buffer::ReplayClientOptions LearnerClientOptions(const LearnerJobOptions& option
   return client;
 }
 
-absl::Status LearnerJobOptions::Validate() const {
-  if (shards.empty()) return absl::InvalidArgumentError("the learner needs at least one shard");
-  if (auto s = sac.Validate(); !s.ok()) return s;
-  if (batch_size <= 0 || batch_size > 65536) {
-    return absl::InvalidArgumentError("learner.batch_size must be in 1..65536");
-  }
-  if (samplers <= 0 || prefetch <= 0) {
-    return absl::InvalidArgumentError("learner.samplers and learner.prefetch must be positive");
-  }
-  if (!(beta_start >= 0.0 && beta_start <= 1.0)) {
-    return absl::InvalidArgumentError("learner.beta_start must be in [0, 1]");
-  }
-  if (publish_every == 0) return absl::InvalidArgumentError("learner.publish_every must be >= 1");
-  if (!(checkpoint_seconds > 0.0)) {
-    return absl::InvalidArgumentError("learner.checkpoint_seconds must be positive");
-  }
-  if (keep_checkpoints < 1) return absl::InvalidArgumentError("keep at least one checkpoint");
-  return absl::OkStatus();
-}
-
 absl::StatusOr<LearnerJobResult> RunLearnerJob(caf::actor_system& system,
                                                const LearnerJobOptions& options,
                                                monitoring::Metrics& metrics,

@@ -177,38 +177,6 @@ RolloutJobResult Result(const RolloutShared& shared, std::uint64_t unwritten, do
 
 }  // namespace
 
-absl::Status RolloutJobOptions::Validate() const {
-  if (shards.empty()) return absl::InvalidArgumentError("the rollout needs at least one shard");
-  if (actors < 1 || actors > 1024) return absl::InvalidArgumentError("--actors must be 1..1024");
-  if (envs_per_actor < 1 || envs_per_actor > 65536) {
-    return absl::InvalidArgumentError("--envs-per-actor must be 1..65536");
-  }
-  if (n_step < 1 || n_step > 255) return absl::InvalidArgumentError("actor.n_step must be 1..255");
-  if (!(gamma > 0.0F && gamma <= 1.0F)) {
-    return absl::InvalidArgumentError("actor.gamma must be in (0, 1]");
-  }
-  if (!(demo_noise >= 0.0F) || std::any_of(demo_noise_std.begin(), demo_noise_std.end(),
-                                           [](float s) { return !(s >= 0); })) {
-    return absl::InvalidArgumentError("actor.demo_noise must be >= 0");
-  }
-  if (!(noise_scale >= 0.0F) || !(noise_spread >= 0.0F && noise_spread <= 1.0F)) {
-    return absl::InvalidArgumentError(
-        "actor.noise_scale must be >= 0 and actor.noise_spread in [0, 1]");
-  }
-  if (insert_batch < 1 || queue_limit < static_cast<std::size_t>(insert_batch)) {
-    return absl::InvalidArgumentError(
-        "actor.insert_batch must be >= 1 and actor.queue_limit at least one batch");
-  }
-  if (!(flush_seconds >= 0.0) || !(heartbeat_seconds > 0.0) || !(weights_poll_seconds > 0.0)) {
-    return absl::InvalidArgumentError(
-        "actor.flush_seconds must be >= 0 and the heartbeat and poll periods positive");
-  }
-  if (table.name.empty()) {
-    return absl::InvalidArgumentError("--table needs a name (rl or demos)");
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
                                                const RolloutJobOptions& options_in,
                                                monitoring::Metrics& metrics,

@@ -44,8 +44,9 @@ caf::behavior Sampler(caf::stateful_actor<SamplerState>* self, LearnerJobOptions
           sample_options.beta = beta;
           sample_options.seed = options.sac.seed * 1000003 + index * 7919 + self->state.draws++;
           const std::string& table = demo ? options.demo_table.name : options.rl_table.name;
-          const bool mixed = demo && !options.demo_tag_mixture.empty() && !self->state.unmixed;
-          if (mixed) sample_options.tag_mixture = options.demo_tag_mixture;
+          const bool mixed = demo && !self->state.unmixed && options.demo_event_mask != 0 &&
+                             options.demo_event_share > 0.0;
+          if (mixed) sample_options.tag_mixture = options.DemoTagMixture();
           auto sample = self->state.client->Sample(table, options.batch_size, sample_options);
           if (mixed && buffer::IsUnservableTagMixture(sample.status())) {
             // The demonstrations hold none of the mined events: sample them plainly.

@@ -17,19 +17,32 @@ constexpr char kModuleName[] = "tarmac_replay.so";
 
 }  // namespace
 
+const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable() {
+  using O = ReplayServerOptions;
+  static const auto* const table = [] {
+    auto* t = new util::OptionTable<O>();
+    t->Int("replay.port", &O::port, 0, 65535,
+           "TCP port of `tarmac replay-server` (0: unix socket only).");
+    t->String("replay.bind", &O::bind, "Address the replay server listens on.");
+    t->String("replay.dir", &O::dir, "Data directory of the replay server (RDB and AOF files).");
+    t->Bool("replay.appendonly", &O::appendonly, "Log every write to the AOF (survives a crash).");
+    t->Choice("replay.appendfsync", &O::appendfsync, {"always", "everysec", "no"},
+              "AOF fsync policy: always loses nothing acknowledged, everysec at most 1 s.");
+    t->Int("replay.max_payload_bytes", &O::max_payload_bytes, 1, 4294967296.0,
+           "Largest item payload the replay module accepts.");
+    t->String("replay.module", &O::module_path,
+              "Path of tarmac_replay.so; empty finds it beside the binary.");
+    t->String("replay.maxmemory", &O::maxmemory,
+              "Memory limit of the replay server (e.g. 8gb; empty: none); full: writes refused.");
+    return t;
+  }();
+  return *table;
+}
+
 absl::Status ReplayServerOptions::Validate() const {
-  if (port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("replay port ", port, " is outside 0..65535"));
-  }
+  if (absl::Status s = ReplayServerOptionTable().Check(*this); !s.ok()) return s;
   if (port == 0 && unix_socket.empty()) {
     return absl::InvalidArgumentError("the replay server needs a TCP port or a unix socket");
-  }
-  if (appendfsync != "always" && appendfsync != "everysec" && appendfsync != "no") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("appendfsync '", appendfsync, "' is not one of always, everysec, no"));
-  }
-  if (max_payload_bytes == 0) {
-    return absl::InvalidArgumentError("the replay max payload must be positive");
   }
   return absl::OkStatus();
 }

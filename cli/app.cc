@@ -114,9 +114,10 @@ int RunApp(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   }
 
   monitoring::LoggingOptions logging;
-  logging.level = config->GetString("log.level");
-  logging.format = config->GetString("log.format");
-  if (absl::Status s = monitoring::ConfigureLogging(logging); !s.ok()) {
+  absl::Status configured = config->Apply(monitoring::LoggingOptionTable(), logging);
+  if (configured.ok()) configured = CheckConversions(*config);
+  if (configured.ok()) configured = monitoring::ConfigureLogging(logging);
+  if (absl::Status s = configured; !s.ok()) {
     err << "tarmac: " << Sentence(std::string(s.message())) << "\n";
     return kExitUsage;
   }

@@ -109,25 +109,26 @@ ConfigSchema& ConfigSchema::Add(ConfigKey key) {
 }
 
 ConfigSchema& ConfigSchema::Bool(std::string name, std::string help) {
-  return Add({std::move(name), ConfigType::kBool, {}, {}, {}, std::move(help)});
+  return Add({std::move(name), ConfigType::kBool, {}, {}, {}, {}, std::move(help)});
 }
 ConfigSchema& ConfigSchema::Int(std::string name, std::optional<double> min,
                                 std::optional<double> max, std::string help) {
-  return Add({std::move(name), ConfigType::kInt, min, max, {}, std::move(help)});
+  return Add({std::move(name), ConfigType::kInt, {}, min, max, {}, std::move(help)});
 }
 ConfigSchema& ConfigSchema::Double(std::string name, std::optional<double> min,
                                    std::optional<double> max, std::string help) {
-  return Add({std::move(name), ConfigType::kDouble, min, max, {}, std::move(help)});
+  return Add({std::move(name), ConfigType::kDouble, {}, min, max, {}, std::move(help)});
 }
 ConfigSchema& ConfigSchema::String(std::string name, std::string help) {
-  return Add({std::move(name), ConfigType::kString, {}, {}, {}, std::move(help)});
+  return Add({std::move(name), ConfigType::kString, {}, {}, {}, {}, std::move(help)});
 }
 ConfigSchema& ConfigSchema::Choice(std::string name, std::vector<std::string> choices,
                                    std::string help) {
-  return Add({std::move(name), ConfigType::kChoice, {}, {}, std::move(choices), std::move(help)});
+  return Add(
+      {std::move(name), ConfigType::kChoice, {}, {}, {}, std::move(choices), std::move(help)});
 }
 ConfigSchema& ConfigSchema::StringList(std::string name, std::string help) {
-  return Add({std::move(name), ConfigType::kStringList, {}, {}, {}, std::move(help)});
+  return Add({std::move(name), ConfigType::kStringList, {}, {}, {}, {}, std::move(help)});
 }
 
 const ConfigKey* ConfigSchema::Find(absl::string_view name) const {
@@ -218,8 +219,13 @@ absl::Status ParseConfigValue(const ConfigKey& key, absl::string_view text,
       return absl::OkStatus();
     case ConfigType::kStringList: {
       std::vector<std::string> items;
-      if (!text.empty()) {
-        for (absl::string_view item : absl::StrSplit(text, ',')) {
+      // "a, b" or, as in YAML, "[a, b]".
+      absl::string_view list = absl::StripAsciiWhitespace(text);
+      if (list.size() >= 2 && list.front() == '[' && list.back() == ']') {
+        list = absl::StripAsciiWhitespace(list.substr(1, list.size() - 2));
+      }
+      if (!list.empty()) {
+        for (absl::string_view item : absl::StrSplit(list, ',')) {
           items.emplace_back(absl::StripAsciiWhitespace(item));
         }
       }
@@ -353,6 +359,64 @@ absl::Status Config::CheckComplete() const {
     }
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+bool SameNumber(double a, double b) {
+  return std::abs(a - b) <= 1e-6 * std::max({1.0, std::abs(a), std::abs(b)});
+}
+
+bool SameText(const std::string& a, const std::string& b) {
+  double x = 0.0;
+  double y = 0.0;
+  if (absl::SimpleAtod(a, &x) && absl::SimpleAtod(b, &y)) return SameNumber(x, y);
+  return a == b;
+}
+
+bool SameValue(const ConfigValue& a, const ConfigValue& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* x = std::get_if<double>(&a)) return SameNumber(*x, std::get<double>(b));
+  if (const auto* x = std::get_if<std::string>(&a)) return SameText(*x, std::get<std::string>(b));
+  if (const auto* x = std::get_if<std::vector<std::string>>(&a)) {
+    const auto& y = std::get<std::vector<std::string>>(b);
+    if (x->size() != y.size()) return false;
+    for (std::size_t i = 0; i < x->size(); ++i) {
+      if (!SameText((*x)[i], y[i])) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
+}  // namespace
+
+std::string FormatConfigValue(const ConfigValue& value) {
+  YAML::Emitter out;
+  out << YAML::Flow;
+  std::visit([&out](const auto& v) { out << v; }, value);
+  return out.c_str();
+}
+
+absl::Status Config::CheckDeclaredDefaults(absl::string_view file) const {
+  for (const auto& [name, key] : schema_->keys()) {
+    auto it = values_.find(name);
+    if (!key.default_value || it == values_.end()) continue;
+    if (!SameValue(*key.default_value, it->second.value)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(file, " sets ", name, " to ", FormatConfigValue(it->second.value),
+                       " but its declaration's default is ", FormatConfigValue(*key.default_value),
+                       "; make them agree"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+const ConfigValue& Config::Value(absl::string_view key) const {
+  if (schema_->Find(key) == nullptr) Die(absl::StrCat("config key '", key, "' is not declared"));
+  auto it = values_.find(key);
+  if (it == values_.end()) Die(absl::StrCat("config key '", key, "' has no value"));
+  return it->second.value;
 }
 
 const Config::Entry& Config::Lookup(absl::string_view key, ConfigType type) const {

@@ -36,7 +36,8 @@ std::string Describe(const ConfigKey& key) {
 CLI::App* ConfigCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
   CLI::App* sub =
       app.add_subcommand("config", "Print the merged configuration and where each value came from");
-  sub->add_flag("--keys", keys_, "List every key with its type and meaning instead");
+  sub->add_flag("--keys", keys_,
+                "List every key with its type, bounds, default and meaning instead");
   return sub;
 }
 
@@ -46,7 +47,10 @@ int ConfigCommand::Run(const CommandContext& context) {
     return kExitOk;
   }
   for (const auto& [name, key] : context.config.schema().keys()) {
-    context.out << fmt::format("{:<28} {:<30} {}\n", name, Describe(key), key.help);
+    const std::string default_value =
+        key.default_value ? FormatConfigValue(*key.default_value) : std::string("-");
+    context.out << fmt::format("{:<36} {:<30} {:<16} {}\n", name, Describe(key), default_value,
+                               key.help);
   }
   return kExitOk;
 }

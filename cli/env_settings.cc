@@ -2,23 +2,10 @@
 
 namespace tarmac::cli {
 
-envs::EnvConfig EnvConfigFrom(const Config& config) {
+absl::StatusOr<envs::EnvConfig> EnvConfigFrom(const Config& config) {
   envs::EnvConfig env;
-  env.scenario.episode_seconds = config.GetDouble("env.episode_seconds");
-  env.scenario.speed_limit = config.GetDouble("env.speed_limit");
-  envs::RewardConfig& r = env.reward;
-  r.composition = config.GetString("env.reward.composition") == "multiplicative"
-                      ? envs::RewardConfig::Composition::kMultiplicative
-                      : envs::RewardConfig::Composition::kAdditive;
-  for (const envs::RewardTermInfo& term : envs::kRewardTerms) {
-    r.*term.weight = config.GetDouble(std::string("env.reward.") + term.name);
-  }
-  envs::EventThresholds& e = env.events;
-  e.hard_brake_accel = config.GetDouble("env.events.hard_brake_accel");
-  e.near_miss_ttc = config.GetDouble("env.events.near_miss_ttc");
-  e.lane_departure_seconds = config.GetDouble("env.events.lane_departure_seconds");
-  e.cut_in_ttc = config.GetDouble("env.events.cut_in_ttc");
-  e.cut_in_headway = config.GetDouble("env.events.cut_in_headway");
+  if (absl::Status s = config.Apply(envs::EnvConfigTable(), env); !s.ok()) return s;
+  if (absl::Status s = env.scenario.Validate(); !s.ok()) return s;
   return env;
 }
 

@@ -25,14 +25,18 @@ int EvalCommand::Run(const CommandContext& context) {
     context.err << "tarmac: " << policy.status().message() << ".\n";
     return kExitUsage;
   }
-  const envs::EnvConfig env_config = EnvConfigFrom(context.config);
-  absl::StatusOr<envs::Suite> suite = LoadSuite(suite_, env_config.scenario);
+  const absl::StatusOr<envs::EnvConfig> env_config = EnvConfigFrom(context.config);
+  if (!env_config.ok()) {
+    context.err << "tarmac: " << env_config.status().message() << ".\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<envs::Suite> suite = LoadSuite(suite_, env_config->scenario);
   if (!suite.ok()) {
     context.err << "tarmac: " << suite.status().message() << ".\n";
     return kExitUsage;
   }
   const absl::StatusOr<EvaluationReport> report =
-      EvaluateOnSuite(**policy, policy_, nullptr, "", *suite, env_config, &context.out);
+      EvaluateOnSuite(**policy, policy_, nullptr, "", *suite, *env_config, &context.out);
   if (!report.ok()) {
     context.err << "tarmac: " << report.status().message() << ".\n";
     return kExitUsage;

@@ -32,7 +32,9 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
     }
     *log << "policy: loaded " << choice.loaded << "\n";
   }
-  auto probe = envs::EnvBatch::Create(EnvNameFrom(config), 1, 1, EnvConfigFrom(config));
+  auto env_config = EnvConfigFrom(config);
+  if (!env_config.ok()) return env_config.status();
+  auto probe = envs::EnvBatch::Create(EnvNameFrom(config), 1, 1, *env_config);
   if (!probe.ok()) return probe.status();
   const auto& arch = (*net)->architecture();
   const envs::EnvSpec& spec = (*probe)->spec();

@@ -41,100 +41,74 @@ absl::StatusOr<std::vector<buffer::ShardEndpoint>> ShardsFrom(const Config& conf
   return shards;
 }
 
-std::vector<int> Hidden(const Config& config, const std::string& section) {
-  return std::vector<int>(static_cast<std::size_t>(config.GetInt(section + ".hidden_layers")),
-                          static_cast<int>(config.GetInt(section + ".hidden_units")));
+util::OptionTable<ReplayTables> BuildReplayTables() {
+  using R = ReplayTables;
+  util::OptionTable<R> t;
+  t.String("replay.urls", &R::urls,
+           "Replay shards (redis://[user:pass@]host:port or unix:///path), comma-separated.");
+  util::OptionTable<buffer::TableSpec> rl(ReplayTables{}.rl);
+  rl.Int("replay.capacity", &buffer::TableSpec::capacity, 1, 4294967296,
+         "Items of the rl table across shards.");
+  rl.Number("replay.alpha", &buffer::TableSpec::alpha, 0, 10,
+            "Prioritisation exponent (0: uniform sampling).");
+  rl.Choice("replay.eviction", &buffer::TableSpec::eviction, {"fifo", "minprio"},
+            "Which item a full table drops.");
+  rl.Number("replay.samples_per_insert", &buffer::TableSpec::samples_per_insert, 0, 1e6,
+            "Sampled/inserted ratio the table enforces (0: no rate limiting).");
+  t.Include(&R::rl, rl);
+  util::OptionTable<buffer::TableSpec> demos(ReplayTables{}.demos);
+  demos.Int("replay.demo_capacity", &buffer::TableSpec::capacity, 1, 4294967296,
+            "Items of the demos table across shards.");
+  t.Include(&R::demos, demos);
+  return t;
 }
 
 }  // namespace
 
-buffer::TableSpec RlTableFrom(const Config& config) {
-  buffer::TableSpec spec;
-  spec.name = "rl";
-  spec.capacity = static_cast<std::uint64_t>(config.GetInt("replay.capacity"));
-  spec.alpha = config.GetDouble("replay.alpha");
-  spec.eviction = config.GetString("replay.eviction");
-  spec.samples_per_insert = config.GetDouble("replay.samples_per_insert");
-  return spec;
+const util::OptionTable<ReplayTables>& ReplayTablesTable() {
+  static const auto* const table = new util::OptionTable<ReplayTables>(BuildReplayTables());
+  return *table;
 }
 
-buffer::TableSpec DemoTableFrom(const Config& config) {
-  buffer::TableSpec spec;
-  spec.name = "demos";
-  spec.capacity = static_cast<std::uint64_t>(config.GetInt("replay.demo_capacity"));
-  spec.alpha = 0.0;  // demonstrations are sampled uniformly
-  return spec;
+ReplayTables ReplayTablesFrom(const Config& config) {
+  ReplayTables tables;
+  // Every replay.* table key sets its field as it is; none converts further.
+  (void)config.Apply(ReplayTablesTable(), tables);
+  return tables;
 }
+
+buffer::TableSpec RlTableFrom(const Config& config) { return ReplayTablesFrom(config).rl; }
+
+buffer::TableSpec DemoTableFrom(const Config& config) { return ReplayTablesFrom(config).demos; }
 
 absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& config) {
   actors::LearnerJobOptions o;
+  if (absl::Status s = config.Apply(actors::LearnerJobOptionTable(), o); !s.ok()) return s;
   auto shards = ShardsFrom(config);
   if (!shards.ok()) return shards.status();
   o.shards = *shards;
-  auto probe = envs::EnvBatch::Create(EnvNameFrom(config), 1, 1, EnvConfigFrom(config));
+  auto env_config = EnvConfigFrom(config);
+  if (!env_config.ok()) return env_config.status();
+  auto probe = envs::EnvBatch::Create(EnvNameFrom(config), 1, 1, *env_config);
   if (!probe.ok()) return probe.status();
   const envs::EnvSpec& spec = (*probe)->spec();
   o.shape = {spec.observation_size, spec.action_size, spec.action_low, spec.action_high};
-  learner::SacOptions& sac = o.sac;
-  sac.algorithm =
-      config.GetString("learner.algo") == "bc" ? learner::Algorithm::kBc : learner::Algorithm::kSac;
-  sac.device = config.GetString("learner.device");
-  sac.threads = static_cast<int>(config.GetInt("learner.threads"));
-  sac.hidden_sizes = Hidden(config, "learner");
-  sac.actor_lr = config.GetDouble("learner.actor_lr");
-  sac.critic_lr = config.GetDouble("learner.critic_lr");
-  sac.alpha_lr = config.GetDouble("learner.alpha_lr");
-  sac.tau = config.GetDouble("learner.tau");
-  sac.initial_alpha = config.GetDouble("learner.initial_alpha");
-  sac.target_entropy = config.GetDouble("learner.target_entropy");
-  sac.bc_weight = config.GetDouble("learner.bc_weight");
-  sac.bc_mse_weight = config.GetDouble("learner.bc_mse_weight");
-  sac.priority_epsilon = config.GetDouble("learner.priority_epsilon");
-  sac.max_grad_norm = config.GetDouble("learner.max_grad_norm");
-  sac.seed = static_cast<std::uint64_t>(config.GetInt("learner.seed"));
   o.rl_table = RlTableFrom(config);
   o.demo_table = DemoTableFrom(config);
-  const double share = config.GetDouble("learner.demo_event_share");
-  if (share > 0.0) {
-    std::uint64_t mask = 0;
-    for (const std::string& name : config.GetStringList("learner.demo_events")) {
-      auto event = schemas::ParseEvent(name);
-      if (!event.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("learner.demo_events: ", event.status().message()));
-      }
-      mask |= schemas::EventBit(*event);
-    }
-    if (mask != 0) o.demo_tag_mixture = {{mask, share}, {0, 1.0 - share}};
-  }
-  o.batch_size = static_cast<int>(config.GetInt("learner.batch_size"));
-  o.samplers = static_cast<int>(config.GetInt("learner.samplers"));
-  o.prefetch = static_cast<int>(config.GetInt("learner.prefetch"));
-  o.beta_start = config.GetDouble("learner.beta_start");
-  o.beta_updates = static_cast<std::uint64_t>(config.GetInt("learner.beta_updates"));
-  o.bc_decay_updates = static_cast<std::uint64_t>(config.GetInt("learner.bc_decay_updates"));
-  o.min_replay = static_cast<std::uint64_t>(config.GetInt("learner.min_replay"));
-  o.actor_warmup_updates =
-      static_cast<std::uint64_t>(config.GetInt("learner.actor_warmup_updates"));
-  o.publish_every = static_cast<std::uint64_t>(config.GetInt("learner.publish_every"));
-  o.checkpoint_seconds = config.GetDouble("learner.checkpoint_seconds");
-  o.checkpoint_dir = config.GetString("learner.checkpoint_dir");
-  o.keep_checkpoints = static_cast<int>(config.GetInt("learner.keep_checkpoints"));
-  o.resume = config.GetBool("learner.resume");
-  o.max_updates = static_cast<std::uint64_t>(config.GetInt("learner.max_updates"));
   if (auto s = o.Validate(); !s.ok()) return s;
   return o;
 }
 
 absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& config) {
   actors::RolloutJobOptions o;
+  if (absl::Status s = config.Apply(actors::RolloutJobOptionTable(), o); !s.ok()) return s;
   auto shards = ShardsFrom(config);
   if (!shards.ok()) return shards.status();
   o.shards = *shards;
-  o.env_name = EnvNameFrom(config);
-  o.env_config = EnvConfigFrom(config);
-  o.expert = config.GetString("actor.policy") == "expert";
-  const std::string& table = config.GetString("actor.table");
+  auto env_config = EnvConfigFrom(config);
+  if (!env_config.ok()) return env_config.status();
+  o.env_config = *env_config;
+  const std::string table = o.table.name;
   if (table == "rl") {
     o.table = RlTableFrom(config);
   } else if (table == "demos") {
@@ -143,30 +117,6 @@ absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& confi
     return absl::InvalidArgumentError(
         absl::StrCat("--table '", table, "' is not a tarmac table; use rl or demos"));
   }
-  o.actors = static_cast<int>(config.GetInt("actor.actors"));
-  o.envs_per_actor = static_cast<int>(config.GetInt("actor.envs_per_actor"));
-  o.n_step = static_cast<int>(config.GetInt("actor.n_step"));
-  o.gamma = static_cast<float>(config.GetDouble("actor.gamma"));
-  o.noise_scale = static_cast<float>(config.GetDouble("actor.noise_scale"));
-  o.noise_spread = static_cast<float>(config.GetDouble("actor.noise_spread"));
-  o.demo_noise = static_cast<float>(config.GetDouble("actor.demo_noise"));
-  o.demo_noise_std.clear();
-  for (const std::string& text : config.GetStringList("actor.demo_noise_std")) {
-    float std_dev = 0.0F;
-    if (!absl::SimpleAtof(text, &std_dev) || !(std_dev >= 0.0F) || !std::isfinite(std_dev)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "actor.demo_noise_std: '", text, "' is not a standard deviation (a number >= 0)"));
-    }
-    o.demo_noise_std.push_back(std_dev);
-  }
-  o.hidden_sizes = Hidden(config, "actor");
-  o.insert_batch = static_cast<int>(config.GetInt("actor.insert_batch"));
-  o.queue_limit = static_cast<std::size_t>(config.GetInt("actor.queue_limit"));
-  o.flush_seconds = config.GetDouble("actor.flush_seconds");
-  o.heartbeat_seconds = config.GetDouble("actor.heartbeat_seconds");
-  o.weights_poll_seconds = config.GetDouble("actor.weights_poll_seconds");
-  o.max_env_steps = static_cast<std::uint64_t>(config.GetInt("actor.max_env_steps"));
-  o.seed = static_cast<std::uint64_t>(config.GetInt("actor.seed"));
   // The env name is checked where the env is built (RunRolloutJob), once.
   if (auto s = o.Validate(); !s.ok()) return s;
   return o;
@@ -183,8 +133,7 @@ bool StoppedBySignal() { return g_signalled.load(); }
 absl::StatusOr<std::unique_ptr<monitoring::MetricsExposer>> StartMetrics(
     const Config& config, monitoring::Metrics& metrics) {
   monitoring::ExposerOptions options;
-  options.port = static_cast<int>(config.GetInt("metrics.port"));
-  options.bind_address = config.GetString("metrics.bind");
+  if (absl::Status s = config.Apply(monitoring::ExposerOptionTable(), options); !s.ok()) return s;
   const BuildInfo& build = GetBuildInfo();
   metrics.build_info.Add({{"version", build.version}, {"git", build.git_hash}}).Set(1);
   return monitoring::MetricsExposer::Start(options, metrics.registry());

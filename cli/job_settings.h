@@ -24,6 +24,15 @@ namespace tarmac::cli {
 absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& config);
 absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& config);
 
+// The replay.* keys of the tables tarmac's processes create, and where the shards are.
+struct ReplayTables {
+  std::string urls;
+  buffer::TableSpec rl{"rl"};
+  buffer::TableSpec demos{"demos", 500000, 0.0};  // demonstrations are sampled uniformly
+};
+const util::OptionTable<ReplayTables>& ReplayTablesTable();
+ReplayTables ReplayTablesFrom(const Config& config);
+
 // The replay tables as the config describes them.
 buffer::TableSpec RlTableFrom(const Config& config);
 buffer::TableSpec DemoTableFrom(const Config& config);

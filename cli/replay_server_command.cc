@@ -26,14 +26,10 @@ CLI::App* ReplayServerCommand::Register(CLI::App& app, FlagBindings& flags) {
 int ReplayServerCommand::Run(const CommandContext& context) {
   const Config& config = context.config;
   buffer::ReplayServerOptions options;
-  options.port = static_cast<int>(config.GetInt("replay.port"));
-  options.dir = config.GetString("replay.dir");
-  options.appendonly = config.GetBool("replay.appendonly");
-  options.appendfsync = config.GetString("replay.appendfsync");
-  options.bind = config.GetString("replay.bind");
-  options.max_payload_bytes = static_cast<std::size_t>(config.GetInt("replay.max_payload_bytes"));
-  options.module_path = config.GetString("replay.module");
-  options.maxmemory = config.GetString("replay.maxmemory");
+  if (absl::Status s = config.Apply(buffer::ReplayServerOptionTable(), options); !s.ok()) {
+    context.err << "tarmac: " << s.message() << ".\n";
+    return kExitUsage;
+  }
   if (const char* password = std::getenv("TARMAC_REDIS_PASSWORD"); password != nullptr) {
     options.password = password;
   }

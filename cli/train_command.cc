@@ -115,7 +115,9 @@ absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resum
   if (!rollout.ok()) return rollout.status();
   plan.learner = *learner;
   plan.rollout = *rollout;
-  plan.env_config = EnvConfigFrom(*plan.config);
+  auto env_config = EnvConfigFrom(*plan.config);
+  if (!env_config.ok()) return env_config.status();
+  plan.env_config = *env_config;
   auto suite =
       plan.settings.suite == "default"
           ? ParseSuite(kDefaultSuiteYaml, "the built-in default suite", plan.env_config.scenario)

@@ -1,52 +1,73 @@
 #include "tarmac/learner/sac_options.h"
 
-#include <cmath>
-
 #include "absl/strings/str_cat.h"
 
 namespace tarmac::learner {
+namespace {
+
+using util::OptionType;
+using util::OptionValue;
+
+util::OptionTable<SacOptions> BuildTable() {
+  util::OptionTable<SacOptions> t;
+  t.Enum("learner.algo", &SacOptions::algorithm, {{"sac", Algorithm::kSac}, {"bc", Algorithm::kBc}},
+         "sac, or bc (behaviour cloning on demos).");
+  t.Choice("learner.device", &SacOptions::device, {"auto", "cuda", "cpu"},
+           "Where the networks train (auto: CUDA when this LibTorch has it).");
+  t.Int("learner.threads", &SacOptions::threads, 0, 1024,
+        "Torch intra-op threads (0: one per core).");
+  AddHiddenSizeKeys(t, "learner", &SacOptions::hidden_sizes, "the actor and each critic");
+  t.Number("learner.actor_lr", &SacOptions::actor_lr, 1e-9, 1, "Adam learning rate of the actor.");
+  t.Number("learner.critic_lr", &SacOptions::critic_lr, 1e-9, 1,
+           "Adam learning rate of the critics.");
+  t.Number("learner.alpha_lr", &SacOptions::alpha_lr, 1e-9, 1,
+           "Adam learning rate of the temperature.");
+  t.Number("learner.tau", &SacOptions::tau, 1e-6, 1, "Polyak factor of the target critics.");
+  t.Number("learner.initial_alpha", &SacOptions::initial_alpha, 1e-6, 100,
+           "Entropy temperature at the start.");
+  // The struct's default (none) means -action_dim; the key holds the driving envs' value.
+  t.Custom(
+      {"learner.target_entropy",
+       OptionType::kDouble,
+       {},
+       -100,
+       100,
+       {},
+       "Target policy entropy (-action_dim: -2 for the driving envs)."},
+      [](const SacOptions& o) { return OptionValue(o.target_entropy.value_or(-2.0)); },
+      [](SacOptions& o, const OptionValue& v) {
+        o.target_entropy = std::get<double>(v);
+        return absl::OkStatus();
+      });
+  t.Number("learner.bc_weight", &SacOptions::bc_weight, 0, 1e6,
+           "Weight of the BC term in the SAC actor loss.");
+  t.Number("learner.bc_mse_weight", &SacOptions::bc_mse_weight, 0, 1e6,
+           "BC loss: -log-likelihood plus this times the squared error of the mean action.");
+  t.Number("learner.priority_epsilon", &SacOptions::priority_epsilon, 1e-12, 1e6,
+           "Added to |TD| for new priorities.");
+  t.Number("learner.max_grad_norm", &SacOptions::max_grad_norm, 0, 1e9,
+           "Gradient norm clip (0: none).");
+  t.Number("learner.obs_clip", &SacOptions::obs_clip, 1e-3, 1e6,
+           "Normalised observations are clipped to +-this.");
+  t.Int("learner.seed", &SacOptions::seed, 0, 1e15, "Seed of initialisation and update noise.");
+  return t;
+}
+
+}  // namespace
+
+const util::OptionTable<SacOptions>& SacOptionTable() {
+  static const auto* const table = new util::OptionTable<SacOptions>(BuildTable());
+  return *table;
+}
 
 absl::Status SacOptions::Validate() const {
-  if (hidden_sizes.empty()) {
-    return absl::InvalidArgumentError("learner.hidden_sizes needs at least one layer");
-  }
+  if (absl::Status s = SacOptionTable().Check(*this); !s.ok()) return s;
   for (int h : hidden_sizes) {
     if (h <= 0 || h > 65536) {
       return absl::InvalidArgumentError(
           absl::StrCat("learner.hidden_sizes has a layer of ", h, " units; use 1 to 65536"));
     }
   }
-  const auto positive = [](double v) { return std::isfinite(v) && v > 0.0; };
-  if (!positive(actor_lr) || !positive(critic_lr) || !positive(alpha_lr)) {
-    return absl::InvalidArgumentError("learner learning rates must be positive and finite");
-  }
-  if (!(tau > 0.0 && tau <= 1.0)) {
-    return absl::InvalidArgumentError(absl::StrCat("learner.tau is ", tau, "; use (0, 1]"));
-  }
-  if (!positive(initial_alpha)) {
-    return absl::InvalidArgumentError("learner.initial_alpha must be positive");
-  }
-  if (target_entropy.has_value() && !std::isfinite(*target_entropy)) {
-    return absl::InvalidArgumentError("learner.target_entropy must be finite");
-  }
-  if (!(std::isfinite(bc_mse_weight) && bc_mse_weight >= 0.0)) {
-    return absl::InvalidArgumentError("learner.bc_mse_weight must be >= 0");
-  }
-  if (!(std::isfinite(bc_weight) && bc_weight >= 0.0)) {
-    return absl::InvalidArgumentError("learner.bc_weight must be >= 0");
-  }
-  if (!positive(priority_epsilon)) {
-    return absl::InvalidArgumentError("learner.priority_epsilon must be positive");
-  }
-  if (!(std::isfinite(max_grad_norm) && max_grad_norm >= 0.0)) {
-    return absl::InvalidArgumentError("learner.max_grad_norm must be >= 0 (0: no clipping)");
-  }
-  if (!positive(obs_clip)) return absl::InvalidArgumentError("learner.obs_clip must be positive");
-  if (device != "auto" && device != "cpu" && device != "cuda") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("learner device '", device, "' is unknown; use auto, cpu or cuda"));
-  }
-  if (threads < 0) return absl::InvalidArgumentError("learner.threads must be >= 0");
   return absl::OkStatus();
 }
 

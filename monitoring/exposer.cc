@@ -16,10 +16,20 @@ bool IsIpv6(const std::string& address) { return address.find(':') != std::strin
 
 }  // namespace
 
+const util::OptionTable<ExposerOptions>& ExposerOptionTable() {
+  static const auto* const table = [] {
+    auto* t = new util::OptionTable<ExposerOptions>();
+    t->Int("metrics.port", &ExposerOptions::port, 0, 65535,
+           "Port of the process's Prometheus /metrics endpoint; 0 picks a free one.");
+    t->String("metrics.bind", &ExposerOptions::bind_address,
+              "Address the metrics endpoint binds: 127.0.0.1 or 0.0.0.0.");
+    return t;
+  }();
+  return *table;
+}
+
 absl::Status ExposerOptions::Validate() const {
-  if (port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics port ", port, " is outside 0..65535"));
-  }
+  if (absl::Status s = ExposerOptionTable().Check(*this); !s.ok()) return s;
   unsigned char buffer[16];
   const int family = IsIpv6(bind_address) ? AF_INET6 : AF_INET;
   if (inet_pton(family, bind_address.c_str(), buffer) != 1) {

@@ -42,17 +42,22 @@ std::unique_ptr<spdlog::formatter> JsonLogFormatter::clone() const {
   return std::make_unique<JsonLogFormatter>();
 }
 
+const util::OptionTable<LoggingOptions>& LoggingOptionTable() {
+  static const auto* const table = [] {
+    auto* t = new util::OptionTable<LoggingOptions>();
+    t->Choice("log.level", &LoggingOptions::level,
+              {"trace", "debug", "info", "warn", "error", "off"},
+              "Least severe log level written to stderr.");
+    t->Choice("log.format", &LoggingOptions::format, {"text", "json"},
+              "text for terminals; json writes one object per line for log collectors.");
+    return t;
+  }();
+  return *table;
+}
+
 absl::Status ConfigureLogging(const LoggingOptions& options) {
+  if (absl::Status s = LoggingOptionTable().Check(options); !s.ok()) return s;
   const spdlog::level::level_enum level = spdlog::level::from_str(options.level);
-  // from_str answers "off" for anything it does not know.
-  if (level == spdlog::level::off && options.level != "off") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "log level '", options.level, "' is not one of trace, debug, info, warn, error, off"));
-  }
-  if (options.format != "text" && options.format != "json") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("log format '", options.format, "' is not one of text, json"));
-  }
   auto logger =
       std::make_shared<spdlog::logger>("tarmac", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (options.format == "json") {

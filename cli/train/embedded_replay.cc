@@ -18,13 +18,13 @@ absl::StatusOr<std::unique_ptr<EmbeddedReplay>> EmbeddedReplay::Start(const RunD
   }
   replay->socket_dir_ = pattern;
   buffer::ReplayServerOptions server;
+  // The server's replay.* keys (maxmemory included), then what the embedded one always is.
+  if (absl::Status s = config.Apply(buffer::ReplayServerOptionTable(), server); !s.ok()) return s;
   server.port = 0;
   server.unix_socket = replay->socket_dir_ + "/redis.sock";
   server.dir = dir.replay();
   server.appendonly = true;
-  server.appendfsync = config.GetString("replay.appendfsync");
-  server.max_payload_bytes = static_cast<std::size_t>(config.GetInt("replay.max_payload_bytes"));
-  server.module_path = config.GetString("replay.module");
+  server.bind = "127.0.0.1";
   auto started = buffer::ReplayServerProcess::Start(server, dir.redis_log());
   if (!started.ok()) return started.status();  // the destructor removes the socket dir
   replay->server_ = std::move(*started);

@@ -7,53 +7,111 @@
 namespace tarmac::cli::train {
 namespace {
 
+using T = TrainSettings;
+
+// The train.* keys that override another section's key inside tarmac train.
+struct Override {
+  const char* train_key;
+  const char* section_key;
+};
+constexpr Override kOverrides[] = {
+    {"train.actors", "actor.actors"},
+    {"train.envs_per_actor", "actor.envs_per_actor"},
+    {"train.bc_weight", "learner.bc_weight"},
+    {"train.samples_per_insert", "replay.samples_per_insert"},
+    {"train.queue_limit", "actor.queue_limit"},
+};
+
 // The key a train.* setting is read from: train.* when it was set explicitly, else the
 // actor/learner/replay key it overrides when that one was, else train.*'s own default. So
 // `--set actor.envs_per_actor=32` takes effect in tarmac train too, and an explicit train.*
 // value always wins.
-std::string Source(const Config& c, const std::string& train_key, const std::string& section_key) {
-  if (c.Origin(train_key) != "default") return train_key;
-  if (c.Origin(section_key) != "default") return section_key;
-  return train_key;
+std::string Source(const Config& c, const Override& o) {
+  if (c.Origin(o.train_key) != "default") return o.train_key;
+  if (c.Origin(o.section_key) != "default") return o.section_key;
+  return o.train_key;
+}
+
+void AddPhaseKeys(util::OptionTable<T>& t) {
+  t.String("train.out", &T::out, "Directory of the run: replay data, checkpoints, report, log.");
+  t.Number("train.minutes", &T::minutes, 0, 1e7,
+           "Wall-clock budget of the whole run, evaluation included (0: no limit).");
+  t.Int("train.updates", &T::updates, 0, 1e15,
+        "SAC updates of the RL phase (0: until time is up).");
+  t.Int("train.demo_steps", &T::demo_steps, 0, 1e12,
+        "Expert env steps written to demos before SFT.");
+  t.Int("train.sft_updates", &T::sft_updates, 0, 1e12,
+        "Behaviour-cloning updates before RL (0: none).");
+  t.Number("train.setup_fraction", &T::setup_fraction, 0.01, 1,
+           "Share of the minutes after which demos and SFT stop even if unfinished.");
+  t.Int("train.critic_warmup_updates", &T::critic_warmup_updates, 0, 1e12,
+        "RL updates that train only the critics before the actor moves.");
+  t.String("train.suite", &T::suite, "Final evaluation suite: default (built in) or a suite file.");
+  t.Number("train.progress_seconds", &T::progress_seconds, 0.1, 3600,
+           "Seconds between progress lines when stdout is not a terminal.");
+  t.Number("train.curve_seconds", &T::curve_seconds, 0.1, 3600,
+           "Seconds between learning-curve points.");
+}
+
+void AddOverridingKeys(util::OptionTable<T>& t) {
+  t.Int("train.actors", &T::actors, 1, 1024,
+        "env_batch actors of the rollout (overrides actor.actors; an explicit actor.actors is "
+        "used when this is left at its default).");
+  t.Int("train.envs_per_actor", &T::envs_per_actor, 1, 65536,
+        "Envs each env_batch actor steps (overrides actor.envs_per_actor likewise).");
+  t.Number("train.bc_weight", &T::bc_weight, 0, 1e6,
+           "Weight of the BC term during the RL phase (overrides learner.bc_weight likewise).");
+  t.Number("train.samples_per_insert", &T::samples_per_insert, 0, 1e6,
+           "Sampled/inserted ratio on rl during RL (0: no pacing; overrides "
+           "replay.samples_per_insert likewise).");
+  t.Int("train.queue_limit", &T::queue_limit, 1, 1e9,
+        "Transitions the writer holds before the envs wait (overrides actor.queue_limit "
+        "likewise).");
+}
+
+util::OptionTable<T> BuildTable() {
+  util::OptionTable<T> t;
+  AddPhaseKeys(t);
+  AddOverridingKeys(t);
+  return t;
+}
+
+// The table's entry of `key`.
+const util::OptionTable<T>::Entry& EntryOf(const std::string& key) {
+  for (const auto& entry : TrainSettingsTable().entries()) {
+    if (entry.info.name == key) return entry;
+  }
+  std::abort();  // kOverrides names only declared keys
 }
 
 }  // namespace
 
+const util::OptionTable<TrainSettings>& TrainSettingsTable() {
+  static const auto* const table = new util::OptionTable<TrainSettings>(BuildTable());
+  return *table;
+}
+
 TrainSettings TrainSettings::From(const Config& c) {
   TrainSettings t;
-  t.out = c.GetString("train.out");
-  t.minutes = c.GetDouble("train.minutes");
-  t.updates = static_cast<std::uint64_t>(c.GetInt("train.updates"));
-  t.actors = static_cast<int>(c.GetInt(Source(c, "train.actors", "actor.actors")));
-  t.envs_per_actor =
-      static_cast<int>(c.GetInt(Source(c, "train.envs_per_actor", "actor.envs_per_actor")));
-  t.demo_steps = static_cast<std::uint64_t>(c.GetInt("train.demo_steps"));
-  t.sft_updates = static_cast<std::uint64_t>(c.GetInt("train.sft_updates"));
-  t.setup_fraction = c.GetDouble("train.setup_fraction");
-  t.bc_weight = c.GetDouble(Source(c, "train.bc_weight", "learner.bc_weight"));
-  t.critic_warmup_updates = static_cast<std::uint64_t>(c.GetInt("train.critic_warmup_updates"));
-  t.samples_per_insert =
-      c.GetDouble(Source(c, "train.samples_per_insert", "replay.samples_per_insert"));
-  t.queue_limit =
-      static_cast<std::size_t>(c.GetInt(Source(c, "train.queue_limit", "actor.queue_limit")));
-  t.suite = c.GetString("train.suite");
-  t.progress_seconds = c.GetDouble("train.progress_seconds");
-  t.curve_seconds = c.GetDouble("train.curve_seconds");
+  // The values were checked against the keys when they were merged; no entry converts further.
+  (void)c.Apply(TrainSettingsTable(), t);
+  for (const Override& o : kOverrides) {
+    const std::string source = Source(c, o);
+    if (source != o.train_key) (void)EntryOf(o.train_key).set(t, c.Value(source));
+  }
   return t;
 }
 
 void TrainSettings::Record(Config& c) const {
-  const auto record = [&c](const std::string& train_key, const std::string& section_key,
-                           const std::string& value) {
-    const std::string source = Source(c, train_key, section_key);
-    if (source == train_key) return;  // already what the run uses
-    (void)c.Set(train_key, value, c.Origin(source) + " via " + section_key);
-  };
-  record("train.actors", "actor.actors", std::to_string(actors));
-  record("train.envs_per_actor", "actor.envs_per_actor", std::to_string(envs_per_actor));
-  record("train.bc_weight", "learner.bc_weight", absl::StrCat(bc_weight));
-  record("train.samples_per_insert", "replay.samples_per_insert", absl::StrCat(samples_per_insert));
-  record("train.queue_limit", "actor.queue_limit", std::to_string(queue_limit));
+  for (const Override& o : kOverrides) {
+    const std::string source = Source(c, o);
+    if (source == o.train_key) continue;  // already what the run uses
+    const util::OptionValue value = EntryOf(o.train_key).get(*this);
+    const std::string text = std::holds_alternative<double>(value)
+                                 ? absl::StrCat(std::get<double>(value))
+                                 : absl::StrCat(std::get<std::int64_t>(value));
+    (void)c.Set(o.train_key, text, c.Origin(source) + " via " + o.section_key);
+  }
 }
 
 }  // namespace tarmac::cli::train

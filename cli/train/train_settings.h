@@ -6,27 +6,29 @@
 #include <string>
 
 #include "tarmac/cli/config.h"
+#include "tarmac/util/option_table.h"
 
 namespace tarmac::cli::train {
 
-// The train.* keys of a merged config. Immutable once read. Five of them override a key of
+// The train.* keys of a merged config; the defaults written here are the section's
+// (TrainSettingsTable declares the keys). Immutable once read. Five of them override a key of
 // another section within tarmac train (train.actors, train.envs_per_actor, train.queue_limit:
 // actor.*; train.bc_weight: learner.bc_weight; train.samples_per_insert: replay.*): the train
 // key when set explicitly, else the overridden key when that was set, else train's default.
 struct TrainSettings {
-  std::string out;
-  double minutes = 0;
+  std::string out = "train-out";
+  double minutes = 30;
   std::uint64_t updates = 0;
   int actors = 2;
   int envs_per_actor = 16;
-  std::uint64_t demo_steps = 0;
-  std::uint64_t sft_updates = 0;
+  std::uint64_t demo_steps = 400000;
+  std::uint64_t sft_updates = 50000;
   double setup_fraction = 0.35;
-  double bc_weight = 0;
-  std::uint64_t critic_warmup_updates = 0;
-  double samples_per_insert = 0;
+  double bc_weight = 2.0;
+  std::uint64_t critic_warmup_updates = 2000;
+  double samples_per_insert = 32;
   std::size_t queue_limit = 4096;
-  std::string suite;
+  std::string suite = "default";
   double progress_seconds = 10;
   double curve_seconds = 20;
 
@@ -36,6 +38,9 @@ struct TrainSettings {
   void Record(Config& c) const;
   double budget_seconds() const { return minutes * 60.0; }
 };
+
+// The train.* keys.
+const util::OptionTable<TrainSettings>& TrainSettingsTable();
 
 }  // namespace tarmac::cli::train
 

@@ -34,6 +34,8 @@ LearnerJobOptions SmallLearner(const testing::RedisServer& server, const std::st
   o.sac.hidden_sizes = {32, 32};
   o.sac.device = "cpu";
   o.sac.threads = 1;
+  o.sac.bc_mse_weight = 0.0;  // plain negative log-likelihood, as these tests were written for
+  o.demo_event_share = 0.0;   // uniform demo batches unless a test asks for a mixture
   o.shape = {kObs, 2, {-6.0F, -0.5F}, {2.0F, 0.5F}};
   o.rl_table = {"rl", 100000, 0.6};
   o.demo_table = {"demos", 100000, 0.0};
@@ -154,7 +156,8 @@ TEST(LearnerJobTest, OversamplingEventsTheDemosLackFallsBackToPlainSampling) {
   Fill(**server, "demos", 800);  // every item untagged
   LearnerJobOptions options = SmallLearner(**server, dir.path());
   options.sac.algorithm = learner::Algorithm::kBc;
-  options.demo_tag_mixture = {{4, 0.3}, {0, 0.7}};
+  options.demo_event_mask = 4;  // hard_brake
+  options.demo_event_share = 0.3;
   monitoring::Metrics metrics;
   caf::actor_system_config cfg;
   tarmac::actors::ConfigureActorSystem(cfg);

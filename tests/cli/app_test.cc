@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "subprocess.h"
+#include "tarmac/cli/config_schema.h"
 
 namespace tarmac::cli {
 namespace {
@@ -169,8 +171,12 @@ TEST(AppTest, BadLogLevelIsUsageError) {
 TEST(AppTest, KeysListsEveryKey) {
   Result r = RunTarmac({"config", "--keys"});
   ASSERT_EQ(r.code, 0);
-  EXPECT_THAT(r.out, HasSubstr("metrics.port"));
-  EXPECT_THAT(r.out, HasSubstr("int in [0, 65535]"));
+  EXPECT_THAT(r.out, MatchesRegex("(.|\n)*metrics.port +int in \\[0, 65535\\] +9464 .*(.|\n)*"));
+  EXPECT_THAT(r.out, MatchesRegex("(.|\n)*learner.demo_events +list of strings +"
+                                  "\\[hard_brake, near_miss, cut_in\\] .*(.|\n)*"));
+  EXPECT_THAT(r.out, HasSubstr("env.scenario.cut_in_gap"));
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'),
+            static_cast<long>(TarmacConfigSchema().keys().size()));
 }
 
 TEST(AppTest, EnvsListsTheDrivingEnvsWithTheirSizes) {

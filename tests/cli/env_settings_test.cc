@@ -11,7 +11,9 @@ namespace {
 TEST(EnvSettingsTest, DefaultsMatchTheEnvDefaults) {
   absl::StatusOr<Config> config = DefaultConfig();
   ASSERT_TRUE(config.ok()) << config.status();
-  const envs::EnvConfig env = EnvConfigFrom(*config);
+  absl::StatusOr<envs::EnvConfig> from = EnvConfigFrom(*config);
+  ASSERT_TRUE(from.ok()) << from.status();
+  const envs::EnvConfig& env = *from;
   const envs::EnvConfig defaults;
   EXPECT_EQ(env.reward.progress, defaults.reward.progress);
   EXPECT_EQ(env.reward.collision, defaults.reward.collision);
@@ -28,7 +30,9 @@ TEST(EnvSettingsTest, ConfigReachesTheEnv) {
   ASSERT_TRUE(config->SetAssignment("env.reward.composition=multiplicative").ok());
   ASSERT_TRUE(config->SetAssignment("env.episode_seconds=12").ok());
   ASSERT_TRUE(config->SetAssignment("env.events.hard_brake_accel=-3").ok());
-  const envs::EnvConfig env = EnvConfigFrom(*config);
+  absl::StatusOr<envs::EnvConfig> from = EnvConfigFrom(*config);
+  ASSERT_TRUE(from.ok()) << from.status();
+  const envs::EnvConfig& env = *from;
   EXPECT_EQ(env.reward.composition, envs::RewardConfig::Composition::kMultiplicative);
   EXPECT_EQ(env.events.hard_brake_accel, -3.0);
   auto made = envs::EnvRegistry::Global().Make("highway-v0", env);
@@ -43,6 +47,25 @@ TEST(EnvSettingsTest, ConfigReachesTheEnv) {
     EXPECT_LE(r.reward, 1.0F);
     if (r.terminated || r.truncated) break;
   }
+}
+
+TEST(EnvSettingsTest, ScenarioRangesAreSettableAndChecked) {
+  absl::StatusOr<Config> config = DefaultConfig();
+  ASSERT_TRUE(config.ok());
+  ASSERT_TRUE(config->SetAssignment("env.scenario.cut_in_gap=[3, 5.5]").ok());
+  absl::StatusOr<envs::EnvConfig> env = EnvConfigFrom(*config);
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_EQ(env->scenario.cut_in_gap.min, 3.0);
+  EXPECT_EQ(env->scenario.cut_in_gap.max, 5.5);
+
+  ASSERT_TRUE(config->SetAssignment("env.scenario.cut_in_gap=[5]").ok()) << "a list of strings";
+  EXPECT_EQ(EnvConfigFrom(*config).status().message(),
+            "env.scenario.cut_in_gap must be a range of two numbers, [min, max]");
+  EXPECT_EQ(CheckConversions(*config).message(),
+            "env.scenario.cut_in_gap must be a range of two numbers, [min, max]");
+  ASSERT_TRUE(config->SetAssignment("env.scenario.cut_in_gap=[9, 3]").ok());
+  EXPECT_EQ(EnvConfigFrom(*config).status().message(),
+            "scenario range cut_in_gap [9, 3] must satisfy 2 <= min <= max");
 }
 
 }  // namespace

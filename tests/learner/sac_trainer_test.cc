@@ -21,6 +21,7 @@ SacOptions SmallOptions() {
   options.threads = 1;
   options.seed = 7;
   options.tau = 0.1;
+  options.bc_mse_weight = 0.0;  // the figures below are for the plain likelihood
   return options;
 }
 

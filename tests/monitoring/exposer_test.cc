@@ -87,7 +87,7 @@ TEST(ExposerTest, BusyPortIsOneClearError) {
 TEST(ExposerTest, ValidatesOptions) {
   ExposerOptions options;
   options.port = 70000;
-  EXPECT_EQ(options.Validate().message(), "metrics port 70000 is outside 0..65535");
+  EXPECT_EQ(options.Validate().message(), "metrics.port is 70000; use an integer in [0, 65535]");
   options.port = 9464;
   options.bind_address = "localhost";
   EXPECT_THAT(options.Validate().message(), HasSubstr("is not an IP address"));

@@ -57,9 +57,9 @@ TEST(ConfigureLoggingTest, RefusesUnknownValuesAndKeepsTheLogger) {
   ASSERT_TRUE(ConfigureLogging({"warn", "text"}).ok());
   absl::Status status = ConfigureLogging({"verbose", "text"});
   EXPECT_EQ(status.message(),
-            "log level 'verbose' is not one of trace, debug, info, warn, error, off");
+            "log.level is 'verbose'; use one of trace, debug, info, warn, error, off");
   status = ConfigureLogging({"info", "xml"});
-  EXPECT_EQ(status.message(), "log format 'xml' is not one of text, json");
+  EXPECT_EQ(status.message(), "log.format is 'xml'; use one of text, json");
   EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::warn);
 }
 

@@ -12,6 +12,8 @@
 #include "tarmac/learner/sac_options.h"
 #include "tarmac/learner/training_batch.h"
 #include "tarmac/monitoring/metrics.h"
+#include "tarmac/schemas/event.h"
+#include "tarmac/util/option_table.h"
 
 namespace tarmac::actors {
 
@@ -21,10 +23,13 @@ struct LearnerJobOptions {
   learner::BatchShape shape;   // from the env's spec
   buffer::TableSpec rl_table;  // created when missing
   buffer::TableSpec demo_table;
-  // Demo batches draw this mixture of tag masks and weights (REPLAY.SAMPLE TAGS), e.g. a share
-  // from items tagged hard_brake: behaviour cloning sees the rare hard states more often.
-  // Empty: uniform. Falls back to uniform when the table holds none of the tags.
-  std::vector<std::pair<std::uint64_t, double>> demo_tag_mixture;
+  // Demo batches draw demo_event_share of their items from items tagged with any event of the
+  // mask (REPLAY.SAMPLE TAGS): behaviour cloning sees the rare hard states more often. A zero
+  // mask or share: uniform. Falls back to uniform when the table holds none of the tags.
+  schemas::EventMask demo_event_mask = schemas::EventBit(schemas::Event::kHardBrake) |
+                                       schemas::EventBit(schemas::Event::kNearMiss) |
+                                       schemas::EventBit(schemas::Event::kCutIn);
+  double demo_event_share = 0.25;
   int batch_size = 256;
   int samplers = 2;         // sampler actors, each with its own connections
   int prefetch = 2;         // batches requested ahead per sampler
@@ -41,8 +46,16 @@ struct LearnerJobOptions {
   std::uint64_t max_updates = 0;  // 0: until stopped
   double max_seconds = 0.0;       // 0: until stopped
 
+  // The demo batches' REPLAY.SAMPLE TAGS mixture: {mask, share}, {0, 1 - share}; empty for none.
+  std::vector<std::pair<std::uint64_t, double>> DemoTagMixture() const;
+  // InvalidArgument naming the first field outside its key's bounds, or a broken cross-field
+  // rule.
   absl::Status Validate() const;
 };
+
+// The learner.* keys (SacOptionTable's included) that set LearnerJobOptions; the shards, the
+// batch shape and the tables come from other sections.
+const util::OptionTable<LearnerJobOptions>& LearnerJobOptionTable();
 
 struct LearnerJobResult {
   std::uint64_t updates = 0;         // this run

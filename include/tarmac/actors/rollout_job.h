@@ -12,6 +12,7 @@
 #include "tarmac/buffer/replay_client.h"
 #include "tarmac/envs/env_config.h"
 #include "tarmac/monitoring/metrics.h"
+#include "tarmac/util/option_table.h"
 
 namespace tarmac::actors {
 
@@ -31,7 +32,7 @@ struct RolloutJobOptions {
   // deviations (one per action dimension; the driving envs' are acceleration m/s^2 and
   // steering rad) times demo_noise; the recorded action is the expert's own. Dimensions beyond
   // the list get no noise.
-  float demo_noise = 0.0F;
+  float demo_noise = 0.5F;
   std::vector<float> demo_noise_std{1.0F, 0.03F};
   std::vector<int> hidden_sizes{256, 256};  // of the random policy used before any weights
   int insert_batch = 64;                    // items per REPLAY.INSERT
@@ -44,8 +45,15 @@ struct RolloutJobOptions {
   std::uint64_t max_env_steps = 0;          // 0: until stopped
   EpisodeLog* episode_log = nullptr;        // also receives every finished episode (not owned)
 
+  // InvalidArgument naming the first field outside its key's bounds, or a broken cross-field
+  // rule.
   absl::Status Validate() const;
 };
+
+// The actor.* keys (and env.name) that set RolloutJobOptions. The shards, the env's own
+// section (envs::EnvConfigTable) and the table's spec come from other sections; actor.table
+// sets only the table's name.
+const util::OptionTable<RolloutJobOptions>& RolloutJobOptionTable();
 
 struct RolloutJobResult {
   std::uint64_t env_steps = 0;

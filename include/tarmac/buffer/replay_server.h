@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "tarmac/util/option_table.h"
 
 namespace tarmac::buffer {
 
@@ -27,6 +28,9 @@ struct ReplayServerOptions {
   // InvalidArgument for a port outside 0..65535, neither port nor socket, a bad appendfsync.
   absl::Status Validate() const;
 };
+
+// The replay.* keys of the server (the tables' keys belong to the processes that create them).
+const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable();
 
 // Locates tarmac_replay.so: $TARMAC_REPLAY_MODULE, then beside the running executable (the build
 // tree's buffer/redis_module/, the same folder, ../lib/tarmac/), then the path it was built at.

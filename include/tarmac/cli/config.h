@@ -10,28 +10,30 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "tarmac/util/option_table.h"
 
 namespace tarmac::cli {
 
-enum class ConfigType { kBool, kInt, kDouble, kString, kChoice, kStringList };
+using ConfigType = util::OptionType;
+using ConfigValue = util::OptionValue;
 
-using ConfigValue = std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>>;
+// One configuration key: dotted name ("learner.batch_size"), type, default, bounds, help.
+using ConfigKey = util::OptionInfo;
 
-// One configuration key: dotted name ("learner.batch_size"), type, bounds, help.
-struct ConfigKey {
-  std::string name;
-  ConfigType type = ConfigType::kString;
-  std::optional<double> min;  // kInt, kDouble: inclusive bounds
-  std::optional<double> max;
-  std::vector<std::string> choices;  // kChoice
-  std::string help;
-};
-
-// Every key tarmac understands, declared once per subsystem (see config_schema.cc). Defaults
-// are not here: they live in configs/default.yaml, which is embedded in the binary, so the file
-// users read is the one that runs. Immutable after construction; thread-safe to read.
+// Every key tarmac understands. Each subsystem declares its keys once, in the OptionTable of
+// the options struct they set (name, bounds, help, and the struct's default); config_schema.cc
+// gathers those tables. configs/default.yaml, embedded in the binary, is the commented copy
+// users read and must hold exactly the declared defaults (DefaultConfig checks it). Immutable
+// after construction; thread-safe to read.
 class ConfigSchema {
  public:
+  // Every key of `table`, with its default. Declaring a key twice is a programming error.
+  template <class Options>
+  ConfigSchema& Declare(const util::OptionTable<Options>& table) {
+    for (const auto& entry : table.entries()) Add(entry.info);
+    return *this;
+  }
+  // Keys without a default (for configs assembled by hand, e.g. in tests).
   ConfigSchema& Bool(std::string name, std::string help);
   ConfigSchema& Int(std::string name, std::optional<double> min, std::optional<double> max,
                     std::string help);
@@ -78,6 +80,10 @@ class Config {
 
   // FailedPrecondition naming the first key no layer has set.
   absl::Status CheckComplete() const;
+  // FailedPrecondition naming the first key whose value differs from its declared default
+  // (numbers within a relative 1e-6, for fields stored as float): the defaults file against
+  // the declarations.
+  absl::Status CheckDeclaredDefaults(absl::string_view file) const;
 
   // Typed reads. Reading an unknown key or with the wrong type is a programming error and
   // aborts with the key's name.
@@ -86,6 +92,15 @@ class Config {
   double GetDouble(absl::string_view key) const;
   const std::string& GetString(absl::string_view key) const;
   const std::vector<std::string>& GetStringList(absl::string_view key) const;
+
+  // The value of a declared key, whatever its type.
+  const ConfigValue& Value(absl::string_view key) const;
+  // Fills `options` from every key of `table` (all declared in this config's schema).
+  template <class Options>
+  absl::Status Apply(const util::OptionTable<Options>& table, Options& options) const {
+    return table.Apply([this](const std::string& key) -> const ConfigValue& { return Value(key); },
+                       options);
+  }
 
   // Where the key's value came from: "default", a file path, a flag.
   std::string Origin(absl::string_view key) const;
@@ -110,6 +125,9 @@ class Config {
 // quarter of its length, at least 2 edits), else empty. For "did you mean" hints. O(sum of
 // lengths^2).
 std::string NearestName(absl::string_view name, const std::vector<std::string>& known);
+
+// `value` as YAML writes it in flow style: 256, 0.0003, "", [hard_brake, cut_in].
+std::string FormatConfigValue(const ConfigValue& value);
 
 // Parses `text` as a value of `key`'s type and checks bounds and choices. The error sentence
 // names the key and `origin`.

@@ -7,6 +7,7 @@
 
 #include "tarmac/envs/events.h"
 #include "tarmac/envs/scenario.h"
+#include "tarmac/util/option_table.h"
 
 namespace tarmac::envs {
 
@@ -78,6 +79,9 @@ struct EnvConfig {
   EventThresholds events;
   ScenarioConfig scenario;
 };
+
+// The env.* keys that set EnvConfig (env.name selects the env and belongs to the rollout).
+const util::OptionTable<EnvConfig>& EnvConfigTable();
 
 }  // namespace tarmac::envs
 

@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "tarmac/util/option_table.h"
 
 namespace tarmac::learner {
 
 enum class Algorithm { kSac, kBc };
 
-// Everything one SAC / BC trainer needs; defaults are those of configs/default.yaml
-// (section `learner`), which is where users change them.
+// Everything one SAC / BC trainer needs. The defaults written here are the `learner` section's
+// (SacOptionTable declares the keys; configs/default.yaml is checked against them).
 struct SacOptions {
   Algorithm algorithm = Algorithm::kSac;
   std::vector<int> hidden_sizes{256, 256};  // actor and each critic
@@ -24,7 +25,7 @@ struct SacOptions {
   double initial_alpha = 0.1;            // entropy temperature
   std::optional<double> target_entropy;  // default: -action_dim
   double bc_weight = 0.0;                // lambda of the BC term in the SAC actor loss
-  double bc_mse_weight = 0.0;            // BC loss = -log pi(a|s) + this * |tanh(mean) - a|^2
+  double bc_mse_weight = 20.0;           // BC loss = -log pi(a|s) + this * |tanh(mean) - a|^2
   double priority_epsilon = 1e-3;        // new priority = |TD| + epsilon
   double max_grad_norm = 10.0;           // 0: no clipping
   double obs_clip = 10.0;                // normalised observations are clipped to +-this
@@ -35,6 +36,49 @@ struct SacOptions {
   // InvalidArgument naming the first bad field.
   absl::Status Validate() const;
 };
+
+// The learner.* keys that set SacOptions.
+const util::OptionTable<SacOptions>& SacOptionTable();
+
+// `<section>.hidden_layers` and `<section>.hidden_units`, which together set a network's
+// hidden_sizes (every layer as wide).
+template <class Options>
+void AddHiddenSizeKeys(util::OptionTable<Options>& table, const std::string& section,
+                       std::vector<int> Options::*field, const std::string& network) {
+  using util::OptionType;
+  using util::OptionValue;
+  table.Custom(
+      {section + ".hidden_layers",
+       OptionType::kInt,
+       {},
+       1,
+       16,
+       {},
+       "Hidden layers of " + network + "."},
+      [field](const Options& o) {
+        return OptionValue(static_cast<std::int64_t>((o.*field).size()));
+      },
+      [field](Options& o, const OptionValue& v) {
+        const int units = (o.*field).empty() ? 1 : (o.*field).front();
+        (o.*field).assign(static_cast<std::size_t>(std::get<std::int64_t>(v)), units);
+        return absl::OkStatus();
+      });
+  table.Custom(
+      {section + ".hidden_units",
+       OptionType::kInt,
+       {},
+       1,
+       65536,
+       {},
+       "Units per hidden layer of " + network + "."},
+      [field](const Options& o) {
+        return OptionValue(static_cast<std::int64_t>((o.*field).empty() ? 0 : (o.*field).front()));
+      },
+      [field](Options& o, const OptionValue& v) {
+        for (int& units : o.*field) units = static_cast<int>(std::get<std::int64_t>(v));
+        return absl::OkStatus();
+      });
+}
 
 }  // namespace tarmac::learner
 

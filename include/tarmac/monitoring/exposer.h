@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "tarmac/util/option_table.h"
 
 namespace prometheus {
 class Exposer;
@@ -23,6 +24,9 @@ struct ExposerOptions {
   // InvalidArgument for a port outside 0..65535 or an address that is not an IP literal.
   absl::Status Validate() const;
 };
+
+// The metrics.* keys that set ExposerOptions.
+const util::OptionTable<ExposerOptions>& ExposerOptionTable();
 
 // Serves /metrics over HTTP for one registry on a civetweb thread pool. Thread-safe; the
 // destructor stops the server. Non-copyable.

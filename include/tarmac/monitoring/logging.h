@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "tarmac/util/option_table.h"
 
 namespace tarmac::monitoring {
 
@@ -21,6 +22,9 @@ struct LoggingOptions {
   std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "text";  // text, json
 };
+
+// The log.* keys that set LoggingOptions.
+const util::OptionTable<LoggingOptions>& LoggingOptionTable();
 
 // Sets the default spdlog logger ("tarmac", to stderr) to `options`. InvalidArgument, naming
 // the accepted values, for an unknown level or format; the logger is unchanged then.

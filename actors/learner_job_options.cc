@@ -1,0 +1,105 @@
+// The learner.* keys of LearnerJobOptions, and its checks.
+#include "absl/strings/str_cat.h"
+#include "tarmac/actors/learner_job.h"
+
+namespace tarmac::actors {
+namespace {
+
+using util::OptionType;
+using util::OptionValue;
+
+util::OptionTable<LearnerJobOptions>::Setter SetDemoEvents() {
+  return [](LearnerJobOptions& o, const OptionValue& v) {
+    schemas::EventMask mask = 0;
+    for (const std::string& name : std::get<std::vector<std::string>>(v)) {
+      auto event = schemas::ParseEvent(name);
+      if (!event.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("learner.demo_events: ", event.status().message()));
+      }
+      mask |= schemas::EventBit(*event);
+    }
+    o.demo_event_mask = mask;
+    return absl::OkStatus();
+  };
+}
+
+OptionValue GetDemoEvents(const LearnerJobOptions& o) {
+  std::vector<std::string> names;
+  for (schemas::Event event : schemas::EventsIn(o.demo_event_mask)) {
+    names.emplace_back(schemas::EventName(event));
+  }
+  return names;
+}
+
+void AddSamplingKeys(util::OptionTable<LearnerJobOptions>& t) {
+  using O = LearnerJobOptions;
+  t.Int("learner.batch_size", &O::batch_size, 1, 65536, "Items per update.");
+  t.Int("learner.samplers", &O::samplers, 1, 64, "Sampler actors.");
+  t.Int("learner.prefetch", &O::prefetch, 1, 64, "Batches requested ahead per sampler.");
+  t.Number("learner.beta_start", &O::beta_start, 0, 1, "PER importance exponent at the start.");
+  t.Int("learner.beta_updates", &O::beta_updates, 0, 1e12, "Updates over which beta anneals to 1.");
+  t.Int("learner.min_replay", &O::min_replay, 0, 1e12,
+        "Items the table needs before updates start.");
+  t.Custom({"learner.demo_events",
+            OptionType::kStringList,
+            {},
+            {},
+            {},
+            {},
+            "Events oversampled in demo batches."},
+           GetDemoEvents, SetDemoEvents());
+  t.Number("learner.demo_event_share", &O::demo_event_share, 0, 0.99,
+           "Share of each demo batch drawn from items tagged with learner.demo_events.");
+}
+
+void AddScheduleKeys(util::OptionTable<LearnerJobOptions>& t) {
+  using O = LearnerJobOptions;
+  t.Int("learner.bc_decay_updates", &O::bc_decay_updates, 0, 1e12,
+        "Updates over which the BC weight decays linearly to 0 (0: constant).");
+  t.Int("learner.actor_warmup_updates", &O::actor_warmup_updates, 0, 1e12,
+        "First updates of a run that train only the critics (the actor waits).");
+  t.Int("learner.publish_every", &O::publish_every, 1, 1e9, "Updates between weight publications.");
+  t.Number("learner.checkpoint_seconds", &O::checkpoint_seconds, 0.1, 1e9,
+           "Seconds between checkpoints.");
+  t.String("learner.checkpoint_dir", &O::checkpoint_dir,
+           "Where checkpoints go (ckpt-<step>.pt; empty: none).");
+  t.Int("learner.keep_checkpoints", &O::keep_checkpoints, 1, 1000, "Newest checkpoints kept.");
+  t.Bool("learner.resume", &O::resume, "Continue from the newest checkpoint.");
+  t.Int("learner.max_updates", &O::max_updates, 0, 1e15,
+        "Stop after this many updates (0: never).");
+  t.Number("learner.max_seconds", &O::max_seconds, 0, 1e9,
+           "Stop after this many seconds of training (0: never).");
+}
+
+util::OptionTable<LearnerJobOptions> BuildTable() {
+  // The config's defaults are the struct's, except that a configured learner keeps
+  // checkpoints (a library caller that sets no directory gets none).
+  LearnerJobOptions defaults;
+  defaults.checkpoint_dir = "checkpoints";
+  util::OptionTable<LearnerJobOptions> t(defaults);
+  t.Include(&LearnerJobOptions::sac, learner::SacOptionTable());
+  AddSamplingKeys(t);
+  AddScheduleKeys(t);
+  return t;
+}
+
+}  // namespace
+
+const util::OptionTable<LearnerJobOptions>& LearnerJobOptionTable() {
+  static const auto* const table = new util::OptionTable<LearnerJobOptions>(BuildTable());
+  return *table;
+}
+
+std::vector<std::pair<std::uint64_t, double>> LearnerJobOptions::DemoTagMixture() const {
+  if (demo_event_mask == 0 || demo_event_share <= 0.0) return {};
+  return {{demo_event_mask, demo_event_share}, {0, 1.0 - demo_event_share}};
+}
+
+absl::Status LearnerJobOptions::Validate() const {
+  if (shards.empty()) return absl::InvalidArgumentError("the learner needs at least one shard");
+  if (absl::Status s = LearnerJobOptionTable().Check(*this); !s.ok()) return s;
+  return sac.Validate();
+}
+
+}  // namespace tarmac::actors
