@@ -161,6 +161,7 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
   Range traffic_speed = config.traffic_speed;
   if (family == ScenarioFamily::kCurve) {
     const double radius = draw.In(config.curve_radius);
+    sc.parameters.push_back({"curve_radius", radius});
     const double sign = draw.Coin() ? 1.0 : -1.0;
     const double arc = std::min(M_PI / 2, 700.0 / radius) * radius;
     sc.road = *Road::Build({}, {{150.0, 0.0}, {arc, sign / radius}, {length, 0.0}},
@@ -170,6 +171,7 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
     density *= 0.5;
   } else if (family == ScenarioFamily::kMerge) {
     const double merge_end = draw.In(config.merge_length);
+    sc.parameters.push_back({"merge_length", merge_end});
     sc.road =
         *Road::Build({}, {{length, 0.0}}, {{0, 0.0, merge_end}, {1, 0.0, 1e9}, {2, 0.0, 1e9}}, w);
     lanes = {1, 2};
@@ -181,11 +183,14 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
   }
   if (family == ScenarioFamily::kDense) {
     density = draw.In(config.dense_density);
+    sc.parameters.push_back({"dense_density", density});
     traffic_speed = {std::max(config.traffic_speed.min - 8.0, 5.0),
                      std::max(config.traffic_speed.max - 8.0, 6.0)};
   }
   if (family == ScenarioFamily::kCutIn || family == ScenarioFamily::kLeadBrake) density *= 0.5;
 
+  sc.parameters.push_back({"ego_speed", ego_speed});
+  if (family != ScenarioFamily::kDense) sc.parameters.push_back({"density", density});
   Populate(draw, sc.road, lanes, density, traffic_speed, sc.ego_s, sc.ego_lane, ego_speed,
            &sc.traffic);
   // Vehicles keep entering at the road's start at the rate that sustains the density.
@@ -198,6 +203,8 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
   if (family == ScenarioFamily::kCutIn) {
     const double gap = draw.In(config.cut_in_gap);
     const double ttc = draw.In(config.cut_in_ttc);
+    sc.parameters.push_back({"cut_in_gap", gap});
+    sc.parameters.push_back({"cut_in_ttc", ttc});
     const int from_lane = draw.Coin() ? sc.ego_lane + 1 : sc.ego_lane - 1;
     const double cutter_speed = std::max(ego_speed - gap / ttc, 3.0);
     const double cutter_s = sc.ego_s + gap + 60.0;
@@ -215,6 +222,7 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
     sc.scripts.push_back(script);
   } else if (family == ScenarioFamily::kLeadBrake) {
     const double gap = draw.In(config.lead_gap);
+    sc.parameters.push_back({"lead_gap", gap});
     ClearAhead(&sc.traffic, sc.ego_lane, sc.ego_s, sc.ego_s + gap + 80.0);
     TrafficVehicle lead = RandomVehicle(draw, sc.road, sc.ego_s + gap + 5.0, sc.ego_lane,
                                         {ego_speed, ego_speed}, ego_speed);
@@ -225,9 +233,12 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
     script.vehicle = static_cast<int>(sc.traffic.size()) - 1;
     script.start_time = draw.In(config.lead_brake_time);
     script.decel = draw.In(config.lead_brake_decel);
+    sc.parameters.push_back({"lead_brake_time", script.start_time});
+    sc.parameters.push_back({"lead_brake_decel", script.decel});
     sc.scripts.push_back(script);
   } else if (family == ScenarioFamily::kStalled) {
     const double distance = draw.In(config.stalled_distance);
+    sc.parameters.push_back({"stalled_distance", distance});
     ClearAhead(&sc.traffic, sc.ego_lane, sc.ego_s + distance - 40.0, sc.ego_s + distance + 15.0);
     TrafficVehicle stalled =
         RandomVehicle(draw, sc.road, sc.ego_s + distance, sc.ego_lane, {0.01, 0.01}, 0.0);

@@ -63,6 +63,7 @@ class DrivingEnv : public Env {
   // Read access for the expert planner, tests and reports.
   const Scenario& scenario() const { return scenario_; }
   const VehicleState& ego() const { return ego_; }
+  const VehicleParams& ego_params() const { return options_.ego; }
   Frenet ego_frenet() const { return ego_frenet_; }
   const Traffic& traffic() const { return *traffic_; }
   double time() const { return step_ * scenario_.dt; }

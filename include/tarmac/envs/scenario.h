@@ -12,6 +12,7 @@
 #include "tarmac/envs/road.h"
 #include "tarmac/envs/traffic.h"
 #include "tarmac/envs/vehicle.h"
+#include "tarmac/schemas/named_value.h"
 
 namespace tarmac::envs {
 
@@ -85,6 +86,9 @@ struct Scenario {
   double entry_rate = 0.0;
   Range entry_speed{22.0, 32.0};
   std::vector<int> entry_lanes;
+  // The values drawn for this episode, by the name of the range they came from (ego_speed,
+  // density, cut_in_gap, ...): what mining bins by and what a suite needs to pin the case.
+  std::vector<schemas::NamedValue> parameters;
 };
 
 Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, std::uint64_t seed);
