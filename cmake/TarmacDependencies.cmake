@@ -9,9 +9,10 @@ find_package(Threads REQUIRED)
 find_package(CapnProto CONFIG REQUIRED)
 find_package(absl CONFIG REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+find_package(zstd CONFIG REQUIRED)
 
 if(TARMAC_FUZZ)
-  # The fuzz tree builds only schemas/ and its fuzzers.
+  # The fuzz tree builds only util/, schemas/ and the fuzzers.
   return()
 endif()
 
@@ -23,7 +24,6 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(spdlog CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
-find_package(zstd CONFIG REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 
 # CAF 0.17 ships neither a CMake config nor a pkg-config file: import it by hand.
