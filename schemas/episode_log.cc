@@ -174,7 +174,13 @@ double ParameterOr(const EpisodeLog& log, absl::string_view name, double fallbac
 std::string EncodeEpisodeLog(const EpisodeLog& log) {
   const std::string raw = MessageBytesOf(log);
   std::string out(ZSTD_compressBound(raw.size()), '\0');
-  const std::size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), kZstdLevel);
+  // The frame carries a checksum of its content, so a flipped byte is refused on reading rather
+  // than decoded into a different, plausible episode.
+  ZSTD_CCtx* context = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, kZstdLevel);
+  ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1);
+  const std::size_t n = ZSTD_compress2(context, out.data(), out.size(), raw.data(), raw.size());
+  ZSTD_freeCCtx(context);
   // Compressing into a buffer of ZSTD_compressBound bytes cannot fail.
   out.resize(ZSTD_isError(n) ? 0 : n);
   return out;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tarmac/schemas/episode_log.h"
 #include "tarmac/schemas/episode_summary.h"
 #include "tarmac/schemas/policy_weights.h"
 #include "tarmac/schemas/transition.h"
@@ -71,6 +72,31 @@ EpisodeSummary TypicalSummary() {
   return s;
 }
 
+EpisodeLog TypicalLog(int steps) {
+  EpisodeLog log;
+  log.env_name = "eval";
+  log.scenario = "cut_in";
+  log.seed = 12;
+  log.env_config = {{"env.scenario.cut_in_gap", {"8", "20"}}, {"env.reward.progress", {"1"}}};
+  log.parameters = {{"cut_in_gap", 11.5}};
+  log.policy = "expert";
+  log.reward_terms = {"progress", "ttc"};
+  for (int i = 0; i < steps; ++i) {
+    LoggedStep step;
+    step.ego.x = i * 2.5;
+    step.ego.speed = 25.0;
+    step.action = {0.1F, -0.02F};
+    step.reward_terms = {0.5F, -0.1F};
+    step.events = i == 3 ? 1U : 0U;
+    step.leader_id = 4;
+    step.leader_gap = 20.0F;
+    step.vehicles = {{4, 30.0F, 0.0F, 0.0F, 22.0F, 30.0F, 0.0F, 0, 4.8F, 1.9F}};
+    log.steps.push_back(step);
+  }
+  log.summary = TypicalSummary();
+  return log;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -101,6 +127,12 @@ int main(int argc, char** argv) {
   Write(out / "episode_summary", "empty", EncodeEpisodeSummary(EpisodeSummary{}));
   Write(out / "episode_summary", "typical", EncodeEpisodeSummary(TypicalSummary()));
   Write(out / "episode_summary", "weights", *EncodePolicyWeights(TypicalWeights()));
+
+  const std::string log = EncodeEpisodeLog(TypicalLog(40));
+  Write(out / "episode_log", "empty", EncodeEpisodeLog(EpisodeLog{}));
+  Write(out / "episode_log", "typical", log);
+  Write(out / "episode_log", "truncated", log.substr(0, log.size() / 2));
+  Write(out / "episode_log", "uncompressed", EncodeEpisodeSummary(TypicalSummary()));
 
   // Command sequences: arbitrary bytes steer the command and argument choices.
   for (int seed = 0; seed < 8; ++seed) {
