@@ -12,6 +12,7 @@
 #include "exit_codes.h"
 #include "flag_bindings.h"
 #include "learner_command.h"
+#include "replay_episode_command.h"
 #include "replay_server_command.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/monitoring/logging.h"
@@ -42,6 +43,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(std::make_unique<ActorCommand>());
   commands.push_back(std::make_unique<LearnerCommand>());
   commands.push_back(std::make_unique<TrainCommand>());
+  commands.push_back(std::make_unique<ReplayEpisodeCommand>());
   return commands;
 }
 

@@ -16,6 +16,9 @@ CLI::App* EvalCommand::Register(CLI::App& app, FlagBindings& flags) {
   sub->add_option("--suite", suite_, "Suite file, e.g. configs/suites/default.yaml")->required();
   sub->add_option("--out", out_, "Directory for report.json and report.html")
       ->capture_default_str();
+  sub->add_flag("--log-episodes", log_episodes_,
+                "Also write every episode of the policy to DIR/episodes/<family>-<seed>" +
+                    std::string(schemas::kEpisodeLogSuffix) + " for `tarmac mine`");
   return sub;
 }
 
@@ -36,7 +39,8 @@ int EvalCommand::Run(const CommandContext& context) {
     return kExitUsage;
   }
   const absl::StatusOr<EvaluationReport> report =
-      EvaluateOnSuite(**policy, policy_, nullptr, "", *suite, *env_config, &context.out);
+      EvaluateOnSuite(**policy, policy_, nullptr, "", *suite, *env_config, &context.out,
+                      log_episodes_ ? EpisodeLogDir(out_) : "");
   if (!report.ok()) {
     context.err << "tarmac: " << report.status().message() << ".\n";
     return kExitUsage;
@@ -45,7 +49,9 @@ int EvalCommand::Run(const CommandContext& context) {
     context.err << "tarmac: " << s.message() << ".\n";
     return kExitFailure;
   }
-  context.out << "eval: wrote " << out_ << "/report.json and " << out_ << "/report.html\n";
+  context.out << "eval: wrote " << out_ << "/report.json and " << out_ << "/report.html";
+  if (log_episodes_) context.out << " and the episode logs in " << EpisodeLogDir(out_);
+  context.out << "\n";
   return kExitOk;
 }
 

@@ -7,8 +7,9 @@
 
 namespace tarmac::cli {
 
-// `tarmac eval --policy expert|DIR --suite F [--out DIR]`: runs the policy and the expert on
-// every seed of a scenario suite and writes report.json and report.html.
+// `tarmac eval --policy expert|DIR --suite F [--log-episodes] [--out DIR]`: runs the policy and
+// the expert on every seed of a scenario suite and writes report.json and report.html, and with
+// --log-episodes the policy's episode logs under DIR/episodes (what `tarmac mine` reads).
 class EvalCommand : public Command {
  public:
   CLI::App* Register(CLI::App& app, FlagBindings& flags) override;
@@ -18,6 +19,7 @@ class EvalCommand : public Command {
   std::string policy_ = "expert";
   std::string suite_;
   std::string out_ = "eval-report";
+  bool log_episodes_ = false;
 };
 
 }  // namespace tarmac::cli

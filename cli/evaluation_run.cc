@@ -1,8 +1,10 @@
 #include "evaluation_run.h"
 
 #include <chrono>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "tarmac/analysis/behaviour_metrics.h"
 #include "tarmac/cli/config.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/envs/env_batch.h"
@@ -74,23 +76,35 @@ absl::Status EvaluateEnvEntry(const envs::SuiteEntry& entry, envs::Policy& polic
   return absl::OkStatus();
 }
 
-// The episodes of one driving family entry, scored against the expert's distance.
-void EvaluateDrivingEntry(const envs::SuiteEntry& entry, envs::Policy& policy,
-                          bool policy_is_expert, envs::Policy* baseline,
-                          const envs::EnvConfig& env_config, EvaluationReport* report) {
+// The episodes of one driving family entry, scored against the expert's distance; the policy's
+// logged to `log_dir` when it is not empty.
+absl::Status EvaluateDrivingEntry(const envs::SuiteEntry& entry, envs::Policy& policy,
+                                  const std::string& policy_name, bool policy_is_expert,
+                                  envs::Policy* baseline, const envs::EnvConfig& env_config,
+                                  const std::string& log_dir, EvaluationReport* report) {
   envs::EnvExpert expert;
   for (int i = 0; i < entry.count; ++i) {
     EvaluatedSeed seed;
     seed.family = entry.family;
     seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
     seed.config = entry.config;
-    seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config);
-    seed.policy = policy_is_expert
-                      ? seed.expert
-                      : envs::RunEpisode(policy, entry.family, entry.config, seed.seed, env_config);
+    envs::EpisodeRecording recording{policy_name, policy.Version(), {}};
+    envs::EpisodeRecording* record = log_dir.empty() ? nullptr : &recording;
+    seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config,
+                                   policy_is_expert ? record : nullptr);
+    seed.policy = policy_is_expert ? seed.expert
+                                   : envs::RunEpisode(policy, entry.family, entry.config, seed.seed,
+                                                      env_config, record);
     const double reference = seed.expert.summary.distance_m;
     envs::RescoreAgainstReference(reference, &seed.policy);
     envs::RescoreAgainstReference(reference, &seed.expert);
+    if (record != nullptr) {
+      record->log.summary = seed.policy.summary;
+      analysis::AddEpisodeMetrics(analysis::ComputeEpisodeMetrics(record->log),
+                                  &record->log.summary);
+      const std::string path = EpisodeLogPath(log_dir, envs::FamilyName(entry.family), seed.seed);
+      if (absl::Status s = schemas::WriteEpisodeLogFile(record->log, path); !s.ok()) return s;
+    }
     if (baseline != nullptr) {
       seed.baseline =
           envs::RunEpisode(*baseline, entry.family, entry.config, seed.seed, env_config);
@@ -98,6 +112,7 @@ void EvaluateDrivingEntry(const envs::SuiteEntry& entry, envs::Policy& policy,
     }
     report->seeds.push_back(std::move(seed));
   }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -105,7 +120,7 @@ void EvaluateDrivingEntry(const envs::SuiteEntry& entry, envs::Policy& policy,
 absl::StatusOr<EvaluationReport> EvaluateOnSuite(
     envs::Policy& policy, const std::string& policy_name, envs::Policy* baseline,
     const std::string& baseline_name, const envs::Suite& suite, const envs::EnvConfig& env_config,
-    std::ostream* progress) {
+    std::ostream* progress, const std::string& log_dir) {
   int total = 0;
   for (const auto& e : suite.entries) total += e.count;
   EvaluationReport report;
@@ -113,15 +128,22 @@ absl::StatusOr<EvaluationReport> EvaluateOnSuite(
   report.policy = policy_name;
   if (baseline != nullptr) report.baseline = baseline_name;
   const bool policy_is_expert = policy_name == "expert";
+  if (!log_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(log_dir, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat("cannot create the episode log directory ", log_dir, ": ", ec.message()));
+    }
+  }
   const auto started = std::chrono::steady_clock::now();
   for (const envs::SuiteEntry& entry : suite.entries) {
-    if (entry.env.empty()) {
-      EvaluateDrivingEntry(entry, policy, policy_is_expert, baseline, env_config, &report);
-    } else if (absl::Status s =
-                   EvaluateEnvEntry(entry, policy, policy_is_expert, baseline, env_config, &report);
-               !s.ok()) {
-      return s;
-    }
+    const absl::Status s =
+        entry.env.empty()
+            ? EvaluateDrivingEntry(entry, policy, policy_name, policy_is_expert, baseline,
+                                   env_config, log_dir, &report)
+            : EvaluateEnvEntry(entry, policy, policy_is_expert, baseline, env_config, &report);
+    if (!s.ok()) return s;
     if (progress != nullptr) {
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -133,6 +155,11 @@ absl::StatusOr<EvaluationReport> EvaluateOnSuite(
     }
   }
   return report;
+}
+
+std::string EpisodeLogPath(const std::string& log_dir, absl::string_view family,
+                           std::uint64_t seed) {
+  return absl::StrCat(log_dir, "/", family, "-", seed, schemas::kEpisodeLogSuffix);
 }
 
 }  // namespace tarmac::cli

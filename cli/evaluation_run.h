@@ -1,11 +1,13 @@
 #ifndef TARMAC_CLI_EVALUATION_RUN_H_
 #define TARMAC_CLI_EVALUATION_RUN_H_
 
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "report.h"
 #include "tarmac/cli/config.h"
 #include "tarmac/envs/evaluation.h"
@@ -27,10 +29,20 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
 // the expert's distance on the same seed. Blocks; O(episodes * steps).
 // Entries that name a registered env run it through Env and Policy alone (summaries, no
 // trajectories); InvalidArgument when such an env offers no expert to compare with.
+// With `log_dir`, every driving episode of `policy` is also written there as
+// <family>-<seed>.episode.zst, its summary rescored and carrying the behaviour metrics
+// (Internal when a file cannot be written).
 absl::StatusOr<EvaluationReport> EvaluateOnSuite(
     envs::Policy& policy, const std::string& policy_name, envs::Policy* baseline,
     const std::string& baseline_name, const envs::Suite& suite, const envs::EnvConfig& env_config,
-    std::ostream* progress);
+    std::ostream* progress, const std::string& log_dir = "");
+
+// Where `tarmac eval --log-episodes --out DIR` writes its logs: DIR/episodes.
+inline std::string EpisodeLogDir(const std::string& out) { return out + "/episodes"; }
+
+// The file an evaluation logs the episode of (family, seed) to, under `log_dir`.
+std::string EpisodeLogPath(const std::string& log_dir, absl::string_view family,
+                           std::uint64_t seed);
 
 }  // namespace tarmac::cli
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tarmac/envs/episode_recorder.h"
 #include "tarmac/envs/metrics.h"
 
 namespace tarmac::envs {
@@ -20,13 +21,20 @@ void SetMetric(schemas::EpisodeSummary* s, const std::string& name, double value
 }  // namespace
 
 EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
-                         std::uint64_t seed, const EnvConfig& env_config) {
+                         std::uint64_t seed, const EnvConfig& env_config,
+                         EpisodeRecording* recording) {
   DrivingEnvOptions options = DrivingEnvOptions::From(env_config, "eval", family);
   options.scenario = config;
   DrivingEnv env(options);
   std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
   env.Reset(seed, absl::MakeSpan(obs));
   policy.Reset(env);
+  EpisodeRecorder recorder;
+  if (recording != nullptr) {
+    EnvConfig logged = env_config;
+    logged.scenario = config;
+    recorder.Begin(env, logged, recording->policy, recording->policy_version);
+  }
   EpisodeResult result;
   result.trajectory.reserve(static_cast<std::size_t>(env.spec().max_steps) + 1);
   result.trajectory.push_back(env.ego());
@@ -36,6 +44,7 @@ EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioCo
     policy.Act(env, obs, absl::MakeSpan(action));
     r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
     result.trajectory.push_back(env.ego());
+    if (recording != nullptr) recorder.Record(env, action, r, terms);
   }
   result.summary = env.Summary();
   std::vector<Pose> poses;
@@ -43,6 +52,7 @@ EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioCo
   for (const VehicleState& s : result.trajectory) poses.push_back({s.x, s.y, s.heading});
   result.feasibility = CheckFeasibility(poses, config.dt, options.ego);
   SetMetric(&result.summary, "feasible", result.feasibility.feasible ? 1.0 : 0.0);
+  if (recording != nullptr) recording->log = recorder.Finish(result.summary);
   return result;
 }
 

@@ -354,6 +354,8 @@ NetworkPolicy::NetworkPolicy(std::shared_ptr<const InferencePolicy> net, float n
 
 std::string NetworkPolicy::Name() const { return absl::StrCat("policy v", net_->version()); }
 
+std::uint64_t NetworkPolicy::Version() const { return net_->version(); }
+
 void NetworkPolicy::Reset(const envs::Env& /*env*/) {}
 
 void NetworkPolicy::Act(const envs::Env& /*env*/, absl::Span<const float> observation,

@@ -9,6 +9,7 @@
 #include "tarmac/envs/feasibility.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/envs/scenario.h"
+#include "tarmac/schemas/episode_log.h"
 #include "tarmac/schemas/episode_summary.h"
 
 namespace tarmac::envs {
@@ -38,10 +39,21 @@ struct EpisodeResult {
   FeasibilityReport feasibility;
 };
 
+// What RunEpisode records when asked: the policy's name and version to stamp on the log, and
+// the log itself (its summary is the env's; callers that rescore update it).
+struct EpisodeRecording {
+  std::string policy;
+  std::uint64_t policy_version = 0;
+  schemas::EpisodeLog log;
+};
+
 // Runs one episode of `policy` on (family, config, seed). O(steps). Deterministic.
 // `env` supplies the reward weights and event thresholds; `config` the scenario parameters.
+// With `recording`, the episode is also logged step by step (the log replays it; recording
+// does not change the trajectory).
 EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
-                         std::uint64_t seed, const EnvConfig& env = {});
+                         std::uint64_t seed, const EnvConfig& env = {},
+                         EpisodeRecording* recording = nullptr);
 
 // Runs one episode of `policy` on any env: Reset(seed), then Act and Step until it ends. The
 // result holds the env's summary only (no trajectory, no feasibility). O(steps).

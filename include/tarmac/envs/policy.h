@@ -1,6 +1,7 @@
 #ifndef TARMAC_ENVS_POLICY_H_
 #define TARMAC_ENVS_POLICY_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,8 @@ class Policy {
  public:
   virtual ~Policy() = default;
   virtual std::string Name() const = 0;
+  // Which weights act: a learned policy's published version, 0 for experts and rules.
+  virtual std::uint64_t Version() const { return 0; }
   // At every episode start, after env.Reset.
   virtual void Reset(const Env& env) = 0;
   // Writes the action for the env's current state, whose observation is `observation`, into

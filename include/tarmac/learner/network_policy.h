@@ -78,6 +78,7 @@ class NetworkPolicy : public envs::Policy {
  public:
   explicit NetworkPolicy(std::shared_ptr<const InferencePolicy> net, float noise_scale = 0.0F);
   std::string Name() const override;
+  std::uint64_t Version() const override;
   void Reset(const envs::Env& env) override;
   void Act(const envs::Env& env, absl::Span<const float> observation,
            absl::Span<float> action) override;
