@@ -6,12 +6,14 @@
 
 #include "actor_command.h"
 #include "command.h"
+#include "compare_command.h"
 #include "config_command.h"
 #include "envs_command.h"
 #include "eval_command.h"
 #include "exit_codes.h"
 #include "flag_bindings.h"
 #include "learner_command.h"
+#include "mine_command.h"
 #include "replay_episode_command.h"
 #include "replay_server_command.h"
 #include "tarmac/cli/config_schema.h"
@@ -31,7 +33,7 @@ constexpr char kFooter[] =
     "Configuration: configs/default.yaml is built in; --config FILE merges yours over it and\n"
     "flags win over both. `tarmac config --keys` lists every key.\n"
     "Exit codes: 0 done, 1 failed while running, 2 bad flags/config/input (nothing was done),\n"
-    "130 stopped by a signal after a clean shutdown.";
+    "3 a compare gate failed, 130 stopped by a signal after a clean shutdown.";
 
 std::vector<std::unique_ptr<Command>> AllCommands() {
   std::vector<std::unique_ptr<Command>> commands;
@@ -43,6 +45,8 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(std::make_unique<ActorCommand>());
   commands.push_back(std::make_unique<LearnerCommand>());
   commands.push_back(std::make_unique<TrainCommand>());
+  commands.push_back(std::make_unique<MineCommand>());
+  commands.push_back(std::make_unique<CompareCommand>());
   commands.push_back(std::make_unique<ReplayEpisodeCommand>());
   return commands;
 }

@@ -1,8 +1,10 @@
 #include "evaluation_run.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tarmac/analysis/behaviour_metrics.h"
 #include "tarmac/cli/config.h"
@@ -16,6 +18,20 @@ namespace tarmac::cli {
 absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::string& name,
                                                                    const Config& config,
                                                                    std::ostream* log) {
+  if (const std::size_t plus = name.rfind("+delay="); plus != std::string::npos) {
+    const std::string text = name.substr(plus + 7);
+    double seconds = 0.0;
+    if (!absl::SimpleAtod(text, &seconds) || !(seconds >= 0.0) || seconds > 10.0) {
+      return absl::InvalidArgumentError(absl::StrCat("--policy ", name, ": the reaction delay '",
+                                                     text, "' must be 0 to 10 seconds"));
+    }
+    auto inner = LoadEvaluationPolicy(name.substr(0, plus), config, log);
+    if (!inner.ok()) return inner.status();
+    auto env_config = EnvConfigFrom(config);
+    if (!env_config.ok()) return env_config.status();
+    const int steps = static_cast<int>(std::lround(seconds / env_config->scenario.dt));
+    return std::make_unique<envs::DelayedPolicy>(std::move(*inner), steps);
+  }
   if (name == "expert") return std::make_unique<envs::EnvExpert>();
   learner::InferencePolicy::CheckpointChoice choice;
   auto net = learner::InferencePolicy::FromCheckpoint(name, &choice);

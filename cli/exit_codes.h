@@ -7,6 +7,7 @@ namespace tarmac::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;        // the work failed at run time
 inline constexpr int kExitUsage = 2;          // bad flags, config or input: nothing was done
+inline constexpr int kExitGateFailed = 3;     // `tarmac compare --gate`: a gate failed
 inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM after a clean shutdown
 
 }  // namespace tarmac::cli

@@ -1,7 +1,9 @@
 #include "tarmac/envs/policy.h"
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "absl/strings/str_cat.h"
 #include "tarmac/envs/driving_env.h"
 
 namespace tarmac::envs {
@@ -39,6 +41,34 @@ void EnvExpert::Reset(const Env& env) {
 
 void EnvExpert::Act(const Env& env, absl::Span<const float> observation, absl::Span<float> action) {
   expert_->Act(env, observation, action);
+}
+
+DelayedPolicy::DelayedPolicy(std::unique_ptr<Policy> inner, int delay_steps)
+    : inner_(std::move(inner)), delay_steps_(std::max(0, delay_steps)) {}
+
+std::string DelayedPolicy::Name() const {
+  return absl::StrCat(inner_->Name(), "+delay=", delay_steps_, "steps");
+}
+
+void DelayedPolicy::Reset(const Env& env) {
+  inner_->Reset(env);
+  ring_.assign(
+      static_cast<std::size_t>(delay_steps_ + 1) * static_cast<std::size_t>(env.spec().action_size),
+      0.0F);
+  next_ = 0;
+  filled_ = 0;
+}
+
+void DelayedPolicy::Act(const Env& env, absl::Span<const float> observation,
+                        absl::Span<float> action) {
+  const std::size_t n = action.size();
+  const std::size_t slots = static_cast<std::size_t>(delay_steps_ + 1);
+  inner_->Act(env, observation, absl::MakeSpan(&ring_[next_ * n], n));
+  next_ = (next_ + 1) % slots;
+  filled_ = std::min(filled_ + 1, slots);
+  // The oldest action held: delay_steps_ ago once the ring is full, the first one before.
+  const std::size_t oldest = filled_ < slots ? 0 : next_;
+  std::copy_n(&ring_[oldest * n], n, action.begin());
 }
 
 }  // namespace tarmac::envs

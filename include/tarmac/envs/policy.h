@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/types/span.h"
 #include "tarmac/envs/env.h"
@@ -53,6 +54,25 @@ class EnvExpert : public Policy {
  private:
   std::unique_ptr<Policy> expert_;
   std::string env_name_;  // whose expert expert_ is
+};
+
+// A driver who reacts late: acts as `inner` did `delay_steps` steps earlier, holding its first
+// action of the episode until then. What `--policy expert+delay=SECONDS` runs: a known
+// regression to check that compare and mine find one. Allocates at Reset only.
+class DelayedPolicy : public Policy {
+ public:
+  DelayedPolicy(std::unique_ptr<Policy> inner, int delay_steps);
+  std::string Name() const override;
+  std::uint64_t Version() const override { return inner_->Version(); }
+  void Reset(const Env& env) override;
+  void Act(const Env& env, absl::Span<const float> observation, absl::Span<float> action) override;
+
+ private:
+  std::unique_ptr<Policy> inner_;
+  int delay_steps_;
+  std::vector<float> ring_;  // (delay_steps + 1) actions, the newest at `next_ - 1`
+  std::size_t next_ = 0;
+  std::size_t filled_ = 0;
 };
 
 }  // namespace tarmac::envs

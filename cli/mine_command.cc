@@ -1,0 +1,91 @@
+#include "mine_command.h"
+
+#include <fmt/format.h>
+
+#include "absl/strings/str_join.h"
+#include "default_config_yaml.h"
+#include "episode_sources.h"
+#include "exit_codes.h"
+#include "mine_report.h"
+#include "tarmac/analysis/mining.h"
+#include "tarmac/util/atomic_file.h"
+
+namespace tarmac::cli {
+
+CLI::App* MineCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
+  CLI::App* sub = app.add_subcommand(
+      "mine", "Find behaviours in episode logs: rates with intervals, breakdowns, worst cases");
+  sub->add_option("sources", sources_,
+                  "Episode logs, or directories of them (an `eval --log-episodes` --out DIR)")
+      ->required();
+  sub->add_option("--behaviours", behaviours_,
+                  "Behaviours file (default: the built-in configs/behaviours.yaml)");
+  sub->add_option("--export-suite", export_suite_,
+                  "Write a suite file that drives every mined case again");
+  sub->add_option("--out", out_, "Directory for mine.json and mine.html")->capture_default_str();
+  sub->add_option("--worst", worst_, "Worst cases kept per behaviour")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  return sub;
+}
+
+int MineCommand::Run(const CommandContext& context) {
+  absl::StatusOr<std::vector<analysis::Behaviour>> behaviours =
+      behaviours_.empty()
+          ? analysis::ParseBehaviours(kBuiltInBehavioursYaml, "the built-in behaviours")
+          : analysis::LoadBehaviours(behaviours_);
+  if (!behaviours.ok()) {
+    context.err << "tarmac: " << behaviours.status().message() << ".\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<std::vector<std::string>> files = EpisodeLogFiles(sources_);
+  if (!files.ok()) {
+    context.err << "tarmac: " << files.status().message() << ".\n";
+    return kExitUsage;
+  }
+  std::vector<analysis::MinedEpisode> mined;
+  std::size_t steps = 0;
+  for (const std::string& file : *files) {
+    absl::StatusOr<schemas::EpisodeLog> log = schemas::ReadEpisodeLogFile(file);
+    if (!log.ok()) {
+      context.err << "tarmac: " << log.status().message() << "; nothing was written.\n";
+      return kExitUsage;
+    }
+    steps += log->steps.size();
+    mined.push_back(analysis::MineEpisode(*log, *behaviours, file));
+  }
+  const analysis::MineResult result = analysis::Summarise(std::move(mined), *behaviours, worst_);
+
+  context.out << fmt::format("mine: {} episodes, {} steps from {} source(s)\n",
+                             result.episodes.size(), steps, sources_.size());
+  context.out << fmt::format("{:<26} {:>6} {:>24} {:>26}\n", "behaviour", "cases",
+                             "per episode [95 % CI]", "per 1000 km [95 % CI]");
+  for (const analysis::BehaviourFindings& f : result.findings) {
+    const analysis::RateCell& c = f.overall;
+    context.out << fmt::format(
+        "{:<26} {:>6} {:>8.3f} [{:.3f}, {:.3f}] {:>10.1f} [{:.1f}, {:.1f}]\n", f.name,
+        c.occurrences, c.per_episode.estimate, c.per_episode.low, c.per_episode.high,
+        c.per_1000km.estimate, c.per_1000km.low, c.per_1000km.high);
+  }
+  const ReportIdentity identity{"tarmac mine " + absl::StrJoin(sources_, " "), sources_,
+                                behaviours_.empty() ? std::string("built-in") : behaviours_};
+  if (absl::Status s = WriteMineReport(result, identity, out_); !s.ok()) {
+    context.err << "tarmac: " << s.message() << ".\n";
+    return kExitFailure;
+  }
+  context.out << "mine: wrote " << out_ << "/mine.json and " << out_ << "/mine.html\n";
+  if (!export_suite_.empty()) {
+    const std::vector<std::size_t> cases = analysis::EpisodesWithCases(result);
+    if (absl::Status s =
+            util::WriteFileAtomically(export_suite_, CasesSuiteYaml(result, cases, "mined-cases"));
+        !s.ok()) {
+      context.err << "tarmac: " << s.message() << ".\n";
+      return kExitFailure;
+    }
+    context.out << "mine: wrote " << export_suite_ << " with " << cases.size()
+                << " episode(s) that show a behaviour\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace tarmac::cli
