@@ -1,7 +1,9 @@
 #include "tarmac/analysis/mining.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -59,6 +61,13 @@ std::vector<RateCell> Cells(std::map<std::string, RateCell> by_key) {
   return out;
 }
 
+// `value` to four significant digits, for bin labels.
+std::string Short(double value) {
+  std::ostringstream text;
+  text << std::setprecision(4) << value;
+  return text.str();
+}
+
 std::string PolicyGroup(const MinedEpisode& e) {
   return absl::StrCat(e.policy.empty() ? "policy" : e.policy, " v", e.policy_version);
 }
@@ -99,8 +108,8 @@ std::vector<ParameterBreakdown> ByParameter(const std::vector<MinedEpisode>& epi
       }
       for (int k = 0; k < bins; ++k) {
         RateCell& cell = p.bins[static_cast<std::size_t>(k)];
-        cell.group =
-            absl::StrCat(name, " ", p.edges[k], k + 1 == bins ? "..." : "..<", p.edges[k + 1]);
+        cell.group = absl::StrCat(name, " ", Short(p.edges[k]), k + 1 == bins ? "..." : "..<",
+                                  Short(p.edges[k + 1]));
         Finish(&cell);
       }
       out.push_back(std::move(p));

@@ -13,10 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-json IntervalJson(const analysis::Interval& i) {
-  return {{"estimate", i.estimate}, {"low", i.low}, {"high", i.high}};
-}
-
 std::size_t ScoreIndex(const CompareResult& r) {
   return static_cast<std::size_t>(std::find(r.quantities.begin(), r.quantities.end(), "score") -
                                   r.quantities.begin());

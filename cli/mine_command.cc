@@ -8,6 +8,7 @@
 #include "exit_codes.h"
 #include "mine_report.h"
 #include "tarmac/analysis/mining.h"
+#include "tarmac/analysis/predicate.h"
 #include "tarmac/util/atomic_file.h"
 
 namespace tarmac::cli {
@@ -16,8 +17,9 @@ CLI::App* MineCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
   CLI::App* sub = app.add_subcommand(
       "mine", "Find behaviours in episode logs: rates with intervals, breakdowns, worst cases");
   sub->add_option("sources", sources_,
-                  "Episode logs, or directories of them (an `eval --log-episodes` --out DIR)")
-      ->required();
+                  "Episode logs, or directories of them (an `eval --log-episodes` --out DIR)");
+  sub->add_flag("--metrics", list_metrics_,
+                "List the behaviour metrics that predicates name, with their definitions");
   sub->add_option("--behaviours", behaviours_,
                   "Behaviours file (default: the built-in configs/behaviours.yaml)");
   sub->add_option("--export-suite", export_suite_,
@@ -30,6 +32,22 @@ CLI::App* MineCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
 }
 
 int MineCommand::Run(const CommandContext& context) {
+  if (list_metrics_) {
+    for (const analysis::MetricInfo& info : analysis::kMetricInfo) {
+      context.out << fmt::format("{:<24} {:<8} {}\n", info.name, info.flag ? "yes/no" : info.unit,
+                                 info.definition);
+    }
+    for (const char* name : analysis::kSummaryNames) {
+      context.out << fmt::format("{:<24} {:<8} {}\n", name, "",
+                                 "the episode summary's figure of that name");
+    }
+    return kExitOk;
+  }
+  if (sources_.empty()) {
+    context.err << "tarmac: mine needs episode logs or directories of them (e.g. an `eval "
+                   "--log-episodes --out DIR`); `tarmac mine --metrics` lists the metrics.\n";
+    return kExitUsage;
+  }
   absl::StatusOr<std::vector<analysis::Behaviour>> behaviours =
       behaviours_.empty()
           ? analysis::ParseBehaviours(kBuiltInBehavioursYaml, "the built-in behaviours")

@@ -14,7 +14,7 @@ namespace tarmac::cli {
 // writes their rates with 95 % intervals, broken down by family, parameter bin and policy
 // version, and the worst cases, to DIR/mine.json and DIR/mine.html; the table goes to the
 // terminal too. --export-suite writes a suite that drives every mined case again. Every input
-// is checked before anything is written.
+// is checked before anything is written. --metrics lists the metrics predicates may name.
 class MineCommand : public Command {
  public:
   CLI::App* Register(CLI::App& app, FlagBindings& flags) override;
@@ -26,6 +26,7 @@ class MineCommand : public Command {
   std::string export_suite_;
   std::string out_ = "mine-report";
   std::size_t worst_ = 10;
+  bool list_metrics_ = false;
 };
 
 }  // namespace tarmac::cli

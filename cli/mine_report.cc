@@ -19,10 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-json IntervalJson(const analysis::Interval& i) {
-  return {{"estimate", i.estimate}, {"low", i.low}, {"high", i.high}};
-}
-
 json CellJson(const analysis::RateCell& c) {
   return {{"group", c.group},
           {"episodes", c.episodes},
@@ -49,6 +45,10 @@ std::string Now() {
 }
 
 }  // namespace
+
+json IntervalJson(const analysis::Interval& i) {
+  return {{"estimate", i.estimate}, {"low", i.low}, {"high", i.high}};
+}
 
 json IdentityJson(const ReportIdentity& identity) {
   return {{"command", identity.command},       {"sources", identity.sources},

@@ -20,6 +20,9 @@ struct ReportIdentity {
 // The identity as JSON: the command, sources, behaviours file, commit, version and date.
 nlohmann::json IdentityJson(const ReportIdentity& identity);
 
+// {estimate, low, high}.
+nlohmann::json IntervalJson(const analysis::Interval& interval);
+
 // `text` with &, <, > and ' escaped for HTML.
 std::string EscapeHtml(const std::string& text);
 

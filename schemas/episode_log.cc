@@ -3,7 +3,9 @@
 #include <capnp/message.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -90,8 +92,18 @@ LoggedStep GetStep(wire::Step::Reader r) {
   return step;
 }
 
+// Enough words for the whole message in one segment, so a reader never looks segments up
+// (which takes a lock per far pointer in Cap'n Proto's reader arena).
+unsigned FirstSegmentWords(const EpisodeLog& log) {
+  std::size_t words = 1024 + 16 * log.env_config.size();
+  for (const LoggedStep& step : log.steps) {
+    words += 32 + step.action.size() + step.reward_terms.size() + 6 * step.vehicles.size();
+  }
+  return static_cast<unsigned>(std::min<std::size_t>(words, std::size_t{1} << 28));
+}
+
 std::string MessageBytesOf(const EpisodeLog& log) {
-  capnp::MallocMessageBuilder builder;
+  capnp::MallocMessageBuilder builder(FirstSegmentWords(log));
   auto root = builder.initRoot<wire::EpisodeLog>();
   root.setSchemaId(capnp::typeId<wire::EpisodeLog>());
   root.setEnvName(log.env_name);
@@ -201,7 +213,12 @@ absl::StatusOr<EpisodeLog> DecodeEpisodeLog(absl::string_view compressed, std::s
                                                    " bytes, more than the limit of ", max_bytes));
   }
   std::string raw(static_cast<std::size_t>(size), '\0');
-  const std::size_t n = ZSTD_decompress(raw.data(), raw.size(), compressed.data(), frame);
+  // One decompression context per thread, reused: making one per call costs more than
+  // decompressing a typical episode.
+  static thread_local const std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> context(
+      ZSTD_createDCtx(), &ZSTD_freeDCtx);
+  const std::size_t n =
+      ZSTD_decompressDCtx(context.get(), raw.data(), raw.size(), compressed.data(), frame);
   if (ZSTD_isError(n) || n != raw.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the episode log does not decompress: ",

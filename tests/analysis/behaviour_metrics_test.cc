@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "episode_builder.h"
@@ -24,6 +26,17 @@ TEST(BehaviourMetricsTest, EveryMetricHasAUniqueNameAndADefinition) {
     EXPECT_EQ(FindMetric(info.name), &info);
   }
   EXPECT_EQ(FindMetric("brake_onset"), nullptr);
+}
+
+// The README's table is `tarmac mine --metrics`: every definition appears there word for word.
+TEST(BehaviourMetricsTest, TheReadmeDefinesEveryMetricAsTheCodeDoes) {
+  std::ifstream in(TARMAC_SOURCE_DIR "/README.md");
+  std::stringstream readme;
+  readme << in.rdbuf();
+  for (const MetricInfo& info : kMetricInfo) {
+    EXPECT_NE(readme.str().find(info.definition), std::string::npos)
+        << info.name << "'s definition is not in the README";
+  }
 }
 
 // A cut-in at step 20 and the ego's first deceleration of 2 m/s^2 at step 27: 0.7 s.
