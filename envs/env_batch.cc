@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "tarmac/envs/driving_env.h"
 #include "tarmac/envs/registry.h"
 
 namespace tarmac::envs {
@@ -26,6 +27,7 @@ absl::StatusOr<std::unique_ptr<EnvBatch>> EnvBatch::Create(const std::string& en
   }
   std::unique_ptr<EnvBatch> batch(new EnvBatch());
   batch->base_seed_ = base_seed;
+  batch->config_ = config;
   for (int i = 0; i < size; ++i) {
     absl::StatusOr<std::unique_ptr<Env>> env = EnvRegistry::Global().Make(env_name, config);
     if (!env.ok()) return env.status();
@@ -43,6 +45,7 @@ absl::StatusOr<std::unique_ptr<EnvBatch>> EnvBatch::Create(const std::string& en
   batch->episode_ids_.assign(n, 0);
   batch->steps_.assign(n, 0);
   batch->episodes_started_.assign(n, 0);
+  batch->recorders_.resize(n);
   for (int i = 0; i < size; ++i) batch->ResetEnv(i);
   return batch;
 }
@@ -58,6 +61,22 @@ void EnvBatch::ResetEnv(int i) {
                   absl::MakeSpan(observations_).subspan(static_cast<std::size_t>(i) * obs, obs));
   episode_ids_[i] = (static_cast<std::uint64_t>(i) << 40) | episode;
   steps_[i] = 0;
+  auto& recorder = recorders_[static_cast<std::size_t>(i)];
+  const auto* driving = dynamic_cast<const DrivingEnv*>(envs_[i].get());
+  if (record_policy_.empty() || driving == nullptr) {
+    recorder.reset();
+    return;
+  }
+  if (recorder == nullptr) recorder = std::make_unique<EpisodeRecorder>();
+  recorder->Begin(*driving, config_, record_policy_, policy_version_);
+}
+
+void EnvBatch::RecordEpisodes(std::string policy) { record_policy_ = std::move(policy); }
+
+std::vector<schemas::EpisodeLog> EnvBatch::TakeFinishedLogs() {
+  std::vector<schemas::EpisodeLog> out;
+  out.swap(finished_logs_);
+  return out;
 }
 
 void EnvBatch::Step(absl::Span<const float> actions) {
@@ -74,11 +93,17 @@ void EnvBatch::Step(absl::Span<const float> actions) {
     truncated_[i] = r.truncated ? 1 : 0;
     events_[i] = r.events;
     ++steps_[i];
+    EpisodeRecorder* recorder = recorders_[i].get();
+    if (recorder != nullptr) {
+      recorder->Record(static_cast<const DrivingEnv&>(*envs_[i]), actions.subspan(i * act, act), r,
+                       absl::MakeConstSpan(reward_terms_).subspan(i * terms, terms));
+    }
     if (r.terminated || r.truncated) {
       std::copy_n(observations_.begin() + static_cast<std::ptrdiff_t>(i * obs), obs,
                   final_observations_.begin() + static_cast<std::ptrdiff_t>(i * obs));
       schemas::EpisodeSummary summary = envs_[i]->Summary();
       summary.episode_id = episode_ids_[i];
+      if (recorder != nullptr) finished_logs_.push_back(recorder->Finish(summary));
       finished_.push_back(std::move(summary));
       ResetEnv(static_cast<int>(i));
     }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tarmac/envs/env_batch.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/envs/scenario.h"
 
@@ -81,6 +82,49 @@ TEST(EpisodeRecorderTest, ATamperedLogFailsTheReplayNamingTheStep) {
   schemas::EpisodeLog unknown_family = log;
   unknown_family.scenario = "roundabout";
   EXPECT_EQ(ReplayEpisodeLog(unknown_family).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// What an actor logs: a batch's episodes under the expert, recorded while it steps.
+TEST(EpisodeRecorderTest, ABatchsRecordedEpisodesReplayAndCarryTheirSummaries) {
+  for (const char* name : {"driving-v0", "cut_in-v0"}) {
+    auto batch = EnvBatch::Create(name, 3, 77);
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    EnvBatch& b = **batch;
+    b.RecordEpisodes("expert");  // from the next episode of each env on
+    b.set_policy_version(12);
+    std::vector<ExpertPolicy> experts(3);
+    const int act = b.spec().action_size;
+    std::vector<float> actions(static_cast<std::size_t>(3 * act));
+    std::vector<schemas::EpisodeSummary> summaries;
+    std::vector<schemas::EpisodeLog> logs;
+    for (int i = 0; i < 3; ++i) experts[i].Reset(b.env(i));
+    for (int step = 0; step < 1200 && logs.size() < 4; ++step) {
+      for (int i = 0; i < 3; ++i) {
+        const int obs = b.spec().observation_size;
+        experts[i].Act(b.env(i), b.observations().subspan(i * obs, obs),
+                       absl::MakeSpan(actions).subspan(i * act, act));
+      }
+      b.Step(actions);
+      for (auto& s : b.TakeFinishedEpisodes()) summaries.push_back(std::move(s));
+      for (auto& l : b.TakeFinishedLogs()) logs.push_back(std::move(l));
+      for (int i = 0; i < 3; ++i) {
+        if (b.steps()[i] == 0) experts[i].Reset(b.env(i));
+      }
+    }
+    ASSERT_GE(logs.size(), 4U) << name;
+    // The episodes running when recording was asked for finish unrecorded.
+    EXPECT_GE(summaries.size(), logs.size() + 3) << name;
+    for (const schemas::EpisodeLog& log : logs) {
+      EXPECT_EQ(log.env_name, name);
+      EXPECT_EQ(log.policy, "expert");
+      EXPECT_EQ(log.policy_version, 12U);
+      EXPECT_EQ(log.steps.size(), log.summary.steps + 1U);
+      bool found = false;
+      for (const auto& s : summaries) found = found || s.episode_id == log.summary.episode_id;
+      EXPECT_TRUE(found) << "log of episode " << log.summary.episode_id << " has no summary";
+      EXPECT_TRUE(ReplayEpisodeLog(log).ok()) << name << ": " << ReplayEpisodeLog(log);
+    }
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "absl/types/span.h"
 #include "tarmac/envs/env.h"
 #include "tarmac/envs/env_config.h"
+#include "tarmac/envs/episode_recorder.h"
 
 namespace tarmac::envs {
 
@@ -45,6 +46,16 @@ class EnvBatch {
   // Summaries of the episodes finished since the last call.
   std::vector<schemas::EpisodeSummary> TakeFinishedEpisodes();
 
+  // From each env's next episode on, records the episodes of the driving envs step by step
+  // (other envs are not recorded), stamped with `policy` and the version policy_version() has
+  // when the episode starts. Recording does not change a trajectory; it copies each step's
+  // state (about 5 % of a step's cost).
+  void RecordEpisodes(std::string policy);
+  void set_policy_version(std::uint64_t version) { policy_version_ = version; }
+  // The logs of the recorded episodes finished since the last call, in finishing order; each
+  // log's summary is its episode's summary (the same episode_id as in TakeFinishedEpisodes).
+  std::vector<schemas::EpisodeLog> TakeFinishedLogs();
+
   Env& env(int i) { return *envs_[i]; }
 
  private:
@@ -60,6 +71,12 @@ class EnvBatch {
   std::vector<std::uint64_t> events_, episode_ids_;
   std::vector<std::uint32_t> steps_;
   std::vector<schemas::EpisodeSummary> finished_;
+
+  EnvConfig config_;
+  std::string record_policy_;  // empty: not recording
+  std::uint64_t policy_version_ = 0;
+  std::vector<std::unique_ptr<EpisodeRecorder>> recorders_;  // per env; null: not this episode
+  std::vector<schemas::EpisodeLog> finished_logs_;
 };
 
 }  // namespace tarmac::envs
