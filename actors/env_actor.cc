@@ -10,6 +10,8 @@
 #include <random>
 #include <unordered_map>
 
+#include "absl/strings/str_cat.h"
+#include "episode_analyst.h"
 #include "rollout_actors.h"
 #include "tarmac/actors/n_step.h"
 #include "tarmac/envs/env_batch.h"
@@ -95,6 +97,7 @@ struct EnvActorState {
   std::uint64_t version = 0;
   std::uint64_t incarnation = 0;
   std::unique_ptr<EpisodeMetrics> episode_metrics;
+  std::unique_ptr<EpisodeAnalyst> analyst;
   prometheus::Counter* steps_counter = nullptr;
 };
 
@@ -163,6 +166,10 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   auto batch = envs::EnvBatch::Create(o.env_name, o.envs_per_actor, seed, o.env_config);
   if (!batch.ok()) throw std::runtime_error(batch.status().ToString());
   s.batch = std::move(*batch);
+  s.batch->RecordEpisodes(o.expert ? "expert" : "latest");
+  s.analyst = std::make_unique<EpisodeAnalyst>(
+      &shared->behaviours, shared->metrics, absl::StrCat(o.actor_id, "-", index, ".", incarnation),
+      o.log_dir, o.log_every);
   const envs::EnvSpec& spec = s.batch->spec();
   const int k = s.batch->size();
   for (int i = 0; i < k; ++i) s.assemblers.emplace_back(o.n_step, o.gamma, spec.reward_terms);
@@ -195,6 +202,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
   s.prev_obs.assign(obs.begin(), obs.end());
   s.prev_episode = b.episode_ids();
   s.prev_step = b.steps();
+  b.set_policy_version(s.version);
   b.Step(s.actions);
   const auto next = b.observations();
   for (float v : next) {
@@ -223,7 +231,8 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
   }
   s.steps_counter->Increment(b.size());
   shared->stats->env_steps += b.size();
-  const auto finished = b.TakeFinishedEpisodes();
+  auto finished = b.TakeFinishedEpisodes();
+  s.analyst->Analyse(b.TakeFinishedLogs(), &finished);
   s.episode_metrics->Report(finished);
   if (shared->options.episode_log != nullptr) shared->options.episode_log->Add(finished);
   shared->stats->episodes += finished.size();

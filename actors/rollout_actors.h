@@ -20,6 +20,7 @@
 
 #include "tarmac/actors/messages.h"
 #include "tarmac/actors/rollout_job.h"
+#include "tarmac/analysis/behaviours.h"
 #include "tarmac/envs/env.h"
 #include "tarmac/monitoring/metrics.h"
 #include "tarmac/util/seconds.h"
@@ -37,6 +38,7 @@ struct RolloutStats {
 
 struct RolloutShared {
   RolloutJobOptions options;
+  std::vector<analysis::Behaviour> behaviours;  // counted in every recorded episode
   monitoring::Metrics* metrics = nullptr;
   RolloutStats* stats = nullptr;
   envs::EnvSpec spec;

@@ -193,6 +193,10 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   auto probe = envs::EnvBatch::Create(o.env_name, 1, 1, o.env_config);
   if (!probe.ok()) return absl::InvalidArgumentError(probe.status().message());
   shared.spec = (*probe)->spec();
+  absl::StatusOr<std::vector<analysis::Behaviour>> behaviours =
+      analysis::BehavioursFrom(o.behaviours);
+  if (!behaviours.ok()) return behaviours.status();
+  shared.behaviours = *std::move(behaviours);
   if (o.expert && (*probe)->env(0).MakeExpert() == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--policy expert needs an env with an expert, and ", o.env_name,

@@ -86,6 +86,14 @@ void AddRolloutKeys(util::OptionTable<O>& t) {
   t.Int("actor.max_env_steps", &O::max_env_steps, 0, 1e15,
         "Stop after this many env steps (0: never).");
   t.Int("actor.seed", &O::seed, 0, 1e15, "Seed of the envs (0: drawn at start).");
+  t.String("actor.behaviours", &O::behaviours,
+           "Behaviours file counted in every training episode (tarmac_behaviour_total); empty: "
+           "the built-in configs/behaviours.yaml.");
+  t.Int("actor.log_every", &O::log_every, 1, 1e9,
+        "Write one in this many training episodes as an episode log to actor.log_dir.");
+  t.String("actor.log_dir", &O::log_dir,
+           "Directory for the episode logs of training (empty: none; tarmac train uses "
+           "<run>/episodes), for `tarmac mine`.");
 }
 
 util::OptionTable<O> BuildTable() {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "builtin_behaviours.h"
 
 namespace tarmac::analysis {
 namespace {
@@ -115,6 +116,21 @@ absl::StatusOr<std::vector<Behaviour>> LoadBehaviours(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return ParseBehaviours(text.str(), path);
+}
+
+const std::vector<Behaviour>& BuiltInBehaviours() {
+  static const auto* const behaviours = [] {
+    absl::StatusOr<std::vector<Behaviour>> parsed =
+        ParseBehaviours(kBuiltInBehavioursYaml, "the built-in configs/behaviours.yaml");
+    // A test parses the shipped file, so a broken one never reaches a binary.
+    return new std::vector<Behaviour>(parsed.ok() ? *std::move(parsed) : std::vector<Behaviour>{});
+  }();
+  return *behaviours;
+}
+
+absl::StatusOr<std::vector<Behaviour>> BehavioursFrom(const std::string& path) {
+  if (path.empty()) return BuiltInBehaviours();
+  return LoadBehaviours(path);
 }
 
 namespace {

@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "compare_report.h"
-#include "default_config_yaml.h"
 #include "evaluation_run.h"
 #include "exit_codes.h"
 #include "tarmac/analysis/behaviour_metrics.h"
@@ -101,9 +100,7 @@ int CompareCommand::Run(const CommandContext& context) {
     return kExitUsage;
   };
   absl::StatusOr<std::vector<analysis::Behaviour>> behaviours =
-      behaviours_.empty()
-          ? analysis::ParseBehaviours(kBuiltInBehavioursYaml, "the built-in behaviours")
-          : analysis::LoadBehaviours(behaviours_);
+      analysis::BehavioursFrom(behaviours_);
   if (!behaviours.ok()) return usage(behaviours.status().message());
   CompareResult result;
   result.a = a_;

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "absl/strings/str_join.h"
-#include "default_config_yaml.h"
 #include "episode_sources.h"
 #include "exit_codes.h"
 #include "mine_report.h"
@@ -49,9 +48,7 @@ int MineCommand::Run(const CommandContext& context) {
     return kExitUsage;
   }
   absl::StatusOr<std::vector<analysis::Behaviour>> behaviours =
-      behaviours_.empty()
-          ? analysis::ParseBehaviours(kBuiltInBehavioursYaml, "the built-in behaviours")
-          : analysis::LoadBehaviours(behaviours_);
+      analysis::BehavioursFrom(behaviours_);
   if (!behaviours.ok()) {
     context.err << "tarmac: " << behaviours.status().message() << ".\n";
     return kExitUsage;

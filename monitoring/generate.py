@@ -35,6 +35,13 @@ ROWS = [
          "ops"),
         ("Episodes / s by scenario", [("tarmac:episodes:rate1m", "{{scenario}}")], "ops"),
     ]),
+    ("Behaviours (configs/behaviours.yaml, counted by the actors in every training episode)", [
+        ("Behaviour occurrences / s",
+         [("sum by (behaviour) (rate(tarmac_behaviour_total[1m]))", "{{behaviour}}")], "ops"),
+        ("Behaviour occurrences per episode (5 m)",
+         [("sum by (behaviour) (rate(tarmac_behaviour_total[5m])) / "
+           "scalar(sum(rate(tarmac_episodes_total[5m])))", "{{behaviour}}")], "none"),
+    ]),
     ("Policy", [
         ("Policy version", [("max(tarmac_policy_version)", "version")], "none"),
         ("Policy lag of sampled data (p90)", [("tarmac:policy_lag_versions:p90_5m", "versions")],

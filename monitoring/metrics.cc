@@ -42,6 +42,11 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
                        .Name("tarmac_events_total")
                        .Help("Driving events detected (collision, hard_brake, ...).")
                        .Register(*registry_)),
+      behaviour_total(BuildCounter()
+                          .Name("tarmac_behaviour_total")
+                          .Help("Occurrences of each behaviour (configs/behaviours.yaml or "
+                                "actor.behaviours) in the training episodes actors analysed.")
+                          .Register(*registry_)),
       replay_inserts_total(BuildCounter()
                                .Name("tarmac_replay_inserts_total")
                                .Help("Items inserted into replay tables.")

@@ -120,6 +120,7 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
   rollout.table = ctx.learner.rl_table;
   rollout.actor_id = "train-" + ctx.state->run_id + "-rl";
   rollout.episode_log = ctx.episodes;
+  if (rollout.log_dir.empty()) rollout.log_dir = ctx.dir.episodes();
   const bool more = settings.updates == 0 || updates_left > 0;
   const double budget = ctx.budget();
   if (more && (budget == 0 || ctx.runner->Elapsed() < budget - ctx.eval_reserve())) {

@@ -23,6 +23,8 @@ class RunDir {
   std::string log() const { return Path("train.log"); }
   std::string redis_log() const { return Path("redis.log"); }
   std::string replay() const { return Path("replay"); }  // the embedded Redis's AOF and RDB
+  // Episode logs of the RL phase's training episodes (one in actor.log_every), for mine.
+  std::string episodes() const { return Path("episodes"); }
 
  private:
   std::string Path(const char* name) const;

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
@@ -16,11 +17,14 @@
 
 #include "redis_server.h"
 #include "subprocess.h"
+#include "tarmac/actors/episode_log.h"
 #include "tarmac/actors/system_config.h"
 #include "tarmac/buffer/control_client.h"
 #include "tarmac/envs/driving_env.h"
+#include "tarmac/envs/episode_recorder.h"
 #include "tarmac/envs/registry.h"
 #include "tarmac/learner/sac_trainer.h"
+#include "tarmac/schemas/episode_log.h"
 #include "tarmac/schemas/transition.h"
 
 namespace tarmac::actors {
@@ -273,6 +277,66 @@ TEST(RolloutJobTest, AFailingEnvActorIsRestartedAndTheRestKeepsRunning) {
   EXPECT_GE(result->env_steps, 4000U);
   EXPECT_EQ(metrics.actor_restarts_total.Add({{"reason", "exception"}}).Value(), kCrashes);
   EXPECT_EQ(result->written, result->transitions);
+}
+
+// Training episodes are analysed as they finish: behaviours counted in the metric and the
+// summaries, one in log_every written as a log that replays bit-identically.
+TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  std::ofstream(dir.path() + "/behaviours.yaml") << "behaviours:\n"
+                                                    "  every_episode: {when: \"duration_s > 0\"}\n"
+                                                    "  never: {when: \"duration_s < 0\"}\n";
+  RolloutJobOptions options = SmallJob(**server);
+  options.env_name = "cut_in-v0";
+  options.expert = true;
+  options.max_env_steps = 6000;
+  options.behaviours = dir.path() + "/behaviours.yaml";
+  options.log_every = 3;
+  options.log_dir = dir.path() + "/logs";
+  EpisodeLog episodes;
+  options.episode_log = &episodes;
+  monitoring::Metrics metrics;
+  caf::actor_system_config cfg;
+  tarmac::actors::ConfigureActorSystem(cfg);
+  caf::actor_system system{cfg};
+  std::atomic<bool> stop{false};
+  auto result = RunRolloutJob(system, options, metrics, stop);
+  ASSERT_TRUE(result.ok()) << result.status();
+
+  // The first episode of each env started before recording could begin; the rest are counted.
+  const std::vector<schemas::EpisodeSummary> finished = episodes.TakeNew();
+  std::size_t recorded = 0;
+  for (const schemas::EpisodeSummary& e : finished) {
+    const double n = schemas::MetricOr(e, "behaviour.every_episode", -1.0);
+    EXPECT_TRUE(n == -1.0 || n == 1.0) << n;
+    recorded += n == 1.0 ? 1 : 0;
+    EXPECT_EQ(schemas::MetricOr(e, "behaviour.never", 0.0), 0.0);
+  }
+  ASSERT_GT(recorded, 10U);
+  EXPECT_EQ(metrics.behaviour_total.Add({{"behaviour", "every_episode"}}).Value(),
+            static_cast<double>(recorded));
+  EXPECT_EQ(metrics.behaviour_total.Add({{"behaviour", "never"}}).Value(), 0.0);
+
+  std::size_t logs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(options.log_dir)) {
+    auto log = schemas::ReadEpisodeLogFile(entry.path());
+    ASSERT_TRUE(log.ok()) << log.status();
+    EXPECT_EQ(log->policy, "expert");
+    EXPECT_EQ(schemas::MetricOr(log->summary, "behaviour.every_episode"), 1.0);
+    EXPECT_TRUE(envs::ReplayEpisodeLog(*log).ok()) << entry.path();
+    ++logs;
+  }
+  // Each of the two env actors writes its 1st, 4th, 7th, ... recorded episode.
+  EXPECT_GE(logs, recorded / 3);
+  EXPECT_LE(logs, recorded / 3 + 2);
+
+  options.behaviours = dir.path() + "/missing.yaml";
+  auto refused = RunRolloutJob(system, options, metrics, stop);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("missing.yaml"), std::string::npos)
+      << refused.status();
 }
 
 TEST(RolloutJobTest, HeartbeatRegistersTheProcessWhileItRuns) {

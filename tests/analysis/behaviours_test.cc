@@ -134,5 +134,19 @@ TEST(BehavioursTest, WholeEpisodeBehavioursOccurAtMostOnceWithTheirSeverity) {
   EXPECT_TRUE(FindOccurrences(tailgating, StraightEpisode(100)).empty());
 }
 
+TEST(BehavioursTest, TheCompiledInBehavioursAreTheShippedFile) {
+  auto shipped = LoadBehaviours(TARMAC_SOURCE_DIR "/configs/behaviours.yaml");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  const std::vector<Behaviour>& built_in = BuiltInBehaviours();
+  ASSERT_EQ(built_in.size(), shipped->size());
+  for (std::size_t i = 0; i < built_in.size(); ++i) {
+    EXPECT_EQ(built_in[i].name, (*shipped)[i].name);
+    EXPECT_EQ(built_in[i].when.text(), (*shipped)[i].when.text());
+  }
+  auto chosen = BehavioursFrom("");
+  ASSERT_TRUE(chosen.ok());
+  EXPECT_EQ(chosen->size(), built_in.size());
+}
+
 }  // namespace
 }  // namespace tarmac::analysis

@@ -44,6 +44,12 @@ struct RolloutJobOptions {
   std::uint64_t seed = 0;                   // 0: drawn at start
   std::uint64_t max_env_steps = 0;          // 0: until stopped
   EpisodeLog* episode_log = nullptr;        // also receives every finished episode (not owned)
+  // Behaviour analytics of the training episodes: every driving episode is recorded, its
+  // behaviour metrics and behaviour counts ("behaviour.<name>") join its summary and
+  // tarmac_behaviour_total; one in log_every is written to log_dir (empty: none).
+  std::string behaviours;  // a behaviours file; empty: the built-in configs/behaviours.yaml
+  int log_every = 100;
+  std::string log_dir;
 
   // InvalidArgument naming the first field outside its key's bounds, or a broken cross-field
   // rule.

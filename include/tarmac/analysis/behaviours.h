@@ -36,6 +36,12 @@ absl::StatusOr<std::vector<Behaviour>> ParseBehaviours(absl::string_view yaml,
 // Reads and parses `path`; InvalidArgument when it cannot be read.
 absl::StatusOr<std::vector<Behaviour>> LoadBehaviours(const std::string& path);
 
+// The built-in behaviours (configs/behaviours.yaml, compiled in).
+const std::vector<Behaviour>& BuiltInBehaviours();
+
+// `path`'s behaviours, or the built-in ones when `path` is empty.
+absl::StatusOr<std::vector<Behaviour>> BehavioursFrom(const std::string& path);
+
 // One window of one episode where a behaviour holds.
 struct Occurrence {
   std::size_t trigger_step = 0;  // 0 for whole-episode behaviours

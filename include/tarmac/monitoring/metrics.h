@@ -49,6 +49,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& episode_score;   // {scenario}, nuPlan-style 0..1
   prometheus::Family<prometheus::Gauge>& reward_term;     // {term}, mean per step, last episodes
   prometheus::Family<prometheus::Counter>& events_total;  // {event}
+  // {behaviour}: occurrences of each behaviour in the episodes actors analysed.
+  prometheus::Family<prometheus::Counter>& behaviour_total;
 
   // Replay.
   prometheus::Family<prometheus::Counter>& replay_inserts_total;

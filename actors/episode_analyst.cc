@@ -1,0 +1,58 @@
+#include "episode_analyst.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "tarmac/analysis/behaviour_metrics.h"
+
+namespace tarmac::actors {
+
+EpisodeAnalyst::EpisodeAnalyst(const std::vector<analysis::Behaviour>* behaviours,
+                               monitoring::Metrics* metrics, std::string file_prefix,
+                               std::string log_dir, int log_every)
+    : behaviours_(behaviours),
+      file_prefix_(std::move(file_prefix)),
+      log_dir_(std::move(log_dir)),
+      log_every_(std::max(1, log_every)) {
+  // Every behaviour's series exists from the start, at 0, so a dashboard shows the ones that
+  // never occur too.
+  for (const analysis::Behaviour& b : *behaviours_) {
+    counters_.push_back(&metrics->behaviour_total.Add({{"behaviour", b.name}}));
+  }
+  if (!log_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(log_dir_, ec);
+  }
+}
+
+void EpisodeAnalyst::Analyse(std::vector<schemas::EpisodeLog> logs,
+                             std::vector<schemas::EpisodeSummary>* finished) {
+  for (schemas::EpisodeLog& log : logs) {
+    analysis::AddEpisodeMetrics(analysis::ComputeEpisodeMetrics(log), &log.summary);
+    for (std::size_t b = 0; b < behaviours_->size(); ++b) {
+      const std::size_t found = analysis::FindOccurrences((*behaviours_)[b], log).size();
+      if (found > 0) counters_[b]->Increment(static_cast<double>(found));
+      log.summary.metrics.push_back(
+          {"behaviour." + (*behaviours_)[b].name, static_cast<double>(found)});
+    }
+    for (schemas::EpisodeSummary& summary : *finished) {
+      if (summary.episode_id == log.summary.episode_id) summary.metrics = log.summary.metrics;
+    }
+    if (!log_dir_.empty() && analysed_++ % static_cast<std::uint64_t>(log_every_) == 0) {
+      const std::string path = absl::StrCat(log_dir_, "/", file_prefix_, "-",
+                                            log.summary.episode_id, schemas::kEpisodeLogSuffix);
+      if (absl::Status s = schemas::WriteEpisodeLogFile(log, path); s.ok()) {
+        ++logs_written_;
+      } else if (!warned_) {
+        warned_ = true;
+        spdlog::warn("{}: cannot write episode logs to {}: {}", file_prefix_, log_dir_,
+                     std::string(s.message()));
+      }
+    }
+  }
+}
+
+}  // namespace tarmac::actors
