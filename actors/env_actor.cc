@@ -235,6 +235,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
   s.analyst->Analyse(b.TakeFinishedLogs(), &finished);
   s.episode_metrics->Report(finished);
   if (shared->options.episode_log != nullptr) shared->options.episode_log->Add(finished);
+  if (shared->options.episode_stream_max > 0) shared->to_publish.Add(finished);
   shared->stats->episodes += finished.size();
   SendTransitions(self, shared);
 }

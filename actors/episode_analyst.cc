@@ -37,6 +37,9 @@ void EpisodeAnalyst::Analyse(std::vector<schemas::EpisodeLog> logs,
       if (found > 0) counters_[b]->Increment(static_cast<double>(found));
       log.summary.metrics.push_back(
           {"behaviour." + (*behaviours_)[b].name, static_cast<double>(found)});
+      log.summary.metrics.push_back(
+          {"exposure." + (*behaviours_)[b].name,
+           static_cast<double>(analysis::Exposures((*behaviours_)[b], log))});
     }
     for (schemas::EpisodeSummary& summary : *finished) {
       if (summary.episode_id == log.summary.episode_id) summary.metrics = log.summary.metrics;

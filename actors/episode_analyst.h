@@ -13,7 +13,8 @@
 namespace tarmac::actors {
 
 // What an env actor does with the episodes its batch recorded: adds each one's behaviour
-// metrics and behaviour counts ("behaviour.<name>") to its summary, counts the behaviours in
+// metrics, behaviour counts ("behaviour.<name>") and trigger onsets ("exposure.<name>") to its
+// summary, counts the behaviours in
 // tarmac_behaviour_total{behaviour}, and writes one in `log_every` to `log_dir` as
 // <file_prefix>-<episode id>.episode.zst (the prefix names the process, env actor and its
 // incarnation, so names never repeat). One per env actor; not thread-safe. O(steps) per episode.

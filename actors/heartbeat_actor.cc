@@ -1,6 +1,8 @@
 // The heartbeat actor: keeps tarmac:actors:<id> (host, pid, envs, env, policy version, steps,
 // table) alive with a TTL of three periods, refreshes tarmac_actors_alive from the live set,
-// and unregisters on stop. Detached (Redis round trips); reconnects on the next beat after a
+// publishes the episode summaries finished since the last beat to tarmac:episodes (dropped
+// when Redis is unreachable: the stream is for watching, not a record), and unregisters on
+// stop. Detached (Redis round trips); reconnects on the next beat after a
 // failure. Reads RolloutShared only.
 #include <unistd.h>
 
@@ -8,9 +10,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "rollout_actors.h"
 #include "tarmac/buffer/control_client.h"
+#include "tarmac/schemas/episode_summary.h"
 
 namespace tarmac::actors {
 
@@ -19,6 +23,19 @@ struct HeartbeatActorState {
 };
 
 namespace {
+
+// Sends the summaries env actors finished since the last call to tarmac:episodes.
+void PublishEpisodes(buffer::ControlClient& control, RolloutShared* shared) {
+  const std::vector<schemas::EpisodeSummary> finished = shared->to_publish.TakeNew();
+  if (finished.empty() || shared->options.episode_stream_max <= 0) return;
+  std::vector<std::string> encoded;
+  encoded.reserve(finished.size());
+  for (const schemas::EpisodeSummary& e : finished) {
+    encoded.push_back(schemas::EncodeEpisodeSummary(e));
+  }
+  (void)control.PublishEpisodes(encoded,
+                                static_cast<std::size_t>(shared->options.episode_stream_max));
+}
 
 caf::behavior Heartbeat(caf::stateful_actor<HeartbeatActorState>* self, RolloutShared* shared) {
   const auto period = std::chrono::milliseconds(
@@ -49,6 +66,7 @@ caf::behavior Heartbeat(caf::stateful_actor<HeartbeatActorState>* self, RolloutS
     if (auto live = control->LiveActors(); live.ok()) {
       alive->Set(static_cast<double>(live->size()));
     }
+    PublishEpisodes(*control, shared);
   };
   self->send(self, poll_atom::value);
   return {
@@ -57,8 +75,10 @@ caf::behavior Heartbeat(caf::stateful_actor<HeartbeatActorState>* self, RolloutS
         self->delayed_send(self, period, poll_atom::value);
       },
       [=](stop_atom) -> bool {
-        if (self->state.control != nullptr)
+        if (self->state.control != nullptr) {
+          PublishEpisodes(*self->state.control, shared);
           (void)self->state.control->Unregister(shared->options.actor_id);
+        }
         return true;
       },
   };

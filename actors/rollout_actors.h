@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "tarmac/actors/episode_log.h"
 #include "tarmac/actors/messages.h"
 #include "tarmac/actors/rollout_job.h"
 #include "tarmac/analysis/behaviours.h"
@@ -39,6 +40,7 @@ struct RolloutStats {
 struct RolloutShared {
   RolloutJobOptions options;
   std::vector<analysis::Behaviour> behaviours;  // counted in every recorded episode
+  EpisodeLog to_publish{1};  // summaries the heartbeat actor sends to tarmac:episodes
   monitoring::Metrics* metrics = nullptr;
   RolloutStats* stats = nullptr;
   envs::EnvSpec spec;

@@ -91,6 +91,8 @@ void AddRolloutKeys(util::OptionTable<O>& t) {
            "the built-in configs/behaviours.yaml.");
   t.Int("actor.log_every", &O::log_every, 1, 1e9,
         "Write one in this many training episodes as an episode log to actor.log_dir.");
+  t.Int("actor.episode_stream_max", &O::episode_stream_max, 0, 1e9,
+        "Entries the tarmac:episodes stream of episode summaries keeps (0: do not publish).");
   t.String("actor.log_dir", &O::log_dir,
            "Directory for the episode logs of training (empty: none; tarmac train uses "
            "<run>/episodes), for `tarmac mine`.");

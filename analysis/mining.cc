@@ -32,6 +32,27 @@ MinedEpisode MineEpisode(const schemas::EpisodeLog& log, const std::vector<Behav
   return e;
 }
 
+std::optional<MinedEpisode> MineSummary(const schemas::EpisodeSummary& summary,
+                                        const std::vector<Behaviour>& behaviours,
+                                        std::string source) {
+  MinedEpisode e;
+  e.source = std::move(source);
+  e.scenario = summary.scenario;
+  e.seed = summary.seed;
+  e.policy = summary.actor_id;
+  e.policy_version = summary.policy_version;
+  e.km = summary.distance_m / 1000.0;
+  e.score = schemas::MetricOr(summary, "score");
+  for (const Behaviour& b : behaviours) {
+    const double found = schemas::MetricOr(summary, "behaviour." + b.name, -1.0);
+    if (found < 0) return std::nullopt;
+    const double exposures = schemas::MetricOr(summary, "exposure." + b.name, 1.0);
+    e.occurrences.emplace_back(static_cast<std::size_t>(found));
+    e.exposures.push_back(static_cast<std::size_t>(std::max(0.0, exposures)));
+  }
+  return e;
+}
+
 namespace {
 
 void Add(const MinedEpisode& e, std::size_t behaviour, RateCell* cell) {

@@ -110,6 +110,46 @@ absl::Status ControlClient::Unregister(absl::string_view id) {
   return ErrorReply((*replies)[0], "removing the heartbeat");
 }
 
+absl::Status ControlClient::PublishEpisodes(const std::vector<std::string>& summaries,
+                                            std::size_t max_len) {
+  if (summaries.empty()) return absl::OkStatus();
+  const std::string cap = absl::StrCat(max_len);
+  std::vector<CommandView> commands;
+  commands.reserve(summaries.size());
+  for (const std::string& summary : summaries) {
+    commands.push_back({"XADD", kEpisodesStream, "MAXLEN", "~", cap, "*", "summary", summary});
+  }
+  auto replies = connection_->PipelineViews(commands);
+  if (!replies.ok()) return replies.status();
+  for (const Reply& reply : *replies) {
+    if (auto s = ErrorReply(reply, "publishing episode summaries"); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ControlClient::RecentEpisodes(std::size_t count) {
+  auto replies = connection_->Pipeline(
+      {{"XREVRANGE", kEpisodesStream, "+", "-", "COUNT", absl::StrCat(count)}});
+  if (!replies.ok()) return replies.status();
+  const redisReply* r = (*replies)[0].get();
+  if (auto s = ErrorReply((*replies)[0], "reading tarmac:episodes"); !s.ok()) return s;
+  std::vector<std::string> out;
+  if (r->type != REDIS_REPLY_ARRAY) return out;
+  // Each entry: [id, [field, value, ...]]; newest first.
+  for (std::size_t i = r->elements; i-- > 0;) {
+    const redisReply* entry = r->element[i];
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
+    const redisReply* fields = entry->element[1];
+    if (fields->type != REDIS_REPLY_ARRAY) continue;
+    for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
+      if (absl::string_view(fields->element[f]->str, fields->element[f]->len) == "summary") {
+        out.emplace_back(fields->element[f + 1]->str, fields->element[f + 1]->len);
+      }
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<std::string>> ControlClient::LiveActors() {
   std::vector<std::string> ids;
   std::string cursor = "0";

@@ -332,6 +332,20 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
   EXPECT_GE(logs, recorded / 3);
   EXPECT_LE(logs, recorded / 3 + 2);
 
+  // Every finished episode's summary reached the stream, counts included.
+  auto control = buffer::ControlClient::Connect(Endpoint(**server));
+  ASSERT_TRUE(control.ok()) << control.status();
+  auto streamed = (*control)->RecentEpisodes(100000);
+  ASSERT_TRUE(streamed.ok()) << streamed.status();
+  EXPECT_EQ(streamed->size(), finished.size());
+  std::size_t streamed_recorded = 0;
+  for (const std::string& bytes : *streamed) {
+    auto summary = schemas::DecodeEpisodeSummary(bytes);
+    ASSERT_TRUE(summary.ok()) << summary.status();
+    streamed_recorded += schemas::MetricOr(*summary, "behaviour.every_episode") == 1.0 ? 1 : 0;
+  }
+  EXPECT_EQ(streamed_recorded, recorded);
+
   options.behaviours = dir.path() + "/missing.yaml";
   auto refused = RunRolloutJob(system, options, metrics, stop);
   ASSERT_FALSE(refused.ok());

@@ -50,6 +50,9 @@ struct RolloutJobOptions {
   std::string behaviours;  // a behaviours file; empty: the built-in configs/behaviours.yaml
   int log_every = 100;
   std::string log_dir;
+  // Every finished episode's summary goes to the stream tarmac:episodes, capped near this
+  // many entries (0: not published), so `tarmac mine --redis` sees a fleet's training.
+  int episode_stream_max = 100000;
 
   // InvalidArgument naming the first field outside its key's bounds, or a broken cross-field
   // rule.

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,14 @@ struct MinedEpisode {
 // Finds every behaviour of `behaviours` in `log`. O(steps * (1 + triggers)).
 MinedEpisode MineEpisode(const schemas::EpisodeLog& log, const std::vector<Behaviour>& behaviours,
                          std::string source, const MetricOptions& options = {});
+
+// The same from an episode summary an actor analysed (its "behaviour.<name>" and
+// "exposure.<name>" metrics; tarmac:episodes carries them): occurrences without windows, so
+// without metrics or severity. Nullopt when the summary lacks a behaviour's count (the actor
+// did not record that episode, or counts other behaviours).
+std::optional<MinedEpisode> MineSummary(const schemas::EpisodeSummary& summary,
+                                        const std::vector<Behaviour>& behaviours,
+                                        std::string source);
 
 // A behaviour's rate in one group of episodes (all, a family, a parameter bin, a policy).
 struct RateCell {

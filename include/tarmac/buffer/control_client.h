@@ -23,11 +23,14 @@ class RedisConnection;
 //   tarmac:weights:latest     the newest published version (decimal)
 //   tarmac:weights            pub/sub channel; the message is the new version (decimal)
 //   tarmac:actors:<id>        hash of one rollout process's heartbeat, with a TTL
+//   tarmac:episodes           stream of every training episode's EpisodeSummary (field
+//                             "summary"), capped near its newest N entries (XADD MAXLEN ~)
 // Not thread-safe: one client per thread.
 class ControlClient {
  public:
   static constexpr int kKeptWeightVersions = 8;
   static constexpr char kWeightsChannel[] = "tarmac:weights";
+  static constexpr char kEpisodesStream[] = "tarmac:episodes";
 
   // Unavailable when the shard cannot be reached.
   static absl::StatusOr<std::unique_ptr<ControlClient>> Connect(
@@ -52,6 +55,13 @@ class ControlClient {
   absl::Status Unregister(absl::string_view id);
   // Live heartbeats (SCAN, O(keys)).
   absl::StatusOr<std::vector<std::string>> LiveActors();
+
+  // Appends encoded EpisodeSummary messages to tarmac:episodes in one round trip, trimming it
+  // to about `max_len` entries. Unavailable when Redis is lost.
+  absl::Status PublishEpisodes(const std::vector<std::string>& summaries, std::size_t max_len);
+  // The newest `count` entries of tarmac:episodes (oldest first), as the bytes published:
+  // decode them with schemas::DecodeEpisodeSummary. Empty when there is no stream.
+  absl::StatusOr<std::vector<std::string>> RecentEpisodes(std::size_t count);
 
  private:
   explicit ControlClient(std::unique_ptr<RedisConnection> connection);
