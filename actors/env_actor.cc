@@ -166,10 +166,15 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   auto batch = envs::EnvBatch::Create(o.env_name, o.envs_per_actor, seed, o.env_config);
   if (!batch.ok()) throw std::runtime_error(batch.status().ToString());
   s.batch = std::move(*batch);
-  s.batch->RecordEpisodes(o.expert ? "expert" : "latest");
-  s.analyst = std::make_unique<EpisodeAnalyst>(
-      &shared->behaviours, shared->metrics, absl::StrCat(o.actor_id, "-", index, ".", incarnation),
-      o.log_dir, o.log_every);
+  if (o.analyse) {
+    // Complete recordings only for the episodes written as logs: a step's nearby vehicles are
+    // most of a log's memory, and the behaviour metrics need them at collisions only.
+    s.batch->RecordEpisodes(o.expert ? "expert" : "latest",
+                            o.log_dir.empty() ? 1 << 30 : o.log_every);
+    s.analyst = std::make_unique<EpisodeAnalyst>(
+        &shared->behaviours, shared->metrics,
+        absl::StrCat(o.actor_id, "-", index, ".", incarnation), o.log_dir);
+  }
   const envs::EnvSpec& spec = s.batch->spec();
   const int k = s.batch->size();
   for (int i = 0; i < k; ++i) s.assemblers.emplace_back(o.n_step, o.gamma, spec.reward_terms);
@@ -232,7 +237,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
   s.steps_counter->Increment(b.size());
   shared->stats->env_steps += b.size();
   auto finished = b.TakeFinishedEpisodes();
-  s.analyst->Analyse(b.TakeFinishedLogs(), &finished);
+  if (s.analyst != nullptr) s.analyst->Analyse(b.TakeFinishedLogs(), &finished);
   s.episode_metrics->Report(finished);
   if (shared->options.episode_log != nullptr) shared->options.episode_log->Add(finished);
   if (shared->options.episode_stream_max > 0) shared->to_publish.Add(finished);

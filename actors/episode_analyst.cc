@@ -12,11 +12,8 @@ namespace tarmac::actors {
 
 EpisodeAnalyst::EpisodeAnalyst(const std::vector<analysis::Behaviour>* behaviours,
                                monitoring::Metrics* metrics, std::string file_prefix,
-                               std::string log_dir, int log_every)
-    : behaviours_(behaviours),
-      file_prefix_(std::move(file_prefix)),
-      log_dir_(std::move(log_dir)),
-      log_every_(std::max(1, log_every)) {
+                               std::string log_dir)
+    : behaviours_(behaviours), file_prefix_(std::move(file_prefix)), log_dir_(std::move(log_dir)) {
   // Every behaviour's series exists from the start, at 0, so a dashboard shows the ones that
   // never occur too.
   for (const analysis::Behaviour& b : *behaviours_) {
@@ -28,9 +25,9 @@ EpisodeAnalyst::EpisodeAnalyst(const std::vector<analysis::Behaviour>* behaviour
   }
 }
 
-void EpisodeAnalyst::Analyse(std::vector<schemas::EpisodeLog> logs,
+void EpisodeAnalyst::Analyse(std::vector<envs::EnvBatch::RecordedEpisode> recorded,
                              std::vector<schemas::EpisodeSummary>* finished) {
-  for (schemas::EpisodeLog& log : logs) {
+  for (auto& [log, complete] : recorded) {
     analysis::AddEpisodeMetrics(analysis::ComputeEpisodeMetrics(log), &log.summary);
     for (std::size_t b = 0; b < behaviours_->size(); ++b) {
       const std::size_t found = analysis::FindOccurrences((*behaviours_)[b], log).size();
@@ -44,7 +41,7 @@ void EpisodeAnalyst::Analyse(std::vector<schemas::EpisodeLog> logs,
     for (schemas::EpisodeSummary& summary : *finished) {
       if (summary.episode_id == log.summary.episode_id) summary.metrics = log.summary.metrics;
     }
-    if (!log_dir_.empty() && analysed_++ % static_cast<std::uint64_t>(log_every_) == 0) {
+    if (!log_dir_.empty() && complete) {
       const std::string path = absl::StrCat(log_dir_, "/", file_prefix_, "-",
                                             log.summary.episode_id, schemas::kEpisodeLogSuffix);
       if (absl::Status s = schemas::WriteEpisodeLogFile(log, path); s.ok()) {

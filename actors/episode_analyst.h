@@ -7,6 +7,7 @@
 
 #include "prometheus/counter.h"
 #include "tarmac/analysis/behaviours.h"
+#include "tarmac/envs/env_batch.h"
 #include "tarmac/monitoring/metrics.h"
 #include "tarmac/schemas/episode_log.h"
 
@@ -15,17 +16,19 @@ namespace tarmac::actors {
 // What an env actor does with the episodes its batch recorded: adds each one's behaviour
 // metrics, behaviour counts ("behaviour.<name>") and trigger onsets ("exposure.<name>") to its
 // summary, counts the behaviours in
-// tarmac_behaviour_total{behaviour}, and writes one in `log_every` to `log_dir` as
+// tarmac_behaviour_total{behaviour}, and writes the complete ones (the batch records one in
+// `log_every` completely) to `log_dir` as
 // <file_prefix>-<episode id>.episode.zst (the prefix names the process, env actor and its
 // incarnation, so names never repeat). One per env actor; not thread-safe. O(steps) per episode.
 class EpisodeAnalyst {
  public:
   EpisodeAnalyst(const std::vector<analysis::Behaviour>* behaviours, monitoring::Metrics* metrics,
-                 std::string file_prefix, std::string log_dir, int log_every);
+                 std::string file_prefix, std::string log_dir);
 
-  // `logs` are the recorded episodes among `finished` (matched by episode id). A log that
-  // cannot be written is reported once per actor and skipped; training goes on.
-  void Analyse(std::vector<schemas::EpisodeLog> logs,
+  // `recorded` are the recorded episodes among `finished` (matched by episode id); complete
+  // ones are written. A log that cannot be written is reported once per actor and skipped;
+  // training goes on.
+  void Analyse(std::vector<envs::EnvBatch::RecordedEpisode> recorded,
                std::vector<schemas::EpisodeSummary>* finished);
 
   std::uint64_t logs_written() const { return logs_written_; }
@@ -35,8 +38,6 @@ class EpisodeAnalyst {
   std::vector<prometheus::Counter*> counters_;  // per behaviour
   std::string file_prefix_;
   std::string log_dir_;
-  int log_every_;
-  std::uint64_t analysed_ = 0;
   std::uint64_t logs_written_ = 0;
   bool warned_ = false;
 };

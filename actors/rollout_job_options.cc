@@ -86,6 +86,9 @@ void AddRolloutKeys(util::OptionTable<O>& t) {
   t.Int("actor.max_env_steps", &O::max_env_steps, 0, 1e15,
         "Stop after this many env steps (0: never).");
   t.Int("actor.seed", &O::seed, 0, 1e15, "Seed of the envs (0: drawn at start).");
+  t.Bool("actor.analyse", &O::analyse,
+         "Record every training episode to count its behaviours and log one in "
+         "actor.log_every (false saves that cost: no tarmac_behaviour_total, no logs).");
   t.String("actor.behaviours", &O::behaviours,
            "Behaviours file counted in every training episode (tarmac_behaviour_total); empty: "
            "the built-in configs/behaviours.yaml.");

@@ -13,8 +13,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <random>
+#include <string>
 #include <thread>
 
 #include "ratio_reporter.h"
@@ -115,10 +117,17 @@ double Median(std::vector<double> v) {
 // a neighbour only ever slows a run down) and the median ratio to bare stepping measured just
 // before each run.
 void RunActorProcess(benchmark::State& state, float noise_scale, bool random_baseline,
-                     const char* label) {
+                     const char* label, bool analyse = true) {
   tarmac::actors::RolloutJobOptions o = DefaultJob();
   o.max_env_steps = 200000;
   o.noise_scale = noise_scale;
+  o.analyse = analyse;
+  // Episode logs are written (one in the default actor.log_every), as a training run does.
+  static const std::string log_dir = [] {
+    char pattern[] = "/tmp/tarmac-actor-bench-XXXXXX";
+    return std::string(mkdtemp(pattern) != nullptr ? pattern : "/tmp");
+  }();
+  o.log_dir = log_dir;
   std::vector<double> rates, ratios;
   double written = 0, episodes = 0;
   for (auto _ : state) {
@@ -168,6 +177,17 @@ void BM_ActorProcessLongEpisodes(benchmark::State& state) {
   RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions");
 }
 BENCHMARK(BM_ActorProcessLongEpisodes)->Unit(benchmark::kSecond)->Iterations(5)->UseManualTime();
+
+// The same with actor.analyse false: no recording, behaviour counts or logs. Its ratio to
+// BM_ActorProcessLongEpisodes is the cost of behaviour analytics in training.
+void BM_ActorProcessLongEpisodesUnanalysed(benchmark::State& state) {
+  RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions, not analysed",
+                  /*analyse=*/false);
+}
+BENCHMARK(BM_ActorProcessLongEpisodesUnanalysed)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(5)
+    ->UseManualTime();
 
 // The inference actor's forward pass alone, per batch of `rows` observations (the default
 // 2 x 256 policy; arg 1: sampled with unit noise, 0: the mean action).

@@ -46,6 +46,7 @@ absl::StatusOr<std::unique_ptr<EnvBatch>> EnvBatch::Create(const std::string& en
   batch->steps_.assign(n, 0);
   batch->episodes_started_.assign(n, 0);
   batch->recorders_.resize(n);
+  batch->recorded_.assign(n, 0);
   for (int i = 0; i < size; ++i) batch->ResetEnv(i);
   return batch;
 }
@@ -68,13 +69,20 @@ void EnvBatch::ResetEnv(int i) {
     return;
   }
   if (recorder == nullptr) recorder = std::make_unique<EpisodeRecorder>();
-  recorder->Begin(*driving, config_, record_policy_, policy_version_);
+  // Offset by the env's index, so the complete ones are spread over time, not all at once.
+  const bool complete = (recorded_[static_cast<std::size_t>(i)]++ + static_cast<std::uint64_t>(i)) %
+                            static_cast<std::uint64_t>(complete_every_) ==
+                        0;
+  recorder->Begin(*driving, config_, record_policy_, policy_version_, complete);
 }
 
-void EnvBatch::RecordEpisodes(std::string policy) { record_policy_ = std::move(policy); }
+void EnvBatch::RecordEpisodes(std::string policy, int complete_every) {
+  record_policy_ = std::move(policy);
+  complete_every_ = std::max(1, complete_every);
+}
 
-std::vector<schemas::EpisodeLog> EnvBatch::TakeFinishedLogs() {
-  std::vector<schemas::EpisodeLog> out;
+std::vector<EnvBatch::RecordedEpisode> EnvBatch::TakeFinishedLogs() {
+  std::vector<RecordedEpisode> out;
   out.swap(finished_logs_);
   return out;
 }
@@ -103,7 +111,10 @@ void EnvBatch::Step(absl::Span<const float> actions) {
                   final_observations_.begin() + static_cast<std::ptrdiff_t>(i * obs));
       schemas::EpisodeSummary summary = envs_[i]->Summary();
       summary.episode_id = episode_ids_[i];
-      if (recorder != nullptr) finished_logs_.push_back(recorder->Finish(summary));
+      if (recorder != nullptr) {
+        const bool complete = recorder->vehicles();
+        finished_logs_.push_back({recorder->Finish(summary), complete});
+      }
       finished_.push_back(std::move(summary));
       ResetEnv(static_cast<int>(i));
     }

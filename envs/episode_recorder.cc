@@ -10,6 +10,8 @@
 namespace tarmac::envs {
 namespace {
 
+const schemas::EventMask kCollisionEventBit = schemas::EventBit(schemas::Event::kCollision);
+
 using util::OptionType;
 using util::OptionValue;
 
@@ -118,8 +120,9 @@ absl::StatusOr<EnvConfig> EnvConfigFromEntries(const std::vector<schemas::Config
 }
 
 void EpisodeRecorder::Begin(const DrivingEnv& env, const EnvConfig& config, std::string policy,
-                            std::uint64_t policy_version) {
+                            std::uint64_t policy_version, bool vehicles) {
   log_ = schemas::EpisodeLog{};
+  vehicles_ = vehicles;
   log_.env_name = env.spec().name;
   log_.scenario = std::string(FamilyName(env.scenario().family));
   log_.seed = env.scenario().seed;
@@ -131,12 +134,12 @@ void EpisodeRecorder::Begin(const DrivingEnv& env, const EnvConfig& config, std:
   log_.speed_limit = env.scenario().speed_limit;
   log_.reward_terms = env.spec().reward_terms;
   log_.steps.reserve(static_cast<std::size_t>(env.spec().max_steps) + 1);
-  log_.steps.push_back(Snapshot(env));
+  log_.steps.push_back(Snapshot(env, vehicles_));
 }
 
 void EpisodeRecorder::Record(const DrivingEnv& env, absl::Span<const float> action,
                              const StepResult& result, absl::Span<const float> reward_terms) {
-  schemas::LoggedStep step = Snapshot(env);
+  schemas::LoggedStep step = Snapshot(env, vehicles_ || (result.events & kCollisionEventBit) != 0);
   step.action.assign(action.begin(), action.end());
   step.reward = result.reward;
   step.reward_terms.assign(reward_terms.begin(), reward_terms.end());
@@ -149,7 +152,7 @@ schemas::EpisodeLog EpisodeRecorder::Finish(schemas::EpisodeSummary summary) {
   return std::move(log_);
 }
 
-schemas::LoggedStep EpisodeRecorder::Snapshot(const DrivingEnv& env) {
+schemas::LoggedStep EpisodeRecorder::Snapshot(const DrivingEnv& env, bool vehicles) {
   schemas::LoggedStep step;
   const VehicleState& ego = env.ego();
   const Frenet at = env.ego_frenet();
@@ -166,6 +169,7 @@ schemas::LoggedStep EpisodeRecorder::Snapshot(const DrivingEnv& env) {
       step.leader_speed = static_cast<float>(leader->first.speed);
     }
   }
+  if (!vehicles) return step;
   for (const TrafficVehicle& v : traffic.vehicles()) {
     if (!v.active || std::abs(v.s - at.s) > kVehicleRange) continue;
     const OrientedBox box = traffic.Box(v);

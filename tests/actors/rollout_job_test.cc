@@ -328,9 +328,11 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
     EXPECT_TRUE(envs::ReplayEpisodeLog(*log).ok()) << entry.path();
     ++logs;
   }
-  // Each of the two env actors writes its 1st, 4th, 7th, ... recorded episode.
-  EXPECT_GE(logs, recorded / 3);
-  EXPECT_LE(logs, recorded / 3 + 2);
+  // One in three of each env's recorded episodes is complete and written (staggered per env,
+  // so each of the 8 envs may be one ahead or behind).
+  EXPECT_GE(logs + 8, recorded / 3);
+  EXPECT_LE(logs, recorded / 3 + 8);
+  EXPECT_GT(logs, 0U);
 
   // Every finished episode's summary reached the stream, counts included.
   auto control = buffer::ControlClient::Connect(Endpoint(**server));

@@ -106,7 +106,10 @@ TEST(EpisodeRecorderTest, ABatchsRecordedEpisodesReplayAndCarryTheirSummaries) {
       }
       b.Step(actions);
       for (auto& s : b.TakeFinishedEpisodes()) summaries.push_back(std::move(s));
-      for (auto& l : b.TakeFinishedLogs()) logs.push_back(std::move(l));
+      for (auto& l : b.TakeFinishedLogs()) {
+        EXPECT_TRUE(l.complete);  // complete_every 1: every episode
+        logs.push_back(std::move(l.log));
+      }
       for (int i = 0; i < 3; ++i) {
         if (b.steps()[i] == 0) experts[i].Reset(b.env(i));
       }

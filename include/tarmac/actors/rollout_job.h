@@ -47,6 +47,7 @@ struct RolloutJobOptions {
   // Behaviour analytics of the training episodes: every driving episode is recorded, its
   // behaviour metrics and behaviour counts ("behaviour.<name>") join its summary and
   // tarmac_behaviour_total; one in log_every is written to log_dir (empty: none).
+  bool analyse = true;     // false: no recording, no behaviour counts, no logs
   std::string behaviours;  // a behaviours file; empty: the built-in configs/behaviours.yaml
   int log_every = 100;
   std::string log_dir;

@@ -47,14 +47,19 @@ class EnvBatch {
   std::vector<schemas::EpisodeSummary> TakeFinishedEpisodes();
 
   // From each env's next episode on, records the episodes of the driving envs step by step
-  // (other envs are not recorded), stamped with `policy` and the version policy_version() has
-  // when the episode starts. Recording does not change a trajectory; it copies each step's
-  // state (about 5 % of a step's cost).
-  void RecordEpisodes(std::string policy);
+  // (other envs are not recorded), stamped with `policy` and the version set_policy_version
+  // gave last when the episode starts. One in `complete_every` recorded episodes of each env
+  // (staggered across the envs) is complete (replayable, with the nearby vehicles at every step); the others keep
+  // the vehicles at collisions only, which is all the behaviour metrics read and a fraction of
+  // the memory. Recording does not change a trajectory.
+  void RecordEpisodes(std::string policy, int complete_every = 1);
   void set_policy_version(std::uint64_t version) { policy_version_ = version; }
-  // The logs of the recorded episodes finished since the last call, in finishing order; each
-  // log's summary is its episode's summary (the same episode_id as in TakeFinishedEpisodes).
-  std::vector<schemas::EpisodeLog> TakeFinishedLogs();
+  struct RecordedEpisode {
+    schemas::EpisodeLog log;  // its summary is the episode's (same episode_id)
+    bool complete = true;
+  };
+  // The recorded episodes finished since the last call, in finishing order.
+  std::vector<RecordedEpisode> TakeFinishedLogs();
 
   Env& env(int i) { return *envs_[i]; }
 
@@ -75,8 +80,10 @@ class EnvBatch {
   EnvConfig config_;
   std::string record_policy_;  // empty: not recording
   std::uint64_t policy_version_ = 0;
+  int complete_every_ = 1;
   std::vector<std::unique_ptr<EpisodeRecorder>> recorders_;  // per env; null: not this episode
-  std::vector<schemas::EpisodeLog> finished_logs_;
+  std::vector<std::uint64_t> recorded_;                      // per env: episodes recorded
+  std::vector<RecordedEpisode> finished_logs_;
 };
 
 }  // namespace tarmac::envs

@@ -21,18 +21,23 @@ class EpisodeRecorder {
   // Vehicles further than this along the road from the ego are not logged.
   static constexpr double kVehicleRange = 100.0;  // m
 
+  // With `vehicles` false the nearby vehicles are kept only at steps carrying a collision
+  // (what the metrics need): a lighter log for analysis that cannot be replayed or drawn.
   void Begin(const DrivingEnv& env, const EnvConfig& config, std::string policy,
-             std::uint64_t policy_version);
+             std::uint64_t policy_version, bool vehicles = true);
+  bool vehicles() const { return vehicles_; }
   void Record(const DrivingEnv& env, absl::Span<const float> action, const StepResult& result,
               absl::Span<const float> reward_terms);
   // The finished log, with the env's summary (and any metrics the caller added to `summary`).
   schemas::EpisodeLog Finish(schemas::EpisodeSummary summary);
 
-  // The env's current ego state, leader and nearby vehicles (no action, reward or events).
-  static schemas::LoggedStep Snapshot(const DrivingEnv& env);
+  // The env's current ego state, leader and (with `vehicles`) nearby vehicles (no action,
+  // reward or events).
+  static schemas::LoggedStep Snapshot(const DrivingEnv& env, bool vehicles = true);
 
  private:
   schemas::EpisodeLog log_;
+  bool vehicles_ = true;
 };
 
 // Every env.* key of `config` with its exact value (numbers in the shortest text that reads
