@@ -351,8 +351,7 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
   options.behaviours = dir.path() + "/missing.yaml";
   auto refused = RunRolloutJob(system, options, metrics, stop);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("missing.yaml"), std::string::npos)
-      << refused.status();
+  EXPECT_NE(refused.status().message().find("missing.yaml"), std::string::npos) << refused.status();
 }
 
 TEST(RolloutJobTest, HeartbeatRegistersTheProcessWhileItRuns) {

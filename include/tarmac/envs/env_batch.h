@@ -49,9 +49,9 @@ class EnvBatch {
   // From each env's next episode on, records the episodes of the driving envs step by step
   // (other envs are not recorded), stamped with `policy` and the version set_policy_version
   // gave last when the episode starts. One in `complete_every` recorded episodes of each env
-  // (staggered across the envs) is complete (replayable, with the nearby vehicles at every step); the others keep
-  // the vehicles at collisions only, which is all the behaviour metrics read and a fraction of
-  // the memory. Recording does not change a trajectory.
+  // (staggered across the envs) is complete (replayable, with the nearby vehicles at every step);
+  // the others keep the vehicles at collisions only, which is all the behaviour metrics read and a
+  // fraction of the memory. Recording does not change a trajectory.
   void RecordEpisodes(std::string policy, int complete_every = 1);
   void set_policy_version(std::uint64_t version) { policy_version_ = version; }
   struct RecordedEpisode {
