@@ -28,15 +28,16 @@ EpisodeAnalyst::EpisodeAnalyst(const std::vector<analysis::Behaviour>* behaviour
 void EpisodeAnalyst::Analyse(std::vector<envs::EnvBatch::RecordedEpisode> recorded,
                              std::vector<schemas::EpisodeSummary>* finished) {
   for (auto& [log, complete] : recorded) {
-    analysis::AddEpisodeMetrics(analysis::ComputeEpisodeMetrics(log), &log.summary);
+    const analysis::MetricValues episode = analysis::ComputeEpisodeMetrics(log);
+    analysis::AddEpisodeMetrics(episode, &log.summary);
     for (std::size_t b = 0; b < behaviours_->size(); ++b) {
-      const std::size_t found = analysis::FindOccurrences((*behaviours_)[b], log).size();
+      const analysis::Behaviour& behaviour = (*behaviours_)[b];
+      const analysis::BehaviourMatch match = analysis::FindBehaviour(behaviour, log, episode);
+      const std::size_t found = match.occurrences.size();
       if (found > 0) counters_[b]->Increment(static_cast<double>(found));
+      log.summary.metrics.push_back({"behaviour." + behaviour.name, static_cast<double>(found)});
       log.summary.metrics.push_back(
-          {"behaviour." + (*behaviours_)[b].name, static_cast<double>(found)});
-      log.summary.metrics.push_back(
-          {"exposure." + (*behaviours_)[b].name,
-           static_cast<double>(analysis::Exposures((*behaviours_)[b], log))});
+          {"exposure." + behaviour.name, static_cast<double>(match.exposures)});
     }
     for (schemas::EpisodeSummary& summary : *finished) {
       if (summary.episode_id == log.summary.episode_id) summary.metrics = log.summary.metrics;

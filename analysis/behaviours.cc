@@ -143,31 +143,42 @@ double Severity(const Behaviour& b, const MetricValues& metrics,
 
 }  // namespace
 
-std::vector<Occurrence> FindOccurrences(const Behaviour& behaviour, const schemas::EpisodeLog& log,
-                                        const MetricOptions& options) {
-  std::vector<Occurrence> out;
-  if (log.steps.empty()) return out;
+BehaviourMatch FindBehaviour(const Behaviour& behaviour, const schemas::EpisodeLog& log,
+                             const MetricValues& episode_metrics, const MetricOptions& options) {
+  BehaviourMatch out;
   if (behaviour.after.empty()) {
+    out.exposures = 1;
+    if (log.steps.empty()) return out;
     Occurrence o;
     o.end_step = log.steps.size();
-    o.metrics = ComputeEpisodeMetrics(log, options);
+    o.metrics = episode_metrics;
     if (behaviour.when.Evaluate(o.metrics, log.summary) != 0.0) {
       o.severity = Severity(behaviour, o.metrics, log.summary);
-      out.push_back(o);
+      out.occurrences.push_back(o);
     }
     return out;
   }
+  const std::vector<std::size_t> triggers = TriggerSteps(log, behaviour.after, options);
+  out.exposures = triggers.size();
   const auto window = static_cast<std::size_t>(std::lround(behaviour.within_s / log.dt));
-  for (std::size_t trigger : TriggerSteps(log, behaviour.after, options)) {
+  for (std::size_t trigger : triggers) {
     Occurrence o;
     o.trigger_step = trigger;
     o.end_step = std::min(log.steps.size(), trigger + window + 1);
     o.metrics = ComputeMetrics(log, trigger, o.end_step, options);
     if (behaviour.when.Evaluate(o.metrics, log.summary) == 0.0) continue;
     o.severity = Severity(behaviour, o.metrics, log.summary);
-    out.push_back(o);
+    out.occurrences.push_back(o);
   }
   return out;
+}
+
+std::vector<Occurrence> FindOccurrences(const Behaviour& behaviour, const schemas::EpisodeLog& log,
+                                        const MetricOptions& options) {
+  const MetricValues episode = behaviour.after.empty() && !log.steps.empty()
+                                   ? ComputeEpisodeMetrics(log, options)
+                                   : MetricValues{};
+  return FindBehaviour(behaviour, log, episode, options).occurrences;
 }
 
 std::size_t Exposures(const Behaviour& behaviour, const schemas::EpisodeLog& log,

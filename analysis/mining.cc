@@ -25,9 +25,11 @@ MinedEpisode MineEpisode(const schemas::EpisodeLog& log, const std::vector<Behav
   e.score = schemas::MetricOr(log.summary, "score");
   e.exposures.reserve(behaviours.size());
   e.occurrences.reserve(behaviours.size());
+  const MetricValues episode = ComputeEpisodeMetrics(log, options);
   for (const Behaviour& b : behaviours) {
-    e.exposures.push_back(Exposures(b, log, options));
-    e.occurrences.push_back(FindOccurrences(b, log, options));
+    BehaviourMatch match = FindBehaviour(b, log, episode, options);
+    e.exposures.push_back(match.exposures);
+    e.occurrences.push_back(std::move(match.occurrences));
   }
   return e;
 }

@@ -29,7 +29,7 @@ void Measure(const schemas::EpisodeLog& log, const std::vector<analysis::Behavio
     quantities->push_back(metrics[info.metric]);
   }
   for (const analysis::Behaviour& b : behaviours) {
-    occurred->push_back(!analysis::FindOccurrences(b, log).empty());
+    occurred->push_back(!analysis::FindBehaviour(b, log, metrics).occurrences.empty());
   }
 }
 

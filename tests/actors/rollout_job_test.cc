@@ -291,7 +291,7 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
   RolloutJobOptions options = SmallJob(**server);
   options.env_name = "cut_in-v0";
   options.expert = true;
-  options.max_env_steps = 6000;
+  options.max_env_steps = 12000;  // about 30 recorded cut_in episodes
   options.behaviours = dir.path() + "/behaviours.yaml";
   options.log_every = 3;
   options.log_dir = dir.path() + "/logs";

@@ -154,5 +154,22 @@ TEST(MiningTest, WorstCasesAreTheMostSevereAndExportedEpisodesAreExactlyThoseWit
   }
 }
 
+TEST(MiningTest, FindBehaviourAgreesWithFindOccurrencesAndExposures) {
+  const std::vector<Behaviour> behaviours = BuiltIn();
+  for (const schemas::EpisodeLog& log : DelayedExpertLogs()) {
+    const MetricValues episode = ComputeEpisodeMetrics(log);
+    for (const Behaviour& b : behaviours) {
+      const BehaviourMatch match = FindBehaviour(b, log, episode);
+      const std::vector<Occurrence> alone = FindOccurrences(b, log);
+      EXPECT_EQ(match.exposures, Exposures(b, log)) << b.name;
+      ASSERT_EQ(match.occurrences.size(), alone.size()) << b.name;
+      for (std::size_t k = 0; k < alone.size(); ++k) {
+        EXPECT_EQ(match.occurrences[k].trigger_step, alone[k].trigger_step) << b.name;
+        EXPECT_EQ(match.occurrences[k].severity, alone[k].severity) << b.name;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tarmac::analysis

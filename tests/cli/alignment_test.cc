@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app.h"
+#include "run_tarmac.h"
 #include "subprocess.h"
 #include "tarmac/learner/checkpoint_files.h"
 #include "tarmac/learner/sac_trainer.h"
@@ -23,21 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
-
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result Tarmac(std::vector<std::string> args) {
-  args.insert(args.begin(), "tarmac");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = RunApp(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string Write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
@@ -70,7 +56,7 @@ class AlignmentTest : public ::testing::Test {
   // `tarmac eval --log-episodes` of `policy` on the small suite into `out`.
   void EvalLogged(const std::string& policy, const std::string& out) {
     const Result r =
-        Tarmac({"eval", "--policy", policy, "--suite", suite_, "--log-episodes", "--out", out});
+        RunTarmac({"eval", "--policy", policy, "--suite", suite_, "--log-episodes", "--out", out});
     ASSERT_EQ(r.code, 0) << r.err;
   }
 
@@ -83,7 +69,7 @@ TEST_F(AlignmentTest, LoggedEpisodesReplayAndATamperedOrTruncatedLogIsCaught) {
   std::vector<std::string> logs;
   for (const auto& e : fs::directory_iterator(Path("eval/episodes"))) logs.push_back(e.path());
   ASSERT_EQ(logs.size(), 26U);
-  Result ok = Tarmac({"replay-episode", Path("eval")});
+  Result ok = RunTarmac({"replay-episode", Path("eval")});
   EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("26 of 26 episodes replay bit-identically"));
 
@@ -91,19 +77,20 @@ TEST_F(AlignmentTest, LoggedEpisodesReplayAndATamperedOrTruncatedLogIsCaught) {
   ASSERT_TRUE(log.ok()) << log.status();
   log->steps[20].action[1] += 0.01F;
   ASSERT_TRUE(schemas::WriteEpisodeLogFile(*log, Path("tampered.episode.zst")).ok());
-  Result tampered = Tarmac({"replay-episode", Path("tampered.episode.zst")});
+  Result tampered = RunTarmac({"replay-episode", Path("tampered.episode.zst")});
   EXPECT_EQ(tampered.code, 1);
   EXPECT_THAT(tampered.out, HasSubstr("step 20"));
 
   fs::copy_file(logs[0], Path("cut.episode.zst"));
   fs::resize_file(Path("cut.episode.zst"), fs::file_size(logs[0]) / 2);
-  ExpectOneSentenceNaming(Tarmac({"replay-episode", Path("cut.episode.zst")}), "cut.episode.zst");
+  ExpectOneSentenceNaming(RunTarmac({"replay-episode", Path("cut.episode.zst")}),
+                          "cut.episode.zst");
 }
 
 TEST_F(AlignmentTest, MineCountsTheLogsCasesAndItsExportedSuiteReproducesEachCase) {
   EvalLogged("expert+delay=0.3", Path("eval"));
-  const Result mined =
-      Tarmac({"mine", Path("eval"), "--out", Path("mine"), "--export-suite", Path("cases.yaml")});
+  const Result mined = RunTarmac(
+      {"mine", Path("eval"), "--out", Path("mine"), "--export-suite", Path("cases.yaml")});
   ASSERT_EQ(mined.code, 0) << mined.err;
   EXPECT_THAT(mined.out, HasSubstr("late_brake_after_cut_in"));
   const json report = ReadJson(Path("mine/mine.json"));
@@ -129,8 +116,8 @@ TEST_F(AlignmentTest, MineCountsTheLogsCasesAndItsExportedSuiteReproducesEachCas
 
   // The exported suite drives exactly the episodes with cases again: the same logs, the same
   // cases.
-  const Result again = Tarmac({"eval", "--policy", "expert+delay=0.3", "--suite",
-                               Path("cases.yaml"), "--log-episodes", "--out", Path("again")});
+  const Result again = RunTarmac({"eval", "--policy", "expert+delay=0.3", "--suite",
+                                  Path("cases.yaml"), "--log-episodes", "--out", Path("again")});
   ASSERT_EQ(again.code, 0) << again.err;
   std::size_t reproduced = 0;
   for (const auto& e : fs::directory_iterator(Path("again/episodes"))) {
@@ -142,7 +129,7 @@ TEST_F(AlignmentTest, MineCountsTheLogsCasesAndItsExportedSuiteReproducesEachCas
     EXPECT_EQ(x.str(), y.str()) << e.path() << " differs from the mined episode";
     ++reproduced;
   }
-  const Result remined = Tarmac({"mine", Path("again"), "--out", Path("mine2")});
+  const Result remined = RunTarmac({"mine", Path("again"), "--out", Path("mine2")});
   ASSERT_EQ(remined.code, 0) << remined.err;
   EXPECT_EQ(cases(ReadJson(Path("mine2/mine.json"))), cases(report));
   EXPECT_GT(reproduced, 0U);
@@ -150,8 +137,8 @@ TEST_F(AlignmentTest, MineCountsTheLogsCasesAndItsExportedSuiteReproducesEachCas
 
 TEST_F(AlignmentTest, CompareOfAPolicyWithItselfPassesAndADelayedExpertFailsTheGate) {
   const std::string gate = TARMAC_SOURCE_DIR "/configs/gates/default.yaml";
-  const Result same = Tarmac({"compare", "--a", "expert", "--b", "expert", "--suite", suite_,
-                              "--gate", gate, "--out", Path("same")});
+  const Result same = RunTarmac({"compare", "--a", "expert", "--b", "expert", "--suite", suite_,
+                                 "--gate", gate, "--out", Path("same")});
   EXPECT_EQ(same.code, 0) << same.out << same.err;
   const json j = ReadJson(Path("same/compare.json"));
   EXPECT_TRUE(j["gates_passed"].get<bool>());
@@ -162,8 +149,8 @@ TEST_F(AlignmentTest, CompareOfAPolicyWithItselfPassesAndADelayedExpertFailsTheG
     }
   }
 
-  const Result worse = Tarmac({"compare", "--a", "expert", "--b", "expert+delay=0.3", "--suite",
-                               suite_, "--gate", gate, "--out", Path("worse")});
+  const Result worse = RunTarmac({"compare", "--a", "expert", "--b", "expert+delay=0.3", "--suite",
+                                  suite_, "--gate", gate, "--out", Path("worse")});
   EXPECT_EQ(worse.code, 3) << worse.out << worse.err;
   EXPECT_THAT(worse.out, HasSubstr("fails on cut_in"));
   const json w = ReadJson(Path("worse/compare.json"));
@@ -181,27 +168,27 @@ TEST_F(AlignmentTest, CompareOfAPolicyWithItselfPassesAndADelayedExpertFailsTheG
 TEST_F(AlignmentTest, BadInputIsOneSentenceExitTwoAndWritesNothing) {
   EvalLogged("expert", Path("eval"));
   const std::string out = Path("nothing");
-  ExpectOneSentenceNaming(Tarmac({"mine", Path("missing"), "--out", out}), "missing");
+  ExpectOneSentenceNaming(RunTarmac({"mine", Path("missing"), "--out", out}), "missing");
   fs::create_directories(Path("logs"));
   const std::string first = fs::directory_iterator(Path("eval/episodes"))->path();
   fs::copy_file(first, Path("logs/short.episode.zst"));
   fs::resize_file(Path("logs/short.episode.zst"), 100);
-  ExpectOneSentenceNaming(Tarmac({"mine", Path("eval"), Path("logs"), "--out", out}),
+  ExpectOneSentenceNaming(RunTarmac({"mine", Path("eval"), Path("logs"), "--out", out}),
                           "short.episode.zst");
   Write(Path("bad-behaviours.yaml"), "behaviours:\n  slow: {when: \"brake_onset > 1\"}\n");
   ExpectOneSentenceNaming(
-      Tarmac({"mine", Path("eval"), "--behaviours", Path("bad-behaviours.yaml"), "--out", out}),
+      RunTarmac({"mine", Path("eval"), "--behaviours", Path("bad-behaviours.yaml"), "--out", out}),
       "bad-behaviours.yaml: behaviour slow");
   Write(Path("bad-suite.yaml"), "families:\n  - {family: cut_inn, count: 2, seed: 1}\n");
-  ExpectOneSentenceNaming(Tarmac({"compare", "--a", "expert", "--b", "expert", "--suite",
-                                  Path("bad-suite.yaml"), "--out", out}),
+  ExpectOneSentenceNaming(RunTarmac({"compare", "--a", "expert", "--b", "expert", "--suite",
+                                     Path("bad-suite.yaml"), "--out", out}),
                           "cut_inn");
   Write(Path("bad-gate.yaml"), "gates: [{quantity: scor, max_drop: 0.1}]\n");
-  ExpectOneSentenceNaming(Tarmac({"compare", "--a", "expert", "--b", "expert", "--suite", suite_,
-                                  "--gate", Path("bad-gate.yaml"), "--out", out}),
+  ExpectOneSentenceNaming(RunTarmac({"compare", "--a", "expert", "--b", "expert", "--suite", suite_,
+                                     "--gate", Path("bad-gate.yaml"), "--out", out}),
                           "scor");
-  ExpectOneSentenceNaming(Tarmac({"compare", "--a", "expert", "--b", "expert+delay=x", "--suite",
-                                  suite_, "--out", out}),
+  ExpectOneSentenceNaming(RunTarmac({"compare", "--a", "expert", "--b", "expert+delay=x", "--suite",
+                                     suite_, "--out", out}),
                           "delay");
 
   // A checkpoint trained on 4-float observations cannot drive the 86-float driving envs.
@@ -214,7 +201,7 @@ TEST_F(AlignmentTest, BadInputIsOneSentenceExitTwoAndWritesNothing) {
   fs::create_directories(Path("tiny"));
   ASSERT_TRUE((*trainer)->SaveCheckpoint(learner::CheckpointPath(Path("tiny"), 1)).ok());
   ExpectOneSentenceNaming(
-      Tarmac({"compare", "--a", "expert", "--b", Path("tiny"), "--suite", suite_, "--out", out}),
+      RunTarmac({"compare", "--a", "expert", "--b", Path("tiny"), "--suite", suite_, "--out", out}),
       "observations of 4 floats");
   EXPECT_FALSE(fs::exists(out)) << "a refused command wrote " << out;
 }

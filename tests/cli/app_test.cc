@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "run_tarmac.h"
 #include "subprocess.h"
 #include "tarmac/cli/config_schema.h"
 
@@ -18,21 +19,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result RunTarmac(std::vector<std::string> args) {
-  args.insert(args.begin(), "tarmac");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = RunApp(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 // One line, one sentence, ending in a full stop.
 void ExpectOneSentence(const std::string& err) {

@@ -54,6 +54,17 @@ struct Occurrence {
 // O(steps) per trigger.
 std::vector<Occurrence> FindOccurrences(const Behaviour& behaviour, const schemas::EpisodeLog& log,
                                         const MetricOptions& options = {});
+// FindOccurrences and Exposures in one pass over the trigger's onsets, with the episode's
+// metrics given (ComputeEpisodeMetrics of `log`): a caller checking several behaviours
+// computes those once instead of once per whole-episode behaviour.
+struct BehaviourMatch {
+  std::vector<Occurrence> occurrences;
+  std::size_t exposures = 0;
+};
+BehaviourMatch FindBehaviour(const Behaviour& behaviour, const schemas::EpisodeLog& log,
+                             const MetricValues& episode_metrics,
+                             const MetricOptions& options = {});
+
 // The number of trigger onsets of `behaviour` in `log` (1 for whole-episode behaviours): its
 // exposure.
 std::size_t Exposures(const Behaviour& behaviour, const schemas::EpisodeLog& log,
