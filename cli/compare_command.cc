@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "compare_report.h"
 #include "evaluation_run.h"
@@ -163,10 +164,15 @@ int CompareCommand::Run(const CommandContext& context) {
   if (!gates.empty() && passed) {
     context.out << "compare: all " << result.gates.size() << " gate checks pass\n";
   }
-  const ReportIdentity identity{absl::StrCat("tarmac compare --a ", a_, " --b ", b_, " --suite ",
-                                             suite_, gate_.empty() ? "" : " --gate " + gate_),
-                                {a_, b_},
-                                behaviours_.empty() ? std::string("built-in") : behaviours_};
+  ReportIdentity identity;
+  identity.command = absl::StrCat("tarmac compare --a ", a_, " --b ", b_, " --suite ", suite_,
+                                  gate_.empty() ? "" : " --gate " + gate_);
+  identity.sources = {a_, b_};
+  identity.behaviours = behaviours_.empty() ? std::string("built-in") : behaviours_;
+  identity.run_dir = std::filesystem::absolute(out_).lexically_normal().string();
+  identity.policies = {{a_, (*a)->Version()}, {b_, (*b)->Version()}};
+  identity.suite = suite_;
+  identity.config_digest = ConfigDigest(context.config);
   if (absl::Status s = WriteCompareReport(result, identity, out_); !s.ok()) {
     context.err << "tarmac: " << s.message() << ".\n";
     return kExitFailure;

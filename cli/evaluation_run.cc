@@ -1,5 +1,6 @@
 #include "evaluation_run.h"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -68,10 +69,25 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
 
 namespace {
 
-// The episodes of one suite entry of a registered env: the policy, the env's expert and the
-// baseline on each seed, summaries only.
-absl::Status EvaluateEnvEntry(const envs::SuiteEntry& entry, envs::Policy& policy,
-                              bool policy_is_expert, envs::Policy* baseline,
+// Where each policy's episodes are logged: nowhere (empty) or a directory per policy.
+std::vector<std::string> LogDirs(const std::vector<NamedPolicy>& policies,
+                                 const std::string& log_dir) {
+  std::vector<std::string> dirs(policies.size());
+  if (log_dir.empty()) return dirs;
+  if (policies.size() == 1) {
+    dirs[0] = log_dir;
+    return dirs;
+  }
+  for (std::size_t p = 0; p < policies.size(); ++p) {
+    dirs[p] = absl::StrCat(log_dir, "/", PolicyLogName(policies[p].name));
+  }
+  return dirs;
+}
+
+// The episodes of one suite entry of a registered env: each policy and the env's expert on
+// each seed, summaries only.
+absl::Status EvaluateEnvEntry(const envs::SuiteEntry& entry,
+                              const std::vector<NamedPolicy>& policies,
                               const envs::EnvConfig& env_config, EvaluationReport* report) {
   auto env = envs::EnvRegistry::Global().Make(entry.env, env_config);
   if (!env.ok()) return absl::InvalidArgumentError(env.status().message());
@@ -85,80 +101,120 @@ absl::Status EvaluateEnvEntry(const envs::SuiteEntry& entry, envs::Policy& polic
     seed.env = entry.env;
     seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
     seed.expert = envs::RunEnvEpisode(expert, **env, seed.seed);
-    seed.policy = policy_is_expert ? seed.expert : envs::RunEnvEpisode(policy, **env, seed.seed);
-    if (baseline != nullptr) seed.baseline = envs::RunEnvEpisode(*baseline, **env, seed.seed);
+    for (const NamedPolicy& p : policies) {
+      seed.results.push_back(p.name == "expert" ? seed.expert
+                                                : envs::RunEnvEpisode(*p.policy, **env, seed.seed));
+    }
     report->seeds.push_back(std::move(seed));
   }
   return absl::OkStatus();
 }
 
-// The episodes of one driving family entry, scored against the expert's distance; the policy's
-// logged to `log_dir` when it is not empty.
-absl::Status EvaluateDrivingEntry(const envs::SuiteEntry& entry, envs::Policy& policy,
-                                  const std::string& policy_name, bool policy_is_expert,
-                                  envs::Policy* baseline, const envs::EnvConfig& env_config,
-                                  const std::string& log_dir, EvaluationReport* report) {
+// One driving episode of `policy` (the expert's result when it is the expert), rescored
+// against `reference` m; logged to `log_dir` when it is not empty, kept in `log` when given.
+absl::StatusOr<envs::EpisodeResult> DriveSeed(const NamedPolicy& policy,
+                                              const envs::SuiteEntry& entry, std::uint64_t seed,
+                                              const envs::EnvConfig& env_config, double reference,
+                                              const std::string& log_dir,
+                                              schemas::EpisodeLog* log) {
+  envs::EnvExpert expert;
+  envs::Policy& driver = policy.name == "expert" ? expert : *policy.policy;
+  envs::EpisodeRecording recording{policy.name, driver.Version(), {}};
+  const bool record = !log_dir.empty() || log != nullptr;
+  envs::EpisodeResult result = envs::RunEpisode(driver, entry.family, entry.config, seed,
+                                                env_config, record ? &recording : nullptr);
+  envs::RescoreAgainstReference(reference, &result);
+  if (!record) return result;
+  recording.log.summary = result.summary;
+  analysis::AddEpisodeMetrics(analysis::ComputeEpisodeMetrics(recording.log),
+                              &recording.log.summary);
+  if (!log_dir.empty()) {
+    const std::string path = EpisodeLogPath(log_dir, envs::FamilyName(entry.family), seed);
+    if (absl::Status s = schemas::WriteEpisodeLogFile(recording.log, path); !s.ok()) return s;
+  }
+  if (log != nullptr) *log = std::move(recording.log);
+  return result;
+}
+
+// The episodes of one driving family entry, scored against the expert's distance.
+absl::Status EvaluateDrivingEntry(const envs::SuiteEntry& entry,
+                                  const std::vector<NamedPolicy>& policies,
+                                  const envs::EnvConfig& env_config,
+                                  const std::vector<std::string>& log_dirs,
+                                  EvaluationReport* report) {
   envs::EnvExpert expert;
   for (int i = 0; i < entry.count; ++i) {
     EvaluatedSeed seed;
     seed.family = entry.family;
     seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
     seed.config = entry.config;
-    envs::EpisodeRecording recording{policy_name, policy.Version(), {}};
-    envs::EpisodeRecording* record = log_dir.empty() ? nullptr : &recording;
-    seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config,
-                                   policy_is_expert ? record : nullptr);
-    seed.policy = policy_is_expert ? seed.expert
-                                   : envs::RunEpisode(policy, entry.family, entry.config, seed.seed,
-                                                      env_config, record);
+    seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config);
     const double reference = seed.expert.summary.distance_m;
-    envs::RescoreAgainstReference(reference, &seed.policy);
     envs::RescoreAgainstReference(reference, &seed.expert);
-    if (record != nullptr) {
-      record->log.summary = seed.policy.summary;
-      analysis::AddEpisodeMetrics(analysis::ComputeEpisodeMetrics(record->log),
-                                  &record->log.summary);
-      const std::string path = EpisodeLogPath(log_dir, envs::FamilyName(entry.family), seed.seed);
-      if (absl::Status s = schemas::WriteEpisodeLogFile(record->log, path); !s.ok()) return s;
-    }
-    if (baseline != nullptr) {
-      seed.baseline =
-          envs::RunEpisode(*baseline, entry.family, entry.config, seed.seed, env_config);
-      envs::RescoreAgainstReference(reference, &*seed.baseline);
+    for (std::size_t p = 0; p < policies.size(); ++p) {
+      auto result =
+          DriveSeed(policies[p], entry, seed.seed, env_config, reference, log_dirs[p], nullptr);
+      if (!result.ok()) return result.status();
+      seed.results.push_back(std::move(*result));
     }
     report->seeds.push_back(std::move(seed));
   }
   return absl::OkStatus();
 }
 
+// Drives the report's worst seeds again, logging every policy and the expert.
+absl::Status RecordWorstCases(const std::vector<NamedPolicy>& policies,
+                              const envs::EnvConfig& env_config, EvaluationReport* report) {
+  envs::EnvExpert expert;
+  for (std::size_t index : WorstSeeds(*report, 3)) {
+    const EvaluatedSeed& s = report->seeds[index];
+    envs::SuiteEntry entry;
+    entry.family = s.family;
+    entry.config = s.config;
+    RecordedCase c;
+    c.seed = index;
+    c.logs.resize(policies.size() + 1);
+    const double reference = s.expert.summary.distance_m;
+    for (std::size_t p = 0; p < policies.size(); ++p) {
+      auto result = DriveSeed(policies[p], entry, s.seed, env_config, reference, "", &c.logs[p]);
+      if (!result.ok()) return result.status();
+    }
+    auto result =
+        DriveSeed({"expert", &expert}, entry, s.seed, env_config, reference, "", &c.logs.back());
+    if (!result.ok()) return result.status();
+    report->cases.push_back(std::move(c));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::StatusOr<EvaluationReport> EvaluateOnSuite(
-    envs::Policy& policy, const std::string& policy_name, envs::Policy* baseline,
-    const std::string& baseline_name, const envs::Suite& suite, const envs::EnvConfig& env_config,
-    std::ostream* progress, const std::string& log_dir) {
+absl::StatusOr<EvaluationReport> EvaluateOnSuite(const std::vector<NamedPolicy>& policies,
+                                                 int reference, const envs::Suite& suite,
+                                                 const envs::EnvConfig& env_config,
+                                                 std::ostream* progress,
+                                                 const std::string& log_dir) {
   int total = 0;
   for (const auto& e : suite.entries) total += e.count;
   EvaluationReport report;
   report.suite = suite.name;
-  report.policy = policy_name;
-  if (baseline != nullptr) report.baseline = baseline_name;
-  const bool policy_is_expert = policy_name == "expert";
-  if (!log_dir.empty()) {
+  report.reference = reference;
+  for (const NamedPolicy& p : policies) report.policies.push_back({p.name, p.policy->Version()});
+  const std::vector<std::string> log_dirs = LogDirs(policies, log_dir);
+  for (const std::string& dir : log_dirs) {
+    if (dir.empty()) continue;
     std::error_code ec;
-    std::filesystem::create_directories(log_dir, ec);
+    std::filesystem::create_directories(dir, ec);
     if (ec) {
       return absl::InternalError(
-          absl::StrCat("cannot create the episode log directory ", log_dir, ": ", ec.message()));
+          absl::StrCat("cannot create the episode log directory ", dir, ": ", ec.message()));
     }
   }
   const auto started = std::chrono::steady_clock::now();
   for (const envs::SuiteEntry& entry : suite.entries) {
     const absl::Status s =
-        entry.env.empty()
-            ? EvaluateDrivingEntry(entry, policy, policy_name, policy_is_expert, baseline,
-                                   env_config, log_dir, &report)
-            : EvaluateEnvEntry(entry, policy, policy_is_expert, baseline, env_config, &report);
+        entry.env.empty() ? EvaluateDrivingEntry(entry, policies, env_config, log_dirs, &report)
+                          : EvaluateEnvEntry(entry, policies, env_config, &report);
     if (!s.ok()) return s;
     if (progress != nullptr) {
       const double elapsed =
@@ -170,7 +226,16 @@ absl::StatusOr<EvaluationReport> EvaluateOnSuite(
                 << std::flush;
     }
   }
+  if (absl::Status s = RecordWorstCases(policies, env_config, &report); !s.ok()) return s;
   return report;
+}
+
+std::string PolicyLogName(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+  }
+  return out;
 }
 
 std::string EpisodeLogPath(const std::string& log_dir, absl::string_view family,

@@ -5,6 +5,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -25,18 +26,32 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
                                                                    const Config& config,
                                                                    std::ostream* log = nullptr);
 
-// Runs `policy` (and the expert, and `baseline` when given) on every seed of `suite`; progress
-// after each entry goes to `progress` when not null. Progress in each score is measured against
-// the expert's distance on the same seed. Blocks; O(episodes * steps).
-// Entries that name a registered env run it through Env and Policy alone (summaries, no
-// trajectories); InvalidArgument when such an env offers no expert to compare with.
-// With `log_dir`, every driving episode of `policy` is also written there as
-// <family>-<seed>.episode.zst, its summary rescored and carrying the behaviour metrics
-// (Internal when a file cannot be written).
-absl::StatusOr<EvaluationReport> EvaluateOnSuite(
-    envs::Policy& policy, const std::string& policy_name, envs::Policy* baseline,
-    const std::string& baseline_name, const envs::Suite& suite, const envs::EnvConfig& env_config,
-    std::ostream* progress, const std::string& log_dir = "");
+// A policy to evaluate and the name reports give it.
+struct NamedPolicy {
+  std::string name;
+  envs::Policy* policy = nullptr;  // not owned; "expert" may be any policy (the env's expert runs)
+};
+
+// Runs every policy of `policies` (and the expert) on every seed of `suite`, common random
+// numbers: each drives the same scenarios. `reference` indexes the policy the others are
+// compared with (-1: the expert). Progress after each entry goes to `progress` when not null.
+// Each score's progress is measured against the expert's distance on the same seed. Blocks;
+// O(policies * episodes * steps). Entries that name a registered env run it through Env and
+// Policy alone (summaries, no trajectories); InvalidArgument when such an env offers no expert.
+// With `log_dir`, every driving episode of policies[0] is also written there as
+// <family>-<seed>.episode.zst (with several policies, each policy's under
+// `log_dir`/PolicyLogName(name)), its summary rescored and carrying the behaviour metrics
+// (Internal when a file cannot be written). The worst seeds (WorstSeeds, 3) are driven again
+// with logging for the report's scenes.
+absl::StatusOr<EvaluationReport> EvaluateOnSuite(const std::vector<NamedPolicy>& policies,
+                                                 int reference, const envs::Suite& suite,
+                                                 const envs::EnvConfig& env_config,
+                                                 std::ostream* progress,
+                                                 const std::string& log_dir = "");
+
+// A policy's name as a directory name: characters other than letters, digits, '.', '-' and
+// '_' become '_' ("runs/a/checkpoints" -> "runs_a_checkpoints").
+std::string PolicyLogName(const std::string& name);
 
 // Where `tarmac eval --log-episodes --out DIR` writes its logs: DIR/episodes.
 inline std::string EpisodeLogDir(const std::string& out) { return out + "/episodes"; }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "absl/strings/str_join.h"
 #include "episode_sources.h"
 #include "exit_codes.h"
@@ -144,8 +146,12 @@ int MineCommand::Run(const CommandContext& context) {
         c.occurrences, c.per_episode.estimate, c.per_episode.low, c.per_episode.high,
         c.per_1000km.estimate, c.per_1000km.low, c.per_1000km.high);
   }
-  const ReportIdentity identity{"tarmac mine " + absl::StrJoin(sources_, " "), sources_,
-                                behaviours_.empty() ? std::string("built-in") : behaviours_};
+  ReportIdentity identity;
+  identity.command = "tarmac mine " + absl::StrJoin(sources_, " ");
+  identity.sources = sources_;
+  identity.behaviours = behaviours_.empty() ? std::string("built-in") : behaviours_;
+  identity.run_dir = std::filesystem::absolute(out_).lexically_normal().string();
+  identity.config_digest = ConfigDigest(context.config);
   if (absl::Status s = WriteMineReport(result, identity, out_); !s.ok()) {
     context.err << "tarmac: " << s.message() << ".\n";
     return kExitFailure;

@@ -6,25 +6,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "report_page.h"
 #include "tarmac/analysis/mining.h"
 
 namespace tarmac::cli {
-
-// Who made a report from what: printed at the top of every page and stored in its JSON.
-struct ReportIdentity {
-  std::string command;  // e.g. "tarmac mine out/eval"
-  std::vector<std::string> sources;
-  std::string behaviours;  // the behaviours file, or "built-in"
-};
-
-// The identity as JSON: the command, sources, behaviours file, commit, version and date.
-nlohmann::json IdentityJson(const ReportIdentity& identity);
-
-// {estimate, low, high}.
-nlohmann::json IntervalJson(const analysis::Interval& interval);
-
-// `text` with &, <, > and ' escaped for HTML.
-std::string EscapeHtml(const std::string& text);
 
 // mine.json: per behaviour its rates (per episode, per trigger, per 1000 km, each with its 95 %
 // interval) overall, by family, by policy version and by parameter bin, and the worst cases

@@ -5,17 +5,28 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "tarmac/envs/road.h"
+#include "report_charts.h"
+#include "tarmac/util/atomic_file.h"
 
 namespace tarmac::cli {
-namespace {
 
 using nlohmann::json;
+
+std::string EvaluatedSeed::Family() const {
+  return env.empty() ? std::string(envs::FamilyName(family)) : env;
+}
+
+namespace {
+
+double Score(const envs::EpisodeResult& r) { return schemas::MetricOr(r.summary, "score"); }
+
+const envs::EpisodeResult& ReferenceResult(const EvaluationReport& report, const EvaluatedSeed& s) {
+  return report.reference < 0 ? s.expert : s.results[static_cast<std::size_t>(report.reference)];
+}
 
 json SummaryJson(const schemas::EpisodeSummary& s) {
   json metrics = json::object();
@@ -41,271 +52,455 @@ json SummaryJson(const schemas::EpisodeSummary& s) {
           {"events", events}};
 }
 
-struct Aggregate {
-  int episodes = 0;
-  double score = 0, collision = 0, at_fault = 0, off_road = 0, progress = 0, comfort = 0,
-         near_miss = 0, events_per_km = 0, feasible = 0;
-  void Add(const envs::EpisodeResult& r) {
-    const auto& s = r.summary;
-    ++episodes;
-    score += schemas::MetricOr(s, "score");
-    collision += schemas::MetricOr(s, "collision");
-    at_fault += schemas::MetricOr(s, "at_fault_collision");
-    off_road += schemas::MetricOr(s, "off_road");
-    progress += schemas::MetricOr(s, "progress_ratio");
-    comfort += schemas::MetricOr(s, "comfort_violation_steps") > 0 ? 1.0 : 0.0;
-    near_miss += schemas::MetricOr(s, "near_miss");
-    events_per_km += schemas::MetricOr(s, "events_per_km");
-    feasible += r.feasibility.feasible ? 1.0 : 0.0;
+PolicyFigures Figures(const std::vector<const envs::EpisodeResult*>& results, int resamples) {
+  PolicyFigures f;
+  f.episodes = static_cast<int>(results.size());
+  std::vector<double> scores;
+  std::uint64_t at_fault = 0, collision = 0;
+  for (const envs::EpisodeResult* r : results) {
+    const auto& s = r->summary;
+    scores.push_back(Score(*r));
+    at_fault += schemas::MetricOr(s, "at_fault_collision") > 0 ? 1 : 0;
+    collision += schemas::MetricOr(s, "collision") > 0 ? 1 : 0;
+    f.progress += schemas::MetricOr(s, "progress_ratio");
+    f.comfort += schemas::MetricOr(s, "comfort_violation_steps") > 0 ? 1.0 : 0.0;
+    f.near_miss += schemas::MetricOr(s, "near_miss");
+    f.events_per_km += schemas::MetricOr(s, "events_per_km");
+    f.feasible += r->feasibility.feasible ? 1.0 : 0.0;
   }
-  json Json() const {
-    const double n = std::max(episodes, 1);
-    return {{"episodes", episodes},
-            {"mean_score", score / n},
-            {"collision_rate", collision / n},
-            {"at_fault_collision_rate", at_fault / n},
-            {"off_road_rate", off_road / n},
-            {"mean_progress_ratio", progress / n},
-            {"comfort_violation_rate", comfort / n},
-            {"near_miss_rate", near_miss / n},
-            {"mean_events_per_km", events_per_km / n},
-            {"feasible_rate", feasible / n}};
-  }
-};
-
-// A chart of ys against xs with the value range at its left and the x range (in `x_unit`) at
-// its foot; `dots` marks each point (sparse series such as learning curves).
-std::string Chart(const std::string& title, const std::vector<double>& xs,
-                  const std::vector<double>& ys, const std::string& x_unit, bool dots) {
-  const double w = 320, h = 140, pad = 32;
-  const std::size_t n = std::min(xs.size(), ys.size());
-  const double x_lo = n == 0 ? 0 : xs.front();
-  double x_hi = n == 0 ? 1 : xs[n - 1];
-  double y_lo = n == 0 ? 0 : *std::min_element(ys.begin(), ys.begin() + n);
-  double y_hi = n == 0 ? 1 : *std::max_element(ys.begin(), ys.begin() + n);
-  if (y_hi - y_lo < 1e-9) y_hi = y_lo + 1;
-  if (x_hi - x_lo < 1e-9) x_hi = x_lo + 1;
-  std::string points, marks;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = pad + (w - pad - 8) * (xs[i] - x_lo) / (x_hi - x_lo);
-    const double y = h - pad + (pad + 8 - h) * (ys[i] - y_lo) / (y_hi - y_lo);
-    points += fmt::format("{:.1f},{:.1f} ", x, y);
-    if (dots) marks += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='2' fill='#1f77b4'/>", x, y);
-  }
-  return fmt::format(
-      "<svg width='{0}' height='{1}' class='chart'><text x='{2}' y='12'>{3}</text>"
-      "<line x1='{2}' y1='{4}' x2='{0}' y2='{4}' stroke='#999'/>"
-      "<line x1='{2}' y1='16' x2='{2}' y2='{4}' stroke='#999'/>"
-      "<text x='2' y='24'>{5:.2f}</text><text x='2' y='{4}'>{6:.2f}</text>"
-      "<text x='{2}' y='{1}'>{7:.0f}</text>"
-      "<text x='{0}' y='{1}' text-anchor='end'>{8:.0f} {9}</text>"
-      "<polyline fill='none' stroke='#1f77b4' points='{10}'/>{11}</svg>",
-      w, h, pad, title, h - pad, y_hi, y_lo, x_lo, x_hi, x_unit, points, marks);
+  const double n = std::max(1, f.episodes);
+  f.progress /= n;
+  f.comfort /= n;
+  f.near_miss /= n;
+  f.events_per_km /= n;
+  f.feasible /= n;
+  f.score = analysis::PairedBootstrap(std::vector<double>(scores.size(), 0.0), scores, resamples);
+  f.at_fault = analysis::WilsonInterval(at_fault, results.size());
+  f.collision = analysis::WilsonInterval(collision, results.size());
+  return f;
 }
 
-// A time series of `values` sampled every dt seconds.
-std::string LineChart(const std::string& title, const std::string& unit,
-                      const std::vector<double>& values, double dt) {
-  std::vector<double> times(values.size());
-  for (std::size_t i = 0; i < times.size(); ++i) times[i] = dt * static_cast<double>(i);
-  return Chart(title + " (" + unit + ")", times, values, "s", /*dots=*/false);
-}
-
-// A learning curve: ys against env steps.
-std::string CurveChart(const std::string& title, const std::vector<double>& xs,
-                       const std::vector<double>& ys) {
-  return Chart(title, xs, ys, "env steps", /*dots=*/true);
-}
-
-}  // namespace
-
-namespace {
-
-// Bird's-eye view: road edges and the ego path, events marked.
-std::string BirdsEye(const EvaluatedSeed& seed) {
-  const envs::Scenario sc = envs::GenerateScenario(seed.family, seed.config, seed.seed);
-  const auto& traj = seed.policy.trajectory;
-  double min_x = 1e18, max_x = -1e18, min_y = 1e18, max_y = -1e18;
-  for (const auto& s : traj) {
-    min_x = std::min(min_x, s.x);
-    max_x = std::max(max_x, s.x);
-    min_y = std::min(min_y, s.y);
-    max_y = std::max(max_y, s.y);
-  }
-  min_x -= 20;
-  max_x += 20;
-  min_y -= 20;
-  max_y += 20;
-  const double w = 660, h = 220;
-  const double scale = std::min(w / (max_x - min_x), h / (max_y - min_y));
-  auto px = [&](double x) { return (x - min_x) * scale; };
-  auto py = [&](double y) { return h - (y - min_y) * scale; };
-  std::string svg = fmt::format("<svg width='{}' height='{}' class='bev'>", w, h);
-  int max_lane = 0;
-  for (const auto& lane : sc.road.lanes()) max_lane = std::max(max_lane, lane.index);
-  const double half = 0.5 * sc.road.lane_width();
-  const envs::Frenet start = sc.road.ToFrenet(traj.front().x, traj.front().y);
-  const envs::Frenet end = sc.road.ToFrenet(traj.back().x, traj.back().y);
-  for (double d : {-half, max_lane * sc.road.lane_width() + half}) {
-    std::string points;
-    for (double s = start.s - 20; s <= end.s + 20; s += 5) {
-      const envs::Pose p = sc.road.ToWorld({s, d});
-      points += fmt::format("{:.1f},{:.1f} ", px(p.x), py(p.y));
+FamilyRow Row(const EvaluationReport& report, const std::string& family,
+              const std::vector<const EvaluatedSeed*>& seeds, int resamples) {
+  FamilyRow row;
+  row.family = family;
+  std::vector<const envs::EpisodeResult*> expert;
+  for (const EvaluatedSeed* s : seeds) expert.push_back(&s->expert);
+  row.expert = Figures(expert, resamples);
+  for (std::size_t p = 0; p < report.policies.size(); ++p) {
+    std::vector<const envs::EpisodeResult*> results;
+    std::vector<double> score_ref, score_p, fault_ref, fault_p;
+    for (const EvaluatedSeed* s : seeds) {
+      results.push_back(&s->results[p]);
+      const envs::EpisodeResult& ref = ReferenceResult(report, *s);
+      score_ref.push_back(Score(ref));
+      score_p.push_back(Score(s->results[p]));
+      fault_ref.push_back(schemas::MetricOr(ref.summary, "at_fault_collision") > 0 ? 1 : 0);
+      fault_p.push_back(schemas::MetricOr(s->results[p].summary, "at_fault_collision") > 0 ? 1 : 0);
     }
-    svg += fmt::format("<polyline fill='none' stroke='#444' points='{}'/>", points);
-  }
-  std::string path;
-  for (const auto& s : traj) path += fmt::format("{:.1f},{:.1f} ", px(s.x), py(s.y));
-  svg += fmt::format("<polyline fill='none' stroke='#d62728' stroke-width='2' points='{}'/>", path);
-  for (const auto& e : seed.policy.summary.events) {
-    svg += fmt::format(
-        "<circle cx='{:.1f}' cy='{:.1f}' r='3' fill='#ff7f0e'><title>{}</title>"
-        "</circle>",
-        px(e.x), py(e.y), std::string(schemas::EventName(e.event)));
-  }
-  return svg + "</svg>";
-}
-
-}  // namespace
-
-// Per-family and overall aggregates of the policy, the expert and the baseline, and every
-// episode's JSON.
-struct Aggregates {
-  std::map<std::string, Aggregate> policy_by_family, expert_by_family, baseline_by_family;
-  Aggregate policy_all, expert_all, baseline_all;
-  json episodes = json::array();
-};
-
-// The aggregate of `key`, or an empty one (a family without baseline episodes).
-const Aggregate& Of(const std::map<std::string, Aggregate>& by_family, const std::string& key) {
-  static const Aggregate kNone;
-  auto it = by_family.find(key);
-  return it == by_family.end() ? kNone : it->second;
-}
-
-Aggregates AggregateSeeds(const EvaluationReport& report) {
-  Aggregates a;
-  const bool has_baseline = !report.baseline.empty();
-  for (const EvaluatedSeed& s : report.seeds) {
-    const std::string family = s.env.empty() ? std::string(envs::FamilyName(s.family)) : s.env;
-    a.policy_by_family[family].Add(s.policy);
-    a.expert_by_family[family].Add(s.expert);
-    a.policy_all.Add(s.policy);
-    a.expert_all.Add(s.expert);
-    json episode = {{"family", family},
-                    {"seed", s.seed},
-                    {"policy", SummaryJson(s.policy.summary)},
-                    {"policy_feasible", s.policy.feasibility.feasible},
-                    {"policy_infeasible_reason", s.policy.feasibility.reason},
-                    {"expert", SummaryJson(s.expert.summary)}};
-    if (has_baseline && s.baseline) {
-      a.baseline_by_family[family].Add(*s.baseline);
-      a.baseline_all.Add(*s.baseline);
-      episode["baseline"] = SummaryJson(s.baseline->summary);
+    row.policies.push_back(Figures(results, resamples));
+    if (static_cast<int>(p) == report.reference) {
+      row.score_delta.emplace_back();
+      row.at_fault_delta.emplace_back();
+    } else {
+      row.score_delta.push_back(analysis::PairedBootstrap(score_ref, score_p, resamples));
+      row.at_fault_delta.push_back(analysis::PairedBootstrap(fault_ref, fault_p, resamples));
     }
-    a.episodes.push_back(std::move(episode));
   }
-  return a;
+  return row;
 }
 
-// report.json: the suite, the aggregates, every episode and the curve.
-json ReportJson(const EvaluationReport& report, const Aggregates& a) {
-  const bool has_baseline = !report.baseline.empty();
+json FiguresJson(const PolicyFigures& f) {
+  return {{"episodes", f.episodes},
+          {"mean_score", f.score.estimate},
+          {"score", IntervalJson(f.score)},
+          {"collision_rate", f.collision.estimate},
+          {"collision", IntervalJson(f.collision)},
+          {"at_fault_collision_rate", f.at_fault.estimate},
+          {"at_fault_collision", IntervalJson(f.at_fault)},
+          {"mean_progress_ratio", f.progress},
+          {"comfort_violation_rate", f.comfort},
+          {"near_miss_rate", f.near_miss},
+          {"mean_events_per_km", f.events_per_km},
+          {"feasible_rate", f.feasible}};
+}
+
+// A family row as JSON: "policy" (the policy under test), "baseline" (the reference policy,
+// when it is not the expert), "expert", every policy by name and the differences.
+json RowJson(const EvaluationReport& report, const FamilyRow& row) {
+  json out = {{"policy", FiguresJson(row.policies[0])}, {"expert", FiguresJson(row.expert)}};
+  if (report.reference >= 0) {
+    out["baseline"] = FiguresJson(row.policies[static_cast<std::size_t>(report.reference)]);
+  }
+  json policies = json::object(), deltas = json::object();
+  for (std::size_t p = 0; p < report.policies.size(); ++p) {
+    policies[report.policies[p].name] = FiguresJson(row.policies[p]);
+    if (row.score_delta[p]) {
+      deltas[report.policies[p].name] = {
+          {"score", IntervalJson(*row.score_delta[p])},
+          {"at_fault_collision", IntervalJson(*row.at_fault_delta[p])}};
+    }
+  }
+  out["policies"] = policies;
+  out["differences_from_" + report.ReferenceName()] = deltas;
+  return out;
+}
+
+json ReportJson(const EvaluationReport& report, const std::vector<FamilyRow>& rows) {
   json families = json::object();
-  for (const auto& [family, agg] : a.policy_by_family) {
-    families[family] = {{"policy", agg.Json()}, {"expert", Of(a.expert_by_family, family).Json()}};
-    if (has_baseline) families[family]["baseline"] = Of(a.baseline_by_family, family).Json();
+  for (std::size_t r = 0; r + 1 < rows.size(); ++r)
+    families[rows[r].family] = RowJson(report, rows[r]);
+  json episodes = json::array();
+  for (const EvaluatedSeed& s : report.seeds) {
+    json by_policy = json::object();
+    for (std::size_t p = 0; p < report.policies.size(); ++p) {
+      by_policy[report.policies[p].name] = SummaryJson(s.results[p].summary);
+    }
+    json episode = {{"family", s.Family()},
+                    {"seed", s.seed},
+                    {"policy", SummaryJson(s.results[0].summary)},
+                    {"policy_feasible", s.results[0].feasibility.feasible},
+                    {"policy_infeasible_reason", s.results[0].feasibility.reason},
+                    {"policies", by_policy},
+                    {"expert", SummaryJson(s.expert.summary)}};
+    if (report.reference >= 0) {
+      episode["baseline"] =
+          SummaryJson(s.results[static_cast<std::size_t>(report.reference)].summary);
+    }
+    episodes.push_back(std::move(episode));
   }
-  json overall = {{"policy", a.policy_all.Json()}, {"expert", a.expert_all.Json()}};
-  if (has_baseline) overall["baseline"] = a.baseline_all.Json();
-  json doc = {{"suite", report.suite},
-              {"policy", report.policy},
-              {"overall", overall},
+  json names = json::array();
+  for (const PolicyIdentity& p : report.policies) names.push_back(p.name);
+  json doc = {{"identity", IdentityJson(report.identity)},
+              {"suite", report.suite},
+              {"policy", report.policies[0].name},
+              {"policies", names},
+              {"reference", report.ReferenceName()},
+              {"overall", RowJson(report, rows.back())},
               {"families", families},
-              {"episodes", a.episodes}};
-  if (has_baseline) doc["baseline"] = report.baseline;
+              {"episodes", episodes}};
+  if (report.reference >= 0) doc["baseline"] = report.ReferenceName();
   if (!report.curve.empty()) doc["curve"] = report.curve;
   return doc;
 }
 
-// report.html: curves, the per-family table and the worst episodes' plots.
-std::string ReportHtml(const EvaluationReport& report, const Aggregates& a) {
-  const bool has_baseline = !report.baseline.empty();
-  std::string html = fmt::format(
-      "<!doctype html><html><head><meta charset='utf-8'><title>tarmac eval: {0}</title><style>"
-      "body{{font-family:sans-serif;margin:24px}}table{{border-collapse:collapse}}"
-      "td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}"
-      "th:first-child,td:first-child{{text-align:left}}.chart,.bev{{margin:4px;"
-      "border:1px solid #eee}}</style></head><body><h1>{1} on suite {0}</h1>",
-      report.suite, report.policy);
-  if (!report.curve.empty()) {
-    std::vector<double> xs, returns, scores, collisions;
-    for (const CurvePoint& p : report.curve) {
-      xs.push_back(static_cast<double>(p.env_steps));
-      returns.push_back(p.mean_return);
-      scores.push_back(p.mean_score);
-      collisions.push_back(p.collision_rate);
+std::string IntervalText(const analysis::Interval& i, const char* format) {
+  return fmt::format(fmt::runtime(std::string(format) + " [" + format + ", " + format + "]"),
+                     i.estimate, i.low, i.high);
+}
+
+bool Significant(const analysis::Interval& i) { return i.low > 0 || i.high < 0; }
+
+// A moving mean over `window` points and its band (± one standard deviation of the window).
+void Smooth(const std::vector<double>& ys, std::size_t window, std::vector<double>* mean,
+            Band* band) {
+  for (std::size_t i = 0; i < ys.size(); ++i) {
+    const std::size_t lo = i + 1 >= window ? i + 1 - window : 0;
+    double sum = 0, sq = 0;
+    for (std::size_t k = lo; k <= i; ++k) {
+      sum += ys[k];
+      sq += ys[k] * ys[k];
     }
-    html += "<h2>Learning curves (training episodes, with exploration)</h2>" +
-            CurveChart("episode return", xs, returns) + CurveChart("score", xs, scores) +
-            CurveChart("collision rate", xs, collisions);
+    const double n = static_cast<double>(i - lo + 1);
+    const double m = sum / n;
+    const double sd = std::sqrt(std::max(0.0, sq / n - m * m));
+    mean->push_back(m);
+    band->low.push_back(m - sd);
+    band->high.push_back(m + sd);
   }
-  html += "<h2>Per family</h2><table><tr><th>family</th><th>episodes</th><th>score</th>";
-  if (has_baseline) html += fmt::format("<th>{} score</th>", report.baseline);
-  html += "<th>expert score</th><th>collisions</th><th>expert collisions</th><th>at fault</th>";
-  if (has_baseline) html += fmt::format("<th>{} at fault</th>", report.baseline);
-  html +=
-      "<th>expert at fault</th><th>progress vs expert</th><th>comfort violations</th>"
-      "<th>near misses</th><th>events/km</th><th>feasible</th></tr>";
-  auto row = [&](const std::string& name, const Aggregate& p, const Aggregate& e,
-                 const Aggregate& b) {
-    const double n = std::max(p.episodes, 1);
-    const double ne = std::max(e.episodes, 1);
-    const double nb = std::max(b.episodes, 1);
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{:.3f}</td>", name, p.episodes, p.score / n);
-    if (has_baseline) html += fmt::format("<td>{:.3f}</td>", b.score / nb);
-    html +=
-        fmt::format("<td>{:.3f}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{:.1f}%</td>", e.score / ne,
-                    100 * p.collision / n, 100 * e.collision / ne, 100 * p.at_fault / n);
-    if (has_baseline) html += fmt::format("<td>{:.1f}%</td>", 100 * b.at_fault / nb);
-    html += fmt::format(
-        "<td>{:.1f}%</td><td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{:.2f}</td>"
-        "<td>{:.0f}%</td></tr>",
-        100 * e.at_fault / ne, p.progress / n, 100 * p.comfort / n, 100 * p.near_miss / n,
-        p.events_per_km / n, 100 * p.feasible / n);
+}
+
+void AddCurves(const EvaluationReport& report, const FamilyRow& all, HtmlPage& page) {
+  std::vector<double> xs, returns, scores, collisions;
+  for (const CurvePoint& p : report.curve) {
+    xs.push_back(static_cast<double>(p.env_steps));
+    returns.push_back(p.mean_return);
+    scores.push_back(p.mean_score);
+    collisions.push_back(p.collision_rate);
+  }
+  const std::size_t window = std::max<std::size_t>(3, xs.size() / 15);
+  page.Add(fmt::format(
+      "<h2>Learning curves</h2><p class='note'>Training episodes of the RL phase (with "
+      "exploration), smoothed over {} points with a band of one standard deviation; the dashed "
+      "lines are the final evaluation's means on the suite. The RL phase starts from the SFT "
+      "policy at 0 env steps.</p>",
+      window));
+  std::vector<std::pair<std::string, double>> score_refs = {
+      {"expert (eval)", all.expert.score.estimate}};
+  std::vector<std::pair<std::string, double>> collision_refs = {
+      {"expert (eval)", all.expert.collision.estimate}};
+  for (std::size_t p = 0; p < report.policies.size(); ++p) {
+    score_refs.emplace_back(report.policies[p].name + " (eval)", all.policies[p].score.estimate);
+    collision_refs.emplace_back(report.policies[p].name + " (eval)",
+                                all.policies[p].collision.estimate);
+  }
+  const TimeMarks phases{{}, {{0.0, "RL starts (after SFT)"}}};
+  const auto curve = [&](const std::string& title, const std::string& unit,
+                         const std::vector<double>& ys,
+                         const std::vector<std::pair<std::string, double>>& refs) {
+    std::vector<double> mean;
+    Band band;
+    Smooth(ys, window, &mean, &band);
+    page.AddChart(CurveChart(title, "RL env steps", unit, xs,
+                             {{"training episodes", mean, PolicyColour(0)}}, {band}, refs, phases),
+                  460, 260);
   };
-  for (const auto& [family, agg] : a.policy_by_family) {
-    row(family, agg, Of(a.expert_by_family, family), Of(a.baseline_by_family, family));
+  curve("score of training episodes", "score (0 to 1)", scores, score_refs);
+  curve("episode return", "return", returns, {});
+  curve("collision rate of training episodes", "fraction of episodes", collisions, collision_refs);
+}
+
+void AddFamilyTable(const EvaluationReport& report, const std::vector<FamilyRow>& rows,
+                    HtmlPage& page) {
+  const std::string ref = EscapeHtml(report.ReferenceName());
+  std::string html = fmt::format(
+      "<h2>Per family</h2><p class='note'>Mean score with its 95 % bootstrap interval over "
+      "seeds; at-fault collisions with the Wilson interval; Δ is the paired difference from {} "
+      "on the same seeds (red: significantly worse, green: significantly better).</p><table>"
+      "<tr><th>family</th><th>seeds</th>",
+      ref);
+  for (std::size_t p = 0; p < report.policies.size(); ++p) {
+    const std::string name = EscapeHtml(report.policies[p].name);
+    html += fmt::format("<th>{} score</th>", name);
+    if (static_cast<int>(p) != report.reference) html += fmt::format("<th>Δ score vs {}</th>", ref);
+    html += fmt::format("<th>{} at fault</th>", name);
   }
-  row("all", a.policy_all, a.expert_all, a.baseline_all);
-  html += "</table><h2>Worst episodes</h2>";
-  std::vector<const EvaluatedSeed*> worst;
-  for (const EvaluatedSeed& s : report.seeds) {
-    if (!s.policy.trajectory.empty()) worst.push_back(&s);  // driving a.episodes have a path
-  }
-  std::sort(worst.begin(), worst.end(), [](const EvaluatedSeed* a, const EvaluatedSeed* b) {
-    return schemas::MetricOr(a->policy.summary, "score") <
-           schemas::MetricOr(b->policy.summary, "score");
-  });
-  worst.resize(std::min<std::size_t>(worst.size(), 3));
-  for (const EvaluatedSeed* s : worst) {
-    const auto& traj = s->policy.trajectory;
-    const double dt = s->config.dt;
-    std::vector<double> speed, accel, jerk;
-    for (std::size_t i = 0; i < traj.size(); ++i) {
-      speed.push_back(traj[i].speed);
-      accel.push_back(traj[i].accel);
-      jerk.push_back(i == 0 ? 0.0 : (traj[i].accel - traj[i - 1].accel) / dt);
+  if (!report.ExpertIsAPolicy()) html += "<th>expert score</th><th>expert at fault</th>";
+  html += fmt::format(
+      "<th>{0}: progress vs expert</th>"
+      "<th>{0}: comfort violations</th><th>{0}: near misses</th><th>{0}: events/km"
+      "</th><th>{0}: feasible</th></tr>",
+      EscapeHtml(report.policies[report.Subject()].name));
+  for (const FamilyRow& row : rows) {
+    html += fmt::format("<tr><td>{}</td><td>{}</td>", EscapeHtml(row.family), row.expert.episodes);
+    for (std::size_t p = 0; p < report.policies.size(); ++p) {
+      html += fmt::format("<td>{}</td>", IntervalText(row.policies[p].score, "{:.3f}"));
+      if (row.score_delta[p]) {
+        const analysis::Interval& d = *row.score_delta[p];
+        html +=
+            fmt::format("<td class='{}'>{}</td>", d.high < 0 ? "bad" : (d.low > 0 ? "better" : ""),
+                        IntervalText(d, "{:+.3f}"));
+      } else if (static_cast<int>(p) != report.reference) {
+        html += "<td></td>";
+      }
+      const analysis::Interval& f = row.policies[p].at_fault;
+      html += fmt::format("<td>{:.1f}% [{:.1f}, {:.1f}]</td>", 100 * f.estimate, 100 * f.low,
+                          100 * f.high);
     }
-    html += fmt::format("<h3>{} seed {}: score {:.3f}, outcome {}</h3>",
-                        std::string(envs::FamilyName(s->family)), s->seed,
-                        schemas::MetricOr(s->policy.summary, "score"),
-                        std::string(schemas::OutcomeName(s->policy.summary.outcome)));
-    html += LineChart("speed", "m/s", speed, dt) + LineChart("acceleration", "m/s²", accel, dt) +
-            LineChart("jerk", "m/s³", jerk, dt) + "<br>" + BirdsEye(*s);
+    const PolicyFigures& first = row.policies[report.Subject()];
+    if (!report.ExpertIsAPolicy()) {
+      html += fmt::format("<td>{}</td><td>{:.1f}%</td>", IntervalText(row.expert.score, "{:.3f}"),
+                          100 * row.expert.at_fault.estimate);
+    }
+    html += fmt::format(
+        "<td>{:.2f}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{:.2f}</td><td>{:.0f}%</td></tr>",
+        first.progress, 100 * first.comfort, 100 * first.near_miss, first.events_per_km,
+        100 * first.feasible);
   }
-  html += "</body></html>\n";
-  return html;
+  page.Add(html + "</table>");
+  for (std::size_t p = 0; p < report.policies.size(); ++p) {
+    if (static_cast<int>(p) == report.reference) continue;
+    std::vector<std::pair<std::string, analysis::Interval>> forest;
+    std::vector<bool> bad;
+    for (const FamilyRow& row : rows) {
+      forest.emplace_back(row.family, *row.score_delta[p]);
+      bad.push_back(row.score_delta[p]->high < 0);
+    }
+    page.AddChart(ForestChart(fmt::format("score of {} minus {}, by family",
+                                          report.policies[p].name, report.ReferenceName()),
+                              "paired score difference (95 % bootstrap)", forest, bad),
+                  560, 70 + 26 * static_cast<int>(forest.size()));
+  }
+}
+
+void AddWorstCase(const EvaluationReport& report, const RecordedCase& c, HtmlPage& page) {
+  const EvaluatedSeed& s = report.seeds[c.seed];
+  const double dt = s.config.dt;
+  const std::size_t subject = report.Subject();
+  // The subject first, then the other policies, then the expert.
+  std::vector<std::size_t> order = {subject};
+  for (std::size_t p = 0; p < report.policies.size(); ++p) {
+    if (p != subject) order.push_back(p);
+  }
+  std::string scores;
+  for (std::size_t p : order) {
+    scores +=
+        fmt::format("<li><b>{}</b>: score {:.3f}, {}</li>", EscapeHtml(report.policies[p].name),
+                    Score(s.results[p]), EscapeHtml(ScoreReason(s.results[p].summary, dt)));
+  }
+  if (!report.ExpertIsAPolicy()) {
+    scores += fmt::format("<li><b>expert</b>: score {:.3f}, {}</li>", Score(s.expert),
+                          EscapeHtml(ScoreReason(s.expert.summary, dt)));
+  }
+  const std::string& name = report.policies[subject].name;
+  page.Add(
+      fmt::format("<div class='case'><h3>{} seed {}: {} scored {:+.3f} against {}</h3><ul>"
+                  "{}</ul>",
+                  s.Family(), s.seed, EscapeHtml(name),
+                  Score(s.results[subject]) - Score(ReferenceResult(report, s)),
+                  EscapeHtml(report.ReferenceName()), scores));
+  std::vector<std::string> names;
+  std::vector<const schemas::EpisodeLog*> logs;
+  std::vector<std::string> colours;
+  for (std::size_t p : order) {
+    names.push_back(report.policies[p].name);
+    logs.push_back(&c.logs[p]);
+    colours.push_back(PolicyColour(p));
+  }
+  if (!report.ExpertIsAPolicy()) {
+    names.push_back("expert");
+    logs.push_back(&c.logs.back());
+    colours.push_back(kExpertColour);
+  }
+  std::vector<EgoSeries> series;
+  for (const schemas::EpisodeLog* log : logs) series.push_back(EgoSeriesOf(*log));
+  const TimeMarks marks = FirstEventMarks(s.results[subject].summary, dt);
+  const auto chart = [&](const std::string& title, const std::string& unit,
+                         std::vector<double> EgoSeries::*field) {
+    std::vector<Series> lines;
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      lines.push_back({names[k], series[k].*field, colours[k]});
+    }
+    page.AddChart(TimeSeriesChart(title, unit, lines, dt, marks), 360, 210);
+  };
+  chart("speed", "m/s", &EgoSeries::speed);
+  chart("acceleration", "m/s²", &EgoSeries::accel);
+  chart("jerk", "m/s³", &EgoSeries::jerk);
+  chart("TTC to the leader, capped at 10 s", "s", &EgoSeries::ttc);
+  std::vector<std::pair<std::size_t, std::string>> notes;
+  std::size_t start = 0;
+  for (const schemas::EventOccurrence& e : s.results[subject].summary.events) {
+    notes.emplace_back(e.step, std::string(schemas::EventName(e.event)));
+    if (start == 0 && e.event != schemas::Event::kComfort) start = e.step;
+  }
+  page.Add("<br>");
+  page.AddScene(SceneJson(
+      fmt::format("{} seed {}: {} filled, the other policies' egos outlined, the leader orange",
+                  s.Family(), s.seed, name),
+      logs, names, colours, start, notes));
+  page.Add("</div>");
+}
+
+std::string ReportHtml(const EvaluationReport& report, const std::vector<FamilyRow>& rows,
+                       const json& identity) {
+  std::string title = "tarmac eval: " + report.policies[0].name;
+  for (std::size_t p = 1; p < report.policies.size(); ++p) title += ", " + report.policies[p].name;
+  HtmlPage page(title + " on suite " + report.suite, identity);
+  if (!report.curve.empty()) AddCurves(report, rows.back(), page);
+  AddFamilyTable(report, rows, page);
+  page.Add(fmt::format(
+      "<h2>Worst cases</h2><p class='note'>The seeds where {0} fell furthest below {1} on the "
+      "same scenario; every policy's trace overlaid, the first of each kind of event of {0} "
+      "marked; the slider moves the scene through the episode.</p>",
+      EscapeHtml(report.policies[report.Subject()].name), EscapeHtml(report.ReferenceName())));
+  if (report.cases.empty()) page.Add("<p>None: no driving episode scored below the reference.</p>");
+  for (const RecordedCase& c : report.cases) AddWorstCase(report, c, page);
+  return page.Finish();
+}
+
+}  // namespace
+
+std::vector<std::size_t> WorstSeeds(const EvaluationReport& report, std::size_t n) {
+  const std::size_t subject = report.Subject();
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < report.seeds.size(); ++i) {
+    const EvaluatedSeed& s = report.seeds[i];
+    if (s.env.empty() && Score(s.results[subject]) < Score(ReferenceResult(report, s))) {
+      out.push_back(i);
+    }
+  }
+  const auto regression = [&](std::size_t i) {
+    const EvaluatedSeed& s = report.seeds[i];
+    return Score(s.results[subject]) - Score(ReferenceResult(report, s));
+  };
+  std::stable_sort(out.begin(), out.end(),
+                   [&](std::size_t a, std::size_t b) { return regression(a) < regression(b); });
+  if (out.size() > n) out.resize(n);
+  return out;
+}
+
+std::string ScoreReason(const schemas::EpisodeSummary& s, double dt) {
+  const auto event_time = [&](schemas::Event which) -> std::string {
+    for (const schemas::EventOccurrence& e : s.events) {
+      if (e.event == which) return fmt::format(" at t = {:.1f} s", dt * e.step);
+    }
+    return "";
+  };
+  if (schemas::MetricOr(s, "at_fault_collision") > 0) {
+    return "0: an at-fault collision" + event_time(schemas::Event::kCollision);
+  }
+  if (schemas::MetricOr(s, "off_road") > 0) {
+    return "0: left the road" + event_time(schemas::Event::kOffRoad);
+  }
+  const double progress = schemas::MetricOr(s, "progress_ratio");
+  if (progress < 0.2) {
+    return fmt::format("0: progress {:.2f} of the expert's distance, under 0.2", progress);
+  }
+  std::string lost;
+  if (schemas::MetricOr(s, "collision") > 0) lost += "a collision, not at fault; ";
+  if (progress < 0.999) lost += fmt::format("progress {:.2f}; ", progress);
+  lost += fmt::format("min TTC {:.2f} s; ", schemas::MetricOr(s, "min_ttc"));
+  if (schemas::MetricOr(s, "comfort_violation_steps") > 0) {
+    lost += fmt::format("{:.0f} steps over the comfort limits; ",
+                        schemas::MetricOr(s, "comfort_violation_steps"));
+  }
+  lost += fmt::format("speed compliance {:.2f}", schemas::MetricOr(s, "speed_compliance"));
+  return lost;
+}
+
+std::vector<FamilyRow> Tabulate(const EvaluationReport& report, int resamples) {
+  std::map<std::string, std::vector<const EvaluatedSeed*>> by_family;
+  std::vector<const EvaluatedSeed*> all;
+  for (const EvaluatedSeed& s : report.seeds) {
+    by_family[s.Family()].push_back(&s);
+    all.push_back(&s);
+  }
+  std::vector<FamilyRow> rows;
+  for (const auto& [family, seeds] : by_family)
+    rows.push_back(Row(report, family, seeds, resamples));
+  rows.push_back(Row(report, "all", all, resamples));
+  return rows;
+}
+
+std::string TerminalTable(const EvaluationReport& report, const std::vector<FamilyRow>& rows) {
+  std::string header = fmt::format("{:<14} {:>5}", "family", "seeds");
+  for (std::size_t p = 0; p < report.policies.size(); ++p) {
+    const std::string name =
+        report.policies[p].name.size() > 20
+            ? "…" + report.policies[p].name.substr(report.policies[p].name.size() - 19)
+            : report.policies[p].name;
+    header += fmt::format("  {:>23}", name);
+    if (static_cast<int>(p) != report.reference)
+      header += fmt::format("  {:>25}", "Δ vs " + report.ReferenceName().substr(0, 18));
+    header += fmt::format("  {:>8}", "at fault");
+  }
+  const bool expert_column = !report.ExpertIsAPolicy();
+  if (expert_column) header += fmt::format("  {:>23}  {:>8}", "expert", "at fault");
+  header += "\n";
+  std::string text = header;
+  for (const FamilyRow& row : rows) {
+    text += fmt::format("{:<14} {:>5}", row.family, row.expert.episodes);
+    for (std::size_t p = 0; p < report.policies.size(); ++p) {
+      text += fmt::format("  {:>23}", IntervalText(row.policies[p].score, "{:.3f}"));
+      if (row.score_delta[p]) {
+        text += fmt::format(
+            "  {:>24}{}", IntervalText(*row.score_delta[p], "{:+.3f}"),
+            Significant(*row.score_delta[p]) ? (row.score_delta[p]->high < 0 ? "-" : "+") : " ");
+      } else if (static_cast<int>(p) != report.reference) {
+        text += fmt::format("  {:>25}", "");
+      }
+      text += fmt::format("  {:>7.1f}%", 100 * row.policies[p].at_fault.estimate);
+    }
+    if (expert_column) {
+      text += fmt::format("  {:>23}  {:>7.1f}%", IntervalText(row.expert.score, "{:.3f}"),
+                          100 * row.expert.at_fault.estimate);
+    }
+    text += "\n";
+  }
+  return text + fmt::format(
+                    "score: mean [95 % bootstrap CI over seeds]; Δ: paired difference from {} "
+                    "(+ or - where the interval excludes 0)\n",
+                    report.ReferenceName());
 }
 
 absl::Status WriteReport(const EvaluationReport& report, const std::string& dir) {
@@ -315,14 +510,13 @@ absl::Status WriteReport(const EvaluationReport& report, const std::string& dir)
     return absl::PermissionDeniedError(
         absl::StrCat("cannot create report dir '", dir, "': ", ec.message()));
   }
-  const Aggregates aggregates = AggregateSeeds(report);
-  std::ofstream(dir + "/report.json") << ReportJson(report, aggregates).dump(2) << "\n";
-  const std::string html = ReportHtml(report, aggregates);
-  std::ofstream(dir + "/report.html") << html;
-  if (!std::ifstream(dir + "/report.html")) {
-    return absl::PermissionDeniedError(absl::StrCat("cannot write the report in '", dir, "'"));
+  const std::vector<FamilyRow> rows = Tabulate(report);
+  const json doc = ReportJson(report, rows);
+  if (absl::Status s = util::WriteFileAtomically(dir + "/report.json", doc.dump(2) + "\n");
+      !s.ok()) {
+    return s;
   }
-  return absl::OkStatus();
+  return util::WriteFileAtomically(dir + "/report.html", ReportHtml(report, rows, doc["identity"]));
 }
 
 }  // namespace tarmac::cli

@@ -8,19 +8,30 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "report_page.h"
+#include "tarmac/analysis/statistics.h"
 #include "tarmac/envs/evaluation.h"
 
 namespace tarmac::cli {
 
-// One evaluated seed: the policy's episode and the expert's on the same scenario.
+// One evaluated seed: each policy's episode and the expert's on the same scenario.
 struct EvaluatedSeed {
   std::string env;  // a suite entry's env; empty for a driving family
   envs::ScenarioFamily family;
   std::uint64_t seed = 0;
   envs::ScenarioConfig config;
-  envs::EpisodeResult policy;
   envs::EpisodeResult expert;
-  std::optional<envs::EpisodeResult> baseline;  // a second policy on the same seed (e.g. SFT)
+  std::vector<envs::EpisodeResult> results;  // one per EvaluationReport::policies, in order
+
+  // The family's name, or the env's for a registered env's entry.
+  std::string Family() const;
+};
+
+// A seed of the report's worst cases driven again with logging: each policy's log in
+// EvaluationReport::policies order, then the expert's.
+struct RecordedCase {
+  std::size_t seed = 0;  // index into EvaluationReport::seeds
+  std::vector<schemas::EpisodeLog> logs;
 };
 
 // One point of a learning curve: the training episodes that finished since the previous point.
@@ -39,17 +50,69 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CurvePoint, env_steps, updates, seconds, epis
 
 struct EvaluationReport {
   std::string suite;
-  std::string policy;
-  std::string baseline;  // name of EvaluatedSeed::baseline's policy; empty when none
+  std::vector<PolicyIdentity> policies;  // [0] is the policy under test
+  int reference = -1;  // the policy the others are compared with (an index); -1: the expert
   std::vector<EvaluatedSeed> seeds;
-  std::vector<CurvePoint> curve;  // training curve (tarmac train); empty for tarmac eval
+  std::vector<CurvePoint> curve;    // training curve (tarmac train); empty for tarmac eval
+  std::vector<RecordedCase> cases;  // the worst seeds (WorstSeeds), logged
+  ReportIdentity identity;          // the command, run dir and config digest
+
+  std::string ReferenceName() const {
+    return reference < 0 ? "expert" : policies[static_cast<std::size_t>(reference)].name;
+  }
+  // True when one of the policies is the expert itself (its columns then stand for the expert's).
+  bool ExpertIsAPolicy() const {
+    for (const PolicyIdentity& p : policies) {
+      if (p.name == "expert") return true;
+    }
+    return false;
+  }
+  // The policy the report diagnoses: the first that is not the reference.
+  std::size_t Subject() const { return reference == 0 && policies.size() > 1 ? 1 : 0; }
 };
 
-// Writes `dir`/report.json (every episode's summary, per-family aggregates for policy and
-// expert) and `dir`/report.html (the per-family table and SVG plots of the worst episodes:
-// speed, acceleration and jerk over time and a bird's-eye view), with the baseline's columns
-// and the learning curves (return, score, collision rate against env steps) when the report has
-// them. Creates `dir`.
+// The seeds where the score of the Subject() fell furthest below the reference's on
+// the same seed, most first; driving families only, at most `n`. O(seeds log seeds).
+std::vector<std::size_t> WorstSeeds(const EvaluationReport& report, std::size_t n);
+
+// Why an episode scored what it did: what zeroed it (an at-fault collision at t, leaving the
+// road, progress under 0.2 of the expert's) or which terms it lost (TTC, comfort, speed).
+std::string ScoreReason(const schemas::EpisodeSummary& summary, double dt);
+
+// One policy's figures over a set of seeds.
+struct PolicyFigures {
+  int episodes = 0;
+  analysis::Interval score;     // mean, 95 % bootstrap interval over the seeds
+  analysis::Interval at_fault;  // rate of at-fault collisions, 95 % Wilson interval
+  analysis::Interval collision;
+  double progress = 0, comfort = 0, near_miss = 0, events_per_km = 0, feasible = 0;
+};
+
+// A row of the per-family table: each policy's figures, the expert's, and each policy's paired
+// difference from the reference on the same seeds (none for the reference itself).
+struct FamilyRow {
+  std::string family;  // "all" for the last row
+  std::vector<PolicyFigures> policies;
+  PolicyFigures expert;
+  std::vector<std::optional<analysis::Interval>> score_delta;     // 95 % paired bootstrap
+  std::vector<std::optional<analysis::Interval>> at_fault_delta;  // of the 0/1 outcomes
+};
+
+// The per-family rows, families in name order, "all" last. Bootstraps are seeded (the same
+// report gives the same intervals). O(policies * resamples * seeds).
+std::vector<FamilyRow> Tabulate(const EvaluationReport& report, int resamples = 2000);
+
+// The per-family table as fixed-width text for a terminal: score [95 % CI] per policy, the
+// expert's, each policy's difference from the reference (marked when significant) and the
+// at-fault rates.
+std::string TerminalTable(const EvaluationReport& report, const std::vector<FamilyRow>& rows);
+
+// Writes `dir`/report.json (the identity, every episode's summary for each policy, the
+// per-family figures with intervals and differences, the curve) and `dir`/report.html (the
+// identity, the learning curves with reference lines, the per-family table with regressions
+// highlighted and a forest plot of the differences, and the worst cases: every policy's speed,
+// acceleration, jerk and TTC overlaid with events marked, the scene to scale over time, and the
+// reason for each score). Creates `dir`.
 absl::Status WriteReport(const EvaluationReport& report, const std::string& dir);
 
 }  // namespace tarmac::cli

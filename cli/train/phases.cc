@@ -147,15 +147,24 @@ absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx) {
   }
   spdlog::info("train: eval: learned policy{} and expert on suite {}",
                sft_policy ? ", SFT policy" : "", ctx.suite->name);
-  absl::StatusOr<EvaluationReport> report =
-      EvaluateOnSuite(**final_policy, "learned", sft_policy.get(), "sft", *ctx.suite,
-                      ctx.env_config, ctx.tty ? ctx.out : nullptr);
+  std::vector<NamedPolicy> policies = {{"learned", final_policy->get()}};
+  if (sft_policy) policies.push_back({"sft", sft_policy.get()});
+  absl::StatusOr<EvaluationReport> report = EvaluateOnSuite(
+      policies, sft_policy ? 1 : -1, *ctx.suite, ctx.env_config, ctx.tty ? ctx.out : nullptr);
   if (!report.ok()) return report.status();
   report->curve = *ctx.curve;
+  report->identity = {"tarmac train",
+                      {},
+                      "",
+                      fs::absolute(ctx.dir.root()).lexically_normal().string(),
+                      report->policies,
+                      ctx.suite->name,
+                      ConfigDigest(*ctx.config)};
+  if (ctx.out != nullptr) *ctx.out << TerminalTable(*report, Tabulate(*report)) << std::flush;
   if (absl::Status s = WriteReport(*report, ctx.dir.root()); !s.ok()) return s;
   double learned = 0, expert = 0;
   for (const auto& seed : report->seeds) {
-    learned += schemas::MetricOr(seed.policy.summary, "score");
+    learned += schemas::MetricOr(seed.results[0].summary, "score");
     expert += schemas::MetricOr(seed.expert.summary, "score");
   }
   const double n = std::max<double>(1, static_cast<double>(report->seeds.size()));

@@ -81,6 +81,22 @@ TEST_F(AlignmentTest, LoggedEpisodesReplayAndATamperedOrTruncatedLogIsCaught) {
   EXPECT_EQ(tampered.code, 1);
   EXPECT_THAT(tampered.out, HasSubstr("step 20"));
 
+  // A seed alone: driven, replayed, and logged exactly as eval logged it.
+  const Result seed =
+      RunTarmac({"replay-episode", "--family", "cut_in", "--seed", "4003", "--policy",
+                 "expert+delay=0.3", "--suite", suite_, "--out", Path("seed.episode.zst")});
+  EXPECT_EQ(seed.code, 0) << seed.out << seed.err;
+  EXPECT_THAT(seed.out, HasSubstr("cut_in seed 4003 (expert+delay=0.3)"));
+  EXPECT_THAT(seed.out, HasSubstr("replays bit-identically"));
+  const auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(Path("seed.episode.zst")), bytes(Path("eval/episodes/cut_in-4003.episode.zst")));
+  ExpectOneSentenceNaming(RunTarmac({"replay-episode", "--seed", "4003"}), "--family");
+  ExpectOneSentenceNaming(RunTarmac({"replay-episode", "--family", "cut_inn", "--seed", "4003"}),
+                          "cut_inn");
+
   fs::copy_file(logs[0], Path("cut.episode.zst"));
   fs::resize_file(Path("cut.episode.zst"), fs::file_size(logs[0]) / 2);
   ExpectOneSentenceNaming(RunTarmac({"replay-episode", Path("cut.episode.zst")}),
@@ -165,6 +181,48 @@ TEST_F(AlignmentTest, CompareOfAPolicyWithItselfPassesAndADelayedExpertFailsTheG
   EXPECT_FALSE(w["most_regressed"].empty());
 }
 
+TEST_F(AlignmentTest, EvalOfSeveralPoliciesGivesIntervalsAndPairedDifferencesOnTheSameSeeds) {
+  const Result r = RunTarmac({"eval", "--policy", "expert", "--policy", "expert+delay=0.3",
+                              "--suite", suite_, "--log-episodes", "--out", Path("eval")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The terminal table: a row per family and "all", each policy's score with its interval.
+  EXPECT_THAT(r.out, HasSubstr("Δ vs expert"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("cut_in +20 +0\\.[0-9]{3} \\[0\\.[0-9]{3}, "));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("\nall +26 "));
+  const json report = ReadJson(Path("eval/report.json"));
+  EXPECT_EQ(report["policies"], json::array({"expert", "expert+delay=0.3"}));
+  EXPECT_EQ(report["reference"], "expert");
+  EXPECT_EQ(report["identity"]["policies"].size(), 2U);
+  EXPECT_EQ(report["identity"]["config_digest"].get<std::string>().size(), 16U);
+  for (const auto& [family, row] : report["families"].items()) {
+    const json& score = row["policies"]["expert"]["score"];
+    EXPECT_LE(score["low"].get<double>(), score["estimate"].get<double>()) << family;
+    EXPECT_GE(score["high"].get<double>(), score["estimate"].get<double>()) << family;
+    // The reference has no difference from itself; the delayed expert has one per family.
+    EXPECT_FALSE(row["differences_from_expert"].contains("expert")) << family;
+    ASSERT_TRUE(row["differences_from_expert"].contains("expert+delay=0.3")) << family;
+  }
+  // A reaction delay of 0.3 s costs score on cut-ins, seed by seed, as compare finds.
+  const json& cut_in = report["families"]["cut_in"]["differences_from_expert"]["expert+delay=0.3"];
+  EXPECT_LT(cut_in["score"]["high"].get<double>(), 0.0) << cut_in;
+  // Each policy's episodes are logged in a directory of its own, for mine.
+  EXPECT_EQ(
+      std::distance(fs::directory_iterator(Path("eval/episodes/expert")), fs::directory_iterator()),
+      26);
+  EXPECT_EQ(std::distance(fs::directory_iterator(Path("eval/episodes/expert_delay_0.3")),
+                          fs::directory_iterator()),
+            26);
+  // The worst cases were driven again with logs for the report's scenes.
+  const std::string html = [&] {
+    std::ifstream in(Path("eval/report.html"));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }();
+  EXPECT_THAT(html, HasSubstr("class='tscene'"));
+  EXPECT_THAT(html, HasSubstr("Chart.js v3"));
+}
+
 TEST_F(AlignmentTest, BadInputIsOneSentenceExitTwoAndWritesNothing) {
   EvalLogged("expert", Path("eval"));
   const std::string out = Path("nothing");
@@ -203,6 +261,12 @@ TEST_F(AlignmentTest, BadInputIsOneSentenceExitTwoAndWritesNothing) {
   ExpectOneSentenceNaming(
       RunTarmac({"compare", "--a", "expert", "--b", Path("tiny"), "--suite", suite_, "--out", out}),
       "observations of 4 floats");
+  ExpectOneSentenceNaming(RunTarmac({"eval", "--policy", "expert", "--baseline", Path("tiny"),
+                                     "--suite", suite_, "--out", out}),
+                          "observations of 4 floats");
+  ExpectOneSentenceNaming(RunTarmac({"eval", "--policy", "expert", "--baseline", "expert",
+                                     "--suite", suite_, "--out", out}),
+                          "given twice");
   EXPECT_FALSE(fs::exists(out)) << "a refused command wrote " << out;
 }
 
