@@ -14,19 +14,23 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <random>
 #include <string>
 #include <thread>
 
+#include "episode_analyst.h"
 #include "ratio_reporter.h"
 #include "redis_server.h"
 #include "tarmac/actors/rollout_job.h"
 #include "tarmac/actors/system_config.h"
+#include "tarmac/analysis/behaviours.h"
 #include "tarmac/buffer/control_client.h"
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/learner/network_policy.h"
 #include "tarmac/learner/sac_trainer.h"
+#include "tarmac/monitoring/metrics.h"
 
 namespace {
 
@@ -85,6 +89,46 @@ BENCHMARK(BM_EnvOnly)->MinTime(2.0);
 
 void BM_EnvOnlyRandomActions(benchmark::State& state) { RunBareEnvs(state, true); }
 BENCHMARK(BM_EnvOnlyRandomActions)->MinTime(2.0);
+
+// What behaviour analytics adds to an env actor's stepping, in process and without the rest of
+// the actor (inference, Redis), so that its few per cent are not lost in the process
+// benchmark's noise: 64 envs of the default env under a constant action, bare or with every
+// episode recorded and analysed by the actors' own EpisodeAnalyst (metrics, built-in behaviour
+// counts) and one in actor.log_every (100) recorded completely and written as a zstd log, as
+// a training run does. Interleave the two (--benchmark_enable_random_interleaving) and compare
+// their steps_per_core_s.
+void RunAnalysedEnvs(benchmark::State& state, bool analyse) {
+  constexpr int kEnvs = 64;
+  auto batch = tarmac::envs::EnvBatch::Create("driving-v0", kEnvs, 11).value();
+  const std::string dir = "/tmp/tarmac-actor-bench-logs";
+  std::filesystem::create_directories(dir);
+  tarmac::monitoring::Metrics metrics;
+  std::unique_ptr<tarmac::actors::EpisodeAnalyst> analyst;
+  if (analyse) {
+    batch->RecordEpisodes("bench", tarmac::actors::RolloutJobOptions{}.log_every);
+    analyst = std::make_unique<tarmac::actors::EpisodeAnalyst>(
+        &tarmac::analysis::BuiltInBehaviours(), &metrics, "bench", dir);
+  }
+  std::vector<float> actions(2 * kEnvs, 0.0F);
+  std::uint64_t episodes = 0;
+  const double cpu0 = CpuSeconds();
+  for (auto _ : state) {
+    batch->Step(actions);
+    auto finished = batch->TakeFinishedEpisodes();
+    if (analyst != nullptr) analyst->Analyse(batch->TakeFinishedLogs(), &finished);
+    episodes += finished.size();
+  }
+  const double steps = static_cast<double>(state.iterations()) * kEnvs;
+  state.SetItemsProcessed(static_cast<std::int64_t>(steps));
+  state.counters["steps_per_core_s"] = steps / (CpuSeconds() - cpu0);
+  state.counters["steps_per_episode"] = steps / std::max<double>(1, episodes);
+  if (analyst != nullptr) state.counters["logs_written"] = analyst->logs_written();
+  std::filesystem::remove_all(dir);
+}
+void BM_EnvsUnanalysedBaseline(benchmark::State& state) { RunAnalysedEnvs(state, false); }
+void BM_EnvsAnalysed(benchmark::State& state) { RunAnalysedEnvs(state, true); }
+BENCHMARK(BM_EnvsUnanalysedBaseline)->MinTime(4.0);
+BENCHMARK(BM_EnvsAnalysed)->MinTime(4.0);
 
 tarmac::actors::RolloutJobOptions DefaultJob() {
   tarmac::actors::RolloutJobOptions o;  // as configs/default.yaml
@@ -301,7 +345,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   g_server = std::move(*server);
-  tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{});
+  tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{
+      {"BM_EnvsAnalysed/min_time:4.000", "BM_EnvsUnanalysedBaseline/min_time:4.000"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   g_server.reset();
   return 0;

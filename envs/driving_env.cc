@@ -63,6 +63,8 @@ void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
   entry_rng_ = seed ^ 0xD1B54A32D192ED03ULL;
   ego_ = scenario_.ego;
   ego_frenet_ = scenario_.road.ToFrenet(ego_.x, ego_.y);
+  ego_leader_ = traffic_->LeaderOf(RoundToInt(ego_frenet_.d / scenario_.road.lane_width()),
+                                   ego_frenet_.s, options_.ego.length, -1);
   step_ = 0;
   done_ = false;
   script_started_.assign(scenario_.scripts.size(), false);
@@ -154,7 +156,8 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   double leader_gap = std::numeric_limits<double>::infinity();
   int leader_id = 0;
   bool leader_changing = false;
-  if (auto leader = traffic_->LeaderOf(nearest_lane, ego_frenet_.s, options_.ego.length, -1)) {
+  ego_leader_ = traffic_->LeaderOf(nearest_lane, ego_frenet_.s, options_.ego.length, -1);
+  if (const auto& leader = ego_leader_) {
     leader_gap = leader->first.gap;
     ttc = TimeToCollision(leader->first.gap, ego_.speed - leader->first.speed);
     if (leader->second >= 0) {

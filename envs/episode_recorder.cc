@@ -162,7 +162,8 @@ schemas::LoggedStep EpisodeRecorder::Snapshot(const DrivingEnv& env, bool vehicl
               ego.yaw_rate, at.s,  at.d,        lane};
   step.road_curvature = static_cast<float>(road.CurvatureAt(at.s, at.d));
   const Traffic& traffic = env.traffic();
-  if (auto leader = traffic.LeaderOf(lane, at.s, env.ego_params().length, -1)) {
+  // The leader the env found for this step (its nearest lane is `lane`).
+  if (const auto& leader = env.ego_leader()) {
     if (leader->second >= 0) {
       step.leader_id = traffic.vehicles()[leader->second].id;
       step.leader_gap = static_cast<float>(leader->first.gap);

@@ -17,7 +17,10 @@ namespace tarmac::schemas {
 namespace {
 
 constexpr absl::string_view kEpisodeLog = "EpisodeLog";
-constexpr int kZstdLevel = 3;
+// A fast level: logged floats compress poorly at any level (2.85x at 3, 2.57x at -3 on the
+// default suite's logs), and the negative levels leave literals unencoded, which decompresses
+// 1.6x and compresses 3.7x faster (zstd -b on this machine), what mining and the actors pay.
+constexpr int kZstdLevel = -3;
 
 void SetEgo(const LoggedEgo& e, wire::EgoState::Builder b) {
   b.setX(e.x);

@@ -66,6 +66,9 @@ class DrivingEnv : public Env {
   const VehicleParams& ego_params() const { return options_.ego; }
   Frenet ego_frenet() const { return ego_frenet_; }
   const Traffic& traffic() const { return *traffic_; }
+  // The vehicle the ego follows in its nearest lane after the last Reset or Step, as
+  // Traffic::LeaderOf finds it (gap, speed and index in traffic(); none when nothing leads).
+  const std::optional<std::pair<Leader, int>>& ego_leader() const { return ego_leader_; }
   double time() const { return step_ * scenario_.dt; }
 
  private:
@@ -81,6 +84,7 @@ class DrivingEnv : public Env {
   std::optional<Traffic> traffic_;
   VehicleState ego_;
   Frenet ego_frenet_;
+  std::optional<std::pair<Leader, int>> ego_leader_;
   int step_ = 0;
   std::vector<bool> script_started_;
   std::vector<int> hits_;        // reused every step
