@@ -248,7 +248,7 @@ absl::Status ReplayEpisodeLog(const schemas::EpisodeLog& log) {
     const StepResult r = env.Step(logged.action, absl::MakeSpan(obs), absl::MakeSpan(terms));
     schemas::LoggedStep replayed = EpisodeRecorder::Snapshot(env);
     replayed.events = r.events;
-    replayed.reward_terms = terms;
+    replayed.reward_terms.assign(terms.begin(), terms.end());
     if (absl::Status s = CompareStep(i, logged, replayed); !s.ok()) return s;
     if ((r.terminated || r.truncated) && i + 1 != log.steps.size()) {
       return absl::FailedPreconditionError(

@@ -63,7 +63,7 @@ TEST(EpisodeLogTest, RoundTripsEveryField) {
   EXPECT_EQ(s.ego.x, 14.0);
   EXPECT_EQ(s.ego.lane, 1);
   EXPECT_EQ(s.events, EventBit(Event::kCutIn));
-  EXPECT_EQ(s.action, (std::vector<float>{-0.5F, 0.01F}));
+  EXPECT_THAT(s.action, ::testing::ElementsAre(-0.5F, 0.01F));
   ASSERT_EQ(s.vehicles.size(), 2U);
   EXPECT_EQ(s.vehicles[1].id, 8);
   EXPECT_EQ(s.vehicles[1].lane, -1);

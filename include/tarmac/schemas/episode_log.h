@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -50,10 +51,12 @@ struct LoggedVehicle {
 };
 
 struct LoggedStep {
-  LoggedEgo ego;              // after the step; step 0 is the state after Reset
-  std::vector<float> action;  // empty for step 0
+  LoggedEgo ego;  // after the step; step 0 is the state after Reset
+  // Inline for the driving envs' 2 actions and 8 reward terms: recording a step allocates
+  // nothing for them (actors record every episode).
+  absl::InlinedVector<float, 4> action;  // empty for step 0
   float reward = 0.0F;
-  std::vector<float> reward_terms;
+  absl::InlinedVector<float, 8> reward_terms;
   EventMask events = 0;
   std::int32_t leader_id = 0;  // 0: no leader in the ego lane
   float leader_gap = 0.0F;     // m bumper to bumper (meaningful when leader_id != 0)
