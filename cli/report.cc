@@ -223,7 +223,7 @@ void AddCurves(const EvaluationReport& report, const FamilyRow& all, HtmlPage& p
       "<h2>Learning curves</h2><p class='note'>Training episodes of the RL phase (with "
       "exploration), smoothed over {} points with a band of one standard deviation; the dashed "
       "lines are the final evaluation's means on the suite. The RL phase starts from the SFT "
-      "policy at 0 env steps.</p>",
+      "policy.</p>",
       window));
   std::vector<std::pair<std::string, double>> score_refs = {
       {"expert (eval)", all.expert.score.estimate}};
@@ -234,14 +234,31 @@ void AddCurves(const EvaluationReport& report, const FamilyRow& all, HtmlPage& p
     collision_refs.emplace_back(report.policies[p].name + " (eval)",
                                 all.policies[p].collision.estimate);
   }
-  const TimeMarks phases{{}, {{0.0, "RL starts (after SFT)"}}};
+  // Against learner updates, so the SFT phase (behaviour cloning, no episodes) shows as the
+  // stretch before its end mark; against RL env steps when the SFT length is unknown.
+  const bool by_updates = report.sft_updates > 0;
+  std::vector<double> at = xs;
+  TimeMarks phases{{}, {{0.0, "RL starts (after SFT)"}}};
+  if (by_updates) {
+    at.clear();
+    for (const CurvePoint& p : report.curve) at.push_back(static_cast<double>(p.updates));
+    at.insert(at.begin(), 0.0);
+    phases = {{},
+              {{0.0, "SFT: behaviour cloning"},
+               {static_cast<double>(report.sft_updates), "RL (SAC + BC)"}}};
+  }
   const auto curve = [&](const std::string& title, const std::string& unit,
                          const std::vector<double>& ys,
                          const std::vector<std::pair<std::string, double>>& refs) {
     std::vector<double> mean;
     Band band;
     Smooth(ys, window, &mean, &band);
-    page.AddChart(CurveChart(title, "RL env steps", unit, xs,
+    if (by_updates) {  // no episodes during SFT: the first point opens the axis at 0
+      mean.insert(mean.begin(), std::nan(""));
+      band.low.insert(band.low.begin(), std::nan(""));
+      band.high.insert(band.high.begin(), std::nan(""));
+    }
+    page.AddChart(CurveChart(title, by_updates ? "learner updates" : "RL env steps", unit, at,
                              {{"training episodes", mean, PolicyColour(0)}}, {band}, refs, phases),
                   460, 260);
   };

@@ -54,6 +54,7 @@ struct EvaluationReport {
   int reference = -1;  // the policy the others are compared with (an index); -1: the expert
   std::vector<EvaluatedSeed> seeds;
   std::vector<CurvePoint> curve;    // training curve (tarmac train); empty for tarmac eval
+  std::uint64_t sft_updates = 0;    // learner step when SFT ended (tarmac train); 0: unknown
   std::vector<RecordedCase> cases;  // the worst seeds (WorstSeeds), logged
   ReportIdentity identity;          // the command, run dir and config digest
 

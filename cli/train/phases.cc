@@ -153,6 +153,7 @@ absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx) {
       policies, sft_policy ? 1 : -1, *ctx.suite, ctx.env_config, ctx.tty ? ctx.out : nullptr);
   if (!report.ok()) return report.status();
   report->curve = *ctx.curve;
+  report->sft_updates = ctx.state->sft_step;
   report->identity = {"tarmac train",
                       {},
                       "",

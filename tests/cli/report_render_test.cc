@@ -156,9 +156,10 @@ TEST_F(ReportRenderTest, TrainReportWithLearningCurvesDrawsEveryChart) {
   ASSERT_FALSE(report->cases.empty()) << "the delayed expert regressed on no seed";
   for (int i = 0; i < 40; ++i) {
     report->curve.push_back({static_cast<std::uint64_t>(1000 * i),
-                             static_cast<std::uint64_t>(50 * i), 3.0 * i, 8, 10.0 + i % 7,
+                             static_cast<std::uint64_t>(2000 + 50 * i), 3.0 * i, 8, 10.0 + i % 7,
                              0.5 + 0.01 * i - 0.05 * (i % 3), 0.3 - 0.005 * i});
   }
+  report->sft_updates = 2000;
   report->identity = {"tarmac train",       {}, "", Path("run"), report->policies, "small",
                       ConfigDigest(*config)};
   ASSERT_TRUE(WriteReport(*report, Path("run")).ok());
