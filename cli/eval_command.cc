@@ -7,6 +7,7 @@
 #include "evaluation_run.h"
 #include "exit_codes.h"
 #include "report.h"
+#include "report_figures.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
 

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "../evaluation_run.h"
+#include "../report_figures.h"
 #include "tarmac/learner/checkpoint_files.h"
 
 namespace tarmac::cli::train {
