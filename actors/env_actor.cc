@@ -82,9 +82,12 @@ class EpisodeMetrics {
 struct EnvActorState {
   std::unique_ptr<envs::EnvBatch> batch;
   std::vector<NStepAssembler> assemblers;
-  std::vector<std::unique_ptr<envs::Policy>> experts;  // demo mode: each env's own expert
+  // Demo and DAgger modes: each env's own expert.
+  std::vector<std::unique_ptr<envs::Policy>> experts;
   std::vector<float> prev_obs, actions;
-  std::vector<float> labels;  // demo mode: the expert's own actions (actions = them + noise)
+  // The experts' own actions, recorded instead of the executed ones (demo mode: actions =
+  // them + noise; DAgger: actions are the network's).
+  std::vector<float> labels;
   std::mt19937_64 demo_rng;
   std::vector<std::uint64_t> prev_episode;
   std::vector<std::uint32_t> prev_step;
@@ -122,7 +125,7 @@ void SendTransitions(Self* self, RolloutShared* shared) {
     t.actor_id = shared->options.actor_id;
     t.scenario = s.batch->spec().name;
     TransitionChunk::Item item;
-    item.tags = t.events;
+    item.tags = t.events | (shared->options.dagger ? kDaggerTag : 0);
     item.payload = schemas::EncodeTransition(t);
     chunk->items.push_back(std::move(item));
   }
@@ -178,14 +181,14 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   const envs::EnvSpec& spec = s.batch->spec();
   const int k = s.batch->size();
   for (int i = 0; i < k; ++i) s.assemblers.emplace_back(o.n_step, o.gamma, spec.reward_terms);
-  if (o.expert) {
+  if (o.expert || o.dagger) {
     s.demo_rng.seed(seed ^ 0x5DEECE66DULL);
     s.labels.resize(static_cast<std::size_t>(k) * spec.action_size);
     for (int i = 0; i < k; ++i) {
       std::unique_ptr<envs::Policy> expert = s.batch->env(i).MakeExpert();
       if (expert == nullptr) {
-        throw std::runtime_error("--policy expert needs an env with an expert; " + spec.name +
-                                 " offers none");
+        throw std::runtime_error(std::string(o.expert ? "--policy expert" : "DAgger") +
+                                 " needs an env with an expert; " + spec.name + " offers none");
       }
       expert->Reset(s.batch->env(i));
       s.experts.push_back(std::move(expert));
@@ -194,6 +197,18 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   s.actions.resize(static_cast<std::size_t>(k) * spec.action_size);
   const int n = std::max(1, o.actors - 1);
   s.noise = o.noise_scale * (1.0F - o.noise_spread * static_cast<float>(index) / n);
+}
+
+// DAgger: what each env's expert would do in the state the network's action is about to be
+// applied to (the expert still plans every step, so its own state follows the episode).
+void ExpertLabels(EnvActorState& s) {
+  const envs::EnvSpec& spec = s.batch->spec();
+  const std::size_t act_dim = spec.action_size;
+  for (int i = 0; i < s.batch->size(); ++i) {
+    const auto obs =
+        s.batch->observations().subspan(i * spec.observation_size, spec.observation_size);
+    s.experts[i]->Act(s.batch->env(i), obs, absl::MakeSpan(s.labels).subspan(i * act_dim, act_dim));
+  }
 }
 
 // Steps the batch with s.actions and sends the transitions; the caller schedules the next.
@@ -207,6 +222,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
   s.prev_obs.assign(obs.begin(), obs.end());
   s.prev_episode = b.episode_ids();
   s.prev_step = b.steps();
+  if (shared->options.dagger) ExpertLabels(s);
   b.set_policy_version(s.version);
   b.Step(s.actions);
   const auto next = b.observations();
@@ -267,7 +283,7 @@ void ExpertActions(EnvActorState& s, const RolloutJobOptions& o) {
 // Asks the inference actor for actions (or computes the experts' at once).
 void RequestActions(EnvActorPtr self, RolloutShared* shared, int index) {
   auto& s = self->state;
-  if (!s.experts.empty()) {
+  if (shared->options.expert) {
     ExpertActions(s, shared->options);
     self->send(self, actions_atom::value, ActionReplyPtr());
     return;

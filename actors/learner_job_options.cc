@@ -59,6 +59,8 @@ void AddScheduleKeys(util::OptionTable<LearnerJobOptions>& t) {
         "Updates over which the BC weight decays linearly to 0 (0: constant).");
   t.Int("learner.actor_warmup_updates", &O::actor_warmup_updates, 0, 1e12,
         "First updates of a run that train only the critics (the actor waits).");
+  t.Int("learner.critic_pretrain_updates", &O::critic_pretrain_updates, 0, 1e12,
+        "First updates of a run that fit only the critics, on demo batches (before the warm-up).");
   t.Int("learner.publish_every", &O::publish_every, 1, 1e9, "Updates between weight publications.");
   t.Number("learner.checkpoint_seconds", &O::checkpoint_seconds, 0.1, 1e9,
            "Seconds between checkpoints.");

@@ -202,6 +202,11 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
         "--policy expert needs an env with an expert, and ", o.env_name,
         " offers none; drive it with --policy latest (the learner's published weights)"));
   }
+  if (o.dagger && (*probe)->env(0).MakeExpert() == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DAgger labels states with the env's expert, and ", o.env_name,
+                     " offers none; set train.dagger_rounds to 0"));
+  }
 
   // Redis must be reachable at start; the table is created when missing.
   {
@@ -222,7 +227,9 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   stats.version = version;
   spdlog::info("actor {}: {} x {} envs of {}, policy {}, into table {} on {} shard(s)", o.actor_id,
                o.actors, o.envs_per_actor, o.env_name,
-               o.expert ? "expert" : absl::StrCat("v", version, " (", initial->backend(), ")"),
+               o.expert ? "expert"
+                        : absl::StrCat("v", version, " (", initial->backend(), ")",
+                                       o.dagger ? ", labelled by the expert (DAgger)" : ""),
                o.table.name, o.shards.size());
 
   const auto started = RolloutClock::now();

@@ -128,6 +128,11 @@ absl::Status RolloutJobOptions::Validate() const {
                                                      "; use finite standard deviations >= 0"));
     }
   }
+  if (expert && dagger) {
+    return absl::InvalidArgumentError(
+        "DAgger drives the published weights and labels with the expert; it cannot also drive "
+        "the expert (actor.policy expert)");
+  }
   if (queue_limit < static_cast<std::size_t>(insert_batch)) {
     return absl::InvalidArgumentError(absl::StrCat("actor.queue_limit (", queue_limit,
                                                    ") must hold at least one batch (",

@@ -93,6 +93,21 @@ class Trainer {
       }
     }
     while (!Done(started, start_step)) {
+      if (pretraining()) {
+        // The critics of the cloned actor, fitted on demonstrations; rl is not sampled (its
+        // pacing holds the rollout back meanwhile, which leaves the cores to this).
+        SampledBatchPtr demo = Next(true);
+        if (!demo) continue;
+        const auto update_start = LearnerClock::now();
+        auto stats = trainer_->Update(demo->batch, nullptr, /*train_actor=*/false);
+        result_.update_seconds += Seconds(LearnerClock::now() - update_start);
+        if (!stats.ok()) return stats.status();
+        ++result_.updates;
+        metrics_.updates.Increment();
+        Report(*stats, nullptr);
+        AfterUpdate();
+        continue;
+      }
       SampledBatchPtr rl, demo;
       if (needs_rl() && !(rl = Next(false))) continue;
       if (needs_demo() && !(demo = Next(true))) {
@@ -107,18 +122,14 @@ class Trainer {
       }
       auto stats = bc() ? trainer_->BcUpdate(demo->batch)
                         : trainer_->Update(rl->batch, demo ? &demo->batch : nullptr,
-                                           result_.updates >= o.actor_warmup_updates);
+                                           result_.updates >=
+                                               o.critic_pretrain_updates + o.actor_warmup_updates);
       result_.update_seconds += Seconds(LearnerClock::now() - update_start);
       if (!stats.ok()) return stats.status();
       ++result_.updates;
       metrics_.updates.Increment();
       Report(*stats, rl.get());
-      if (trainer_->step() % o.publish_every == 0) Publish(false);
-      if (!o.checkpoint_dir.empty() &&
-          Seconds(LearnerClock::now() - last_checkpoint_) >= o.checkpoint_seconds) {
-        Checkpoint(false);
-      }
-      if (Seconds(LearnerClock::now() - last_info_) >= 1.0) Info();
+      AfterUpdate();
     }
     result_.seconds = Seconds(LearnerClock::now() - started);
     Publish(true);
@@ -132,8 +143,22 @@ class Trainer {
 
  private:
   bool bc() const { return ctx_->options.sac.algorithm == learner::Algorithm::kBc; }
+  bool pretraining() const {
+    return !bc() && result_.updates < ctx_->options.critic_pretrain_updates;
+  }
   bool needs_rl() const { return !bc(); }
-  bool needs_demo() const { return bc() || ctx_->options.sac.bc_weight > 0.0; }
+  bool needs_demo() const { return bc() || ctx_->options.sac.bc_weight > 0.0 || pretraining(); }
+
+  // Publication, checkpoint and table sizes on their schedules, after each update.
+  void AfterUpdate() {
+    const LearnerJobOptions& o = ctx_->options;
+    if (trainer_->step() % o.publish_every == 0) Publish(false);
+    if (!o.checkpoint_dir.empty() &&
+        Seconds(LearnerClock::now() - last_checkpoint_) >= o.checkpoint_seconds) {
+      Checkpoint(false);
+    }
+    if (Seconds(LearnerClock::now() - last_info_) >= 1.0) Info();
+  }
 
   double Beta() const {
     const LearnerJobOptions& o = ctx_->options;

@@ -59,31 +59,62 @@ void BM_BareForwardBackward(benchmark::State& state) {
 }
 BENCHMARK(BM_BareForwardBackward)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
-void BM_SacUpdate(benchmark::State& state) {
-  auto trainer = SacTrainer::Create(DefaultOptions(), kShape);
+// One SAC update (with the BC term on a demo batch, as tarmac train runs it) with these
+// options; the counter is updates per second.
+void RunUpdates(benchmark::State& state, const SacOptions& options) {
+  auto trainer = SacTrainer::Create(options, kShape);
+  if (!trainer.ok()) {
+    state.SkipWithError(std::string(trainer.status().message()).c_str());
+    return;
+  }
+  (*trainer)->set_bc_weight(2.0);
   const TrainingBatch batch = RandomBatch();
   for (auto _ : state) {
-    if (!(*trainer)->Update(batch, nullptr).ok()) state.SkipWithError("failed");
+    if (!(*trainer)->Update(batch, &batch).ok()) state.SkipWithError("failed");
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["updates_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
+
+// The baseline: the update as it was before the fused critics (each critic its own pass).
+void BM_SacUpdate(benchmark::State& state) {
+  SacOptions options = DefaultOptions();
+  options.fused_critic = false;
+  RunUpdates(state, options);
+}
 BENCHMARK(BM_SacUpdate)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+// The default: both critics in one batched pass.
+void BM_SacUpdateFused(benchmark::State& state) { RunUpdates(state, DefaultOptions()); }
+BENCHMARK(BM_SacUpdateFused)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+// learner.precision bfloat16: products in bf16 (oneDNN, AVX-512 BF16), weights float32.
+void BM_SacUpdateFusedBf16(benchmark::State& state) {
+  SacOptions options = DefaultOptions();
+  options.precision = tarmac::learner::Precision::kBfloat16;
+  RunUpdates(state, options);
+}
+BENCHMARK(BM_SacUpdateFusedBf16)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
 std::unique_ptr<tarmac::testing::RedisServer> g_server;
 
+// The learner job as tarmac train runs it (SAC with the BC term on `demos`), against the
+// update alone: range(0) 1 is bfloat16. Its updates_per_s over BM_SacUpdateFused's (or
+// ...Bf16's) is the in-pipeline fraction of the standalone rate.
 void BM_LearnerPipeline(benchmark::State& state) {
   tarmac::actors::LearnerJobOptions o;
   o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
   o.sac = DefaultOptions();
+  o.sac.bc_weight = 2.0;
+  if (state.range(0) == 1) o.sac.precision = tarmac::learner::Precision::kBfloat16;
   o.shape = kShape;
   o.rl_table = {"rl", 1000000, 0.6};
-  o.demo_table = {"demos", 1000, 0.0};
+  o.demo_table = {"demos", 1000000, 0.0};
   o.batch_size = kBatch;
   o.min_replay = 1000;
   o.publish_every = 100;
-  o.max_updates = 300;
+  o.max_updates = state.range(0) == 1 ? 1500 : 300;
   double waited = 0, trained = 0, updates = 0;
   for (auto _ : state) {
     caf::actor_system_config cfg;
@@ -104,13 +135,19 @@ void BM_LearnerPipeline(benchmark::State& state) {
   state.counters["updates_per_s"] = updates / trained;
   state.counters["sample_wait_fraction"] = waited / trained;
 }
-BENCHMARK(BM_LearnerPipeline)->Unit(benchmark::kSecond)->Iterations(2)->UseManualTime();
+BENCHMARK(BM_LearnerPipeline)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(2)
+    ->UseManualTime();
 
 void FillReplay() {
   tarmac::buffer::ReplayClientOptions options;
   options.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
   auto client = tarmac::buffer::ReplayClient::Connect(options);
   (void)(*client)->CreateTable({"rl", 1000000, 0.6});
+  (void)(*client)->CreateTable({"demos", 1000000, 0.0});
   std::mt19937 rng(2);
   std::normal_distribution<float> normal;
   for (int b = 0; b < 100; ++b) {
@@ -129,6 +166,7 @@ void FillReplay() {
     std::vector<tarmac::buffer::InsertItem> items;
     for (const auto& p : payloads) items.push_back({std::nullopt, 0, p});
     (void)(*client)->Insert("rl", 0, items);
+    (void)(*client)->Insert("demos", 0, items);
   }
 }
 
@@ -144,8 +182,9 @@ int main(int argc, char** argv) {
   g_server = std::move(*server);
   FillReplay();
   tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{
-      {"BM_SacUpdate/min_time:3.000/real_time",
-       "BM_BareForwardBackward/min_time:3.000/real_time"}});
+      {"BM_SacUpdate/min_time:3.000/real_time", "BM_BareForwardBackward/min_time:3.000/real_time"},
+      {"BM_SacUpdateFused/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"},
+      {"BM_SacUpdateFusedBf16/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   g_server.reset();
   return 0;

@@ -49,6 +49,7 @@ struct Plan {
   actors::LearnerJobOptions learner;
   actors::RolloutJobOptions rollout;
   envs::Suite suite;
+  std::optional<envs::Suite> validation;  // train.validation_suite, unless empty
   envs::EnvConfig env_config;
   bool embedded = false;  // no --redis: the run starts its own replay server
   bool resumed = false;
@@ -88,6 +89,17 @@ absl::StatusOr<Config> ResumedConfig(const train::RunDir& dir, const Config& inv
   return config;
 }
 
+// A suite train.suite or train.validation_suite names: a built-in one or a file.
+absl::StatusOr<envs::Suite> TrainSuite(const std::string& name, const envs::EnvConfig& env) {
+  if (name == "default") {
+    return ParseSuite(kDefaultSuiteYaml, "the built-in default suite", env.scenario);
+  }
+  if (name == "validation") {
+    return ParseSuite(kValidationSuiteYaml, "the built-in validation suite", env.scenario);
+  }
+  return LoadSuite(name, env.scenario);
+}
+
 absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resume_dir) {
   Plan plan;
   const bool resuming = !resume_dir.empty();
@@ -118,12 +130,14 @@ absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resum
   auto env_config = EnvConfigFrom(*plan.config);
   if (!env_config.ok()) return env_config.status();
   plan.env_config = *env_config;
-  auto suite =
-      plan.settings.suite == "default"
-          ? ParseSuite(kDefaultSuiteYaml, "the built-in default suite", plan.env_config.scenario)
-          : LoadSuite(plan.settings.suite, plan.env_config.scenario);
+  auto suite = TrainSuite(plan.settings.suite, plan.env_config);
   if (!suite.ok()) return suite.status();
   plan.suite = *suite;
+  if (!plan.settings.validation_suite.empty()) {
+    auto validation = TrainSuite(plan.settings.validation_suite, plan.env_config);
+    if (!validation.ok()) return validation.status();
+    plan.validation = *validation;
+  }
   return plan;
 }
 
@@ -139,6 +153,10 @@ void ApplyTrainSettings(const Config& config, Plan& plan) {
     rl.tolerance = t.samples_per_insert *
                    static_cast<double>(t.queue_limit + 4 * config.GetInt("actor.insert_batch"));
   }
+  // train.seed fixes every draw of the run: the networks' initialisation and the learner's
+  // noise, and (distinct streams) the demos' and the rollouts' scenarios and exploration.
+  plan.learner.sac.seed = t.seed;
+  plan.rollout.seed = t.seed;
   plan.learner.checkpoint_dir = plan.dir.checkpoints();
   plan.learner.resume = true;  // within a run, always continue from its newest checkpoint
   plan.rollout.actors = t.actors;
@@ -154,7 +172,8 @@ int RunPhases(train::TrainContext& ctx, const CommandContext& context) {
     Phase next;
   };
   const Step steps[] = {{Phase::kDemos, train::RunDemosPhase, Phase::kSft},
-                        {Phase::kSft, train::RunSftPhase, Phase::kRl},
+                        {Phase::kSft, train::RunSftPhase, Phase::kDagger},
+                        {Phase::kDagger, train::RunDaggerPhase, Phase::kRl},
                         {Phase::kRl, train::RunRlPhase, Phase::kEval},
                         {Phase::kEval, train::RunEvalPhase, Phase::kDone}};
   for (const Step& step : steps) {
@@ -210,6 +229,7 @@ int RunWithReplay(const CommandContext& context, Plan& plan, monitoring::Metrics
   ctx.learner = plan.learner;
   ctx.rollout = plan.rollout;
   ctx.suite = &plan.suite;
+  ctx.validation = plan.validation ? &*plan.validation : nullptr;
   ctx.env_config = plan.env_config;
   ctx.system = &system;
   ctx.metrics = &metrics;

@@ -1,5 +1,7 @@
 #include "networks.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <cmath>
 #include <string>
 
@@ -29,13 +31,15 @@ ActorImpl::ActorImpl(int obs_dim, int action_dim_in, const std::vector<int>& hid
 }
 
 std::pair<torch::Tensor, torch::Tensor> ActorImpl::forward(const torch::Tensor& obs) {
-  auto out = net->forward(obs);
+  auto out = net->forward(obs).to(torch::kFloat32);
   auto parts = out.chunk(2, /*dim=*/1);
   auto log_std = torch::clamp(parts[1], kLogStdMin, kLogStdMax);
   return {parts[0], log_std};
 }
 
-TwinCriticImpl::TwinCriticImpl(int obs_dim, int action_dim, const std::vector<int>& hidden) {
+TwinCriticImpl::TwinCriticImpl(int obs_dim, int action_dim, const std::vector<int>& hidden,
+                               bool fused_in)
+    : fused(fused_in) {
   q1 = register_module("q1", MakeMlp(obs_dim + action_dim, hidden, 1));
   q2 = register_module("q2", MakeMlp(obs_dim + action_dim, hidden, 1));
 }
@@ -43,7 +47,46 @@ TwinCriticImpl::TwinCriticImpl(int obs_dim, int action_dim, const std::vector<in
 std::pair<torch::Tensor, torch::Tensor> TwinCriticImpl::forward(const torch::Tensor& obs,
                                                                 const torch::Tensor& action) {
   auto input = torch::cat({obs, action}, /*dim=*/1);
-  return {q1->forward(input).squeeze(1), q2->forward(input).squeeze(1)};
+  if (fused) return FusedForward(input);
+  return {q1->forward(input).squeeze(1).to(torch::kFloat32),
+          q2->forward(input).squeeze(1).to(torch::kFloat32)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> TwinCriticImpl::FusedForward(const torch::Tensor& input) {
+  std::vector<torch::nn::LinearImpl*> a, b;  // the heads' linear layers, in order
+  for (std::size_t i = 0; i < q1->size(); ++i) {
+    if (auto* l = q1->ptr(i)->as<torch::nn::Linear>()) a.push_back(l);
+    if (auto* l = q2->ptr(i)->as<torch::nn::Linear>()) b.push_back(l);
+  }
+  const std::int64_t rows = input.size(0);
+  // Layer 1: [rows, in] x [in, 2 * h] in one product, then split into [2, rows, h].
+  auto w = torch::cat({a[0]->weight, b[0]->weight}, /*dim=*/0);
+  auto bias = torch::cat({a[0]->bias, b[0]->bias}, /*dim=*/0);
+  auto x = torch::relu(torch::addmm(bias, input, w.t()));
+  x = x.view({rows, 2, -1}).transpose(0, 1);
+  for (std::size_t l = 1; l < a.size(); ++l) {
+    auto wl = torch::stack({a[l]->weight, b[l]->weight}).transpose(1, 2);  // [2, in, out]
+    auto bl = torch::stack({a[l]->bias, b[l]->bias}).unsqueeze(1);         // [2, 1, out]
+    x = torch::baddbmm(bl, x, wl);
+    if (l + 1 < a.size()) x = torch::relu(x);
+  }
+  x = x.squeeze(2).to(torch::kFloat32);  // [2, rows]
+  return {x[0], x[1]};
+}
+
+CpuBf16Scope::CpuBf16Scope(bool enabled) : enabled_(enabled) {
+  if (!enabled_) return;
+  was_enabled_ = at::autocast::is_cpu_enabled();
+  was_dtype_ = at::autocast::get_autocast_cpu_dtype();
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+}
+
+CpuBf16Scope::~CpuBf16Scope() {
+  if (!enabled_) return;
+  at::autocast::set_cpu_enabled(was_enabled_);
+  at::autocast::set_autocast_cpu_dtype(was_dtype_);
+  if (!was_enabled_) at::autocast::clear_cache();
 }
 
 torch::Tensor TanhGaussianLogProb(const torch::Tensor& mean, const torch::Tensor& log_std,

@@ -26,14 +26,39 @@ struct ActorImpl : torch::nn::Module {
 };
 TORCH_MODULE(Actor);
 
-// Two independent Q networks over (observation, action in [-1, 1]).
+// Two independent Q networks over (observation, action in [-1, 1]). `fused` evaluates both in
+// one pass: the first layers of both heads as one matrix product (they share the input), the
+// later ones as one batched product of the stacked weights. The parameters are the two heads'
+// own either way (checkpoints do not change), and the result equals the separate passes up to
+// float rounding.
 struct TwinCriticImpl : torch::nn::Module {
-  TwinCriticImpl(int obs_dim, int action_dim, const std::vector<int>& hidden);
+  TwinCriticImpl(int obs_dim, int action_dim, const std::vector<int>& hidden, bool fused = true);
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& obs,
                                                   const torch::Tensor& action);
   torch::nn::Sequential q1{nullptr}, q2{nullptr};
+  bool fused = true;
+
+ private:
+  std::pair<torch::Tensor, torch::Tensor> FusedForward(const torch::Tensor& input);
 };
 TORCH_MODULE(TwinCritic);
+
+// While alive, on the CPU, matrix products run in bfloat16 (LibTorch's autocast: oneDNN's
+// AVX-512 BF16 kernels where the CPU has them) with float32 parameters, gradients and
+// optimiser state; does nothing when `enabled` is false. Outputs of the networks are cast back
+// to float32 by their callers. Thread-local, like autocast.
+class CpuBf16Scope {
+ public:
+  explicit CpuBf16Scope(bool enabled);
+  ~CpuBf16Scope();
+  CpuBf16Scope(const CpuBf16Scope&) = delete;
+  CpuBf16Scope& operator=(const CpuBf16Scope&) = delete;
+
+ private:
+  bool enabled_;
+  bool was_enabled_ = false;
+  at::ScalarType was_dtype_ = at::kBFloat16;
+};
 
 // Log-density of tanh(u) for u ~ N(mean, exp(log_std)), summed over action dimensions; the
 // change of variables uses the stable log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)).

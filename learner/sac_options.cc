@@ -16,6 +16,14 @@ util::OptionTable<SacOptions> BuildTable() {
            "Where the networks train (auto: CUDA when this LibTorch has it).");
   t.Int("learner.threads", &SacOptions::threads, 0, 1024,
         "Torch intra-op threads (0: one per core).");
+  t.Bool("learner.fused_critic", &SacOptions::fused_critic,
+         "Evaluate both critics in one batched pass (same result, fewer operations).");
+  t.Enum("learner.precision", &SacOptions::precision,
+         {{"float32", Precision::kFloat32},
+          {"bfloat16", Precision::kBfloat16},
+          {"auto", Precision::kAuto}},
+         "Matrix products on the CPU: float32, bfloat16 with float32 weights, or auto (bfloat16 "
+         "where the CPU has AVX-512 BF16).");
   AddHiddenSizeKeys(t, "learner", &SacOptions::hidden_sizes, "the actor and each critic");
   t.Number("learner.actor_lr", &SacOptions::actor_lr, 1e-9, 1, "Adam learning rate of the actor.");
   t.Number("learner.critic_lr", &SacOptions::critic_lr, 1e-9, 1,
@@ -54,6 +62,15 @@ util::OptionTable<SacOptions> BuildTable() {
 }
 
 }  // namespace
+
+bool CpuHasBf16() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool has = __builtin_cpu_supports("avx512bf16") != 0;
+  return has;
+#else
+  return false;
+#endif
+}
 
 const util::OptionTable<SacOptions>& SacOptionTable() {
   static const auto* const table = new util::OptionTable<SacOptions>(BuildTable());

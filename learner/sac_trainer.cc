@@ -10,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -126,6 +127,13 @@ struct SacTrainer::State {
     return -TanhGaussianLogProb(mean, log_std, u).mean() + options.bc_mse_weight * mse;
   }
 
+  // bfloat16 products for the forward passes that follow, while the scope lives (CPU only).
+  bool bf16() const {
+    if (device.is_cuda()) return false;
+    return options.precision == Precision::kBfloat16 ||
+           (options.precision == Precision::kAuto && CpuHasBf16());
+  }
+
   void Clip(torch::nn::Module& module) {
     if (options.max_grad_norm > 0.0) {
       torch::nn::utils::clip_grad_norm_(module.parameters(), options.max_grad_norm);
@@ -134,8 +142,10 @@ struct SacTrainer::State {
 
   void Build() {
     actor = Actor(shape.obs_dim, shape.action_dim, options.hidden_sizes);
-    critic = TwinCritic(shape.obs_dim, shape.action_dim, options.hidden_sizes);
-    critic_target = TwinCritic(shape.obs_dim, shape.action_dim, options.hidden_sizes);
+    critic =
+        TwinCritic(shape.obs_dim, shape.action_dim, options.hidden_sizes, options.fused_critic);
+    critic_target =
+        TwinCritic(shape.obs_dim, shape.action_dim, options.hidden_sizes, options.fused_critic);
     actor->to(device);
     critic->to(device);
     critic_target->to(device);
@@ -199,7 +209,10 @@ SacTrainer::~SacTrainer() = default;
 
 std::uint64_t SacTrainer::step() const { return state_->step; }
 double SacTrainer::alpha() const { return state_->log_alpha.exp().item<double>(); }
-std::string SacTrainer::device() const { return state_->device.is_cuda() ? "cuda" : "cpu"; }
+std::string SacTrainer::device() const {
+  if (state_->device.is_cuda()) return "cuda";
+  return state_->bf16() ? "cpu (bfloat16 products)" : "cpu";
+}
 const SacOptions& SacTrainer::options() const { return state_->options; }
 const BatchShape& SacTrainer::shape() const { return state_->shape; }
 
@@ -261,11 +274,15 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
       s.generator.set_current_seed(MixSeed(s.options.seed, s.step));
     }
     auto d = s.ToDevice(rl);
-    auto y = s.Target(d);
     auto obs = s.normalizer->Apply(d.obs);
+    torch::Tensor y, q1, q2;
+    {
+      CpuBf16Scope bf16(s.bf16());
+      y = s.Target(d);
+      std::tie(q1, q2) = s.critic->forward(obs, d.action);
+    }
 
     // Critic: importance-weighted squared TD errors of both heads.
-    auto [q1, q2] = s.critic->forward(obs, d.action);
     auto d1 = q1 - y;
     auto d2 = q2 - y;
     auto critic_loss = 0.5 * (d.weight * (d1.pow(2) + d2.pow(2))).mean();
@@ -279,15 +296,18 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
     // whatever the scale of the returns.
     torch::Tensor actor_loss, total, bc_loss, alpha_loss, q_min, logp;
     if (train_actor) {
-      auto sampled = s.SampleAction(obs);
-      logp = sampled.second;
-      auto [qa1, qa2] = s.critic->forward(obs, sampled.first);
-      q_min = torch::min(qa1, qa2);
+      {
+        CpuBf16Scope bf16(s.bf16());
+        auto sampled = s.SampleAction(obs);
+        logp = sampled.second;
+        auto [qa1, qa2] = s.critic->forward(obs, sampled.first);
+        q_min = torch::min(qa1, qa2);
+        if (use_bc) bc_loss = s.BcLoss(s.ToDevice(*demos));
+      }
       auto alpha = s.log_alpha.exp().detach();
       actor_loss = (alpha * logp - q_min).mean();
       total = actor_loss;
       if (use_bc) {
-        bc_loss = s.BcLoss(s.ToDevice(*demos));
         const auto q_scale = q_min.abs().mean().detach().clamp_min(1e-3);
         total = actor_loss / q_scale + s.options.bc_weight * bc_loss;
       }
@@ -340,7 +360,11 @@ absl::StatusOr<UpdateStats> SacTrainer::BcUpdate(const TrainingBatch& demos) {
   UpdateStats stats;
   try {
     auto d = s.ToDevice(demos);
-    auto loss = s.BcLoss(d);
+    torch::Tensor loss;
+    {
+      CpuBf16Scope bf16(s.bf16());
+      loss = s.BcLoss(d);
+    }
     s.actor_opt->zero_grad();
     loss.backward();
     s.Clip(*s.actor);

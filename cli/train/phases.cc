@@ -62,6 +62,8 @@ absl::StatusOr<PhaseEnd> RunDemosPhase(TrainContext& ctx) {
     demo.table = ctx.learner.demo_table;
     demo.actor_id = "train-" + ctx.state->run_id + "-demos";
     demo.max_env_steps = settings.demo_steps - have;
+    // The demos' scenarios are a stream of their own, never the rollouts' (train.seed).
+    demo.seed = ctx.rollout.seed * 2 + 1;
     spdlog::info("train: demos: the expert drives {} env steps into `demos`", demo.max_env_steps);
     const auto statuses = ctx.runner->Run(Phase::kDemos, ctx.setup_deadline() * 0.3,
                                           {Job(ctx, &actors::RunRolloutJob, demo)}, false);
@@ -80,12 +82,55 @@ absl::StatusOr<PhaseEnd> RunSftPhase(TrainContext& ctx) {
     sft.min_replay = std::min<std::uint64_t>(std::max<std::uint64_t>(sft.min_replay, 1),
                                              std::max<std::uint64_t>(settings.demo_steps, 1));
     spdlog::info("train: sft: {} behaviour-cloning updates on `demos`", sft.max_updates);
-    const auto statuses = ctx.runner->Run(Phase::kSft, ctx.setup_deadline(),
-                                          {Job(ctx, &actors::RunLearnerJob, sft)}, false);
+    // DAgger, when it runs, gets the last fifth of the setup time.
+    const double deadline =
+        ctx.setup_deadline() * (settings.dagger_rounds > ctx.state->dagger_rounds ? 0.8 : 1.0);
+    const auto statuses =
+        ctx.runner->Run(Phase::kSft, deadline, {Job(ctx, &actors::RunLearnerJob, sft)}, false);
     if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
   }
-  if (EndOf(ctx, Phase::kSft) == PhaseEnd::kInterrupted) return PhaseEnd::kInterrupted;
-  // The SFT policy, kept for the report's comparison.
+  return EndOf(ctx, Phase::kSft);
+}
+
+absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx) {
+  const TrainSettings& settings = *ctx.settings;
+  while (ctx.state->dagger_rounds < settings.dagger_rounds &&
+         (ctx.setup_deadline() == 0 || ctx.runner->Elapsed() < ctx.setup_deadline())) {
+    const int round = ctx.state->dagger_rounds + 1;
+    // The published (cloned) policy drives with its mean action, as it will be evaluated; the
+    // expert labels every state it visits.
+    actors::RolloutJobOptions label = ctx.rollout;
+    label.dagger = true;
+    label.expert = false;
+    label.noise_scale = 0.0F;
+    label.analyse = false;
+    label.table = ctx.learner.demo_table;
+    label.actor_id = "train-" + ctx.state->run_id + "-dagger-" + std::to_string(round);
+    label.max_env_steps = settings.dagger_steps;
+    label.seed = ctx.rollout.seed * 2 + 1 + 2 * static_cast<std::uint64_t>(round);
+    spdlog::info(
+        "train: dagger: round {} of {}: the cloned policy drives {} env steps, the "
+        "expert labels them into `demos`",
+        round, settings.dagger_rounds, settings.dagger_steps);
+    auto statuses = ctx.runner->Run(Phase::kDagger, ctx.setup_deadline(),
+                                    {Job(ctx, &actors::RunRolloutJob, label)}, false);
+    if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
+    if (ctx.signalled->load()) return EndOf(ctx, Phase::kDagger);
+    if (settings.dagger_updates > 0) {
+      actors::LearnerJobOptions bc = ctx.learner;
+      bc.sac.algorithm = learner::Algorithm::kBc;
+      bc.max_updates = settings.dagger_updates;
+      bc.min_replay = 1;
+      statuses = ctx.runner->Run(Phase::kDagger, ctx.setup_deadline(),
+                                 {Job(ctx, &actors::RunLearnerJob, bc)}, false);
+      if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
+      if (ctx.signalled->load()) return EndOf(ctx, Phase::kDagger);
+    }
+    ctx.state->dagger_rounds = round;
+    ctx.Save(Phase::kDagger);
+  }
+  if (EndOf(ctx, Phase::kDagger) == PhaseEnd::kInterrupted) return PhaseEnd::kInterrupted;
+  // The imitation policy (SFT, then DAgger), kept for the report's comparison.
   ctx.state->sft_step = LearnerStep(ctx);
   if (auto newest = learner::NewestCheckpoint(ctx.dir.checkpoints()); newest.ok()) {
     std::error_code ec;
@@ -101,10 +146,14 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
   actors::LearnerJobOptions rl = ctx.learner;
   rl.sac.algorithm = learner::Algorithm::kSac;
   rl.sac.bc_weight = settings.bc_weight;
-  // The warm-up and the update budget count from the end of SFT, across restarts of the run.
+  // The critics' pre-training on demos, then their warm-up on rl, then the actor too; the
+  // schedule and the update budget count from the end of SFT, across restarts of the run.
   const std::uint64_t done = LearnerStep(ctx) - ctx.state->sft_step;
+  const std::uint64_t pretrain = settings.critic_pretrain_updates;
+  const std::uint64_t critic_only = pretrain + settings.critic_warmup_updates;
+  rl.critic_pretrain_updates = pretrain > done ? pretrain - done : 0;
   rl.actor_warmup_updates =
-      settings.critic_warmup_updates > done ? settings.critic_warmup_updates - done : 0;
+      critic_only > done ? std::min(settings.critic_warmup_updates, critic_only - done) : 0;
   // The phase, not the learner, counts the updates: the rollout must stop (and flush) while
   // the learner still samples, or the pacing would hold the writer's last inserts back.
   rl.max_updates = 0;
@@ -120,6 +169,7 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
   rollout.expert = false;
   rollout.table = ctx.learner.rl_table;
   rollout.actor_id = "train-" + ctx.state->run_id + "-rl";
+  rollout.seed = ctx.rollout.seed * 2;
   rollout.episode_log = ctx.episodes;
   if (rollout.log_dir.empty()) rollout.log_dir = ctx.dir.episodes();
   const bool more = settings.updates == 0 || updates_left > 0;
@@ -137,6 +187,45 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
   return EndOf(ctx, Phase::kRl);
 }
 
+namespace {
+
+// The policies on one suite, the report written to `dir`; its table goes to the terminal.
+absl::StatusOr<EvaluationReport> EvaluateAndReport(TrainContext& ctx, const envs::Suite& suite,
+                                                   const std::vector<NamedPolicy>& policies,
+                                                   int reference, const std::string& dir) {
+  spdlog::info("train: eval: {} on suite {}",
+               policies.size() > 1 ? "learned, SFT and expert" : "learned and expert", suite.name);
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateOnSuite(policies, reference, suite, ctx.env_config, ctx.tty ? ctx.out : nullptr);
+  if (!report.ok()) return report.status();
+  report->curve = *ctx.curve;
+  report->sft_updates = ctx.state->sft_step;
+  report->identity = {"tarmac train",
+                      {},
+                      "",
+                      fs::absolute(ctx.dir.root()).lexically_normal().string(),
+                      report->policies,
+                      suite.name,
+                      ConfigDigest(*ctx.config)};
+  if (ctx.out != nullptr) {
+    *ctx.out << "suite " << suite.name << ":\n"
+             << TerminalTable(*report, Tabulate(*report)) << std::flush;
+  }
+  if (absl::Status s = WriteReport(*report, dir); !s.ok()) return s;
+  return report;
+}
+
+double MeanScore(const EvaluationReport& report, int policy) {
+  double sum = 0;
+  for (const auto& seed : report.seeds) {
+    sum +=
+        schemas::MetricOr(policy < 0 ? seed.expert.summary : seed.results[policy].summary, "score");
+  }
+  return sum / std::max<double>(1, static_cast<double>(report.seeds.size()));
+}
+
+}  // namespace
+
 absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx) {
   auto final_policy = LoadEvaluationPolicy(ctx.dir.checkpoints(), *ctx.config);
   if (!final_policy.ok()) return final_policy.status();
@@ -146,35 +235,25 @@ absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx) {
     auto loaded = LoadEvaluationPolicy(ctx.dir.sft(), *ctx.config);
     if (loaded.ok()) sft_policy = std::move(*loaded);
   }
-  spdlog::info("train: eval: learned policy{} and expert on suite {}",
-               sft_policy ? ", SFT policy" : "", ctx.suite->name);
   std::vector<NamedPolicy> policies = {{"learned", final_policy->get()}};
   if (sft_policy) policies.push_back({"sft", sft_policy.get()});
-  absl::StatusOr<EvaluationReport> report = EvaluateOnSuite(
-      policies, sft_policy ? 1 : -1, *ctx.suite, ctx.env_config, ctx.tty ? ctx.out : nullptr);
+  const int reference = sft_policy ? 1 : -1;  // learned is compared with SFT when there is one
+  auto report = EvaluateAndReport(ctx, *ctx.suite, policies, reference, ctx.dir.root());
   if (!report.ok()) return report.status();
-  report->curve = *ctx.curve;
-  report->sft_updates = ctx.state->sft_step;
-  report->identity = {"tarmac train",
-                      {},
-                      "",
-                      fs::absolute(ctx.dir.root()).lexically_normal().string(),
-                      report->policies,
-                      ctx.suite->name,
-                      ConfigDigest(*ctx.config)};
-  if (ctx.out != nullptr) *ctx.out << TerminalTable(*report, Tabulate(*report)) << std::flush;
-  if (absl::Status s = WriteReport(*report, ctx.dir.root()); !s.ok()) return s;
-  double learned = 0, expert = 0;
-  for (const auto& seed : report->seeds) {
-    learned += schemas::MetricOr(seed.results[0].summary, "score");
-    expert += schemas::MetricOr(seed.expert.summary, "score");
+  if (ctx.validation != nullptr) {
+    auto validation =
+        EvaluateAndReport(ctx, *ctx.validation, policies, reference, ctx.dir.validation());
+    if (!validation.ok()) return validation.status();
+    spdlog::info("train: validation suite {}: mean score {:.3f} (expert {:.3f}); report {}",
+                 ctx.validation->name, MeanScore(*validation, 0), MeanScore(*validation, -1),
+                 ctx.dir.validation() + "/report.html");
   }
-  const double n = std::max<double>(1, static_cast<double>(report->seeds.size()));
+  const double learned = MeanScore(*report, 0), expert = MeanScore(*report, -1);
   spdlog::info(
       "train: done in {:.0f} s: mean score {:.3f} (expert {:.3f}, ratio {:.2f}); "
       "report {}/report.html, checkpoints in {}",
-      ctx.runner->Elapsed(), learned / n, expert / n, expert > 0 ? learned / expert : 0.0,
-      ctx.dir.root(), ctx.dir.checkpoints());
+      ctx.runner->Elapsed(), learned, expert, expert > 0 ? learned / expert : 0.0, ctx.dir.root(),
+      ctx.dir.checkpoints());
   return PhaseEnd::kDone;
 }
 

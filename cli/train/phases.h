@@ -33,6 +33,7 @@ struct TrainContext {
   actors::LearnerJobOptions learner;  // the run's tables, shards and checkpoint dir set
   actors::RolloutJobOptions rollout;
   const envs::Suite* suite = nullptr;
+  const envs::Suite* validation = nullptr;  // null: none
   envs::EnvConfig env_config;
   caf::actor_system* system = nullptr;
   monitoring::Metrics* metrics = nullptr;
@@ -61,12 +62,16 @@ enum class PhaseEnd { kDone, kInterrupted };
 
 // Phase 1: the expert drives train.demo_steps env steps into `demos` (DART noise).
 absl::StatusOr<PhaseEnd> RunDemosPhase(TrainContext& ctx);
-// Phase 2: behaviour cloning on `demos`; the checkpoint that ends it is copied to sft/.
+// Phase 2: behaviour cloning on `demos`.
 absl::StatusOr<PhaseEnd> RunSftPhase(TrainContext& ctx);
-// Phase 3: SAC with the BC term while rollouts fill `rl` with the published policy, paced by
+// Phase 3: DAgger rounds (train.dagger_rounds): the cloned policy drives, each env's expert
+// labels the states it visits into `demos` (tagged actors::kDaggerTag), behaviour cloning
+// continues on them; then the imitation policy is copied to sft/ for the report.
+absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx);
+// Phase 4: SAC with the BC term while rollouts fill `rl` with the published policy, paced by
 // the table's samples-per-insert.
 absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx);
-// Phase 4: the learned policy, the SFT policy and the expert on the suite; report.html/json.
+// Phase 5: the learned policy, the SFT policy and the expert on the suite; report.html/json.
 absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx);
 
 }  // namespace tarmac::cli::train

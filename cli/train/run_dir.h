@@ -18,6 +18,8 @@ class RunDir {
   std::string state() const { return Path("state.json"); }
   std::string checkpoints() const { return Path("checkpoints"); }
   std::string sft() const { return Path("sft"); }  // the checkpoint that ended SFT
+  // The report on train.validation_suite (the main one is report.html at the root).
+  std::string validation() const { return Path("validation"); }
   std::string curve() const { return Path("curve.jsonl"); }
   std::string config() const { return Path("config.yaml"); }
   std::string log() const { return Path("train.log"); }

@@ -11,7 +11,8 @@
 namespace tarmac::cli::train {
 namespace {
 
-constexpr Phase kPhases[] = {Phase::kDemos, Phase::kSft, Phase::kRl, Phase::kEval, Phase::kDone};
+constexpr Phase kPhases[] = {Phase::kDemos, Phase::kSft,  Phase::kDagger,
+                             Phase::kRl,    Phase::kEval, Phase::kDone};
 
 }  // namespace
 
@@ -21,6 +22,8 @@ absl::string_view PhaseName(Phase phase) {
       return "demos";
     case Phase::kSft:
       return "sft";
+    case Phase::kDagger:
+      return "dagger";
     case Phase::kRl:
       return "rl";
     case Phase::kEval:
@@ -49,6 +52,7 @@ absl::StatusOr<RunState> RunState::Load(const std::string& path) {
     if (!known) throw std::invalid_argument("unknown phase '" + phase + "'");
     s.elapsed_seconds = j.at("elapsed_seconds").get<double>();
     s.sft_step = j.at("sft_step").get<std::uint64_t>();
+    s.dagger_rounds = j.value("dagger_rounds", 0);  // absent in runs from before DAgger
     return s;
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
@@ -60,7 +64,8 @@ absl::Status RunState::Save(const std::string& path) const {
   const nlohmann::json j = {{"run_id", run_id},
                             {"phase", std::string(PhaseName(phase))},
                             {"elapsed_seconds", elapsed_seconds},
-                            {"sft_step", sft_step}};
+                            {"sft_step", sft_step},
+                            {"dagger_rounds", dagger_rounds}};
   return util::WriteFileAtomically(path, j.dump(2) + "\n");
 }
 

@@ -11,16 +11,17 @@
 namespace tarmac::cli::train {
 
 // The phases of a run, in order; a run resumes at the phase its state names.
-enum class Phase { kDemos, kSft, kRl, kEval, kDone };
+enum class Phase { kDemos, kSft, kDagger, kRl, kEval, kDone };
 
-absl::string_view PhaseName(Phase phase);  // "demos", "sft", "rl", "eval", "done"
+absl::string_view PhaseName(Phase phase);  // "demos", "sft", "dagger", "rl", "eval", "done"
 
 // What survives a restart of the run, in <out>/state.json (written atomically).
 struct RunState {
   std::string run_id;
   Phase phase = Phase::kDemos;
   double elapsed_seconds = 0;  // wall time of earlier processes of this run
-  std::uint64_t sft_step = 0;  // learner step when SFT ended
+  std::uint64_t sft_step = 0;  // learner step when imitation (SFT and DAgger) ended
+  int dagger_rounds = 0;       // DAgger rounds completed
 
   // NotFound when `path` does not exist; InvalidArgument (one sentence) when it is not a run's
   // state.

@@ -42,11 +42,25 @@ void AddPhaseKeys(util::OptionTable<T>& t) {
         "Expert env steps written to demos before SFT.");
   t.Int("train.sft_updates", &T::sft_updates, 0, 1e12,
         "Behaviour-cloning updates before RL (0: none).");
+  t.Int("train.dagger_rounds", &T::dagger_rounds, 0, 1000,
+        "DAgger rounds after SFT: the cloned policy drives, the expert labels (0: none).");
+  t.Int("train.dagger_steps", &T::dagger_steps, 1, 1e12,
+        "Env steps each DAgger round labels into demos.");
+  t.Int("train.dagger_updates", &T::dagger_updates, 0, 1e12,
+        "Behaviour-cloning updates after each DAgger round's labels.");
   t.Number("train.setup_fraction", &T::setup_fraction, 0.01, 1,
            "Share of the minutes after which demos and SFT stop even if unfinished.");
+  t.Int("train.critic_pretrain_updates", &T::critic_pretrain_updates, 0, 1e12,
+        "First RL-phase updates that fit only the critics, on the demos (the cloned actor's "
+        "values), before the warm-up.");
   t.Int("train.critic_warmup_updates", &T::critic_warmup_updates, 0, 1e12,
         "RL updates that train only the critics before the actor moves.");
   t.String("train.suite", &T::suite, "Final evaluation suite: default (built in) or a suite file.");
+  t.String("train.validation_suite", &T::validation_suite,
+           "Second evaluation suite, seeds disjoint from the first: validation (built in), a "
+           "suite file, or empty for none.");
+  t.Int("train.seed", &T::seed, 1, 1e15,
+        "Seeds the run: the learner's networks and noise, the demos' and the rollouts' draws.");
   t.Number("train.progress_seconds", &T::progress_seconds, 0.1, 3600,
            "Seconds between progress lines when stdout is not a terminal.");
   t.Number("train.curve_seconds", &T::curve_seconds, 0.1, 3600,

@@ -22,6 +22,7 @@
 #include "tarmac/buffer/control_client.h"
 #include "tarmac/envs/driving_env.h"
 #include "tarmac/envs/episode_recorder.h"
+#include "tarmac/envs/policy.h"
 #include "tarmac/envs/registry.h"
 #include "tarmac/learner/sac_trainer.h"
 #include "tarmac/schemas/episode_log.h"
@@ -111,9 +112,10 @@ bool WaitFor(F condition, std::chrono::milliseconds limit = std::chrono::seconds
 
 double GaugeValue(prometheus::Family<prometheus::Gauge>& family) { return family.Add({}).Value(); }
 
-// Every item of the table, drained by sampling a table made with MAX_TIMES_SAMPLED 1.
-std::vector<schemas::Transition> DrainTable(buffer::ReplayClient& client,
-                                            const std::string& table) {
+// Every item of the table, drained by sampling a table made with MAX_TIMES_SAMPLED 1; each
+// item's tags to `tags` when given.
+std::vector<schemas::Transition> DrainTable(buffer::ReplayClient& client, const std::string& table,
+                                            std::vector<std::uint64_t>* tags = nullptr) {
   std::vector<schemas::Transition> all;
   for (int round = 0; round < 100000; ++round) {
     auto sample = client.Sample(table, 256, {});
@@ -127,6 +129,7 @@ std::vector<schemas::Transition> DrainTable(buffer::ReplayClient& client,
       auto t = schemas::DecodeTransition(item.payload);
       EXPECT_TRUE(t.ok()) << t.status();
       if (t.ok()) all.push_back(std::move(*t));
+      if (t.ok() && tags != nullptr) tags->push_back(item.tags);
     }
   }
   return all;
@@ -352,6 +355,84 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
   auto refused = RunRolloutJob(system, options, metrics, stop);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("missing.yaml"), std::string::npos) << refused.status();
+}
+
+// DAgger: the published policy drives and each recorded action is what the env's expert does
+// in the state the policy reached. The test replays every logged episode with the executed
+// actions and a fresh expert that sees the same states, and finds each state's transition.
+TEST(RolloutJobTest, DaggerRecordsTheExpertsActionInEveryStateThePolicyVisits) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  RolloutJobOptions options = SmallJob(**server);
+  options.env_name = "cut_in-v0";
+  options.dagger = true;  // no weights are published: the initial network drives
+  options.n_step = 1;
+  options.noise_scale = 0.0F;
+  options.table.name = "demos";
+  options.table.max_times_sampled = 1;
+  options.max_env_steps = 12000;  // the first episode of each env is not recorded
+  options.log_every = 1;
+  options.log_dir = dir.path() + "/logs";
+  monitoring::Metrics metrics;
+  caf::actor_system_config cfg;
+  tarmac::actors::ConfigureActorSystem(cfg);
+  caf::actor_system system{cfg};
+  std::atomic<bool> stop{false};
+  auto result = RunRolloutJob(system, options, metrics, stop);
+  ASSERT_TRUE(result.ok()) << result.status();
+
+  buffer::ReplayClientOptions client_options;
+  client_options.shards = {Endpoint(**server)};
+  auto client = buffer::ReplayClient::Connect(client_options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::vector<std::uint64_t> tags;
+  const auto all = DrainTable(**client, "demos", &tags);
+  ASSERT_EQ(all.size(), result->transitions);
+  for (std::uint64_t t : tags) ASSERT_NE(t & kDaggerTag, 0U) << "an item lacks the dagger tag";
+  const auto key = [](absl::Span<const float> obs) {
+    return std::string(reinterpret_cast<const char*>(obs.data()), obs.size() * sizeof(float));
+  };
+  std::map<std::string, const schemas::Transition*> by_state;
+  for (const auto& t : all) by_state[key(t.obs)] = &t;
+
+  std::size_t checked = 0, relabelled = 0, logs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(options.log_dir)) {
+    auto log = schemas::ReadEpisodeLogFile(entry.path());
+    ASSERT_TRUE(log.ok()) << log.status();
+    auto family = envs::ParseFamily(log->scenario);
+    auto config = envs::EnvConfigFromEntries(log->env_config);
+    ASSERT_TRUE(family.ok() && config.ok());
+    envs::DrivingEnv env(envs::DrivingEnvOptions::From(*config, log->env_name, *family));
+    std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+    std::vector<float> label(env.spec().action_size);
+    env.Reset(log->seed, absl::MakeSpan(obs));
+    std::unique_ptr<envs::Policy> expert = env.MakeExpert();
+    ASSERT_NE(expert, nullptr);
+    expert->Reset(env);
+    for (std::size_t k = 0; k + 1 < log->steps.size(); ++k) {
+      expert->Act(env, obs, absl::MakeSpan(label));
+      const auto found = by_state.find(key(obs));
+      ASSERT_NE(found, by_state.end()) << entry.path() << ": no transition from step " << k;
+      EXPECT_EQ(found->second->step, k);
+      ASSERT_EQ(found->second->action, label) << entry.path() << ", step " << k;
+      const std::vector<float> executed(log->steps[k + 1].action.begin(),
+                                        log->steps[k + 1].action.end());
+      relabelled += executed != label ? 1 : 0;
+      env.Step(executed, absl::MakeSpan(obs), absl::MakeSpan(terms));
+      ++checked;
+    }
+    ++logs;
+  }
+  ASSERT_GT(logs, 0U);
+  EXPECT_GT(checked, 1000U);
+  // The untrained network drives unlike the expert: the labels are not the executed actions.
+  EXPECT_GT(relabelled, checked * 9 / 10);
+
+  options.expert = true;  // DAgger labels a network's driving; it cannot drive the expert
+  auto refused = RunRolloutJob(system, options, metrics, stop);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("DAgger"), std::string::npos) << refused.status();
 }
 
 TEST(RolloutJobTest, HeartbeatRegistersTheProcessWhileItRuns) {

@@ -29,6 +29,10 @@ train:
   envs_per_actor: 8
   demo_steps: 20000
   sft_updates: 400
+  dagger_rounds: 1
+  dagger_steps: 4000
+  dagger_updates: 100
+  critic_pretrain_updates: 200
   curve_seconds: 4
   progress_seconds: 5
 learner:
@@ -192,8 +196,17 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
   const std::string html = Read(run_ + "/report.html");
   EXPECT_THAT(html, HasSubstr("Learning curves"));
   EXPECT_THAT(html, HasSubstr("class='tchart'"));  // charts drawn by the inlined Chart.js
-  EXPECT_EQ(json::parse(Read(run_ + "/state.json"))["phase"], "done");
+  const json state = json::parse(Read(run_ + "/state.json"));
+  EXPECT_EQ(state["phase"], "done");
+  EXPECT_EQ(state["dagger_rounds"], 1);
+  EXPECT_THAT(log, HasSubstr("train: dagger: round 1 of 1"));
+  EXPECT_THAT(log, HasSubstr("labelled by the expert (DAgger)"));
   EXPECT_THAT(log, HasSubstr("train: done"));
+  // The validation suite (seeds disjoint from the default suite's) has its own report.
+  const json validation = json::parse(Read(run_ + "/validation/report.json"));
+  EXPECT_EQ(validation["episodes"].size(), 140U);
+  EXPECT_TRUE(fs::is_regular_file(run_ + "/validation/report.html"));
+  EXPECT_THAT(log, HasSubstr("train: validation suite validation"));
 
   // Nothing it started outlives it.
   const pid_t redis = RedisPid(log);

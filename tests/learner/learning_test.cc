@@ -76,7 +76,10 @@ std::vector<std::string> CollectDemos(int episodes) {
   return payloads;
 }
 
-TEST(LearningTest, BehaviourCloningFromRedisDemosLearnsToKeepTheLane) {
+// The same learning in float32 and with bfloat16 products (SacOptions::precision).
+class LearningTest : public ::testing::TestWithParam<Precision> {};
+
+TEST_P(LearningTest, BehaviourCloningFromRedisDemosLearnsToKeepTheLane) {
   auto server = testing::RedisServer::Start();
   ASSERT_TRUE(server.ok()) << server.status();
   buffer::ReplayClientOptions client_options;
@@ -107,6 +110,7 @@ TEST(LearningTest, BehaviourCloningFromRedisDemosLearnsToKeepTheLane) {
   options.actor_lr = 1e-3;
   options.threads = 2;
   options.device = "cpu";
+  options.precision = GetParam();
   auto trainer = SacTrainer::Create(options, shape);
   ASSERT_TRUE(trainer.ok()) << trainer.status();
 
@@ -147,6 +151,12 @@ TEST(LearningTest, BehaviourCloningFromRedisDemosLearnsToKeepTheLane) {
   EXPECT_GT(learned_return, untrained_return + 0.25 * std::abs(expert_return));
   EXPECT_LT(last_loss, first_loss);
 }
+
+INSTANTIATE_TEST_SUITE_P(Precisions, LearningTest,
+                         ::testing::Values(Precision::kFloat32, Precision::kBfloat16),
+                         [](const ::testing::TestParamInfo<Precision>& info) {
+                           return info.param == Precision::kFloat32 ? "Float32" : "Bfloat16";
+                         });
 
 }  // namespace
 }  // namespace tarmac::learner

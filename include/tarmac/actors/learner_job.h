@@ -38,7 +38,11 @@ struct LearnerJobOptions {
   std::uint64_t bc_decay_updates = 0;      // bc weight decays linearly to 0 over this (0: constant)
   std::uint64_t min_replay = 1000;         // updates start once the table holds this many items
   std::uint64_t actor_warmup_updates = 0;  // first updates of this run train only the critics
-  std::uint64_t publish_every = 100;       // updates between weight publications
+  // Before those: updates that fit only the critics on demo batches (as the RL batch, no
+  // priorities written), so the first RL updates start from a critic of the cloned actor on the
+  // states the expert visits instead of a random one. Counted within this run, like the warm-up.
+  std::uint64_t critic_pretrain_updates = 0;
+  std::uint64_t publish_every = 100;  // updates between weight publications
   double checkpoint_seconds = 300.0;
   std::string checkpoint_dir;  // empty: no checkpoints
   int keep_checkpoints = 3;

@@ -12,15 +12,24 @@
 #include "tarmac/buffer/replay_client.h"
 #include "tarmac/envs/env_config.h"
 #include "tarmac/monitoring/metrics.h"
+#include "tarmac/schemas/event.h"
 #include "tarmac/util/option_table.h"
 
 namespace tarmac::actors {
+
+// The replay tag of DAgger-labelled items: the highest of the replay's 32 tag bits, far above
+// the event bits (schemas::kNumEvents).
+inline constexpr std::uint64_t kDaggerTag = std::uint64_t{1} << 31;
+static_assert(schemas::kNumEvents < 31, "the event bits would reach kDaggerTag");
 
 struct RolloutJobOptions {
   std::vector<buffer::ShardEndpoint> shards;
   std::string env_name = "driving-v0";
   envs::EnvConfig env_config;
-  bool expert = false;      // --policy expert (demo mode) instead of the latest weights
+  bool expert = false;  // --policy expert (demo mode) instead of the latest weights
+  // DAgger: the latest weights drive and each env's expert labels the states they visit; the
+  // recorded action is the expert's, the items carry kDaggerTag. For the demos table.
+  bool dagger = false;
   buffer::TableSpec table;  // created when missing (name: rl or demos)
   int actors = 2;           // env_batch actors
   int envs_per_actor = 64;

@@ -12,6 +12,12 @@
 namespace tarmac::learner {
 
 enum class Algorithm { kSac, kBc };
+// The arithmetic of the networks' matrix products on the CPU (CUDA always runs float32);
+// kAuto is bfloat16 where the CPU has AVX-512 BF16 (CpuHasBf16), float32 elsewhere.
+enum class Precision { kFloat32, kBfloat16, kAuto };
+
+// Whether this CPU multiplies bfloat16 natively (AVX-512 BF16). O(1).
+bool CpuHasBf16();
 
 // Everything one SAC / BC trainer needs. The defaults written here are the `learner` section's
 // (SacOptionTable declares the keys; configs/default.yaml is checked against them).
@@ -30,7 +36,11 @@ struct SacOptions {
   double max_grad_norm = 10.0;           // 0: no clipping
   double obs_clip = 10.0;                // normalised observations are clipped to +-this
   std::string device = "auto";           // auto (CUDA when present), cuda, cpu
-  int threads = 0;                       // torch intra-op threads; 0: hardware threads
+  bool fused_critic = true;              // both critics in one pass (TwinCriticImpl)
+  // bfloat16 products with float32 parameters and optimiser state (CpuBf16Scope); forced on a
+  // CPU without AVX-512 BF16 it is slower than float32, not wrong.
+  Precision precision = Precision::kAuto;
+  int threads = 0;  // torch intra-op threads; 0: hardware threads
   std::uint64_t seed = 1;
 
   // InvalidArgument naming the first bad field.

@@ -69,7 +69,7 @@ class SacTrainer {
 
   std::uint64_t step() const;
   double alpha() const;
-  std::string device() const;  // "cpu" or "cuda"
+  std::string device() const;  // "cuda", "cpu" or "cpu (bfloat16 products)"
   const SacOptions& options() const;
   const BatchShape& shape() const;
   // The BC term's weight from now on (a schedule calls this between updates).
