@@ -77,25 +77,43 @@ void RunUpdates(benchmark::State& state, const SacOptions& options) {
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-// The baseline: the update as it was before the fused critics (each critic its own pass).
+// The baseline: the update as it was before the fused critics and bfloat16 (each critic its
+// own pass, float32 products).
 void BM_SacUpdate(benchmark::State& state) {
   SacOptions options = DefaultOptions();
   options.fused_critic = false;
+  options.precision = tarmac::learner::Precision::kFloat32;
   RunUpdates(state, options);
 }
 BENCHMARK(BM_SacUpdate)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
-// The default: both critics in one batched pass.
-void BM_SacUpdateFused(benchmark::State& state) { RunUpdates(state, DefaultOptions()); }
+// Both critics in one batched pass, float32.
+void BM_SacUpdateFused(benchmark::State& state) {
+  SacOptions options = DefaultOptions();
+  options.fused_critic = true;
+  options.precision = tarmac::learner::Precision::kFloat32;
+  RunUpdates(state, options);
+}
 BENCHMARK(BM_SacUpdateFused)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
 // learner.precision bfloat16: products in bf16 (oneDNN, AVX-512 BF16), weights float32.
 void BM_SacUpdateFusedBf16(benchmark::State& state) {
   SacOptions options = DefaultOptions();
+  options.fused_critic = true;
   options.precision = tarmac::learner::Precision::kBfloat16;
   RunUpdates(state, options);
 }
 BENCHMARK(BM_SacUpdateFusedBf16)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+// bfloat16 with each critic its own pass (oneDNN's bf16 GEMMs; the fused batched product
+// is not one of them).
+void BM_SacUpdateBf16(benchmark::State& state) {
+  SacOptions options = DefaultOptions();
+  options.fused_critic = false;
+  options.precision = tarmac::learner::Precision::kBfloat16;
+  RunUpdates(state, options);
+}
+BENCHMARK(BM_SacUpdateBf16)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
 std::unique_ptr<tarmac::testing::RedisServer> g_server;
 
@@ -107,7 +125,9 @@ void BM_LearnerPipeline(benchmark::State& state) {
   o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
   o.sac = DefaultOptions();
   o.sac.bc_weight = 2.0;
-  if (state.range(0) == 1) o.sac.precision = tarmac::learner::Precision::kBfloat16;
+  o.sac.precision = state.range(0) == 1 ? tarmac::learner::Precision::kBfloat16
+                                        : tarmac::learner::Precision::kFloat32;
+  o.sac.fused_critic = state.range(0) == 0;  // each precision's faster critic
   o.shape = kShape;
   o.rl_table = {"rl", 1000000, 0.6};
   o.demo_table = {"demos", 1000000, 0.0};
@@ -184,6 +204,7 @@ int main(int argc, char** argv) {
   tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{
       {"BM_SacUpdate/min_time:3.000/real_time", "BM_BareForwardBackward/min_time:3.000/real_time"},
       {"BM_SacUpdateFused/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"},
+      {"BM_SacUpdateBf16/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"},
       {"BM_SacUpdateFusedBf16/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   g_server.reset();
