@@ -23,7 +23,7 @@ struct TrainSettings {
   int envs_per_actor = 16;
   std::uint64_t demo_steps = 400000;
   std::uint64_t sft_updates = 50000;
-  int dagger_rounds = 2;
+  int dagger_rounds = 0;
   std::uint64_t dagger_steps = 40000;
   std::uint64_t dagger_updates = 5000;
   double setup_fraction = 0.35;
