@@ -99,6 +99,25 @@ class BackgroundJob {
   std::future<absl::StatusOr<RolloutJobResult>> future_;
 };
 
+// An actor system configured as tarmac's, on which a test runs jobs to their end in turn.
+class JobRunner {
+ public:
+  JobRunner() : system_(Configured(cfg_)) {}
+  absl::StatusOr<RolloutJobResult> Run(const RolloutJobOptions& options,
+                                       monitoring::Metrics& metrics) {
+    return RunRolloutJob(system_, options, metrics, stop_);
+  }
+
+ private:
+  static caf::actor_system_config& Configured(caf::actor_system_config& cfg) {
+    tarmac::actors::ConfigureActorSystem(cfg);
+    return cfg;
+  }
+  caf::actor_system_config cfg_;
+  caf::actor_system system_;
+  std::atomic<bool> stop_{false};
+};
+
 // Waits (bounded) until `condition` holds.
 template <class F>
 bool WaitFor(F condition, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
@@ -270,11 +289,8 @@ TEST(RolloutJobTest, AFailingEnvActorIsRestartedAndTheRestKeepsRunning) {
   options.max_env_steps = 4000;
   g_crashes = 0;
   monitoring::Metrics metrics;
-  caf::actor_system_config cfg;
-  tarmac::actors::ConfigureActorSystem(cfg);
-  caf::actor_system system{cfg};
-  std::atomic<bool> stop{false};
-  auto result = RunRolloutJob(system, options, metrics, stop);
+  JobRunner runner;
+  auto result = runner.Run(options, metrics);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->restarts, static_cast<std::uint64_t>(kCrashes));
   EXPECT_GE(result->env_steps, 4000U);
@@ -301,11 +317,8 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
   EpisodeLog episodes;
   options.episode_log = &episodes;
   monitoring::Metrics metrics;
-  caf::actor_system_config cfg;
-  tarmac::actors::ConfigureActorSystem(cfg);
-  caf::actor_system system{cfg};
-  std::atomic<bool> stop{false};
-  auto result = RunRolloutJob(system, options, metrics, stop);
+  JobRunner runner;
+  auto result = runner.Run(options, metrics);
   ASSERT_TRUE(result.ok()) << result.status();
 
   // The first episode of each env started before recording could begin; the rest are counted.
@@ -352,7 +365,7 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
   EXPECT_EQ(streamed_recorded, recorded);
 
   options.behaviours = dir.path() + "/missing.yaml";
-  auto refused = RunRolloutJob(system, options, metrics, stop);
+  auto refused = runner.Run(options, metrics);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("missing.yaml"), std::string::npos) << refused.status();
 }
@@ -375,11 +388,8 @@ TEST(RolloutJobTest, DaggerRecordsTheExpertsActionInEveryStateThePolicyVisits) {
   options.log_every = 1;
   options.log_dir = dir.path() + "/logs";
   monitoring::Metrics metrics;
-  caf::actor_system_config cfg;
-  tarmac::actors::ConfigureActorSystem(cfg);
-  caf::actor_system system{cfg};
-  std::atomic<bool> stop{false};
-  auto result = RunRolloutJob(system, options, metrics, stop);
+  JobRunner runner;
+  auto result = runner.Run(options, metrics);
   ASSERT_TRUE(result.ok()) << result.status();
 
   buffer::ReplayClientOptions client_options;
@@ -430,7 +440,7 @@ TEST(RolloutJobTest, DaggerRecordsTheExpertsActionInEveryStateThePolicyVisits) {
   EXPECT_GT(relabelled, checked * 9 / 10);
 
   options.expert = true;  // DAgger labels a network's driving; it cannot drive the expert
-  auto refused = RunRolloutJob(system, options, metrics, stop);
+  auto refused = runner.Run(options, metrics);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("DAgger"), std::string::npos) << refused.status();
 }
