@@ -42,6 +42,10 @@ TwinCriticImpl::TwinCriticImpl(int obs_dim, int action_dim, const std::vector<in
     : fused(fused_in) {
   q1 = register_module("q1", MakeMlp(obs_dim + action_dim, hidden, 1));
   q2 = register_module("q2", MakeMlp(obs_dim + action_dim, hidden, 1));
+  for (std::size_t i = 0; i < q1->size(); ++i) {
+    if (auto* l = q1->ptr(i)->as<torch::nn::Linear>()) linear1_.push_back(l);
+    if (auto* l = q2->ptr(i)->as<torch::nn::Linear>()) linear2_.push_back(l);
+  }
 }
 
 std::pair<torch::Tensor, torch::Tensor> TwinCriticImpl::forward(const torch::Tensor& obs,
@@ -53,11 +57,8 @@ std::pair<torch::Tensor, torch::Tensor> TwinCriticImpl::forward(const torch::Ten
 }
 
 std::pair<torch::Tensor, torch::Tensor> TwinCriticImpl::FusedForward(const torch::Tensor& input) {
-  std::vector<torch::nn::LinearImpl*> a, b;  // the heads' linear layers, in order
-  for (std::size_t i = 0; i < q1->size(); ++i) {
-    if (auto* l = q1->ptr(i)->as<torch::nn::Linear>()) a.push_back(l);
-    if (auto* l = q2->ptr(i)->as<torch::nn::Linear>()) b.push_back(l);
-  }
+  const auto& a = linear1_;
+  const auto& b = linear2_;
   const std::int64_t rows = input.size(0);
   // Layer 1: [rows, in] x [in, 2 * h] in one product, then split into [2, rows, h].
   auto w = torch::cat({a[0]->weight, b[0]->weight}, /*dim=*/0);

@@ -40,6 +40,9 @@ struct TwinCriticImpl : torch::nn::Module {
 
  private:
   std::pair<torch::Tensor, torch::Tensor> FusedForward(const torch::Tensor& input);
+  // The heads' linear layers in order (owned by q1 and q2; moving the module to a device
+  // replaces their tensors, not the layers).
+  std::vector<torch::nn::LinearImpl*> linear1_, linear2_;
 };
 TORCH_MODULE(TwinCritic);
 
