@@ -72,7 +72,11 @@ int main(int argc, char** argv) {
   std::string suite_dir, out_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if ((arg == "--suite-dir" || arg == "--out") && i + 1 < argc) {
+    if (arg == "--suite-dir" || arg == "--out") {
+      if (i + 1 == argc) {
+        std::cerr << "competence_report: " << arg << " needs a value (a directory or file)\n";
+        return 2;
+      }
       (arg == "--out" ? out_path : suite_dir) = argv[++i];
     } else if (arg.rfind("--", 0) == 0) {
       std::cerr << "competence_report: unknown flag " << arg
@@ -81,6 +85,10 @@ int main(int argc, char** argv) {
     } else {
       runs.push_back(arg);
     }
+  }
+  if (runs.empty()) {
+    std::cerr << "competence_report: name at least one run directory (RUN_DIR...)\n";
+    return 2;
   }
   std::vector<RunEvaluation> evaluations;
   for (const std::string& run : runs) {
