@@ -36,12 +36,14 @@ struct TrainerMetrics {
         bc_loss(m.learner_loss.Add({{"kind", "bc"}})),
         temperature(m.learner_temperature.Add({})),
         q_value(m.learner_q_value.Add({})),
+        entropy(m.learner_policy_entropy.Add({})),
         td_error(m.learner_td_error.Add({}, monitoring::Metrics::TdBuckets())),
         policy_lag(m.policy_lag_versions.Add({}, monitoring::Metrics::LagBuckets())) {}
 
   prometheus::Counter& updates;
   prometheus::Histogram& sample_wait;
-  prometheus::Gauge &critic_loss, &actor_loss, &alpha_loss, &bc_loss, &temperature, &q_value;
+  prometheus::Gauge &critic_loss, &actor_loss, &alpha_loss, &bc_loss, &temperature, &q_value,
+      &entropy;
   prometheus::Histogram &td_error, &policy_lag;
 };
 
@@ -218,6 +220,7 @@ class Trainer {
     m.bc_loss.Set(stats.bc_loss);
     m.temperature.Set(stats.alpha);
     m.q_value.Set(stats.q_mean);
+    if (stats.entropy != 0.0) m.entropy.Set(stats.entropy);
     if (rl == nullptr) return;
     auto& td = m.td_error;
     auto& lag = m.policy_lag;

@@ -43,10 +43,17 @@ struct CurvePoint {
   double mean_return = 0.0;
   double mean_score = 0.0;
   double collision_rate = 0.0;
+  // The learner's state at that point (its gauges): SAC temperature, mean -log pi of the
+  // actor's sampled actions, mean min(Q1, Q2) of the last batch.
+  double alpha = 0.0;
+  double entropy = 0.0;
+  double q_mean = 0.0;
 };
-// JSON as in report.json's "curve" and curve.jsonl (to_json / from_json).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CurvePoint, env_steps, updates, seconds, episodes, mean_return,
-                                   mean_score, collision_rate)
+// JSON as in report.json's "curve" and curve.jsonl (to_json / from_json; fields a file lacks
+// keep their defaults).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CurvePoint, env_steps, updates, seconds, episodes,
+                                                mean_return, mean_score, collision_rate, alpha,
+                                                entropy, q_mean)
 
 struct EvaluationReport {
   std::string suite;

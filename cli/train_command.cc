@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,7 @@ struct Plan {
   actors::RolloutJobOptions rollout;
   envs::Suite suite;
   std::optional<envs::Suite> validation;  // train.validation_suite, unless empty
+  std::optional<envs::Suite> selection;   // train.selection_suite, unless empty
   envs::EnvConfig env_config;
   bool embedded = false;  // no --redis: the run starts its own replay server
   bool resumed = false;
@@ -97,6 +99,9 @@ absl::StatusOr<envs::Suite> TrainSuite(const std::string& name, const envs::EnvC
   if (name == "validation") {
     return ParseSuite(kValidationSuiteYaml, "the built-in validation suite", env.scenario);
   }
+  if (name == "selection") {
+    return ParseSuite(kSelectionSuiteYaml, "the built-in selection suite", env.scenario);
+  }
   return LoadSuite(name, env.scenario);
 }
 
@@ -138,6 +143,11 @@ absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resum
     if (!validation.ok()) return validation.status();
     plan.validation = *validation;
   }
+  if (!plan.settings.selection_suite.empty()) {
+    auto selection = TrainSuite(plan.settings.selection_suite, plan.env_config);
+    if (!selection.ok()) return selection.status();
+    plan.selection = *selection;
+  }
   return plan;
 }
 
@@ -162,6 +172,13 @@ void ApplyTrainSettings(const Config& config, Plan& plan) {
   plan.rollout.actors = t.actors;
   plan.rollout.envs_per_actor = t.envs_per_actor;
   plan.rollout.queue_limit = t.queue_limit;
+  // With a selection suite every checkpoint of the run is a candidate: save them often, keep
+  // them all.
+  if (!t.selection_suite.empty()) {
+    plan.learner.checkpoint_seconds =
+        std::min(plan.learner.checkpoint_seconds, t.selection_checkpoint_seconds);
+    plan.learner.keep_checkpoints = 1000;
+  }
 }
 
 // Runs the phases from the state's one; the exit code.
@@ -230,6 +247,7 @@ int RunWithReplay(const CommandContext& context, Plan& plan, monitoring::Metrics
   ctx.rollout = plan.rollout;
   ctx.suite = &plan.suite;
   ctx.validation = plan.validation ? &*plan.validation : nullptr;
+  ctx.selection = plan.selection ? &*plan.selection : nullptr;
   ctx.env_config = plan.env_config;
   ctx.system = &system;
   ctx.metrics = &metrics;

@@ -33,6 +33,13 @@ util::OptionTable<SacOptions> BuildTable() {
   t.Number("learner.tau", &SacOptions::tau, 1e-6, 1, "Polyak factor of the target critics.");
   t.Number("learner.initial_alpha", &SacOptions::initial_alpha, 1e-6, 100,
            "Entropy temperature at the start.");
+  t.Enum("learner.temperature", &SacOptions::temperature,
+         {{"auto", Temperature::kAuto},
+          {"learned", Temperature::kLearned},
+          {"fixed", Temperature::kFixed}},
+         "learned (toward target_entropy), fixed (initial_alpha), or auto: learned without a BC "
+         "term, fixed with one (the BC likelihood keeps the entropy below any target, so a "
+         "learned alpha would grow without bound).");
   // The struct's default (none) means -action_dim; the key holds the driving envs' value.
   t.Custom(
       {"learner.target_entropy",

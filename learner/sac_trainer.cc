@@ -112,7 +112,7 @@ struct SacTrainer::State {
     auto next = normalizer->Apply(d.next_obs);
     auto [next_action, next_logp] = SampleAction(next);
     auto [t1, t2] = critic_target->forward(next, next_action);
-    auto soft = torch::min(t1, t2) - log_alpha.exp() * next_logp;
+    auto soft = torch::min(t1, t2) - Alpha() * next_logp;
     return d.reward + d.discount * soft;
   }
 
@@ -125,6 +125,20 @@ struct SacTrainer::State {
     // braking) instead of fitting them; the squared error of the mean action does not.
     auto mse = (torch::tanh(mean) - demos.action).pow(2).sum(1).mean();
     return -TanhGaussianLogProb(mean, log_std, u).mean() + options.bc_mse_weight * mse;
+  }
+
+  // Whether the temperature follows the target entropy; auto decides by the options, not by
+  // the batch, so the critics' pre-training (no demos passed) uses the RL phase's temperature.
+  bool learns_alpha() const {
+    return options.temperature == Temperature::kLearned ||
+           (options.temperature == Temperature::kAuto && options.bc_weight == 0.0);
+  }
+  // The temperature the losses use: the learned one, or initial_alpha when it is fixed (also
+  // after loading a checkpoint whose learned value differs).
+  torch::Tensor Alpha() const {
+    if (learns_alpha()) return log_alpha.exp().detach();
+    return torch::full({}, options.initial_alpha,
+                       torch::TensorOptions().dtype(torch::kFloat32).device(device));
   }
 
   // bfloat16 products for the forward passes that follow, while the scope lives (CPU only).
@@ -208,7 +222,7 @@ SacTrainer::SacTrainer(std::unique_ptr<State> state) : state_(std::move(state)) 
 SacTrainer::~SacTrainer() = default;
 
 std::uint64_t SacTrainer::step() const { return state_->step; }
-double SacTrainer::alpha() const { return state_->log_alpha.exp().item<double>(); }
+double SacTrainer::alpha() const { return state_->Alpha().item<double>(); }
 std::string SacTrainer::device() const {
   if (state_->device.is_cuda()) return "cuda";
   return state_->bf16() ? "cpu (bfloat16 products)" : "cpu";
@@ -304,7 +318,7 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
         q_min = torch::min(qa1, qa2);
         if (use_bc) bc_loss = s.BcLoss(s.ToDevice(*demos));
       }
-      auto alpha = s.log_alpha.exp().detach();
+      auto alpha = s.Alpha();
       actor_loss = (alpha * logp - q_min).mean();
       total = actor_loss;
       if (use_bc) {
@@ -316,11 +330,13 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
       s.Clip(*s.actor);
       s.actor_opt->step();
 
-      // Temperature: toward the target entropy.
+      // Temperature: toward the target entropy, unless it is fixed.
       alpha_loss = -(s.log_alpha * (logp.detach() + s.target_entropy)).mean();
-      s.alpha_opt->zero_grad();
-      alpha_loss.backward();
-      s.alpha_opt->step();
+      if (s.learns_alpha()) {
+        s.alpha_opt->zero_grad();
+        alpha_loss.backward();
+        s.alpha_opt->step();
+      }
     } else {
       torch::NoGradGuard no_grad;
       q_min = torch::min(q1, q2);
@@ -345,7 +361,7 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
     stats.bc_loss = train_actor && use_bc ? bc_loss.item<double>() : 0.0;
     stats.q_mean = q_min.mean().item<double>();
     stats.entropy = train_actor ? -logp.mean().item<double>() : 0.0;
-    stats.alpha = s.log_alpha.exp().item<double>();
+    stats.alpha = s.Alpha().item<double>();
   } catch (const c10::Error& e) {
     return absl::InternalError(
         absl::StrCat("the SAC update failed: ", FirstLine(e.what_without_backtrace())));
@@ -372,7 +388,7 @@ absl::StatusOr<UpdateStats> SacTrainer::BcUpdate(const TrainingBatch& demos) {
     s.normalizer->Update(d.obs);
     stats.bc_loss = loss.item<double>();
     stats.actor_loss = stats.bc_loss;
-    stats.alpha = s.log_alpha.exp().item<double>();
+    stats.alpha = s.Alpha().item<double>();
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("the behaviour-cloning update failed: ",
                                             FirstLine(e.what_without_backtrace())));

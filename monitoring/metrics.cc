@@ -100,6 +100,11 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
                           .Name("tarmac_learner_q_value")
                           .Help("Mean of min(Q1, Q2) over the last batch.")
                           .Register(*registry_)),
+      learner_policy_entropy(BuildGauge()
+                                 .Name("tarmac_learner_policy_entropy")
+                                 .Help("Mean -log pi of the actor's sampled actions over the last "
+                                       "batch (nats; SAC updates of the actor only).")
+                                 .Register(*registry_)),
       learner_td_error(BuildHistogram()
                            .Name("tarmac_learner_td_error")
                            .Help("|TD error| of sampled items (their new priority - epsilon).")

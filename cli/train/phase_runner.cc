@@ -112,6 +112,9 @@ void PhaseRunner::AddCurvePoint() {
   p.mean_return = stats.mean_return;
   p.mean_score = stats.mean_score;
   p.collision_rate = stats.collision_rate;
+  p.alpha = c_.metrics->learner_temperature.Add({}).Value();
+  p.entropy = c_.metrics->learner_policy_entropy.Add({}).Value();
+  p.q_mean = c_.metrics->learner_q_value.Add({}).Value();
   c_.curve->push_back(p);
   WriteCurve(*c_.curve, c_.curve_path);
 }

@@ -146,6 +146,7 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
   actors::LearnerJobOptions rl = ctx.learner;
   rl.sac.algorithm = learner::Algorithm::kSac;
   rl.sac.bc_weight = settings.bc_weight;
+  rl.sac.initial_alpha = settings.alpha;
   // The critics' pre-training on demos, then their warm-up on rl, then the actor too; the
   // schedule and the update budget count from the end of SFT, across restarts of the run.
   const std::uint64_t done = LearnerStep(ctx) - ctx.state->sft_step;
@@ -189,6 +190,20 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
 
 namespace {
 
+// The run's curve, SFT step and identity (command, run dir, policies, suite, config digest).
+void AddRunIdentity(const TrainContext& ctx, const std::string& command,
+                    const std::string& suite_name, EvaluationReport& report) {
+  report.curve = *ctx.curve;
+  report.sft_updates = ctx.state->sft_step;
+  report.identity = {command,
+                     {},
+                     "",
+                     fs::absolute(ctx.dir.root()).lexically_normal().string(),
+                     report.policies,
+                     suite_name,
+                     ConfigDigest(*ctx.config)};
+}
+
 // The policies on one suite, the report written to `dir`; its table goes to the terminal.
 absl::StatusOr<EvaluationReport> EvaluateAndReport(TrainContext& ctx, const envs::Suite& suite,
                                                    const std::vector<NamedPolicy>& policies,
@@ -198,15 +213,7 @@ absl::StatusOr<EvaluationReport> EvaluateAndReport(TrainContext& ctx, const envs
   absl::StatusOr<EvaluationReport> report =
       EvaluateOnSuite(policies, reference, suite, ctx.env_config, ctx.tty ? ctx.out : nullptr);
   if (!report.ok()) return report.status();
-  report->curve = *ctx.curve;
-  report->sft_updates = ctx.state->sft_step;
-  report->identity = {"tarmac train",
-                      {},
-                      "",
-                      fs::absolute(ctx.dir.root()).lexically_normal().string(),
-                      report->policies,
-                      suite.name,
-                      ConfigDigest(*ctx.config)};
+  AddRunIdentity(ctx, "tarmac train", suite.name, *report);
   if (ctx.out != nullptr) {
     *ctx.out << "suite " << suite.name << ":\n"
              << TerminalTable(*report, Tabulate(*report)) << std::flush;
@@ -224,10 +231,56 @@ double MeanScore(const EvaluationReport& report, int policy) {
   return sum / std::max<double>(1, static_cast<double>(report.seeds.size()));
 }
 
+// The learned policy's checkpoint. With a selection suite: of the checkpoints written after SFT
+// ended, the one with the best mean score on it (the newest among equals), every candidate's
+// results in selection/report.json; else, or with fewer than two candidates, the newest.
+absl::StatusOr<std::string> SelectLearnedCheckpoint(TrainContext& ctx) {
+  auto newest = learner::NewestCheckpoint(ctx.dir.checkpoints());
+  if (!newest.ok()) return newest.status();
+  if (ctx.selection == nullptr) return *newest;
+  auto all = learner::ListCheckpoints(ctx.dir.checkpoints());
+  if (!all.ok()) return all.status();
+  std::vector<std::string> files;
+  std::vector<std::unique_ptr<envs::Policy>> loaded;
+  std::vector<NamedPolicy> candidates;
+  for (const std::string& file : *all) {  // newest first
+    const auto step = learner::CheckpointStep(file);
+    if (!step || *step <= ctx.state->sft_step) continue;
+    auto policy = LoadEvaluationPolicy(file, *ctx.config);
+    if (!policy.ok()) {
+      spdlog::warn("train: selection: skipping {}: {}", file,
+                   std::string(policy.status().message()));
+      continue;
+    }
+    files.push_back(file);
+    loaded.push_back(std::move(*policy));
+    candidates.push_back({"step " + std::to_string(*step), loaded.back().get()});
+  }
+  if (candidates.size() < 2) return *newest;
+  spdlog::info("train: selection: {} RL checkpoints on suite {}", candidates.size(),
+               ctx.selection->name);
+  auto report = EvaluateOnSuite(candidates, -1, *ctx.selection, ctx.env_config, nullptr);
+  if (!report.ok()) return report.status();
+  AddRunIdentity(ctx, "tarmac train (checkpoint selection)", ctx.selection->name, *report);
+  if (absl::Status s = WriteReport(*report, ctx.dir.selection()); !s.ok()) return s;
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const double score = MeanScore(*report, static_cast<int>(i));
+    spdlog::info("train: selection: {} mean score {:.3f}", candidates[i].name, score);
+    if (score > MeanScore(*report, static_cast<int>(best))) best = i;
+  }
+  spdlog::info("train: selection: the learned policy is {} ({:.3f}; expert {:.3f}); report {}",
+               files[best], MeanScore(*report, static_cast<int>(best)), MeanScore(*report, -1),
+               ctx.dir.selection() + "/report.html");
+  return files[best];
+}
+
 }  // namespace
 
 absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx) {
-  auto final_policy = LoadEvaluationPolicy(ctx.dir.checkpoints(), *ctx.config);
+  auto learned_checkpoint = SelectLearnedCheckpoint(ctx);
+  if (!learned_checkpoint.ok()) return learned_checkpoint.status();
+  auto final_policy = LoadEvaluationPolicy(*learned_checkpoint, *ctx.config);
   if (!final_policy.ok()) return final_policy.status();
   std::unique_ptr<envs::Policy> sft_policy;
   std::error_code ec;

@@ -34,6 +34,7 @@ struct TrainContext {
   actors::RolloutJobOptions rollout;
   const envs::Suite* suite = nullptr;
   const envs::Suite* validation = nullptr;  // null: none
+  const envs::Suite* selection = nullptr;   // null: the newest checkpoint is the learned policy
   envs::EnvConfig env_config;
   caf::actor_system* system = nullptr;
   monitoring::Metrics* metrics = nullptr;

@@ -20,6 +20,8 @@ class RunDir {
   std::string sft() const { return Path("sft"); }  // the checkpoint that ended SFT
   // The report on train.validation_suite (the main one is report.html at the root).
   std::string validation() const { return Path("validation"); }
+  // The report of every RL checkpoint on train.selection_suite, which chose the learned one.
+  std::string selection() const { return Path("selection"); }
   std::string curve() const { return Path("curve.jsonl"); }
   std::string config() const { return Path("config.yaml"); }
   std::string log() const { return Path("train.log"); }

@@ -59,6 +59,13 @@ void AddPhaseKeys(util::OptionTable<T>& t) {
   t.String("train.validation_suite", &T::validation_suite,
            "Second evaluation suite, seeds disjoint from the first: validation (built in), a "
            "suite file, or empty for none.");
+  t.String("train.selection_suite", &T::selection_suite,
+           "Every RL checkpoint drives this suite (seeds disjoint from both evaluation suites) and "
+           "the best-scoring one is the learned policy: selection (built in), a suite file, or "
+           "empty for the newest checkpoint.");
+  t.Number("train.selection_checkpoint_seconds", &T::selection_checkpoint_seconds, 1, 1e9,
+           "With a selection suite: seconds between checkpoints (at most learner."
+           "checkpoint_seconds), all kept as candidates.");
   t.Int("train.seed", &T::seed, 1, 1e15,
         "Seeds the run: the learner's networks and noise, the demos' and the rollouts' draws.");
   t.Number("train.progress_seconds", &T::progress_seconds, 0.1, 3600,
@@ -75,6 +82,9 @@ void AddOverridingKeys(util::OptionTable<T>& t) {
         "Envs each env_batch actor steps (overrides actor.envs_per_actor likewise).");
   t.Number("train.bc_weight", &T::bc_weight, 0, 1e6,
            "Weight of the BC term during the RL phase (overrides learner.bc_weight likewise).");
+  t.Number("train.alpha", &T::alpha, 1e-6, 100,
+           "Entropy temperature of the RL phase (its learner.initial_alpha; fixed while the BC "
+           "term is on, learner.temperature auto).");
   t.Number("train.samples_per_insert", &T::samples_per_insert, 0, 1e6,
            "Sampled/inserted ratio on rl during RL (0: no pacing; overrides "
            "replay.samples_per_insert likewise).");

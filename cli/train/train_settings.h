@@ -27,13 +27,16 @@ struct TrainSettings {
   std::uint64_t dagger_steps = 40000;
   std::uint64_t dagger_updates = 5000;
   double setup_fraction = 0.35;
-  double bc_weight = 2.0;
+  double bc_weight = 0.25;
+  double alpha = 0.001;
   std::uint64_t critic_pretrain_updates = 5000;
   std::uint64_t critic_warmup_updates = 2000;
   double samples_per_insert = 32;
   std::size_t queue_limit = 4096;
   std::string suite = "default";
   std::string validation_suite = "validation";
+  std::string selection_suite = "selection";
+  double selection_checkpoint_seconds = 60;
   std::uint64_t seed = 1;
   double progress_seconds = 10;
   double curve_seconds = 20;

@@ -207,6 +207,31 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
   EXPECT_EQ(validation["episodes"].size(), 140U);
   EXPECT_TRUE(fs::is_regular_file(run_ + "/validation/report.html"));
   EXPECT_THAT(log, HasSubstr("train: validation suite validation"));
+  // Every RL checkpoint drove the selection suite (seeds disjoint from both), and the best of
+  // them is the learned policy.
+  const json selection = json::parse(Read(run_ + "/selection/report.json"));
+  EXPECT_EQ(selection["episodes"].size(), 140U);
+  ASSERT_GE(selection["overall"]["policies"].size(), 2U);
+  std::string best;
+  double best_score = -1.0;
+  for (const auto& [name, figures] : selection["overall"]["policies"].items()) {
+    const double score = figures["mean_score"].get<double>();
+    if (score > best_score ||
+        (score == best_score && std::stoull(name.substr(5)) > std::stoull(best.substr(5)))) {
+      best = name;  // "step N"; the newest among equals
+      best_score = score;
+    }
+  }
+  std::smatch chosen;
+  ASSERT_TRUE(std::regex_search(
+      log, chosen, std::regex("train: selection: the learned policy is .*/ckpt-0*([0-9]+)\\.pt")))
+      << log;
+  EXPECT_EQ("step " + chosen[1].str(), best);
+  // The curve carries the learner's state: with the BC term the temperature stays at
+  // train.alpha (a learned one would climb every update), and the entropy is measured.
+  const json& last = report["curve"].back();
+  EXPECT_NEAR(last["alpha"].get<double>(), 0.001, 1e-8);
+  EXPECT_NE(last["entropy"].get<double>(), 0.0);
 
   // Nothing it started outlives it.
   const pid_t redis = RedisPid(log);

@@ -131,6 +131,73 @@ TEST(SacTrainerTest, TemperatureMovesTowardTheTargetEntropy) {
   EXPECT_LT(down->alpha(), initial * 0.999);
 }
 
+TEST(SacTrainerTest, WithABcTermALearnedTemperatureClimbsWithoutBoundAndAutoKeepsItFixed) {
+  // The BC likelihood narrows the policy to the demonstrations, below the target entropy, so a
+  // learned alpha climbs by about alpha_lr in log space every update (Adam's step on a gradient
+  // of constant sign) and never turns back; auto (the default) fixes alpha when BC is on.
+  const TrainingBatch demos = ExpertDemos(64, 11);
+  SacOptions learned = SmallOptions();
+  learned.bc_weight = 2.0;
+  learned.bc_mse_weight = 20.0;
+  learned.actor_lr = 3e-3;  // the small actor narrows within the test's updates
+  learned.temperature = Temperature::kLearned;
+  SacOptions automatic = learned;
+  automatic.temperature = Temperature::kAuto;
+  auto climbing = MakeTrainer(learned);
+  auto fixed = MakeTrainer(automatic);
+  const double initial = fixed->alpha();
+  constexpr int kNarrowing = 200;  // then the entropy is below the target for good
+  constexpr int kUpdates = 400;
+  double start = 0.0, previous = 0.0, highest_entropy = -1e9;
+  int rises = 0;
+  for (int i = 0; i < kNarrowing + kUpdates; ++i) {
+    auto a = climbing->Update(FixedBatch(), &demos);
+    auto b = fixed->Update(FixedBatch(), &demos);
+    ASSERT_TRUE(a.ok() && b.ok());
+    if (i == kNarrowing - 1) start = previous = climbing->alpha();
+    if (i < kNarrowing) continue;
+    rises += climbing->alpha() > previous ? 1 : 0;
+    previous = climbing->alpha();
+    highest_entropy = std::max(highest_entropy, a->entropy);
+  }
+  EXPECT_EQ(fixed->alpha(), initial);
+  EXPECT_LT(highest_entropy, -2.0) << "the BC term should keep the entropy below the target";
+  EXPECT_GE(rises, kUpdates * 9 / 10);
+  // At least 80 % of alpha_lr per update in log space.
+  EXPECT_GT(std::log(climbing->alpha() / start), 0.8 * kUpdates * learned.alpha_lr);
+}
+
+TEST(SacTrainerTest, AFixedTemperatureIsTheConfiguredOneWhateverTheCheckpointHeld) {
+  SacOptions learned = SmallOptions();
+  learned.target_entropy = 20.0;
+  auto trainer = MakeTrainer(learned);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(trainer->Update(FixedBatch(), nullptr).ok());
+  ASSERT_GT(trainer->alpha(), learned.initial_alpha * 1.001);
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/ckpt.pt";
+  ASSERT_TRUE(trainer->SaveCheckpoint(path).ok());
+  SacOptions fixed = learned;
+  fixed.temperature = Temperature::kFixed;
+  fixed.initial_alpha = 0.001;
+  auto resumed = MakeTrainer(fixed);
+  ASSERT_TRUE(resumed->LoadCheckpoint(path).ok());
+  EXPECT_DOUBLE_EQ(resumed->alpha(), static_cast<double>(0.001F));
+  auto stats = resumed->Update(FixedBatch(), nullptr);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_DOUBLE_EQ(stats->alpha, static_cast<double>(0.001F));
+  EXPECT_DOUBLE_EQ(resumed->alpha(), static_cast<double>(0.001F));
+}
+
+TEST(SacTrainerTest, AFixedTemperatureStaysPutWithoutBc) {
+  SacOptions options = SmallOptions();
+  options.temperature = Temperature::kFixed;
+  options.target_entropy = 20.0;  // a learned alpha would rise
+  auto trainer = MakeTrainer(options);
+  const double initial = trainer->alpha();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(trainer->Update(FixedBatch(), nullptr).ok());
+  EXPECT_EQ(trainer->alpha(), initial);
+}
+
 TEST(SacTrainerTest, ImportanceWeightsScaleTheCriticLoss) {
   auto full = MakeTrainer();
   auto half = MakeTrainer();

@@ -15,6 +15,13 @@ enum class Algorithm { kSac, kBc };
 // The arithmetic of the networks' matrix products on the CPU (CUDA always runs float32);
 // kAuto is bfloat16 where the CPU has AVX-512 BF16 (CpuHasBf16), float32 elsewhere.
 enum class Precision { kFloat32, kBfloat16, kAuto };
+// How the entropy temperature alpha moves. kLearned: toward target_entropy (SAC's automatic
+// tuning). kFixed: initial_alpha, whatever a loaded checkpoint held. kAuto: learned when
+// bc_weight is 0, fixed when the actor loss has a BC term: the BC likelihood holds the policy's
+// entropy below any target a driving policy can take, so a learned alpha would climb by about
+// alpha_lr in log space every update without bound, until its entropy bonus outweighs both Q and BC
+// and the policy's noise wrecks its rollouts.
+enum class Temperature { kAuto, kLearned, kFixed };
 
 // Whether this CPU multiplies bfloat16 natively (AVX-512 BF16). O(1).
 bool CpuHasBf16();
@@ -27,8 +34,9 @@ struct SacOptions {
   double actor_lr = 3e-4;
   double critic_lr = 3e-4;
   double alpha_lr = 3e-4;
-  double tau = 0.005;                    // Polyak factor of the target critics
-  double initial_alpha = 0.1;            // entropy temperature
+  double tau = 0.005;          // Polyak factor of the target critics
+  double initial_alpha = 0.1;  // entropy temperature
+  Temperature temperature = Temperature::kAuto;
   std::optional<double> target_entropy;  // default: -action_dim
   double bc_weight = 0.0;                // lambda of the BC term in the SAC actor loss
   double bc_mse_weight = 20.0;           // BC loss = -log pi(a|s) + this * |tanh(mean) - a|^2

@@ -68,7 +68,7 @@ class SacTrainer {
   absl::Status BareForwardBackward(const TrainingBatch& batch);
 
   std::uint64_t step() const;
-  double alpha() const;
+  double alpha() const;        // the temperature the next update uses (learned or fixed)
   std::string device() const;  // "cuda", "cpu" or "cpu (bfloat16 products)"
   const SacOptions& options() const;
   const BatchShape& shape() const;

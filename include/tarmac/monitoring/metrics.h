@@ -68,6 +68,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& policy_lag_versions;
   prometheus::Family<prometheus::Gauge>& learner_temperature;              // SAC alpha
   prometheus::Family<prometheus::Gauge>& learner_q_value;                  // mean min(Q1, Q2)
+  prometheus::Family<prometheus::Gauge>& learner_policy_entropy;           // mean -log pi
   prometheus::Family<prometheus::Histogram>& learner_td_error;             // |TD| per sampled item
   prometheus::Family<prometheus::Histogram>& learner_sample_wait_seconds;  // trainer idle
   prometheus::Family<prometheus::Gauge>& learner_samples_per_insert;       // sampled / inserted
