@@ -68,6 +68,7 @@ struct SacTrainer::State {
   Actor actor{nullptr};
   TwinCritic critic{nullptr}, critic_target{nullptr};
   torch::Tensor log_alpha;
+  torch::Tensor fixed_alpha;  // options.initial_alpha on the device, made once in Build
   std::unique_ptr<torch::optim::Adam> actor_opt, critic_opt, alpha_opt;
   std::unique_ptr<ObsNormalizer> normalizer;
   double target_entropy = 0.0;
@@ -135,11 +136,7 @@ struct SacTrainer::State {
   }
   // The temperature the losses use: the learned one, or initial_alpha when it is fixed (also
   // after loading a checkpoint whose learned value differs).
-  torch::Tensor Alpha() const {
-    if (learns_alpha()) return log_alpha.exp().detach();
-    return torch::full({}, options.initial_alpha,
-                       torch::TensorOptions().dtype(torch::kFloat32).device(device));
-  }
+  torch::Tensor Alpha() const { return learns_alpha() ? log_alpha.exp().detach() : fixed_alpha; }
 
   // bfloat16 products for the forward passes that follow, while the scope lives (CPU only).
   bool bf16() const {
@@ -165,6 +162,8 @@ struct SacTrainer::State {
     critic_target->to(device);
     CopyParameters(*critic, *critic_target);
     for (auto& p : critic_target->parameters()) p.set_requires_grad(false);
+    fixed_alpha = torch::full({}, options.initial_alpha,
+                              torch::TensorOptions().dtype(torch::kFloat32).device(device));
     log_alpha = torch::full({}, std::log(options.initial_alpha),
                             torch::TensorOptions().dtype(torch::kFloat32).device(device))
                     .set_requires_grad(true);

@@ -264,13 +264,17 @@ absl::StatusOr<std::string> SelectLearnedCheckpoint(TrainContext& ctx) {
   AddRunIdentity(ctx, "tarmac train (checkpoint selection)", ctx.selection->name, *report);
   if (absl::Status s = WriteReport(*report, ctx.dir.selection()); !s.ok()) return s;
   std::size_t best = 0;
+  double best_score = -1.0;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const double score = MeanScore(*report, static_cast<int>(i));
     spdlog::info("train: selection: {} mean score {:.3f}", candidates[i].name, score);
-    if (score > MeanScore(*report, static_cast<int>(best))) best = i;
+    if (score > best_score) {  // strictly: the newest among equals stays
+      best = i;
+      best_score = score;
+    }
   }
   spdlog::info("train: selection: the learned policy is {} ({:.3f}; expert {:.3f}); report {}",
-               files[best], MeanScore(*report, static_cast<int>(best)), MeanScore(*report, -1),
+               files[best], best_score, MeanScore(*report, -1),
                ctx.dir.selection() + "/report.html");
   return files[best];
 }
