@@ -115,11 +115,23 @@ void BM_SacUpdateBf16(benchmark::State& state) {
 }
 BENCHMARK(BM_SacUpdateBf16)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
+// The same on one intra-op thread, as tarmac train's RL phase runs it beside the rollout.
+void BM_SacUpdateBf16OneThread(benchmark::State& state) {
+  SacOptions options = DefaultOptions();
+  options.fused_critic = false;
+  options.precision = tarmac::learner::Precision::kBfloat16;
+  options.threads = 1;
+  RunUpdates(state, options);
+}
+BENCHMARK(BM_SacUpdateBf16OneThread)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
 std::unique_ptr<tarmac::testing::RedisServer> g_server;
 
 // The learner job as tarmac train runs it (SAC with the BC term on `demos`), against the
-// update alone: range(0) 1 is bfloat16. Its updates_per_s over BM_SacUpdateFused's (or
-// ...Bf16's) is the in-pipeline fraction of the standalone rate.
+// update alone: range(0) 1 is bfloat16, range(1) the intra-op threads. Its updates_per_s over
+// BM_SacUpdateFused's (or ...Bf16's, ...Bf16OneThread's) is the in-pipeline fraction of the
+// standalone rate. With both cores' threads, the samplers and Redis deschedule one of them and
+// every parallel region waits for it.
 void BM_LearnerPipeline(benchmark::State& state) {
   tarmac::actors::LearnerJobOptions o;
   o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
@@ -128,6 +140,7 @@ void BM_LearnerPipeline(benchmark::State& state) {
   o.sac.precision = state.range(0) == 1 ? tarmac::learner::Precision::kBfloat16
                                         : tarmac::learner::Precision::kFloat32;
   o.sac.fused_critic = state.range(0) == 0;  // each precision's faster critic
+  o.sac.threads = static_cast<int>(state.range(1));
   o.shape = kShape;
   o.rl_table = {"rl", 1000000, 0.6};
   o.demo_table = {"demos", 1000000, 0.0};
@@ -135,7 +148,7 @@ void BM_LearnerPipeline(benchmark::State& state) {
   o.min_replay = 1000;
   o.publish_every = 100;
   o.max_updates = state.range(0) == 1 ? 1500 : 300;
-  double waited = 0, trained = 0, updates = 0;
+  double waited = 0, trained = 0, updates = 0, updating = 0;
   for (auto _ : state) {
     caf::actor_system_config cfg;
     tarmac::actors::ConfigureActorSystem(cfg);
@@ -148,16 +161,19 @@ void BM_LearnerPipeline(benchmark::State& state) {
       return;
     }
     waited += result->sample_wait_seconds;
+    updating += result->update_seconds;
     trained += result->seconds;
     updates += static_cast<double>(result->updates);
     state.SetIterationTime(result->seconds);
   }
   state.counters["updates_per_s"] = updates / trained;
   state.counters["sample_wait_fraction"] = waited / trained;
+  state.counters["update_fraction"] = updating / trained;
 }
 BENCHMARK(BM_LearnerPipeline)
-    ->Arg(0)
-    ->Arg(1)
+    ->Args({0, 2})
+    ->Args({1, 2})
+    ->Args({1, 1})
     ->Unit(benchmark::kSecond)
     ->Iterations(2)
     ->UseManualTime();

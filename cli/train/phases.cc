@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "../evaluation_run.h"
 #include "../report_figures.h"
@@ -147,6 +148,9 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
   rl.sac.algorithm = learner::Algorithm::kSac;
   rl.sac.bc_weight = settings.bc_weight;
   rl.sac.initial_alpha = settings.alpha;
+  // The rollout and Redis share the cores: an intra-op thread per core oversubscribes them, and
+  // the learner's parallel regions then wait on a descheduled thread.
+  rl.sac.threads = settings.RlLearnerThreads(std::thread::hardware_concurrency());
   // The critics' pre-training on demos, then their warm-up on rl, then the actor too; the
   // schedule and the update budget count from the end of SFT, across restarts of the run.
   const std::uint64_t done = LearnerStep(ctx) - ctx.state->sft_step;

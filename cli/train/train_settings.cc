@@ -55,6 +55,9 @@ void AddPhaseKeys(util::OptionTable<T>& t) {
         "values), before the warm-up.");
   t.Int("train.critic_warmup_updates", &T::critic_warmup_updates, 0, 1e12,
         "RL updates that train only the critics before the actor moves.");
+  t.Int("train.rl_learner_threads", &T::rl_learner_threads, 0, 1024,
+        "Torch threads of the learner while the rollout runs beside it (0: half the cores, at "
+        "least one; more oversubscribes the cores the rollout and Redis need).");
   t.String("train.suite", &T::suite, "Final evaluation suite: default (built in) or a suite file.");
   t.String("train.validation_suite", &T::validation_suite,
            "Second evaluation suite, seeds disjoint from the first: validation (built in), a "

@@ -1,6 +1,7 @@
 #ifndef TARMAC_CLI_TRAIN_TRAIN_SETTINGS_H_
 #define TARMAC_CLI_TRAIN_TRAIN_SETTINGS_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -32,6 +33,7 @@ struct TrainSettings {
   std::uint64_t critic_pretrain_updates = 5000;
   std::uint64_t critic_warmup_updates = 2000;
   double samples_per_insert = 32;
+  int rl_learner_threads = 0;
   std::size_t queue_limit = 4096;
   std::string suite = "default";
   std::string validation_suite = "validation";
@@ -46,6 +48,11 @@ struct TrainSettings {
   // config.yaml (and a resume that reads it) holds what the run uses.
   void Record(Config& c) const;
   double budget_seconds() const { return minutes * 60.0; }
+  // The RL phase learner's torch threads on a machine with `cores`: rl_learner_threads, or half
+  // the cores (at least one) when it is 0.
+  int RlLearnerThreads(unsigned cores) const {
+    return rl_learner_threads > 0 ? rl_learner_threads : std::max(1, static_cast<int>(cores / 2));
+  }
 };
 
 // The train.* keys.

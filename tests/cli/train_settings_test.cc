@@ -16,6 +16,19 @@ void ExpectTheSections(const TrainSettings& t) {
   EXPECT_EQ(t.queue_limit, 1000U);
 }
 
+TEST(TrainSettingsTest, TheRlLearnerGetsHalfTheCoresUnlessTold) {
+  auto config = DefaultConfig();
+  ASSERT_TRUE(config.ok()) << config.status();
+  TrainSettings t = TrainSettings::From(*config);
+  EXPECT_EQ(t.rl_learner_threads, 0);
+  EXPECT_EQ(t.RlLearnerThreads(2), 1);  // the rollout and Redis get the other core
+  EXPECT_EQ(t.RlLearnerThreads(16), 8);
+  EXPECT_EQ(t.RlLearnerThreads(1), 1);
+  EXPECT_EQ(t.RlLearnerThreads(0), 1);  // hardware_concurrency() may not know
+  ASSERT_TRUE(config->Set("train.rl_learner_threads", "3", "--set").ok());
+  EXPECT_EQ(TrainSettings::From(*config).RlLearnerThreads(2), 3);
+}
+
 TEST(TrainSettingsTest, AnExplicitSectionKeyReachesTrainUnlessTrainSetsItsOwn) {
   auto config = DefaultConfig();
   ASSERT_TRUE(config.ok()) << config.status();
