@@ -37,9 +37,9 @@ util::OptionTable<SacOptions> BuildTable() {
          {{"auto", Temperature::kAuto},
           {"learned", Temperature::kLearned},
           {"fixed", Temperature::kFixed}},
-         "learned (toward target_entropy), fixed (initial_alpha), or auto: learned without a BC "
-         "term, fixed with one (the BC likelihood keeps the entropy below any target, so a "
-         "learned alpha would grow without bound).");
+         "learned (toward target_entropy), fixed (initial_alpha), or auto: learned unless the BC "
+         "term has its likelihood part, fixed when it does (the BC likelihood keeps the entropy "
+         "below any target, so a learned alpha would grow without bound).");
   // The struct's default (none) means -action_dim; the key holds the driving envs' value.
   t.Custom(
       {"learner.target_entropy",
@@ -58,6 +58,13 @@ util::OptionTable<SacOptions> BuildTable() {
            "Weight of the BC term in the SAC actor loss.");
   t.Number("learner.bc_mse_weight", &SacOptions::bc_mse_weight, 0, 1e6,
            "BC loss: -log-likelihood plus this times the squared error of the mean action.");
+  t.Number("learner.bc_likelihood_weight", &SacOptions::bc_likelihood_weight, 0, 1e6,
+           "Weight of the -log-likelihood in SAC's BC term (0: the term anchors the mean action "
+           "only, the entropy term sets the spread and temperature auto learns it); behaviour "
+           "cloning itself always fits the likelihood.");
+  t.Bool("learner.entropy_backup", &SacOptions::entropy_backup,
+         "The critics' target includes -alpha log pi of the next action (SAC); false: only the "
+         "actor's loss has the entropy term, so the temperature does not change the values.");
   t.Number("learner.priority_epsilon", &SacOptions::priority_epsilon, 1e-12, 1e6,
            "Added to |TD| for new priorities.");
   t.Number("learner.max_grad_norm", &SacOptions::max_grad_norm, 0, 1e9,

@@ -113,11 +113,13 @@ struct SacTrainer::State {
     auto next = normalizer->Apply(d.next_obs);
     auto [next_action, next_logp] = SampleAction(next);
     auto [t1, t2] = critic_target->forward(next, next_action);
-    auto soft = torch::min(t1, t2) - Alpha() * next_logp;
-    return d.reward + d.discount * soft;
+    auto next_value = torch::min(t1, t2);
+    if (options.entropy_backup) next_value = next_value - Alpha() * next_logp;
+    return d.reward + d.discount * next_value;
   }
 
-  torch::Tensor BcLoss(const Device& demos) {
+  // -likelihood_weight log pi(a|s) + bc_mse_weight |tanh(mean) - a|^2 on demonstrations.
+  torch::Tensor BcLoss(const Device& demos, double likelihood_weight) {
     auto obs = normalizer->Apply(demos.obs);
     auto [mean, log_std] = actor->forward(obs);
     auto u = torch::atanh(
@@ -125,14 +127,17 @@ struct SacTrainer::State {
     // The likelihood alone lets the network widen its Gaussian on the rare, hard states (hard
     // braking) instead of fitting them; the squared error of the mean action does not.
     auto mse = (torch::tanh(mean) - demos.action).pow(2).sum(1).mean();
-    return -TanhGaussianLogProb(mean, log_std, u).mean() + options.bc_mse_weight * mse;
+    if (likelihood_weight == 0.0) return options.bc_mse_weight * mse;
+    return -likelihood_weight * TanhGaussianLogProb(mean, log_std, u).mean() +
+           options.bc_mse_weight * mse;
   }
 
   // Whether the temperature follows the target entropy; auto decides by the options, not by
   // the batch, so the critics' pre-training (no demos passed) uses the RL phase's temperature.
   bool learns_alpha() const {
     return options.temperature == Temperature::kLearned ||
-           (options.temperature == Temperature::kAuto && options.bc_weight == 0.0);
+           (options.temperature == Temperature::kAuto &&
+            (options.bc_weight == 0.0 || options.bc_likelihood_weight == 0.0));
   }
   // The temperature the losses use: the learned one, or initial_alpha when it is fixed (also
   // after loading a checkpoint whose learned value differs).
@@ -315,7 +320,7 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
         logp = sampled.second;
         auto [qa1, qa2] = s.critic->forward(obs, sampled.first);
         q_min = torch::min(qa1, qa2);
-        if (use_bc) bc_loss = s.BcLoss(s.ToDevice(*demos));
+        if (use_bc) bc_loss = s.BcLoss(s.ToDevice(*demos), s.options.bc_likelihood_weight);
       }
       auto alpha = s.Alpha();
       actor_loss = (alpha * logp - q_min).mean();
@@ -378,7 +383,7 @@ absl::StatusOr<UpdateStats> SacTrainer::BcUpdate(const TrainingBatch& demos) {
     torch::Tensor loss;
     {
       CpuBf16Scope bf16(s.bf16());
-      loss = s.BcLoss(d);
+      loss = s.BcLoss(d, 1.0);
     }
     s.actor_opt->zero_grad();
     loss.backward();

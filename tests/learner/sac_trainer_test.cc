@@ -167,6 +167,60 @@ TEST(SacTrainerTest, WithABcTermALearnedTemperatureClimbsWithoutBoundAndAutoKeep
   EXPECT_GT(std::log(climbing->alpha() / start), 0.8 * kUpdates * learned.alpha_lr);
 }
 
+TEST(SacTrainerTest, AnchoringOnlyTheMeanLeavesTheSpreadToALearnedTemperature) {
+  // With the likelihood part of the BC term off, auto learns alpha, which follows the entropy
+  // toward the target (here from above: the untrained spread is wide), and the likelihood no
+  // longer pins the spread far below it; the mean action still fits the demos.
+  const TrainingBatch demos = ExpertDemos(64, 11);
+  SacOptions pinned = SmallOptions();
+  pinned.bc_weight = 2.0;
+  pinned.bc_mse_weight = 20.0;
+  pinned.actor_lr = 3e-3;
+  pinned.target_entropy = -1.0;
+  SacOptions mean_only = pinned;
+  mean_only.bc_likelihood_weight = 0.0;
+  auto a = MakeTrainer(pinned);
+  auto b = MakeTrainer(mean_only);
+  const double fixed_alpha = a->alpha();
+  const double initial = b->alpha();
+  double pinned_entropy = 0.0, free_entropy = 0.0, free_bc = 0.0;
+  for (int i = 0; i < 600; ++i) {
+    auto sa = a->Update(FixedBatch(), &demos);
+    auto sb = b->Update(FixedBatch(), &demos);
+    ASSERT_TRUE(sa.ok() && sb.ok());
+    pinned_entropy = sa->entropy;
+    free_entropy = sb->entropy;
+    free_bc = sb->bc_loss;
+  }
+  EXPECT_EQ(a->alpha(), fixed_alpha);  // the likelihood is on: auto keeps alpha fixed
+  EXPECT_LT(pinned_entropy, -2.0);
+  EXPECT_GT(free_entropy, pinned_entropy + 2.0);
+  EXPECT_GT(free_entropy, -1.0);
+  EXPECT_LT(b->alpha(), initial * 0.9) << "above the target entropy, alpha falls";
+  EXPECT_GE(free_bc, 0.0);  // the squared error alone
+  EXPECT_LT(free_bc / mean_only.bc_mse_weight, 0.1) << "mean squared action error on the demos";
+}
+
+TEST(SacTrainerTest, WithoutEntropyBackupTheTargetIgnoresTheTemperature) {
+  const TrainingBatch batch = FixedBatch();
+  std::vector<double> targets[2][2];
+  for (int backup = 0; backup < 2; ++backup) {
+    for (int k = 0; k < 2; ++k) {
+      SacOptions options = SmallOptions();
+      options.entropy_backup = backup == 1;
+      options.temperature = Temperature::kFixed;
+      options.initial_alpha = k == 0 ? 0.01 : 10.0;
+      auto trainer = MakeTrainer(options);
+      auto eval = trainer->EvaluateCritic(batch);
+      ASSERT_TRUE(eval.ok()) << eval.status();
+      targets[backup][k] = eval->target;
+    }
+  }
+  EXPECT_EQ(targets[0][0], targets[0][1]);
+  EXPECT_NE(targets[1][0], targets[1][1]);
+  EXPECT_DOUBLE_EQ(targets[0][0][1], targets[1][0][1]);  // terminal row: the reward either way
+}
+
 TEST(SacTrainerTest, AFixedTemperatureIsTheConfiguredOneWhateverTheCheckpointHeld) {
   SacOptions learned = SmallOptions();
   learned.target_entropy = 20.0;

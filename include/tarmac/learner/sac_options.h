@@ -40,11 +40,18 @@ struct SacOptions {
   std::optional<double> target_entropy;  // default: -action_dim
   double bc_weight = 0.0;                // lambda of the BC term in the SAC actor loss
   double bc_mse_weight = 20.0;           // BC loss = -log pi(a|s) + this * |tanh(mean) - a|^2
-  double priority_epsilon = 1e-3;        // new priority = |TD| + epsilon
-  double max_grad_norm = 10.0;           // 0: no clipping
-  double obs_clip = 10.0;                // normalised observations are clipped to +-this
-  std::string device = "auto";           // auto (CUDA when present), cuda, cpu
-  bool fused_critic = true;              // both critics in one pass (TwinCriticImpl)
+  // The -log pi(a|s) part's weight in the SAC actor's BC term (behaviour cloning itself always
+  // fits the likelihood): 0 anchors only the mean action and leaves the spread to the entropy
+  // term, so the temperature can be learned.
+  double bc_likelihood_weight = 1.0;
+  // Whether the critics' target holds the soft value min Q' - alpha log pi' (SAC) or min Q'
+  // alone; either way the actor's loss has the entropy term.
+  bool entropy_backup = true;
+  double priority_epsilon = 1e-3;  // new priority = |TD| + epsilon
+  double max_grad_norm = 10.0;     // 0: no clipping
+  double obs_clip = 10.0;          // normalised observations are clipped to +-this
+  std::string device = "auto";     // auto (CUDA when present), cuda, cpu
+  bool fused_critic = true;        // both critics in one pass (TwinCriticImpl)
   // bfloat16 products with float32 parameters and optimiser state (CpuBf16Scope); forced on a
   // CPU without AVX-512 BF16 it is slower than float32, not wrong.
   Precision precision = Precision::kAuto;
