@@ -223,6 +223,7 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   raw[Index(RewardTerm::kJerk)] = -std::min(1.0, std::abs(motion.lon_jerk) / kJerkScale);
   raw[Index(RewardTerm::kLateralAccel)] = -std::min(1.0, std::abs(motion.lat_accel) / kLatScale);
   raw[Index(RewardTerm::kTtc)] = ttc && *ttc < kTtcHorizon ? -(1.0 - *ttc / kTtcHorizon) : 0.0;
+  raw[Index(RewardTerm::kComfort)] = uncomfortable ? -1.0 : 0.0;
   double weights[kRewardTermCount];
   for (std::size_t k = 0; k < kRewardTermCount; ++k) weights[k] = rc.*kRewardTerms[k].weight;
   double reward = 0.0;

@@ -3,10 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace tarmac::envs {
@@ -16,7 +18,7 @@ namespace {
 const double kMissing = std::numeric_limits<double>::quiet_NaN();
 
 // TrajectoryHash() of the env as of this commit (see below).
-constexpr std::uint64_t kTrajectoryHash = 3051863399443769092ULL;
+constexpr std::uint64_t kTrajectoryHash = 13942410008732600292ULL;
 
 DrivingEnvOptions For(ScenarioFamily family) {
   DrivingEnvOptions o;
@@ -192,6 +194,34 @@ TEST(DrivingEnvTest, AdditiveRewardIsTheSumOfItsTerms) {
   const schemas::EpisodeSummary summary = env.Summary();
   EXPECT_NEAR(summary.episode_return, sum_of_returns, 1e-3);
   EXPECT_EQ(summary.term_returns.size(), env.spec().reward_terms.size());
+}
+
+TEST(DrivingEnvTest, TheComfortTermChargesEveryStepTheScoreCallsUncomfortable) {
+  DrivingEnvOptions options = For(ScenarioFamily::kHighway);
+  options.reward.comfort = 2.0;
+  DrivingEnv env(options);
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  const auto comfort = std::find(env.spec().reward_terms.begin(), env.spec().reward_terms.end(),
+                                 std::string("comfort")) -
+                       env.spec().reward_terms.begin();
+  ASSERT_LT(comfort, static_cast<std::ptrdiff_t>(terms.size()));
+  env.Reset(7, absl::MakeSpan(obs));
+  // Cruise, then brake at full force (jerk and deceleration beyond the limits), then cruise.
+  int charged = 0, uncomfortable = 0;
+  for (int i = 0; i < 60; ++i) {
+    std::vector<float> action = KeepLane(env, env.ego().speed);
+    if (i >= 20 && i < 30) action[0] = -6.0F;
+    const StepResult r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+    ASSERT_FALSE(r.terminated || r.truncated);
+    const bool flagged = (r.events & schemas::EventBit(schemas::Event::kComfort)) != 0;
+    EXPECT_EQ(terms[comfort], flagged ? -2.0F : 0.0F) << "step " << i;
+    charged += terms[comfort] < 0 ? 1 : 0;
+    uncomfortable += flagged ? 1 : 0;
+  }
+  EXPECT_GE(charged, 5) << "hard braking is outside the comfort limits";
+  EXPECT_LT(charged, 60) << "cruising is not";
+  EXPECT_EQ(schemas::MetricOr(env.Summary(), "comfort_violation_steps", kMissing), charged);
+  EXPECT_EQ(uncomfortable, charged);
 }
 
 TEST(DrivingEnvTest, DrivingIntoAStalledCarIsAnAtFaultCollision) {

@@ -24,6 +24,7 @@ struct RewardConfig {
   double jerk = 0.05;           // -min(1, |jerk| / 8.37)
   double lateral_accel = 0.05;  // -min(1, |a_lat| / 4.89)
   double ttc = 0.5;             // -(1 - TTC / 3 s) when TTC < 3 s
+  double comfort = 0.0;         // -1 on a step outside the comfort limits (env.events.comfort_*)
 };
 
 // The driving env's reward terms, in the order Step reports them.
@@ -36,6 +37,7 @@ enum class RewardTerm : int {
   kJerk,
   kLateralAccel,
   kTtc,
+  kComfort,
 };
 
 // The one table of reward terms: each term's name (spec().reward_terms, the env.reward.<name>
@@ -57,6 +59,7 @@ inline constexpr RewardTermInfo kRewardTerms[] = {
     {RewardTerm::kJerk, "jerk", &RewardConfig::jerk, true},
     {RewardTerm::kLateralAccel, "lateral_accel", &RewardConfig::lateral_accel, true},
     {RewardTerm::kTtc, "ttc", &RewardConfig::ttc, true},
+    {RewardTerm::kComfort, "comfort", &RewardConfig::comfort, true},
 };
 inline constexpr std::size_t kRewardTermCount = sizeof(kRewardTerms) / sizeof(kRewardTerms[0]);
 
