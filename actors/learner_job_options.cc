@@ -68,6 +68,9 @@ void AddScheduleKeys(util::OptionTable<LearnerJobOptions>& t) {
            "Where checkpoints go (ckpt-<step>.pt; empty: none).");
   t.Int("learner.keep_checkpoints", &O::keep_checkpoints, 1, 1000, "Newest checkpoints kept.");
   t.Bool("learner.resume", &O::resume, "Continue from the newest checkpoint.");
+  t.String("learner.init", &O::init,
+           "With nothing to resume from, start from this checkpoint (file or directory): "
+           "networks, normaliser, optimisers and step (empty: fresh networks).");
   t.Int("learner.max_updates", &O::max_updates, 0, 1e15,
         "Stop after this many updates (0: never).");
   t.Number("learner.max_seconds", &O::max_seconds, 0, 1e9,

@@ -57,15 +57,23 @@ class Trainer {
     auto trainer = learner::SacTrainer::Create(o.sac, o.shape);
     if (!trainer.ok()) return trainer.status();
     trainer_ = std::move(*trainer);
+    bool resumed = false;
     if (o.resume && !o.checkpoint_dir.empty()) {
       auto newest = learner::NewestCheckpoint(o.checkpoint_dir);
       if (newest.ok()) {
         if (auto s = trainer_->LoadCheckpoint(*newest); !s.ok()) return s;
         spdlog::info("resumed from {} at learner step {}", *newest, trainer_->step());
         result_.checkpoint = *newest;
-      } else {
+        resumed = true;
+      } else if (o.init.empty()) {
         spdlog::info("no checkpoint to resume from in {}; starting fresh", o.checkpoint_dir);
       }
+    }
+    if (!resumed && !o.init.empty()) {
+      auto init = learner::ResolveCheckpoint(o.init);
+      if (!init.ok()) return init.status();
+      if (auto s = trainer_->LoadCheckpoint(*init); !s.ok()) return s;
+      spdlog::info("starting from {} at learner step {}", *init, trainer_->step());
     }
     const std::uint64_t start_step = trainer_->step();
     auto client = buffer::ReplayClient::Connect(LearnerClientOptions(o));

@@ -7,6 +7,7 @@
 #include "exit_codes.h"
 #include "job_settings.h"
 #include "tarmac/actors/system_config.h"
+#include "tarmac/learner/sac_trainer.h"
 
 namespace tarmac::cli {
 
@@ -21,6 +22,7 @@ CLI::App* LearnerCommand::Register(CLI::App& app, FlagBindings& flags) {
   flags.Bind(*sub, "--metrics-port", "metrics.port");
   flags.Bind(*sub, "--checkpoint-dir", "learner.checkpoint_dir");
   flags.Bind(*sub, "--max-updates", "learner.max_updates");
+  flags.Bind(*sub, "--init", "learner.init");
   sub->add_flag("--resume", resume_, "Continue from the newest checkpoint (learner.resume)");
   return sub;
 }
@@ -32,6 +34,14 @@ int LearnerCommand::Run(const CommandContext& context) {
     return kExitUsage;
   }
   if (resume_) options->resume = true;
+  if (!options->init.empty()) {
+    auto init = learner::CheckInitCheckpoint(options->init, options->sac, options->shape);
+    if (!init.ok()) {
+      context.err << "tarmac: --init: " << init.status().message() << ".\n";
+      return kExitUsage;
+    }
+    options->init = init->path;
+  }
   int exit_code = kExitOk;
   auto result = RunJobCommand(context, &exit_code, [&](auto& system, auto& metrics, auto& stop) {
     return actors::RunLearnerJob(system, *options, metrics, stop);

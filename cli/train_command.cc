@@ -23,6 +23,7 @@
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
 #include "tarmac/learner/checkpoint_files.h"
+#include "tarmac/learner/sac_trainer.h"
 #include "train/embedded_replay.h"
 #include "train/phases.h"
 
@@ -55,6 +56,7 @@ struct Plan {
   envs::EnvConfig env_config;
   bool embedded = false;  // no --redis: the run starts its own replay server
   bool resumed = false;
+  std::optional<learner::InitCheckpoint> init;  // a new run's --init, checked
 };
 
 // The run's state: a new one, or the one --resume names. Never starts over a run by accident.
@@ -132,6 +134,14 @@ absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resum
   if (!rollout.ok()) return rollout.status();
   plan.learner = *learner;
   plan.rollout = *rollout;
+  if (!resuming && !plan.learner.init.empty()) {
+    auto init =
+        learner::CheckInitCheckpoint(plan.learner.init, plan.learner.sac, plan.learner.shape);
+    if (!init.ok()) {
+      return absl::Status(init.status().code(), absl::StrCat("--init: ", init.status().message()));
+    }
+    plan.init = *init;
+  }
   auto env_config = EnvConfigFrom(*plan.config);
   if (!env_config.ok()) return env_config.status();
   plan.env_config = *env_config;
@@ -278,6 +288,7 @@ CLI::App* TrainCommand::Register(CLI::App& app, FlagBindings& flags) {
   flags.Bind(*sub, "--redis", "replay.urls");
   flags.Bind(*sub, "--out", "train.out");
   flags.Bind(*sub, "--metrics-port", "metrics.port");
+  flags.Bind(*sub, "--init", "learner.init");
   sub->add_option("--resume", resume_dir_, "Continue the run in this directory");
   return sub;
 }
@@ -304,6 +315,20 @@ int TrainCommand::Run(const CommandContext& context) {
   }
   LogToFile(plan.dir.log());
   std::ofstream(plan.dir.config()) << config.ToYaml();
+  // A run started from --init continues that checkpoint: it is the run's first, and the phases'
+  // learners resume from it.
+  if (plan.init && learner::NewestCheckpointStep(plan.dir.checkpoints()) == 0) {
+    fs::create_directories(plan.dir.checkpoints(), ec);
+    fs::copy_file(plan.init->path, learner::CheckpointPath(plan.dir.checkpoints(), plan.init->step),
+                  fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      context.err << "tarmac: cannot copy the --init checkpoint " << plan.init->path << " into "
+                  << plan.dir.checkpoints() << ": " << ec.message() << ".\n";
+      return kExitFailure;
+    }
+    spdlog::info("train: starting from {} (learner step {}); SFT is skipped", plan.init->path,
+                 plan.init->step);
+  }
   if (auto s = plan.state.Save(plan.dir.state()); !s.ok()) {
     context.err << "tarmac: " << s.message() << ".\n";
     return kExitFailure;

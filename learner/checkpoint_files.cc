@@ -64,6 +64,22 @@ absl::StatusOr<std::string> NewestCheckpoint(const std::string& dir) {
   return all->front();
 }
 
+absl::StatusOr<std::string> ResolveCheckpoint(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_regular_file(path, error)) return path;
+  if (std::filesystem::is_directory(path, error)) {
+    absl::StatusOr<std::string> newest = NewestCheckpoint(path);
+    if (newest.ok()) return newest;
+    return absl::NotFoundError(
+        absl::StrCat("the directory ", path,
+                     " holds no checkpoint (ckpt-<step>.pt); give a checkpoint file "
+                     "or a run's checkpoints directory"));
+  }
+  return absl::NotFoundError(absl::StrCat("there is no checkpoint at ", path,
+                                          "; give a checkpoint file (ckpt-<step>.pt) or a "
+                                          "directory holding one"));
+}
+
 std::uint64_t NewestCheckpointStep(const std::string& dir) {
   absl::StatusOr<std::string> newest = NewestCheckpoint(dir);
   return newest.ok() ? CheckpointStep(*newest).value_or(0) : 0;

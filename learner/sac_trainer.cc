@@ -546,4 +546,17 @@ absl::Status SacTrainer::LoadCheckpoint(const std::string& path) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<InitCheckpoint> CheckInitCheckpoint(const std::string& path,
+                                                   const SacOptions& options,
+                                                   const BatchShape& shape) {
+  absl::StatusOr<std::string> resolved = ResolveCheckpoint(path);
+  if (!resolved.ok()) return resolved.status();
+  SacOptions probe = options;
+  probe.device = "cpu";
+  auto trainer = SacTrainer::Create(probe, shape);
+  if (!trainer.ok()) return trainer.status();
+  if (absl::Status s = (*trainer)->LoadCheckpoint(*resolved); !s.ok()) return s;
+  return InitCheckpoint{*resolved, (*trainer)->step()};
+}
+
 }  // namespace tarmac::learner

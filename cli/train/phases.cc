@@ -76,7 +76,9 @@ absl::StatusOr<PhaseEnd> RunDemosPhase(TrainContext& ctx) {
 absl::StatusOr<PhaseEnd> RunSftPhase(TrainContext& ctx) {
   const TrainSettings& settings = *ctx.settings;
   const std::uint64_t step = LearnerStep(ctx);
-  if (settings.sft_updates > step) {
+  // A run from --init starts with that policy: it is the one RL improves on.
+  const bool from_init = !ctx.learner.init.empty();
+  if (!from_init && settings.sft_updates > step) {
     actors::LearnerJobOptions sft = ctx.learner;
     sft.sac.algorithm = learner::Algorithm::kBc;
     sft.max_updates = settings.sft_updates - step;

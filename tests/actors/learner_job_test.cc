@@ -132,6 +132,55 @@ TEST(LearnerJobTest, TrainsPublishesWritesPrioritiesAndResumes) {
   EXPECT_GT(second->policy_version, first->policy_version);
 }
 
+TEST(LearnerJobTest, InitStartsFromAnotherRunsCheckpointAndRefusesAMismatchedOne) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir first_dir, second_dir, mismatched_dir;
+  Fill(**server, "rl", 2000);
+  monitoring::Metrics metrics;
+  const LearnerJobOptions options = SmallLearner(**server, first_dir.path());
+  auto first = RunJob(options, metrics);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->learner_step, 40U);
+
+  // A fresh checkpoint directory, the first run's directory as --init (its newest checkpoint).
+  LearnerJobOptions from_init = SmallLearner(**server, second_dir.path());
+  from_init.resume = true;
+  from_init.init = first_dir.path();
+  from_init.max_updates = 20;
+  auto second = RunJob(from_init, metrics);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->updates, 20U);
+  EXPECT_EQ(second->learner_step, 60U) << "the steps continue the checkpoint's";
+  // Its first publication is the checkpoint's policy, byte for byte.
+  auto control = buffer::ControlClient::Connect(*buffer::ShardEndpoint::Parse((*server)->url()));
+  ASSERT_TRUE(control.ok());
+  auto last_of_first = (*control)->FetchWeights(first->policy_version);
+  auto first_of_second = (*control)->FetchWeights(first->policy_version + 1);
+  ASSERT_TRUE(last_of_first.ok() && first_of_second.ok());
+  auto a = schemas::DecodePolicyWeights(*last_of_first);
+  auto b = schemas::DecodePolicyWeights(*first_of_second);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b->learner_step, 40U);
+  ASSERT_EQ(a->tensors.size(), b->tensors.size());
+  for (std::size_t i = 0; i < a->tensors.size(); ++i) {
+    EXPECT_EQ(a->tensors[i].name, b->tensors[i].name);
+    EXPECT_EQ(a->tensors[i].data, b->tensors[i].data) << a->tensors[i].name;
+  }
+
+  // Networks of another size: one sentence, and nothing written.
+  LearnerJobOptions mismatched = SmallLearner(**server, mismatched_dir.path());
+  mismatched.sac.hidden_sizes = {16, 16};
+  mismatched.resume = true;
+  mismatched.init = first->checkpoint;
+  auto refused = RunJob(mismatched, metrics);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("was written for networks with"), std::string::npos)
+      << refused.status();
+  EXPECT_TRUE(std::filesystem::is_empty(mismatched_dir.path()));
+}
+
 TEST(LearnerJobTest, BehaviourCloningTrainsOnTheDemoTable) {
   auto server = testing::RedisServer::Start();
   ASSERT_TRUE(server.ok()) << server.status();

@@ -183,6 +183,16 @@ TEST(TarmacBinaryTest, ExitCodesReachTheShell) {
   ASSERT_TRUE(bad.ok()) << bad.status();
   EXPECT_EQ(bad->exit_code, 2);
   EXPECT_THAT(bad->err, HasSubstr("log.level"));
+
+  // A learner refuses an --init that names no checkpoint before it connects to anything.
+  auto init =
+      testing::RunCommand({TARMAC_BINARY, "learner", "--init", "/nonexistent/ckpt-000000000001.pt",
+                           "--redis", "redis://127.0.0.1:1"});
+  ASSERT_TRUE(init.ok()) << init.status();
+  EXPECT_EQ(init->exit_code, 2);
+  EXPECT_EQ(init->err,
+            "tarmac: --init: there is no checkpoint at /nonexistent/ckpt-000000000001.pt; give a "
+            "checkpoint file (ckpt-<step>.pt) or a directory holding one.\n");
 }
 
 TEST(TarmacBinaryTest, JsonLogFormatIsAccepted) {

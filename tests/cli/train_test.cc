@@ -237,6 +237,29 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
   const pid_t redis = RedisPid(log);
   ASSERT_GT(redis, 0) << log;
   EXPECT_TRUE(WaitGone(redis, std::chrono::seconds(5))) << "redis-server " << redis << " lives on";
+
+  // A second run starts from the first one's SFT policy: no SFT of its own, that checkpoint is
+  // its first and its baseline, and RL continues its learner steps.
+  const std::string sft_file = fs::directory_iterator(run_ + "/sft")->path().string();
+  const std::uint64_t sft_step = std::stoull(fs::path(sft_file).stem().string().substr(5));
+  const std::string second = dir_.path() + "/from-init";
+  auto init = testing::RunCommand(
+      {TARMAC_BINARY, "train", "--updates", "30", "--config", config_, "--out", second, "--init",
+       run_ + "/sft", "--set", "train.dagger_rounds=0", "--set", "train.selection_suite=", "--set",
+       "train.validation_suite=", "--metrics-port", "0"},
+      std::chrono::minutes(4));
+  ASSERT_TRUE(init.ok()) << init.status();
+  ASSERT_EQ(init->exit_code, 0) << init->err << init->out;
+  const std::string init_log = Read(second + "/train.log");
+  EXPECT_THAT(init_log, HasSubstr("train: starting from " + sft_file));
+  EXPECT_THAT(init_log, ::testing::Not(HasSubstr("behaviour-cloning updates on `demos`")));
+  EXPECT_TRUE(fs::is_regular_file(second + "/sft/" + fs::path(sft_file).filename().string()));
+  std::uint64_t newest = 0;
+  for (const auto& e : fs::directory_iterator(second + "/checkpoints")) {
+    newest = std::max<std::uint64_t>(newest, std::stoull(e.path().stem().string().substr(5)));
+  }
+  EXPECT_GE(newest, sft_step + 30) << "RL continued the SFT policy's learner steps";
+  EXPECT_EQ(json::parse(Read(second + "/state.json"))["phase"], "done");
 }
 
 TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
@@ -343,6 +366,21 @@ TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {
   ASSERT_TRUE(env.ok());
   EXPECT_EQ(env->exit_code, 2);
   EXPECT_THAT(env->err, HasSubstr("no-such-env"));
+  EXPECT_FALSE(fs::exists(fresh));
+  // So is an --init that names no checkpoint, or a file that is not one.
+  auto no_init = testing::RunCommand({TARMAC_BINARY, "train", "--out", fresh, "--minutes", "1",
+                                      "--init", dir_.path() + "/nowhere.pt"});
+  ASSERT_TRUE(no_init.ok());
+  EXPECT_EQ(no_init->exit_code, 2);
+  EXPECT_EQ(no_init->err, "tarmac: --init: there is no checkpoint at " + dir_.path() +
+                              "/nowhere.pt; give a checkpoint file (ckpt-<step>.pt) or a "
+                              "directory holding one.\n");
+  std::ofstream(dir_.path() + "/ckpt-000000000007.pt") << "truncated";
+  auto bad_init = testing::RunCommand(
+      {TARMAC_BINARY, "train", "--out", fresh, "--minutes", "1", "--init", dir_.path()});
+  ASSERT_TRUE(bad_init.ok());
+  EXPECT_EQ(bad_init->exit_code, 2);
+  EXPECT_THAT(bad_init->err, HasSubstr("--init: " + dir_.path() + "/ckpt-000000000007.pt is not"));
   EXPECT_FALSE(fs::exists(fresh));
   auto broken = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "1"});
   ASSERT_TRUE(broken.ok());

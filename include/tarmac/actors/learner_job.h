@@ -46,7 +46,10 @@ struct LearnerJobOptions {
   double checkpoint_seconds = 300.0;
   std::string checkpoint_dir;  // empty: no checkpoints
   int keep_checkpoints = 3;
-  bool resume = false;            // continue from the newest checkpoint in checkpoint_dir
+  bool resume = false;  // continue from the newest checkpoint in checkpoint_dir
+  // With nothing to resume from: start from this checkpoint (a file, or the newest in a
+  // directory): networks, normaliser, optimisers and step, as a resume would.
+  std::string init;
   std::uint64_t max_updates = 0;  // 0: until stopped
   double max_seconds = 0.0;       // 0: until stopped
 

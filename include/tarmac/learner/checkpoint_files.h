@@ -26,6 +26,10 @@ absl::StatusOr<std::vector<std::string>> ListCheckpoints(const std::string& dir)
 // The newest of ListCheckpoints.
 absl::StatusOr<std::string> NewestCheckpoint(const std::string& dir);
 
+// A checkpoint named by a user: `path` itself when it is a file, the newest checkpoint in it
+// when it is a directory. NotFound (one sentence naming `path`) when there is neither.
+absl::StatusOr<std::string> ResolveCheckpoint(const std::string& path);
+
 // The newest checkpoint's step, 0 when `dir` holds none.
 std::uint64_t NewestCheckpointStep(const std::string& dir);
 

@@ -95,6 +95,19 @@ class SacTrainer {
   std::unique_ptr<State> state_;
 };
 
+// A checkpoint a learner can start from: the file and the learner step it holds.
+struct InitCheckpoint {
+  std::string path;
+  std::uint64_t step = 0;
+};
+
+// Whether a learner with `options` and `shape` can start from the checkpoint `path` names (a
+// file, or the newest in a directory): the file and its step, or the one sentence that refuses
+// it (NotFound, or LoadCheckpoint's InvalidArgument for a corrupt file or another architecture).
+absl::StatusOr<InitCheckpoint> CheckInitCheckpoint(const std::string& path,
+                                                   const SacOptions& options,
+                                                   const BatchShape& shape);
+
 }  // namespace tarmac::learner
 
 #endif  // TARMAC_LEARNER_SAC_TRAINER_H_
