@@ -128,6 +128,18 @@ class OwnedArgs {
   std::deque<std::string> args_;
 };
 
+// Runs `command` on every shard in turn; the first error reply, or OK.
+absl::Status OnEveryShard(const std::vector<std::unique_ptr<RedisConnection>>& shards,
+                          const Command& command) {
+  for (const auto& shard : shards) {
+    absl::StatusOr<std::vector<Reply>> replies = shard->Pipeline({command});
+    if (!replies.ok()) return replies.status();
+    const redisReply* r = (*replies)[0].get();
+    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shard, r);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ReplayClientOptions::Validate() const {
@@ -159,6 +171,14 @@ absl::StatusOr<std::unique_ptr<ReplayClient>> ReplayClient::Connect(ReplayClient
   return client;
 }
 
+absl::Status ReplayClient::ConfigureRateLimit(const TableSpec& spec) {
+  const Command config = {"REPLAY.CONFIG", spec.name,
+                          "SPI",           FormatDouble(spec.samples_per_insert),
+                          "MIN_SIZE",      std::to_string(spec.min_size),
+                          "TOLERANCE",     FormatDouble(spec.tolerance)};
+  return OnEveryShard(shards_, config);
+}
+
 absl::Status ReplayClient::CreateTable(const TableSpec& spec) {
   const std::uint64_t per_shard = (spec.capacity + shards_.size() - 1) / shards_.size();
   Command create = {"REPLAY.CREATE",
@@ -178,13 +198,7 @@ absl::Status ReplayClient::CreateTable(const TableSpec& spec) {
       create.push_back(std::move(arg));
     }
   }
-  for (auto& shard : shards_) {
-    absl::StatusOr<std::vector<Reply>> replies = shard->Pipeline({create});
-    if (!replies.ok()) return replies.status();
-    const redisReply* r = (*replies)[0].get();
-    if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(*shard, r);
-  }
-  return absl::OkStatus();
+  return OnEveryShard(shards_, create);
 }
 
 absl::StatusOr<std::vector<ItemKey>> ReplayClient::Insert(absl::string_view table,

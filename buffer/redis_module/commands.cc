@@ -251,6 +251,44 @@ int CreateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   return api.ReplyWithSimpleString(ctx, "OK");
 }
 
+// REPLAY.CONFIG table [SPI r] [MIN_SIZE m] [TOLERANCE t]: new rate limits for a table that
+// exists (SPI 0: none); options not given keep their values. The limiter starts over (see
+// ReplayTable::Reconfigure). Replicated and logged verbatim, persisted in the table's header.
+int ConfigCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 4 || argc % 2 != 0) return api.WrongArity(ctx);
+  TableKey key(ctx, argv[1], kRedisRead | kRedisWrite);
+  ReplayTable* table = key.table();
+  if (table == nullptr) return kRedisOk;
+  const TableOptions& now = table->options();
+  double spi = now.samples_per_insert, tolerance = now.tolerance;
+  std::uint64_t min_size = now.min_size;
+  for (int i = 2; i < argc; i += 2) {
+    const std::string_view option = Arg(argv[i]);
+    const std::string_view value = Arg(argv[i + 1]);
+    if (EqualsIgnoreCase(option, "SPI")) {
+      if (!ParseDouble(value, &spi) || !std::isfinite(spi) || spi < 0) {
+        return Error(ctx, "ERR SPI must be a number >= 0 (0: no limit), not " + Quote(value));
+      }
+    } else if (EqualsIgnoreCase(option, "MIN_SIZE")) {
+      if (!ParseU64(value, &min_size)) {
+        return Error(ctx, "ERR MIN_SIZE must be an integer >= 0, not " + Quote(value));
+      }
+    } else if (EqualsIgnoreCase(option, "TOLERANCE")) {
+      if (!ParseDouble(value, &tolerance) || !std::isfinite(tolerance) || tolerance < 0) {
+        return Error(ctx, "ERR TOLERANCE must be a number >= 0, not " + Quote(value));
+      }
+    } else {
+      return Error(ctx, "ERR unknown option " + Quote(option) +
+                            "; REPLAY.CONFIG takes SPI, MIN_SIZE, TOLERANCE");
+    }
+  }
+  if (std::string invalid = table->Reconfigure(spi, min_size, tolerance); !invalid.empty()) {
+    return Error(ctx, "ERR " + invalid + "; table " + Quote(Arg(argv[1])) + " is unchanged");
+  }
+  api.ReplicateVerbatim(ctx);
+  return api.ReplyWithSimpleString(ctx, "OK");
+}
+
 // Parses n [priority tags payload] triples starting at argv[first]; replies on error.
 bool ParseItems(RedisModuleCtx* ctx, RedisModuleString** argv, int argc, int count_index,
                 std::vector<NewItem>* items) {
@@ -736,6 +774,7 @@ int RegisterCommands(RedisModuleCtx* ctx) {
   const Command commands[] = {
       {"replay.create", CreateCommand, "write deny-oom"},
       {"replay.insert", InsertCommand, "write deny-oom"},
+      {"replay.config", ConfigCommand, "write"},
       {"replay.sample", SampleCommand, "write"},
       {"replay.update", UpdateCommand, "write"},
       {"replay.info", InfoCommand, "readonly"},

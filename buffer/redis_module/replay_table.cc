@@ -11,7 +11,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // 2 added the producers' sequences after the FIFO ids; 1 is still read (no producers).
-constexpr std::uint32_t kFormatVersion = 2;
+constexpr std::uint32_t kFormatVersion = 3;  // 3: the rate limiter's own counts
 // A tag-mixture component holding less than this share of the mass is refused: drawing from it
 // by rejection would take too long.
 constexpr double kMinComponentShare = 1e-4;
@@ -100,7 +100,7 @@ std::string TableOptions::Validate() const {
   }
   if (!std::isfinite(alpha) || alpha < 0 || alpha > 10) return "ALPHA must be in [0, 10]";
   if (samples_per_insert < 0 || !std::isfinite(samples_per_insert)) {
-    return "SPI must be a finite number > 0";
+    return "SPI must be a finite number >= 0 (0: no limit)";
   }
   if (!std::isfinite(tolerance) || tolerance < 0) return "TOLERANCE must be finite and >= 0";
   if (samples_per_insert > 0 && tolerance < samples_per_insert) {
@@ -176,15 +176,28 @@ const ReplayTable::Item* ReplayTable::Find(std::uint64_t id) const {
 std::uint64_t ReplayTable::next_id() const { return (next_seq_ << slot_bits_); }
 
 double ReplayTable::rate_diff() const {
-  return static_cast<double>(inserts_) * options_.samples_per_insert -
-         static_cast<double>(samples_);
+  return static_cast<double>(limiter_inserts_) * options_.samples_per_insert -
+         static_cast<double>(limiter_samples_);
+}
+
+std::string ReplayTable::Reconfigure(double samples_per_insert, std::uint64_t min_size,
+                                     double tolerance) {
+  TableOptions next = options_;
+  next.samples_per_insert = samples_per_insert;
+  next.min_size = min_size;
+  next.tolerance = tolerance;
+  if (std::string invalid = next.Validate(); !invalid.empty()) return invalid;
+  options_ = next;
+  limiter_inserts_ = 0;
+  limiter_samples_ = 0;
+  return "";
 }
 
 Admission ReplayTable::CanInsert(std::size_t n, std::int64_t /*now_ms*/) const {
   if (options_.samples_per_insert <= 0) return {};
   // Reverb's SampleToInsertRatio: below MIN_SIZE inserts are free; after, inserts may run ahead
   // of samples by at most TOLERANCE (in sample units) around MIN_SIZE * SPI.
-  if (inserts_ + n <= options_.min_size) return {};
+  if (limiter_inserts_ + n <= options_.min_size) return {};
   const double max_diff =
       static_cast<double>(options_.min_size) * options_.samples_per_insert + options_.tolerance;
   const double after = rate_diff() + static_cast<double>(n) * options_.samples_per_insert;
@@ -300,6 +313,7 @@ std::vector<std::uint64_t> ReplayTable::Insert(const std::vector<NewItem>& items
     ids.push_back(item.id);
   }
   inserts_ += items.size();
+  limiter_inserts_ += items.size();
   MaybeCompact();
   // Ids of items removed by MAX_TIMES_SAMPLED wait in fifo_ until evicted; drop them before the
   // queue outgrows the table.
@@ -420,6 +434,7 @@ void ReplayTable::MarkSampled(const std::vector<std::uint64_t>& ids, std::int64_
     }
   }
   samples_ += ids.size();
+  limiter_samples_ += ids.size();
   MaybeCompact();
   if (last_sample_ms_ > 0 && now_ms > last_sample_ms_) {
     const double rate =
@@ -507,6 +522,8 @@ std::string ReplayTable::SerializeHeader() const {
     w.U64(p.sequence);
     w.I64(p.last_ms);
   }
+  w.U64(limiter_inserts_);
+  w.U64(limiter_samples_);
   return w.Take();
 }
 
@@ -583,6 +600,13 @@ std::unique_ptr<ReplayTable> ReplayTable::RestoreHeader(std::string_view blob, s
     p.id = std::string(id);
     table->producers_.push_back(std::move(p));
   }
+  // Before version 3 the limiter counted the table's whole history.
+  table->limiter_inserts_ = table->inserts_;
+  table->limiter_samples_ = table->samples_;
+  if (ok && version >= 3) {
+    ok = r.U64(&table->limiter_inserts_) && r.U64(&table->limiter_samples_) &&
+         table->limiter_inserts_ <= table->inserts_ && table->limiter_samples_ <= table->samples_;
+  }
   if (!ok || !r.done()) {
     *error = "replay table header is truncated or corrupt";
     return nullptr;
@@ -624,6 +648,7 @@ bool ReplayTable::RestoreItems(std::string_view blob, std::string* error) {
 bool ReplayTable::SameContents(const ReplayTable& o) const {
   if (!(options_ == o.options_) || size_ != o.size_ || next_seq_ != o.next_seq_ ||
       running_max_ != o.running_max_ || inserts_ != o.inserts_ || samples_ != o.samples_ ||
+      limiter_inserts_ != o.limiter_inserts_ || limiter_samples_ != o.limiter_samples_ ||
       updates_ != o.updates_ || stale_updates_ != o.stale_updates_ || evictions_ != o.evictions_ ||
       removals_ != o.removals_ || next_unused_slot_ != o.next_unused_slot_ ||
       free_slots_ != o.free_slots_ || fifo_ != o.fifo_ || ring_next_ != o.ring_next_ ||

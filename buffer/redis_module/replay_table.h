@@ -138,8 +138,15 @@ class ReplayTable : private LeafSource {
   std::uint64_t next_id() const;
   double insert_rate_per_s() const { return insert_rate_; }
   double sample_rate_per_s() const { return sample_rate_; }
-  // inserts * SPI - samples, the quantity the rate limiter keeps within bounds.
+  // inserts * SPI - samples since the limiter was last configured (REPLAY.CREATE or
+  // REPLAY.CONFIG): the quantity the rate limiter keeps within bounds.
   double rate_diff() const;
+
+  // REPLAY.CONFIG: new samples-per-insert limits (SPI 0 turns limiting off). The limiter starts
+  // over: its insert and sample counts restart at 0, so the new ratio holds from now on and the
+  // table's history (a preload of demos or old data) is not held against it. An error sentence
+  // and nothing changed when the limits are invalid; else empty.
+  std::string Reconfigure(double samples_per_insert, std::uint64_t min_size, double tolerance);
 
   // Exactly-once producers. A producer's sequence is the number of items its sequenced inserts
   // got into this table (0 for a producer never seen). Producers idle for kProducerIdleMs are
@@ -236,6 +243,9 @@ class ReplayTable : private LeafSource {
 
   std::uint64_t inserts_ = 0;
   std::uint64_t samples_ = 0;
+  // The rate limiter's counts: inserts_ and samples_ since it was last configured.
+  std::uint64_t limiter_inserts_ = 0;
+  std::uint64_t limiter_samples_ = 0;
   std::uint64_t updates_ = 0;
   std::uint64_t stale_updates_ = 0;
   std::uint64_t evictions_ = 0;

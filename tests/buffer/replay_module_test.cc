@@ -251,6 +251,64 @@ TEST(ReplayModuleTest, RateLimiterRepliesWithRetryAfter) {
               StartsWith("RATELIMITED "));
 }
 
+// The field `name` of REPLAY.INFO's reply, as text.
+std::string InfoField(RedisServer& server, const std::string& table, const std::string& name) {
+  auto reply = server.Run({"REPLAY.INFO", table});
+  for (std::size_t i = 0; reply && i + 1 < reply->elements; i += 2) {
+    if (reply->element[i]->str != name) continue;
+    const redisReply* v = reply->element[i + 1];
+    return v->type == REDIS_REPLY_INTEGER ? std::to_string(v->integer)
+                                          : std::string(v->str, v->len);
+  }
+  return "";
+}
+
+TEST(ReplayModuleTest, RateLimitsChangeWhileTheTableRunsAndBadValuesChangeNothing) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  ASSERT_EQ(server->RunText({"REPLAY.CREATE", "demos", "CAPACITY", "1000"}), "OK");
+  Insert(*server, "demos", std::vector<double>(10, 1.0));  // a preload, sampled freely
+  EXPECT_THAT(server->RunText({"REPLAY.SAMPLE", "demos", "20"}), StartsWith("[10, "));
+  ASSERT_EQ(
+      server->RunText({"REPLAY.CONFIG", "demos", "SPI", "2", "MIN_SIZE", "0", "TOLERANCE", "4"}),
+      "OK");
+  EXPECT_EQ(InfoField(*server, "demos", "rate_limited"), "1");
+  EXPECT_EQ(InfoField(*server, "demos", "rate_diff"), "0") << "the preload is not held against it";
+  // diff 0, min_diff 0 * 2 - 4: four samples pass, the fifth waits for inserts.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_THAT(server->RunText({"REPLAY.SAMPLE", "demos", "1"}), StartsWith("[10, ")) << i;
+  }
+  EXPECT_THAT(server->RunText({"REPLAY.SAMPLE", "demos", "1"}), StartsWith("RATELIMITED "));
+  Insert(*server, "demos", {1.0});  // diff -4 -> -2: two more samples
+  EXPECT_THAT(server->RunText({"REPLAY.SAMPLE", "demos", "2"}), StartsWith("[11, "));
+  EXPECT_THAT(server->RunText({"REPLAY.SAMPLE", "demos", "1"}), StartsWith("RATELIMITED "));
+
+  // Bad input: one error each, and the table's limits and counts as they were.
+  const std::string before = server->RunText({"REPLAY.INFO", "demos"});
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{"REPLAY.CONFIG", "demos", "SPI", "-1"}, "ERR SPI must be a number >= 0 (0: no limit)"},
+      {{"REPLAY.CONFIG", "demos", "SPI", "nan"}, "ERR SPI must be a number >= 0 (0: no limit)"},
+      {{"REPLAY.CONFIG", "demos", "MIN_SIZE", "-3"}, "ERR MIN_SIZE must be an integer >= 0"},
+      {{"REPLAY.CONFIG", "demos", "TOLERANCE", "inf"}, "ERR TOLERANCE must be a number >= 0"},
+      {{"REPLAY.CONFIG", "demos", "SPI", "8"},
+       "ERR TOLERANCE must be at least SPI, or no insert could ever be admitted; table 'demos' "
+       "is unchanged"},
+      {{"REPLAY.CONFIG", "demos", "ALPHA", "1"},
+       "ERR unknown option 'ALPHA'; REPLAY.CONFIG takes SPI, MIN_SIZE, TOLERANCE"},
+      {{"REPLAY.CONFIG", "nosuch", "SPI", "1"}, "no replay table 'nosuch'"},
+      {{"REPLAY.CONFIG", "demos", "SPI"}, "wrong number of arguments"},
+  };
+  for (const auto& [command, error] : refused) {
+    EXPECT_THAT(server->RunText(command), HasSubstr(error)) << command[2];
+    EXPECT_EQ(server->RunText({"REPLAY.INFO", "demos"}), before) << command[2];
+  }
+
+  // SPI 0 switches limiting off.
+  ASSERT_EQ(server->RunText({"REPLAY.CONFIG", "demos", "SPI", "0"}), "OK");
+  EXPECT_EQ(InfoField(*server, "demos", "rate_limited"), "0");
+  EXPECT_THAT(server->RunText({"REPLAY.SAMPLE", "demos", "50"}), StartsWith("[11, "));
+}
+
 // INFO and a seeded draw: what must survive reloads, restarts and replication.
 struct Snapshot {
   std::string info;
@@ -286,6 +344,10 @@ void WriteHistory(RedisServer& server) {
   std::vector<std::uint64_t> tags;
   for (int i = 0; i < 30; ++i) tags.push_back(i % 3);
   const std::vector<std::uint64_t> ids = Insert(server, "rl", TestPriorities(30), tags);
+  // Pacing switched on while it runs: the limiter counts from here (INFO's rate_diff shows it).
+  ASSERT_EQ(
+      server.RunText({"REPLAY.CONFIG", "rl", "SPI", "2", "MIN_SIZE", "0", "TOLERANCE", "1000000"}),
+      "OK");
   Insert(server, "rl", TestPriorities(20), std::vector<std::uint64_t>(20, 1));
   ASSERT_EQ(server
                 .RunText({"REPLAY.INSERT", "rl", "VERSION", "9", "2", "*", "2", "star-a", "*", "0",

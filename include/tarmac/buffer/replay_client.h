@@ -119,6 +119,10 @@ class ReplayClient {
   // Creates the table on every shard (per-shard capacity = ceil(capacity / shards)); OK when it
   // exists with the same settings, FailedPrecondition when it exists with others.
   absl::Status CreateTable(const TableSpec& spec);
+  // REPLAY.CONFIG on every shard: the table's samples-per-insert limits become spec's (SPI 0:
+  // none; the other fields of spec are ignored), and each shard's limiter starts over.
+  // InvalidArgument (the module's sentence) on bad limits, with that shard unchanged.
+  absl::Status ConfigureRateLimit(const TableSpec& spec);
 
   // Inserts into the next shard in rotation as one atomic REPLAY.INSERT; the keys in order.
   // InvalidArgument for a bad item (nothing inserted), ResourceExhausted when still rate-limited
