@@ -102,7 +102,28 @@ struct EnvActorState {
   std::unique_ptr<EpisodeMetrics> episode_metrics;
   std::unique_ptr<EpisodeAnalyst> analyst;
   prometheus::Counter* steps_counter = nullptr;
+  // Per scenario source: its counter and the batch's count last reported.
+  std::vector<prometheus::Counter*> source_counters;
+  std::vector<std::uint64_t> source_reported;
 };
+
+// Adds the episodes the batch started since the last call to each source's counter.
+void CountSources(EnvActorState& s, monitoring::Metrics& metrics) {
+  const std::vector<std::uint64_t>& started = s.batch->source_episodes();
+  if (s.source_counters.size() != started.size()) {
+    s.source_counters.clear();
+    for (std::size_t k = 0; k < started.size(); ++k) {
+      s.source_counters.push_back(
+          &metrics.scenario_source_episodes_total.Add({{"source", s.batch->source_name(k)}}));
+    }
+    s.source_reported.assign(started.size(), 0);
+  }
+  for (std::size_t k = 0; k < started.size(); ++k) {
+    if (started[k] == s.source_reported[k]) continue;
+    s.source_counters[k]->Increment(static_cast<double>(started[k] - s.source_reported[k]));
+    s.source_reported[k] = started[k];
+  }
+}
 
 // Env ids are unique within the process (actor index * K + env); episode ids carry the env
 // actor's incarnation in their high bits, so a restarted actor never reuses an id.
@@ -169,6 +190,11 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   auto batch = envs::EnvBatch::Create(o.env_name, o.envs_per_actor, seed, o.env_config);
   if (!batch.ok()) throw std::runtime_error(batch.status().ToString());
   s.batch = std::move(*batch);
+  if (o.mix != nullptr) {
+    if (absl::Status m = s.batch->SetScenarioMix(o.mix); !m.ok()) {
+      throw std::runtime_error(m.ToString());
+    }
+  }
   if (o.analyse) {
     // Complete recordings only for the episodes written as logs: a step's nearby vehicles are
     // most of a log's memory, and the behaviour metrics need them at collisions only.
@@ -251,6 +277,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
     if (ended && !s.experts.empty()) s.experts[i]->Reset(b.env(i));
   }
   s.steps_counter->Increment(b.size());
+  CountSources(s, *shared->metrics);
   shared->stats->env_steps += b.size();
   auto finished = b.TakeFinishedEpisodes();
   if (s.analyst != nullptr) s.analyst->Analyse(b.TakeFinishedLogs(), &finished);

@@ -193,6 +193,9 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   auto probe = envs::EnvBatch::Create(o.env_name, 1, 1, o.env_config);
   if (!probe.ok()) return absl::InvalidArgumentError(probe.status().message());
   shared.spec = (*probe)->spec();
+  if (o.mix != nullptr) {
+    if (absl::Status m = (*probe)->SetScenarioMix(o.mix); !m.ok()) return m;
+  }
   absl::StatusOr<std::vector<analysis::Behaviour>> behaviours =
       analysis::BehavioursFrom(o.behaviours);
   if (!behaviours.ok()) return behaviours.status();

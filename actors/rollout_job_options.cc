@@ -92,6 +92,10 @@ void AddRolloutKeys(util::OptionTable<O>& t) {
   t.String("actor.behaviours", &O::behaviours,
            "Behaviours file counted in every training episode (tarmac_behaviour_total); empty: "
            "the built-in configs/behaviours.yaml.");
+  t.String("actor.scenario_mix", &O::scenario_mix,
+           "Scenario mix file: where each training episode's scenario comes from (families with "
+           "ranges, suite cases exact or jittered; configs/scenario_mix.yaml); empty: the env's "
+           "own draw.");
   t.Int("actor.log_every", &O::log_every, 1, 1e9,
         "Write one in this many training episodes as an episode log to actor.log_dir.");
   t.Int("actor.episode_stream_max", &O::episode_stream_max, 0, 1e9,

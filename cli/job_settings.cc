@@ -3,11 +3,13 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tarmac/cli/build_info.h"
 #include "tarmac/cli/env_settings.h"
+#include "tarmac/cli/suite.h"
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/schemas/event.h"
 
@@ -116,6 +118,11 @@ absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& confi
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("--table '", table, "' is not a tarmac table; use rl or demos"));
+  }
+  if (!o.scenario_mix.empty()) {
+    auto mix = LoadScenarioMix(o.scenario_mix, o.env_config.scenario);
+    if (!mix.ok()) return mix.status();
+    o.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
   }
   // The env name is checked where the env is built (RunRolloutJob), once.
   if (auto s = o.Validate(); !s.ok()) return s;

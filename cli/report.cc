@@ -117,6 +117,11 @@ json ReportJson(const EvaluationReport& report, const std::vector<FamilyRow>& ro
               {"episodes", episodes}};
   if (report.reference >= 0) doc["baseline"] = report.ReferenceName();
   if (!report.curve.empty()) doc["curve"] = report.curve;
+  if (!report.scenario_sources.empty()) {
+    json sources = json::object();
+    for (const auto& [name, episodes] : report.scenario_sources) sources[name] = episodes;
+    doc["scenario_sources"] = sources;
+  }
   return doc;
 }
 
@@ -154,6 +159,13 @@ void AddCurves(const EvaluationReport& report, const FamilyRow& all, HtmlPage& p
       "lines are the final evaluation's means on the suite. The RL phase starts from the SFT "
       "policy.</p>",
       window));
+  if (!report.scenario_sources.empty()) {
+    std::string sources;
+    for (const auto& [name, episodes] : report.scenario_sources) {
+      sources += fmt::format("{}{}: {}", sources.empty() ? "" : ", ", EscapeHtml(name), episodes);
+    }
+    page.Add(fmt::format("<p class='note'>Training episodes by scenario source: {}.</p>", sources));
+  }
   std::vector<std::pair<std::string, double>> score_refs = {
       {"expert (eval)", all.expert.score.estimate}};
   std::vector<std::pair<std::string, double>> collision_refs = {

@@ -60,8 +60,11 @@ struct EvaluationReport {
   std::vector<PolicyIdentity> policies;  // [0] is the policy under test
   int reference = -1;  // the policy the others are compared with (an index); -1: the expert
   std::vector<EvaluatedSeed> seeds;
-  std::vector<CurvePoint> curve;    // training curve (tarmac train); empty for tarmac eval
-  std::uint64_t sft_updates = 0;    // learner step when SFT ended (tarmac train); 0: unknown
+  std::vector<CurvePoint> curve;  // training curve (tarmac train); empty for tarmac eval
+  std::uint64_t sft_updates = 0;  // learner step when SFT ended (tarmac train); 0: unknown
+  // Training episodes of the RL phase per scenario-mix source (tarmac train; "env": the env's
+  // own draw), by name; empty for tarmac eval.
+  std::vector<std::pair<std::string, std::uint64_t>> scenario_sources;
   std::vector<RecordedCase> cases;  // the worst seeds (WorstSeeds), logged
   ReportIdentity identity;          // the command, run dir and config digest
 

@@ -15,11 +15,20 @@
 namespace tarmac::cli {
 namespace {
 
-using envs::Range;
 using envs::ScenarioConfig;
 
 absl::Status Bad(absl::string_view where, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
+}
+
+// The YAML document in `text`; InvalidArgument naming `origin` and the line when it is not one.
+absl::StatusOr<YAML::Node> LoadYaml(absl::string_view text, absl::string_view origin) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, " is not valid YAML (line ", e.mark.line + 1, "): ", e.msg));
+  }
 }
 
 bool AsDouble(const YAML::Node& node, double* out) {
@@ -36,24 +45,6 @@ bool AsDouble(const YAML::Node& node, double* out) {
 absl::Status ApplyOverrides(const YAML::Node& overrides, const std::string& where,
                             ScenarioConfig* config) {
   if (!overrides.IsMap()) return Bad(where, "overrides must be a mapping of parameter: value");
-  struct RangeKey {
-    const char* name;
-    Range ScenarioConfig::*field;
-  };
-  static const RangeKey kRanges[] = {
-      {"ego_speed", &ScenarioConfig::ego_speed},
-      {"traffic_speed", &ScenarioConfig::traffic_speed},
-      {"density", &ScenarioConfig::density},
-      {"dense_density", &ScenarioConfig::dense_density},
-      {"cut_in_gap", &ScenarioConfig::cut_in_gap},
-      {"cut_in_ttc", &ScenarioConfig::cut_in_ttc},
-      {"lead_gap", &ScenarioConfig::lead_gap},
-      {"lead_brake_decel", &ScenarioConfig::lead_brake_decel},
-      {"lead_brake_time", &ScenarioConfig::lead_brake_time},
-      {"stalled_distance", &ScenarioConfig::stalled_distance},
-      {"curve_radius", &ScenarioConfig::curve_radius},
-      {"merge_length", &ScenarioConfig::merge_length},
-  };
   for (auto it = overrides.begin(); it != overrides.end(); ++it) {
     const std::string key = it->first.as<std::string>();
     const YAML::Node value = it->second;
@@ -63,10 +54,7 @@ absl::Status ApplyOverrides(const YAML::Node& overrides, const std::string& wher
       (key == "episode_seconds" ? config->episode_seconds : config->speed_limit) = v;
       continue;
     }
-    const RangeKey* range = nullptr;
-    for (const RangeKey& r : kRanges) {
-      if (key == r.name) range = &r;
-    }
+    const envs::ScenarioRangeInfo* range = envs::FindScenarioRange(key);
     if (range == nullptr) {
       return Bad(where, absl::StrCat("unknown parameter '", key,
                                      "' (ranges: ego_speed, traffic_speed, density, ..., "
@@ -144,13 +132,9 @@ absl::StatusOr<envs::SuiteEntry> ParseEntry(const YAML::Node& entry, const std::
 
 absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin,
                                        const envs::ScenarioConfig& base_config) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(origin, " is not valid YAML (line ", e.mark.line + 1, "): ", e.msg));
-  }
+  absl::StatusOr<YAML::Node> parsed = LoadYaml(text, origin);
+  if (!parsed.ok()) return parsed.status();
+  const YAML::Node root = *parsed;
   if (!root.IsMap()) {
     return Bad(origin, "a suite is a mapping with 'families' (and optional 'name', 'scenario')");
   }
@@ -188,6 +172,124 @@ absl::StatusOr<envs::Suite> LoadSuite(const std::string& path, const envs::Scena
   std::stringstream text;
   text << file.rdbuf();
   return ParseSuite(text.str(), path, base);
+}
+
+namespace {
+
+// One entry of a mix's `sources` list.
+absl::StatusOr<envs::ScenarioSource> ParseSource(const YAML::Node& node, const std::string& where,
+                                                 const std::string& dir,
+                                                 const ScenarioConfig& base) {
+  if (!node.IsMap()) return Bad(where, "must be a mapping with name, weight and a family or suite");
+  envs::ScenarioSource source;
+  source.config = base;
+  bool has_weight = false, has_suite = false, has_jitter = false, has_generated = false;
+  std::string suite_path;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.as<std::string>();
+    const YAML::Node value = it->second;
+    if (key == "name") {
+      source.name = value.IsScalar() ? value.Scalar() : "";
+    } else if (key == "weight") {
+      if (!AsDouble(value, &source.weight) || source.weight < 0) {
+        return Bad(where, "weight must be a number >= 0");
+      }
+      has_weight = true;
+    } else if (key == "family") {
+      auto family = envs::ParseFamily(value.IsScalar() ? value.Scalar() : "");
+      if (!family.ok()) return Bad(where, std::string(family.status().message()));
+      source.family = *family;
+      has_generated = true;
+    } else if (key == "overrides") {
+      if (absl::Status s = ApplyOverrides(value, where, &source.config); !s.ok()) return s;
+      has_generated = true;
+    } else if (key == "suite") {
+      suite_path = value.IsScalar() ? value.Scalar() : "";
+      if (!suite_path.empty() && std::filesystem::path(suite_path).is_relative()) {
+        suite_path = (std::filesystem::path(dir) / suite_path).string();
+      }
+      has_suite = true;
+    } else if (key == "jitter") {
+      if (!AsDouble(value, &source.jitter) || source.jitter < 0 || source.jitter >= 1) {
+        return Bad(where,
+                   "jitter must be a number in [0, 1): the relative radius around each "
+                   "parameter of a case");
+      }
+      has_jitter = true;
+    } else {
+      return Bad(where, absl::StrCat("unknown key '", key,
+                                     "'; a source has name, weight, and family and overrides, or "
+                                     "suite and jitter"));
+    }
+  }
+  if (!has_weight) return Bad(where, "needs a weight");
+  if (has_suite && has_generated) {
+    return Bad(where, "names a suite and a family or overrides; a source is one or the other");
+  }
+  if (has_jitter && !has_suite) return Bad(where, "has a jitter, which only a suite's cases take");
+  if (has_suite) {
+    auto suite = LoadSuite(suite_path, base);
+    if (!suite.ok()) return Bad(where, std::string(suite.status().message()));
+    for (const envs::SuiteEntry& e : suite->entries) {
+      if (!e.env.empty()) {
+        return Bad(where, absl::StrCat("suite ", suite_path, " names env '", e.env,
+                                       "'; a scenario mix replays driving scenarios only"));
+      }
+      for (int k = 0; k < e.count; ++k) {
+        source.cases.push_back({e.family, e.config, e.first_seed + static_cast<std::uint64_t>(k)});
+      }
+    }
+    if (source.name.empty()) source.name = suite->name;
+  }
+  if (source.name.empty()) {
+    source.name = source.family ? std::string(envs::FamilyName(*source.family)) : "all";
+  }
+  return source;
+}
+
+}  // namespace
+
+absl::StatusOr<envs::ScenarioMix> ParseScenarioMix(absl::string_view text, absl::string_view origin,
+                                                   const ScenarioConfig& base) {
+  absl::StatusOr<YAML::Node> parsed = LoadYaml(text, origin);
+  if (!parsed.ok()) return parsed.status();
+  const YAML::Node root = *parsed;
+  if (!root.IsMap() || !root["sources"] || !root["sources"].IsSequence() ||
+      root["sources"].size() == 0) {
+    return Bad(origin, "a scenario mix is a mapping with a non-empty list 'sources'");
+  }
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    if (it->first.as<std::string>() != "sources") {
+      return Bad(origin, absl::StrCat("unknown key '", it->first.as<std::string>(),
+                                      "'; a scenario mix has sources"));
+    }
+  }
+  const std::string dir = std::filesystem::path(std::string(origin)).parent_path().string();
+  std::vector<envs::ScenarioSource> sources;
+  const YAML::Node list = root["sources"];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto source = ParseSource(list[i], absl::StrCat(origin, ": source ", i + 1), dir, base);
+    if (!source.ok()) return source.status();
+    for (const envs::ScenarioSource& other : sources) {
+      if (other.name == source->name) {
+        return Bad(origin, absl::StrCat("two sources are named '", source->name,
+                                        "'; give each a name of its own"));
+      }
+    }
+    sources.push_back(*std::move(source));
+  }
+  auto mix = envs::ScenarioMix::Create(std::move(sources));
+  if (!mix.ok()) return Bad(origin, std::string(mix.status().message()));
+  return mix;
+}
+
+absl::StatusOr<envs::ScenarioMix> LoadScenarioMix(const std::string& path,
+                                                  const ScenarioConfig& base) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot read scenario mix file '", path, "'"));
+  std::stringstream text;
+  text << file.rdbuf();
+  return ParseScenarioMix(text.str(), path, base);
 }
 
 }  // namespace tarmac::cli

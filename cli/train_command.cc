@@ -134,6 +134,13 @@ absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resum
   if (!rollout.ok()) return rollout.status();
   plan.learner = *learner;
   plan.rollout = *rollout;
+  if (!plan.settings.scenario_mix.empty()) {
+    auto env_config = EnvConfigFrom(*plan.config);
+    if (!env_config.ok()) return env_config.status();
+    auto mix = LoadScenarioMix(plan.settings.scenario_mix, env_config->scenario);
+    if (!mix.ok()) return mix.status();
+    plan.rollout.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
+  }
   if (!resuming && !plan.learner.init.empty()) {
     auto init =
         learner::CheckInitCheckpoint(plan.learner.init, plan.learner.sac, plan.learner.shape);

@@ -50,6 +50,13 @@ DrivingEnv::DrivingEnv(DrivingEnvOptions options)
       static_cast<int>(std::lround(options_.scenario.episode_seconds / options_.scenario.dt));
 }
 
+void DrivingEnv::SetScenario(std::optional<ScenarioFamily> family, const ScenarioConfig& config) {
+  const double dt = options_.scenario.dt;
+  options_.family = family;
+  options_.scenario = config;
+  options_.scenario.dt = dt;
+}
+
 void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
   scenario_ = GenerateScenario(FamilyFor(options_, seed), options_.scenario, seed);
   if (traffic_) {

@@ -5,16 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "tarmac/envs/driving_env.h"
 #include "tarmac/envs/registry.h"
+#include "tarmac/util/splitmix.h"
 
 namespace tarmac::envs {
 namespace {
 
-std::uint64_t Mix(std::uint64_t x) {  // splitmix64 finaliser
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
+constexpr auto Mix = util::SplitMix64;
 
 }  // namespace
 
@@ -55,10 +51,37 @@ std::uint64_t EnvBatch::SeedFor(int env, std::uint64_t episode) const {
   return Mix(base_seed_ ^ Mix(static_cast<std::uint64_t>(env) ^ Mix(episode)));
 }
 
+const std::string& EnvBatch::source_name(std::size_t k) const {
+  static const std::string kOwnDraw = "env";
+  return mix_ != nullptr ? mix_->sources()[k].name : kOwnDraw;
+}
+
+absl::Status EnvBatch::SetScenarioMix(std::shared_ptr<const ScenarioMix> mix) {
+  if (mix != nullptr && dynamic_cast<const DrivingEnv*>(envs_.front().get()) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a scenario mix draws driving scenarios, but env ", spec().name, " is not a driving env"));
+  }
+  mix_ = std::move(mix);
+  source_episodes_.assign(mix_ ? mix_->sources().size() : 1, 0);
+  for (int i = 0; i < size(); ++i) {
+    if (steps_[i] == 0) ResetEnv(i);
+  }
+  return absl::OkStatus();
+}
+
 void EnvBatch::ResetEnv(int i) {
   const int obs = spec().observation_size;
   const std::uint64_t episode = episodes_started_[i]++;
-  envs_[i]->Reset(SeedFor(i, episode),
+  std::uint64_t seed = SeedFor(i, episode);
+  if (mix_ != nullptr) {
+    const ScenarioDraw draw = mix_->Draw(seed);
+    static_cast<DrivingEnv&>(*envs_[i]).SetScenario(draw.family, draw.config);
+    seed = draw.seed;
+    ++source_episodes_[static_cast<std::size_t>(draw.source)];
+  } else {
+    ++source_episodes_.front();
+  }
+  envs_[i]->Reset(seed,
                   absl::MakeSpan(observations_).subspan(static_cast<std::size_t>(i) * obs, obs));
   episode_ids_[i] = (static_cast<std::uint64_t>(i) << 40) | episode;
   steps_[i] = 0;

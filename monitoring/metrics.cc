@@ -25,6 +25,12 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
                          .Name("tarmac_episodes_total")
                          .Help("Episodes finished, by scenario family.")
                          .Register(*registry_)),
+      scenario_source_episodes_total(
+          BuildCounter()
+              .Name("tarmac_scenario_source_episodes_total")
+              .Help("Episodes started, by the scenario-mix source they were drawn from (env: the "
+                    "env's own draw).")
+              .Register(*registry_)),
       episode_return(BuildHistogram()
                          .Name("tarmac_episode_return")
                          .Help("Undiscounted return of finished episodes, by scenario family.")

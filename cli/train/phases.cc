@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -41,6 +42,19 @@ PhaseEnd EndOf(const TrainContext& ctx, Phase current) {
   return PhaseEnd::kInterrupted;
 }
 
+// Episodes started so far in this process, per scenario source.
+std::map<std::string, double> SourceCounts(const TrainContext& ctx) {
+  std::map<std::string, double> counts;
+  for (const auto& family : ctx.metrics->scenario_source_episodes_total.Collect()) {
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "source") counts[label.value] += metric.counter.value;
+      }
+    }
+  }
+  return counts;
+}
+
 std::uint64_t LearnerStep(const TrainContext& ctx) {
   return learner::NewestCheckpointStep(ctx.dir.checkpoints());
 }
@@ -60,6 +74,7 @@ absl::StatusOr<PhaseEnd> RunDemosPhase(TrainContext& ctx) {
   if (have < settings.demo_steps) {
     actors::RolloutJobOptions demo = ctx.rollout;
     demo.expert = true;
+    demo.mix = nullptr;  // demonstrations of the whole distribution
     demo.table = ctx.learner.demo_table;
     demo.actor_id = "train-" + ctx.state->run_id + "-demos";
     demo.max_env_steps = settings.demo_steps - have;
@@ -104,6 +119,7 @@ absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx) {
     // expert labels every state it visits.
     actors::RolloutJobOptions label = ctx.rollout;
     label.dagger = true;
+    label.mix = nullptr;
     label.expert = false;
     label.noise_scale = 0.0F;
     label.analyse = false;
@@ -185,10 +201,16 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
     spdlog::info("train: rl: SAC + BC (weight {}) with {} x {} envs, {} samples per insert",
                  settings.bc_weight, settings.actors, settings.envs_per_actor,
                  settings.samples_per_insert);
+    const std::map<std::string, double> before = SourceCounts(ctx);
     const auto statuses = ctx.runner->Run(
         Phase::kRl, budget > 0 ? budget - ctx.eval_reserve() : 0.0,
         {Job(ctx, &actors::RunRolloutJob, rollout), Job(ctx, &actors::RunLearnerJob, rl)}, true,
         enough_updates);
+    for (const auto& [source, count] : SourceCounts(ctx)) {
+      const auto it = before.find(source);
+      ctx.state->rl_sources[source] +=
+          static_cast<std::uint64_t>(count - (it == before.end() ? 0.0 : it->second));
+    }
     if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
   }
   return EndOf(ctx, Phase::kRl);
@@ -201,6 +223,7 @@ void AddRunIdentity(const TrainContext& ctx, const std::string& command,
                     const std::string& suite_name, EvaluationReport& report) {
   report.curve = *ctx.curve;
   report.sft_updates = ctx.state->sft_step;
+  report.scenario_sources.assign(ctx.state->rl_sources.begin(), ctx.state->rl_sources.end());
   report.identity = {command,
                      {},
                      "",

@@ -53,6 +53,9 @@ absl::StatusOr<RunState> RunState::Load(const std::string& path) {
     s.elapsed_seconds = j.at("elapsed_seconds").get<double>();
     s.sft_step = j.at("sft_step").get<std::uint64_t>();
     s.dagger_rounds = j.value("dagger_rounds", 0);  // absent in runs from before DAgger
+    if (j.contains("rl_sources")) {
+      s.rl_sources = j.at("rl_sources").get<std::map<std::string, std::uint64_t>>();
+    }
     return s;
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
@@ -65,7 +68,8 @@ absl::Status RunState::Save(const std::string& path) const {
                             {"phase", std::string(PhaseName(phase))},
                             {"elapsed_seconds", elapsed_seconds},
                             {"sft_step", sft_step},
-                            {"dagger_rounds", dagger_rounds}};
+                            {"dagger_rounds", dagger_rounds},
+                            {"rl_sources", rl_sources}};
   return util::WriteFileAtomically(path, j.dump(2) + "\n");
 }
 

@@ -2,6 +2,7 @@
 #define TARMAC_CLI_TRAIN_RUN_STATE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -22,6 +23,9 @@ struct RunState {
   double elapsed_seconds = 0;  // wall time of earlier processes of this run
   std::uint64_t sft_step = 0;  // learner step when imitation (SFT and DAgger) ended
   int dagger_rounds = 0;       // DAgger rounds completed
+  // RL-phase training episodes started per scenario source ("env": the env's own draw), as of
+  // the last save.
+  std::map<std::string, std::uint64_t> rl_sources;
 
   // NotFound when `path` does not exist; InvalidArgument (one sentence) when it is not a run's
   // state.

@@ -35,6 +35,7 @@ struct TrainSettings {
   double samples_per_insert = 32;
   int rl_learner_threads = 0;
   std::size_t queue_limit = 4096;
+  std::string scenario_mix;  // the RL rollout's scenario mix file (empty: actor.scenario_mix)
   std::string suite = "default";
   std::string validation_suite = "validation";
   std::string selection_suite = "selection";

@@ -370,6 +370,51 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
   EXPECT_NE(refused.status().message().find("missing.yaml"), std::string::npos) << refused.status();
 }
 
+// A scenario mix: the actors draw each episode's scenario from its sources, count them per
+// source, and the episodes are those sources' families.
+TEST(RolloutJobTest, AScenarioMixDecidesTheFamiliesAndIsCountedPerSource) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  RolloutJobOptions options = SmallJob(**server);
+  options.env_name = "driving-v0";
+  options.expert = true;
+  options.analyse = false;
+  options.max_env_steps = 8000;
+  envs::ScenarioSource braking, curves;
+  braking.name = "braking";
+  braking.weight = 3.0;
+  braking.family = envs::ScenarioFamily::kLeadBrake;
+  curves.name = "curves";
+  curves.weight = 1.0;
+  curves.family = envs::ScenarioFamily::kCurve;
+  auto mix = envs::ScenarioMix::Create({braking, curves});
+  ASSERT_TRUE(mix.ok()) << mix.status();
+  options.mix = std::make_shared<const envs::ScenarioMix>(*mix);
+  EpisodeLog episodes;
+  options.episode_log = &episodes;
+  monitoring::Metrics metrics;
+  JobRunner runner;
+  auto result = runner.Run(options, metrics);
+  ASSERT_TRUE(result.ok()) << result.status();
+  int lead_brake = 0, curve = 0;
+  for (const schemas::EpisodeSummary& e : episodes.TakeNew()) {
+    EXPECT_TRUE(e.scenario == "lead_brake" || e.scenario == "curve") << e.scenario;
+    lead_brake += e.scenario == "lead_brake" ? 1 : 0;
+    curve += e.scenario == "curve" ? 1 : 0;
+  }
+  const double counted_braking =
+      metrics.scenario_source_episodes_total.Add({{"source", "braking"}}).Value();
+  const double counted_curves =
+      metrics.scenario_source_episodes_total.Add({{"source", "curves"}}).Value();
+  // Started episodes: the finished ones plus the one each of the 8 envs has under way.
+  EXPECT_EQ(counted_braking + counted_curves, lead_brake + curve + 8);
+  EXPECT_GE(counted_braking, lead_brake);
+  EXPECT_GE(counted_curves, curve);
+  EXPECT_GT(lead_brake, 0);
+  EXPECT_GT(curve, 0);  // the proportions are ScenarioMixTest's (chi-square)
+  EXPECT_EQ(metrics.scenario_source_episodes_total.Add({{"source", "env"}}).Value(), 0.0);
+}
+
 // DAgger: the published policy drives and each recorded action is what the env's expert does
 // in the state the policy reached. The test replays every logged episode with the executed
 // actions and a fresh expert that sees the same states, and finds each state's transition.

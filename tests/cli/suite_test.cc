@@ -107,6 +107,38 @@ INSTANTIATE_TEST_SUITE_P(
       return "Case" + std::to_string(info.index);
     });
 
+TEST(ScenarioMixFileTest, TheShippedMixParsesAndBadMixesAreOneSentence) {
+  auto mix = LoadScenarioMix(std::string(TARMAC_SOURCE_DIR) + "/configs/scenario_mix.yaml");
+  ASSERT_TRUE(mix.ok()) << mix.status();
+  ASSERT_EQ(mix->sources().size(), 4U);
+  EXPECT_EQ(mix->sources()[0].name, "everything");
+  EXPECT_FALSE(mix->sources()[0].family.has_value());
+  EXPECT_EQ(mix->sources()[1].config.lead_gap.max, 30.0);
+  EXPECT_FALSE(mix->sources()[2].cases.empty());
+  EXPECT_EQ(mix->sources()[2].cases.size(), mix->sources()[3].cases.size());
+  EXPECT_EQ(mix->sources()[3].jitter, 0.1);
+
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"sources: [{name: a, weight: 0}]", "mix.yaml: the scenario mix's weights sum to 0"},
+      {"sources: [{name: a}]", "mix.yaml: source 1: needs a weight"},
+      {"sources: [{weight: 1, family: lead_brake, suite: x.yaml}]",
+       "mix.yaml: source 1: names a suite and a family"},
+      {"sources: [{weight: 1, family: bus}]", "mix.yaml: source 1: unknown scenario family"},
+      {"sources: [{weight: 1, jitter: 0.2}]", "only a suite's cases take"},
+      {"sources: [{weight: 1, suite: nowhere.yaml}]", "cannot read suite file 'nowhere.yaml'"},
+      {"sources: [{weight: 1, speed: 3}]", "mix.yaml: source 1: unknown key 'speed'"},
+      {"sources: [{weight: 1}, {weight: 2}]", "two sources are named 'all'"},
+      {"sources: []", "a non-empty list 'sources'"},
+      {"mix: 1", "a non-empty list 'sources'"},
+  };
+  for (const auto& [text, error] : refused) {
+    auto bad = ParseScenarioMix(text, "mix.yaml");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_THAT(bad.status().message(), HasSubstr(error)) << text;
+  }
+}
+
 TEST(EvalCommandTest, WritesJsonAndHtmlReports) {
   testing::TempDir dir;
   const std::string suite = dir.path() + "/small.yaml";

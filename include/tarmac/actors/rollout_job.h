@@ -4,6 +4,7 @@
 #include <atomic>
 #include <caf/fwd.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "tarmac/actors/episode_log.h"
 #include "tarmac/buffer/replay_client.h"
 #include "tarmac/envs/env_config.h"
+#include "tarmac/envs/scenario_mix.h"
 #include "tarmac/monitoring/metrics.h"
 #include "tarmac/schemas/event.h"
 #include "tarmac/util/option_table.h"
@@ -63,6 +65,11 @@ struct RolloutJobOptions {
   // Every finished episode's summary goes to the stream tarmac:episodes, capped near this
   // many entries (0: not published), so `tarmac mine --redis` sees a fleet's training.
   int episode_stream_max = 100000;
+  // Where each episode's scenario comes from: the mix file (actor.scenario_mix; empty: the env's
+  // own draw) and the mix the caller loaded from it. Episodes started per source are counted in
+  // tarmac_scenario_source_episodes_total{source}.
+  std::string scenario_mix;
+  std::shared_ptr<const envs::ScenarioMix> mix;
 
   // InvalidArgument naming the first field outside its key's bounds, or a broken cross-field
   // rule.

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "tarmac/envs/evaluation.h"
+#include "tarmac/envs/scenario_mix.h"
 
 namespace tarmac::cli {
 
@@ -17,6 +18,15 @@ absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view
                                        const envs::ScenarioConfig& base = {});
 absl::StatusOr<envs::Suite> LoadSuite(const std::string& path,
                                       const envs::ScenarioConfig& base = {});
+
+// Parses a scenario mix (YAML; configs/scenario_mix.yaml documents the format): `sources`, each
+// with a name, a weight, and either a family with overrides (or neither: every family by seed)
+// or a suite file (relative paths from the mix file's directory) with an optional jitter.
+// Errors are one sentence naming the file, the source and the key.
+absl::StatusOr<envs::ScenarioMix> ParseScenarioMix(absl::string_view text, absl::string_view origin,
+                                                   const envs::ScenarioConfig& base = {});
+absl::StatusOr<envs::ScenarioMix> LoadScenarioMix(const std::string& path,
+                                                  const envs::ScenarioConfig& base = {});
 
 }  // namespace tarmac::cli
 

@@ -59,6 +59,9 @@ class DrivingEnv : public Env {
   schemas::EpisodeSummary Summary() const override;
   // The expert planner (ExpertPolicy).
   std::unique_ptr<Policy> MakeExpert() const override;
+  // The family (unset: by seed) and ranges of the episodes from the next Reset on (a scenario
+  // mix's draw). The step length stays the env's.
+  void SetScenario(std::optional<ScenarioFamily> family, const ScenarioConfig& config);
 
   // Read access for the expert planner, tests and reports.
   const Scenario& scenario() const { return scenario_; }

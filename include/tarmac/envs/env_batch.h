@@ -11,6 +11,7 @@
 #include "tarmac/envs/env.h"
 #include "tarmac/envs/env_config.h"
 #include "tarmac/envs/episode_recorder.h"
+#include "tarmac/envs/scenario_mix.h"
 
 namespace tarmac::envs {
 
@@ -61,12 +62,24 @@ class EnvBatch {
   // The recorded episodes finished since the last call, in finishing order.
   std::vector<RecordedEpisode> TakeFinishedLogs();
 
+  // Draws every later episode's scenario from `mix` (null: the env's own draw again), from the
+  // next reset of each env; envs that have not stepped yet are reset now, so a mix set right
+  // after Create covers every episode. Driving envs only (InvalidArgument, nothing changed, for
+  // other envs). Counts restart at 0 per source.
+  absl::Status SetScenarioMix(std::shared_ptr<const ScenarioMix> mix);
+  // Episodes started per source of the current mix (in its sources() order), or, without a
+  // mix, one count under the name "env"; counted since the mix was set.
+  const std::vector<std::uint64_t>& source_episodes() const { return source_episodes_; }
+  const std::string& source_name(std::size_t k) const;
+
   Env& env(int i) { return *envs_[i]; }
 
  private:
   EnvBatch() = default;
   std::uint64_t SeedFor(int env, std::uint64_t episode) const;
   void ResetEnv(int i);
+  std::shared_ptr<const ScenarioMix> mix_;
+  std::vector<std::uint64_t> source_episodes_ = {0};
 
   std::vector<std::unique_ptr<Env>> envs_;
   std::uint64_t base_seed_ = 0;

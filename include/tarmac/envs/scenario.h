@@ -57,6 +57,31 @@ struct ScenarioConfig {
   absl::Status Validate() const;
 };
 
+// Every range of ScenarioConfig: its name (env.scenario.<name>, a suite override, the name in
+// Scenario::parameters of the value drawn from it), its field, and the lowest value it may take.
+struct ScenarioRangeInfo {
+  const char* name;
+  Range ScenarioConfig::*field;
+  double lowest;
+};
+inline constexpr ScenarioRangeInfo kScenarioRanges[] = {
+    {"ego_speed", &ScenarioConfig::ego_speed, 0.0},
+    {"traffic_speed", &ScenarioConfig::traffic_speed, 1.0},
+    {"density", &ScenarioConfig::density, 0.0},
+    {"dense_density", &ScenarioConfig::dense_density, 0.0},
+    {"cut_in_gap", &ScenarioConfig::cut_in_gap, 2.0},
+    {"cut_in_ttc", &ScenarioConfig::cut_in_ttc, 0.2},
+    {"lead_gap", &ScenarioConfig::lead_gap, 5.0},
+    {"lead_brake_decel", &ScenarioConfig::lead_brake_decel, 0.5},
+    {"lead_brake_time", &ScenarioConfig::lead_brake_time, 0.0},
+    {"stalled_distance", &ScenarioConfig::stalled_distance, 30.0},
+    {"curve_radius", &ScenarioConfig::curve_radius, 30.0},
+    {"merge_length", &ScenarioConfig::merge_length, 50.0},
+};
+
+// The entry of kScenarioRanges called `name`; null for any other name.
+const ScenarioRangeInfo* FindScenarioRange(absl::string_view name);
+
 // A scripted behaviour of one traffic vehicle.
 struct Script {
   enum class Kind { kBrake, kCutIn } kind = Kind::kBrake;

@@ -43,8 +43,10 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& build_info;
 
   // Environments.
-  prometheus::Family<prometheus::Counter>& env_steps_total;   // tarmac_env_steps_total
-  prometheus::Family<prometheus::Counter>& episodes_total;    // {scenario}
+  prometheus::Family<prometheus::Counter>& env_steps_total;  // tarmac_env_steps_total
+  prometheus::Family<prometheus::Counter>& episodes_total;   // {scenario}
+  // {source}: episodes started per scenario-mix source ("env": the env's own draw).
+  prometheus::Family<prometheus::Counter>& scenario_source_episodes_total;
   prometheus::Family<prometheus::Histogram>& episode_return;  // {scenario}
   prometheus::Family<prometheus::Histogram>& episode_score;   // {scenario}, nuPlan-style 0..1
   prometheus::Family<prometheus::Gauge>& reward_term;     // {term}, mean per step, last episodes
