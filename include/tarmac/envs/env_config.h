@@ -18,13 +18,13 @@ struct RewardConfig {
   // Weights, one per entry of kRewardTerms.
   double progress = 1.0;        // metres gained / (speed limit * dt)
   double speed = 0.2;           // -|v - limit| / limit
-  double collision = 10.0;      // -1 on the step of a collision
-  double off_road = 10.0;       // -1 while any corner is off the road
+  double collision = 100.0;     // -1 on the step of a collision
+  double off_road = 100.0;      // -1 while any corner is off the road
   double centring = 0.1;        // -(offset from the nearest lane centre / half a lane)^2
   double jerk = 0.05;           // -min(1, |jerk| / 8.37)
   double lateral_accel = 0.05;  // -min(1, |a_lat| / 4.89)
   double ttc = 0.5;             // -(1 - TTC / 3 s) when TTC < 3 s
-  double comfort = 0.0;         // -1 on a step outside the comfort limits (env.events.comfort_*)
+  double comfort = 2.0;         // -1 on a step outside the comfort limits (env.events.comfort_*)
 };
 
 // The driving env's reward terms, in the order Step reports them.
