@@ -8,28 +8,32 @@ namespace {
 using util::OptionType;
 using util::OptionValue;
 
-util::OptionTable<LearnerJobOptions>::Setter SetDemoEvents() {
-  return [](LearnerJobOptions& o, const OptionValue& v) {
+// A list of event names (`key`) as the mask `field`.
+util::OptionTable<LearnerJobOptions>::Setter SetEvents(
+    const std::string& key, schemas::EventMask LearnerJobOptions::*field) {
+  return [key, field](LearnerJobOptions& o, const OptionValue& v) {
     schemas::EventMask mask = 0;
     for (const std::string& name : std::get<std::vector<std::string>>(v)) {
       auto event = schemas::ParseEvent(name);
       if (!event.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("learner.demo_events: ", event.status().message()));
+        return absl::InvalidArgumentError(absl::StrCat(key, ": ", event.status().message()));
       }
       mask |= schemas::EventBit(*event);
     }
-    o.demo_event_mask = mask;
+    o.*field = mask;
     return absl::OkStatus();
   };
 }
 
-OptionValue GetDemoEvents(const LearnerJobOptions& o) {
-  std::vector<std::string> names;
-  for (schemas::Event event : schemas::EventsIn(o.demo_event_mask)) {
-    names.emplace_back(schemas::EventName(event));
-  }
-  return names;
+util::OptionTable<LearnerJobOptions>::Getter GetEvents(
+    schemas::EventMask LearnerJobOptions::*field) {
+  return [field](const LearnerJobOptions& o) {
+    std::vector<std::string> names;
+    for (schemas::Event event : schemas::EventsIn(o.*field)) {
+      names.emplace_back(schemas::EventName(event));
+    }
+    return OptionValue(names);
+  };
 }
 
 void AddSamplingKeys(util::OptionTable<LearnerJobOptions>& t) {
@@ -48,9 +52,19 @@ void AddSamplingKeys(util::OptionTable<LearnerJobOptions>& t) {
             {},
             {},
             "Events oversampled in demo batches."},
-           GetDemoEvents, SetDemoEvents());
+           GetEvents(&O::demo_event_mask), SetEvents("learner.demo_events", &O::demo_event_mask));
   t.Number("learner.demo_event_share", &O::demo_event_share, 0, 0.99,
            "Share of each demo batch drawn from items tagged with learner.demo_events.");
+  t.Custom({"learner.rl_events",
+            OptionType::kStringList,
+            {},
+            {},
+            {},
+            {},
+            "Events oversampled in RL batches (tarmac finetune: the focus behaviour's)."},
+           GetEvents(&O::rl_event_mask), SetEvents("learner.rl_events", &O::rl_event_mask));
+  t.Number("learner.rl_event_share", &O::rl_event_share, 0, 0.99,
+           "Share of each RL batch drawn from items tagged with learner.rl_events (0: plain PER).");
 }
 
 void AddScheduleKeys(util::OptionTable<LearnerJobOptions>& t) {
@@ -71,6 +85,9 @@ void AddScheduleKeys(util::OptionTable<LearnerJobOptions>& t) {
   t.String("learner.init", &O::init,
            "With nothing to resume from, start from this checkpoint (file or directory): "
            "networks, normaliser, optimisers and step (empty: fresh networks).");
+  t.String("learner.anchor", &O::anchor,
+           "Checkpoint (file or directory) whose actor is the frozen reference of the KL anchor "
+           "(learner.anchor_weight); tarmac finetune sets its --from (empty: no anchor).");
   t.Int("learner.max_updates", &O::max_updates, 0, 1e15,
         "Stop after this many updates (0: never).");
   t.Number("learner.max_seconds", &O::max_seconds, 0, 1e9,
@@ -97,13 +114,34 @@ const util::OptionTable<LearnerJobOptions>& LearnerJobOptionTable() {
 }
 
 std::vector<std::pair<std::uint64_t, double>> LearnerJobOptions::DemoTagMixture() const {
-  if (demo_event_mask == 0 || demo_event_share <= 0.0) return {};
-  return {{demo_event_mask, demo_event_share}, {0, 1.0 - demo_event_share}};
+  std::vector<std::pair<std::uint64_t, double>> mixture;
+  double rest = 1.0;
+  if (demo_focus_tags != 0 && demo_focus_share > 0.0) {
+    mixture.emplace_back(demo_focus_tags, demo_focus_share);
+    rest -= demo_focus_share;
+  }
+  if (demo_event_mask != 0 && demo_event_share > 0.0) {
+    mixture.emplace_back(demo_event_mask, demo_event_share);
+    rest -= demo_event_share;
+  }
+  if (mixture.empty()) return {};
+  mixture.emplace_back(0, rest);
+  return mixture;
+}
+
+std::vector<std::pair<std::uint64_t, double>> LearnerJobOptions::RlTagMixture() const {
+  if (rl_event_mask == 0 || rl_event_share <= 0.0) return {};
+  return {{rl_event_mask, rl_event_share}, {0, 1.0 - rl_event_share}};
 }
 
 absl::Status LearnerJobOptions::Validate() const {
   if (shards.empty()) return absl::InvalidArgumentError("the learner needs at least one shard");
   if (absl::Status s = LearnerJobOptionTable().Check(*this); !s.ok()) return s;
+  if (demo_focus_share < 0.0 || demo_focus_share + demo_event_share >= 1.0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the demo batches' focus share ", demo_focus_share, " and event share ",
+                     demo_event_share, " leave no room for the rest; keep their sum below 1"));
+  }
   return sac.Validate();
 }
 

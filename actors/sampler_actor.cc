@@ -1,5 +1,5 @@
-// The sampler actor: on each fetch, samples a batch from the rl or demos table (the demos with
-// the configured tag mixture, falling back to plain sampling when the demonstrations hold none
+// The sampler actor: on each fetch, samples a batch from the rl or demos table (each with its
+// configured tag mixture, falling back to plain sampling for a while when the table holds none
 // of its tags) and decodes it for the trainer. Detached: Redis round trips and decoding block.
 // State is its own (connection, draw counter).
 #include <spdlog/spdlog.h>
@@ -13,12 +13,18 @@
 namespace tarmac::actors {
 namespace {
 
+// Draws sampled plainly after a tag mixture found no items, before it is tried again.
+constexpr std::uint64_t kRetryMixtureDraws = 200;
+
 // Samples and decodes batches on request; blocking Redis I/O, so it runs detached.
 struct SamplerState {
   std::unique_ptr<buffer::ReplayClient> client;
   absl::Status connect_status;
   std::uint64_t draws = 0;
-  bool unmixed = false;  // the demo table had no items for the tag mixture
+  // Per table (rl, demos): it held no items for its tag mixture, so it is sampled plainly
+  // until this many draws (the mixture is tried again then: rollouts and DAgger add items).
+  std::uint64_t unmixed_until[2] = {0, 0};
+  bool warned[2] = {false, false};
 };
 
 caf::behavior Sampler(caf::stateful_actor<SamplerState>* self, LearnerJobOptions options, int index,
@@ -44,14 +50,20 @@ caf::behavior Sampler(caf::stateful_actor<SamplerState>* self, LearnerJobOptions
           sample_options.beta = beta;
           sample_options.seed = options.sac.seed * 1000003 + index * 7919 + self->state.draws++;
           const std::string& table = demo ? options.demo_table.name : options.rl_table.name;
-          const bool mixed = demo && !self->state.unmixed && options.demo_event_mask != 0 &&
-                             options.demo_event_share > 0.0;
-          if (mixed) sample_options.tag_mixture = options.DemoTagMixture();
+          const int kind = demo ? 1 : 0;
+          if (self->state.draws >= self->state.unmixed_until[kind]) {
+            sample_options.tag_mixture = demo ? options.DemoTagMixture() : options.RlTagMixture();
+          }
+          const bool mixed = !sample_options.tag_mixture.empty();
           auto sample = self->state.client->Sample(table, options.batch_size, sample_options);
           if (mixed && buffer::IsUnservableTagMixture(sample.status())) {
-            // The demonstrations hold none of the mined events: sample them plainly.
-            spdlog::warn("demos hold no items with the oversampled events; sampling uniformly");
-            self->state.unmixed = true;
+            // The table holds none of the oversampled tags (yet): sample it plainly.
+            if (!self->state.warned[kind]) {
+              spdlog::warn("{} holds no items with the oversampled tags yet; sampling it plainly",
+                           table);
+              self->state.warned[kind] = true;
+            }
+            self->state.unmixed_until[kind] = self->state.draws + kRetryMixtureDraws;
             sample_options.tag_mixture.clear();
             sample = self->state.client->Sample(table, options.batch_size, sample_options);
           }

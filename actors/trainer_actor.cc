@@ -34,6 +34,7 @@ struct TrainerMetrics {
         actor_loss(m.learner_loss.Add({{"kind", "actor"}})),
         alpha_loss(m.learner_loss.Add({{"kind", "alpha"}})),
         bc_loss(m.learner_loss.Add({{"kind", "bc"}})),
+        anchor_kl(m.learner_loss.Add({{"kind", "anchor_kl"}})),
         temperature(m.learner_temperature.Add({})),
         q_value(m.learner_q_value.Add({})),
         entropy(m.learner_policy_entropy.Add({})),
@@ -42,8 +43,8 @@ struct TrainerMetrics {
 
   prometheus::Counter& updates;
   prometheus::Histogram& sample_wait;
-  prometheus::Gauge &critic_loss, &actor_loss, &alpha_loss, &bc_loss, &temperature, &q_value,
-      &entropy;
+  prometheus::Gauge &critic_loss, &actor_loss, &alpha_loss, &bc_loss, &anchor_kl, &temperature,
+      &q_value, &entropy;
   prometheus::Histogram &td_error, &policy_lag;
 };
 
@@ -74,6 +75,12 @@ class Trainer {
       if (!init.ok()) return init.status();
       if (auto s = trainer_->LoadCheckpoint(*init); !s.ok()) return s;
       spdlog::info("starting from {} at learner step {}", *init, trainer_->step());
+    }
+    if (!o.anchor.empty()) {
+      auto anchor = learner::ResolveCheckpoint(o.anchor);
+      if (!anchor.ok()) return anchor.status();
+      if (auto s = trainer_->SetAnchor(*anchor); !s.ok()) return s;
+      spdlog::info("anchored to {} (KL weight {})", *anchor, o.sac.anchor_weight);
     }
     const std::uint64_t start_step = trainer_->step();
     auto client = buffer::ReplayClient::Connect(LearnerClientOptions(o));
@@ -226,6 +233,7 @@ class Trainer {
     m.actor_loss.Set(stats.actor_loss);
     m.alpha_loss.Set(stats.alpha_loss);
     m.bc_loss.Set(stats.bc_loss);
+    m.anchor_kl.Set(stats.anchor_kl);
     m.temperature.Set(stats.alpha);
     m.q_value.Set(stats.q_mean);
     if (stats.entropy != 0.0) m.entropy.Set(stats.entropy);

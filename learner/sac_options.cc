@@ -62,6 +62,9 @@ util::OptionTable<SacOptions> BuildTable() {
            "Weight of the -log-likelihood in SAC's BC term (0: the term anchors the mean action "
            "only, the entropy term sets the spread and temperature auto learns it); behaviour "
            "cloning itself always fits the likelihood.");
+  t.Number("learner.anchor_weight", &SacOptions::anchor_weight, 0, 1e6,
+           "Weight of the KL anchor to the frozen reference actor (learner.anchor) in the SAC "
+           "actor loss; tarmac finetune keeps the policy near its starting one with it (0: none).");
   t.Bool("learner.entropy_backup", &SacOptions::entropy_backup,
          "The critics' target includes -alpha log pi of the next action (SAC); false: only the "
          "actor's loss has the entropy term, so the temperature does not change the values.");

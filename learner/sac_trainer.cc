@@ -101,11 +101,40 @@ struct SacTrainer::State {
     return at::randn({rows, shape.action_dim}, generator, torch::kFloat32).to(device);
   }
 
-  // Samples tanh(u) with u ~ N(mean, std); returns (action, log prob).
-  std::pair<torch::Tensor, torch::Tensor> SampleAction(const torch::Tensor& obs_norm) {
+  // A tanh(u) action with u ~ N(mean, std), its log probability and the Gaussian it came from.
+  struct Sample {
+    torch::Tensor action, logp, mean, log_std;
+  };
+  Sample SampleWithDistribution(const torch::Tensor& obs_norm) {
     auto [mean, log_std] = actor->forward(obs_norm);
     auto u = mean + torch::exp(log_std) * Noise(static_cast<int>(obs_norm.size(0)));
-    return {torch::tanh(u), TanhGaussianLogProb(mean, log_std, u)};
+    return {torch::tanh(u), TanhGaussianLogProb(mean, log_std, u), mean, log_std};
+  }
+  // Samples tanh(u) with u ~ N(mean, std); returns (action, log prob).
+  std::pair<torch::Tensor, torch::Tensor> SampleAction(const torch::Tensor& obs_norm) {
+    Sample sample = SampleWithDistribution(obs_norm);
+    return {sample.action, sample.logp};
+  }
+
+  // The KL anchor's frozen reference (SetAnchor): a whole state read from a checkpoint, of
+  // which only the actor and the normaliser are used. Null: no anchor.
+  std::unique_ptr<State> reference;
+
+  // KL(pi(.|s) || pi_ref(.|s)) per row for raw observations `raw_obs` and the current policy's
+  // Gaussian (mean, log_std) on them. Both are diagonal Gaussians before the tanh, which is a
+  // bijection and leaves the divergence unchanged, so it is exact:
+  // sum_d log(s_ref / s) + (s^2 + (m - m_ref)^2) / (2 s_ref^2) - 1/2.
+  torch::Tensor AnchorKl(const torch::Tensor& raw_obs, const torch::Tensor& mean,
+                         const torch::Tensor& log_std) const {
+    torch::Tensor ref_mean, ref_log_std;
+    {
+      torch::NoGradGuard no_grad;
+      std::tie(ref_mean, ref_log_std) =
+          reference->actor->forward(reference->normalizer->Apply(raw_obs));
+    }
+    auto variance_ratio = torch::exp(2.0 * (log_std - ref_log_std));
+    auto scaled_gap = (mean - ref_mean) * torch::exp(-ref_log_std);
+    return (ref_log_std - log_std + 0.5 * (variance_ratio + scaled_gap.pow(2)) - 0.5).sum(1);
   }
 
   torch::Tensor Target(const Device& d) {
@@ -312,22 +341,26 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
     // Actor: maximise min Q - alpha log pi (+ BC likelihood on demonstrations). With the BC
     // term the Q part is divided by mean |Q| (as TD3+BC does), so bc_weight means the same
     // whatever the scale of the returns.
-    torch::Tensor actor_loss, total, bc_loss, alpha_loss, q_min, logp;
+    torch::Tensor actor_loss, total, bc_loss, anchor_kl, alpha_loss, q_min, logp;
+    const bool use_anchor = s.reference != nullptr && s.options.anchor_weight > 0.0;
     if (train_actor) {
       {
         CpuBf16Scope bf16(s.bf16());
-        auto sampled = s.SampleAction(obs);
-        logp = sampled.second;
-        auto [qa1, qa2] = s.critic->forward(obs, sampled.first);
+        State::Sample sampled = s.SampleWithDistribution(obs);
+        logp = sampled.logp;
+        auto [qa1, qa2] = s.critic->forward(obs, sampled.action);
         q_min = torch::min(qa1, qa2);
         if (use_bc) bc_loss = s.BcLoss(s.ToDevice(*demos), s.options.bc_likelihood_weight);
+        if (use_anchor) anchor_kl = s.AnchorKl(d.obs, sampled.mean, sampled.log_std).mean();
       }
       auto alpha = s.Alpha();
       actor_loss = (alpha * logp - q_min).mean();
       total = actor_loss;
-      if (use_bc) {
+      if (use_bc || use_anchor) {
         const auto q_scale = q_min.abs().mean().detach().clamp_min(1e-3);
-        total = actor_loss / q_scale + s.options.bc_weight * bc_loss;
+        total = actor_loss / q_scale;
+        if (use_bc) total = total + s.options.bc_weight * bc_loss;
+        if (use_anchor) total = total + s.options.anchor_weight * anchor_kl;
       }
       s.actor_opt->zero_grad();
       total.backward();
@@ -363,6 +396,7 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
     stats.actor_loss = train_actor ? total.item<double>() : 0.0;
     stats.alpha_loss = train_actor ? alpha_loss.item<double>() : 0.0;
     stats.bc_loss = train_actor && use_bc ? bc_loss.item<double>() : 0.0;
+    stats.anchor_kl = train_actor && use_anchor ? anchor_kl.item<double>() : 0.0;
     stats.q_mean = q_min.mean().item<double>();
     stats.entropy = train_actor ? -logp.mean().item<double>() : 0.0;
     stats.alpha = s.Alpha().item<double>();
@@ -487,9 +521,13 @@ absl::Status SacTrainer::SaveCheckpoint(const std::string& path) const {
 
 void SacTrainer::set_bc_weight(double weight) { state_->options.bc_weight = weight; }
 
-absl::Status SacTrainer::LoadCheckpoint(const std::string& path) {
-  const State& s = *state_;
-  auto fresh = std::make_unique<State>();
+namespace {
+
+// Everything SaveCheckpoint wrote, read into a new state built like `s` (options, shape,
+// device); LoadCheckpoint's refusals.
+absl::StatusOr<std::unique_ptr<SacTrainer::State>> ReadCheckpoint(const SacTrainer::State& s,
+                                                                  const std::string& path) {
+  auto fresh = std::make_unique<SacTrainer::State>();
   fresh->options = s.options;
   fresh->shape = s.shape;
   fresh->device = s.device;
@@ -542,8 +580,42 @@ absl::Status SacTrainer::LoadCheckpoint(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " is not a readable tarmac learner checkpoint: ", e.what()));
   }
-  state_ = std::move(fresh);
+  return fresh;
+}
+
+}  // namespace
+
+absl::Status SacTrainer::LoadCheckpoint(const std::string& path) {
+  auto fresh = ReadCheckpoint(*state_, path);
+  if (!fresh.ok()) return fresh.status();
+  (*fresh)->reference = std::move(state_->reference);  // the anchor is not the checkpoint's
+  state_ = std::move(*fresh);
   return absl::OkStatus();
+}
+
+absl::Status SacTrainer::SetAnchor(const std::string& path) {
+  auto reference = ReadCheckpoint(*state_, path);
+  if (!reference.ok()) return reference.status();
+  for (auto& p : (*reference)->actor->parameters()) p.set_requires_grad(false);
+  state_->reference = std::move(*reference);
+  return absl::OkStatus();
+}
+
+bool SacTrainer::has_anchor() const { return state_->reference != nullptr; }
+
+absl::StatusOr<double> SacTrainer::AnchorDivergence(const std::vector<float>& obs, int rows) {
+  State& s = *state_;
+  if (s.reference == nullptr) {
+    return absl::FailedPreconditionError("this learner has no anchor; call SetAnchor first");
+  }
+  if (rows <= 0 || obs.size() != static_cast<std::size_t>(rows) * s.shape.obs_dim) {
+    return absl::InvalidArgumentError(absl::StrCat("AnchorDivergence needs ", rows, " rows of ",
+                                                   s.shape.obs_dim, " observation floats"));
+  }
+  torch::NoGradGuard no_grad;
+  auto raw = s.Upload(Rows(obs, rows, s.shape.obs_dim));
+  auto [mean, log_std] = s.actor->forward(s.normalizer->Apply(raw));
+  return s.AnchorKl(raw, mean, log_std).mean().item<double>();
 }
 
 absl::StatusOr<InitCheckpoint> CheckInitCheckpoint(const std::string& path,

@@ -1,6 +1,7 @@
 #include "tarmac/learner/sac_trainer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <random>
 
 #include "subprocess.h"
+#include "tarmac/learner/network_policy.h"
 
 namespace tarmac::learner {
 namespace {
@@ -287,6 +289,93 @@ TEST(SacTrainerTest, BehaviourCloningTermKeepsTheActorCloseToTheDemonstrations) 
   const double weak = final_bc_loss(1e-3);
   const double strong = final_bc_loss(5.0);
   EXPECT_LT(strong, weak - 0.5) << "weak " << weak << ", strong " << strong;
+}
+
+// Mean (deterministic) actions of the trainer's actor on `obs` (rows of 3 floats).
+std::vector<float> MeanActions(const SacTrainer& trainer, const std::vector<float>& obs) {
+  auto net = InferencePolicy::FromWeights(trainer.ExportPolicy(1));
+  EXPECT_TRUE(net.ok()) << net.status();
+  const int rows = static_cast<int>(obs.size() / 3);
+  std::vector<float> actions(static_cast<std::size_t>(rows) * 2);
+  const std::vector<float> no_noise(static_cast<std::size_t>(rows), 0.0F);
+  (*net)->Act(obs, rows, no_noise, 1, absl::MakeSpan(actions));
+  return actions;
+}
+
+TEST(SacTrainerTest, TheKlAnchorIsZeroAtTheReferenceAndGrowsAsThePolicyMoves) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("tarmac_anchor_kl_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto trainer = MakeTrainer();
+  const TrainingBatch demos = ExpertDemos(64, 11);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(trainer->Update(FixedBatch(), &demos).ok());
+  const std::string reference = (dir / "ckpt-000000000050.pt").string();
+  ASSERT_TRUE(trainer->SaveCheckpoint(reference).ok());
+  EXPECT_FALSE(trainer->AnchorDivergence(demos.obs, demos.size).ok());  // no anchor yet
+  ASSERT_TRUE(trainer->SetAnchor(reference).ok());
+  auto at_reference = trainer->AnchorDivergence(demos.obs, demos.size);
+  ASSERT_TRUE(at_reference.ok()) << at_reference.status();
+  EXPECT_NEAR(*at_reference, 0.0, 1e-6);
+  // The anchor survives loading a checkpoint (it is not part of one).
+  ASSERT_TRUE(trainer->LoadCheckpoint(reference).ok());
+  EXPECT_TRUE(trainer->has_anchor());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(trainer->Update(FixedBatch(), nullptr).ok());
+  auto moved = trainer->AnchorDivergence(demos.obs, demos.size);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_GT(*moved, 1e-4);
+  // A foreign file is refused and the anchor stays.
+  const std::string foreign = (dir / "foreign.pt").string();
+  std::ofstream(foreign) << "not a checkpoint";
+  EXPECT_EQ(trainer->SetAnchor(foreign).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(trainer->AnchorDivergence(demos.obs, demos.size).ok());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SacTrainerTest, ALargeKlAnchorKeepsTheActionsNearTheReferenceWhereTheRewardPullsAway) {
+  // The reference: an actor cloned from the expert. Then SAC on a reward that pays +1 per unit
+  // of the first action (the critic learns to pull it to the top of its range). With the
+  // anchor at weight 100 every mean action on held-out ("guard") observations stays within
+  // 0.02 (of the [-1, 1] tanh range the physical range maps to) of the reference's (0.005 as
+  // written); without it the same updates move one by more than 0.1 (0.16).
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("tarmac_anchor_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const TrainingBatch demos = ExpertDemos(256, 11);
+  SacOptions bc_options = SmallOptions();
+  bc_options.algorithm = Algorithm::kBc;
+  auto cloner = MakeTrainer(bc_options);
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(cloner->BcUpdate(demos).ok());
+  const std::string reference = (dir / "reference.pt").string();
+  ASSERT_TRUE(cloner->SaveCheckpoint(reference).ok());
+  const TrainingBatch guard = ExpertDemos(128, 99);
+  const BatchShape shape = SmallShape();
+  const auto physical_span = [&](int d) { return shape.action_high[d] - shape.action_low[d]; };
+  const std::vector<float> before = MeanActions(*cloner, guard.obs);
+
+  const auto largest_move = [&](double anchor_weight) {
+    SacOptions options = SmallOptions();
+    options.anchor_weight = anchor_weight;
+    auto trainer = MakeTrainer(options);
+    EXPECT_TRUE(trainer->LoadCheckpoint(reference).ok());
+    EXPECT_TRUE(trainer->SetAnchor(reference).ok());
+    for (int i = 0; i < 400; ++i) {
+      TrainingBatch rl = FixedBatch(64, 1000 + i);
+      for (int r = 0; r < rl.size; ++r) rl.reward[r] = rl.action[2 * r];
+      EXPECT_TRUE(trainer->Update(rl, nullptr).ok());
+    }
+    const std::vector<float> after = MeanActions(*trainer, guard.obs);
+    double largest = 0.0;
+    for (std::size_t k = 0; k < after.size(); ++k) {
+      const int d = static_cast<int>(k % 2);
+      largest = std::max<double>(largest, 2.0 * std::abs(after[k] - before[k]) / physical_span(d));
+    }
+    return largest;
+  };
+  const double anchored = largest_move(100.0);
+  const double free = largest_move(0.0);
+  EXPECT_LT(anchored, 0.02) << "free " << free;
+  EXPECT_GT(free, 0.1) << "anchored " << anchored;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SacTrainerTest, PureBehaviourCloningFitsTheDemonstrations) {

@@ -30,6 +30,14 @@ struct LearnerJobOptions {
                                        schemas::EventBit(schemas::Event::kNearMiss) |
                                        schemas::EventBit(schemas::Event::kCutIn);
   double demo_event_share = 0.25;
+  // Demo batches also draw demo_focus_share of their items from items carrying any of these
+  // tags (tarmac finetune: its focus scenarios' DAgger labels, kFocusTag). 0: none.
+  std::uint64_t demo_focus_tags = 0;
+  double demo_focus_share = 0.0;
+  // RL batches draw rl_event_share of their items from items tagged with any event of the mask
+  // (tarmac finetune: the focus behaviour's events). A zero mask or share: plain PER.
+  schemas::EventMask rl_event_mask = 0;
+  double rl_event_share = 0.0;
   int batch_size = 256;
   int samplers = 2;         // sampler actors, each with its own connections
   int prefetch = 2;         // batches requested ahead per sampler
@@ -50,11 +58,16 @@ struct LearnerJobOptions {
   // With nothing to resume from: start from this checkpoint (a file, or the newest in a
   // directory): networks, normaliser, optimisers and step, as a resume would.
   std::string init;
+  // The checkpoint whose actor is the frozen reference of the KL anchor (sac.anchor_weight;
+  // a file or the newest in a directory). Empty: no anchor.
+  std::string anchor;
   std::uint64_t max_updates = 0;  // 0: until stopped
   double max_seconds = 0.0;       // 0: until stopped
 
   // The demo batches' REPLAY.SAMPLE TAGS mixture: {mask, share}, {0, 1 - share}; empty for none.
   std::vector<std::pair<std::uint64_t, double>> DemoTagMixture() const;
+  // The RL batches' mixture: {rl_event_mask, share}, {0, 1 - share}; empty for none.
+  std::vector<std::pair<std::uint64_t, double>> RlTagMixture() const;
   // InvalidArgument naming the first field outside its key's bounds, or a broken cross-field
   // rule.
   absl::Status Validate() const;

@@ -44,6 +44,10 @@ struct SacOptions {
   // fits the likelihood): 0 anchors only the mean action and leaves the spread to the entropy
   // term, so the temperature can be learned.
   double bc_likelihood_weight = 1.0;
+  // Weight of the KL anchor in the SAC actor loss: KL(pi(.|s) || pi_ref(.|s)) on the RL batch's
+  // states, pi_ref the frozen actor SacTrainer::SetAnchor loaded (tarmac finetune's starting
+  // policy). As with the BC term the Q part is then divided by mean |Q|. 0: no anchor.
+  double anchor_weight = 0.0;
   // Whether the critics' target holds the soft value min Q' - alpha log pi' (SAC) or min Q'
   // alone; either way the actor's loss has the entropy term.
   bool entropy_backup = true;

@@ -22,6 +22,8 @@ struct UpdateStats {
                              // mean |min Q|, + bc_weight * bc_loss
   double alpha_loss = 0.0;
   double bc_loss = 0.0;  // mean negative log-likelihood of the demo actions
+  // Mean KL(pi || pi_ref) of the RL batch's states, when an anchor is set (before the step).
+  double anchor_kl = 0.0;
   double alpha = 0.0;    // temperature after the step
   double q_mean = 0.0;   // mean of min(Q1, Q2) on the batch
   double entropy = 0.0;  // mean -log pi of fresh actions
@@ -75,6 +77,15 @@ class SacTrainer {
   // The BC term's weight from now on (a schedule calls this between updates).
   void set_bc_weight(double weight);
 
+  // Loads the actor and normaliser of the checkpoint at `path` as the frozen reference of the
+  // KL anchor (options().anchor_weight); the trainer's own networks are unchanged. The same
+  // refusals as LoadCheckpoint, nothing changed then.
+  absl::Status SetAnchor(const std::string& path);
+  bool has_anchor() const;
+  // Mean KL(pi(.|s) || pi_ref(.|s)) over the rows of `obs` (rows x obs_dim floats, raw
+  // observations); FailedPrecondition without an anchor.
+  absl::StatusOr<double> AnchorDivergence(const std::vector<float>& obs, int rows);
+
   // The actor and normaliser as a PolicyWeights message (architecture "sac_mlp").
   schemas::PolicyWeights ExportPolicy(std::uint64_t version) const;
   // Flattened parameters of "actor", "critic" or "critic_target" (tests).
@@ -89,8 +100,10 @@ class SacTrainer {
   // for a truncated, corrupt or foreign file, or one made for another architecture.
   absl::Status LoadCheckpoint(const std::string& path);
 
- private:
+  // The networks, optimisers and normaliser (opaque outside sac_trainer.cc).
   struct State;
+
+ private:
   explicit SacTrainer(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
