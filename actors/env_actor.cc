@@ -92,6 +92,9 @@ struct EnvActorState {
   std::vector<std::uint64_t> prev_episode;
   std::vector<std::uint32_t> prev_step;
   std::vector<schemas::Transition> scratch;
+  // Per scratch transition: the replay tags of its episode's scenario source; per env, those of
+  // the episode the last step belonged to (a finished episode's env has reset by then).
+  std::vector<std::uint64_t> scratch_tags, prev_source_tags;
   int in_flight = 0;
   bool waiting = false;  // for actions from the inference actor
   bool stopping = false;
@@ -127,12 +130,14 @@ void CountSources(EnvActorState& s, monitoring::Metrics& metrics) {
 
 // Env ids are unique within the process (actor index * K + env); episode ids carry the env
 // actor's incarnation in their high bits, so a restarted actor never reuses an id.
-void Label(EnvActorState& s, int actor_index, int env, std::size_t from) {
+// The transitions also get the source's tags (`tags`).
+void Label(EnvActorState& s, int actor_index, int env, std::size_t from, std::uint64_t tags) {
   const std::uint32_t env_id = static_cast<std::uint32_t>(actor_index * s.batch->size() + env);
   for (std::size_t t = from; t < s.scratch.size(); ++t) {
     s.scratch[t].env_id = env_id;
     s.scratch[t].episode_id |= s.incarnation << 40;
   }
+  s.scratch_tags.resize(s.scratch.size(), tags);
 }
 
 template <class Self>
@@ -142,16 +147,18 @@ void SendTransitions(Self* self, RolloutShared* shared) {
   auto chunk = std::make_shared<TransitionChunk>();
   chunk->policy_version = s.version;
   chunk->items.reserve(s.scratch.size());
-  for (schemas::Transition& t : s.scratch) {
+  for (std::size_t k = 0; k < s.scratch.size(); ++k) {
+    schemas::Transition& t = s.scratch[k];
     t.actor_id = shared->options.actor_id;
     t.scenario = s.batch->spec().name;
     TransitionChunk::Item item;
-    item.tags = t.events | (shared->options.dagger ? kDaggerTag : 0);
+    item.tags = t.events | (shared->options.dagger ? kDaggerTag : 0) | s.scratch_tags[k];
     item.payload = schemas::EncodeTransition(t);
     chunk->items.push_back(std::move(item));
   }
   shared->stats->transitions += chunk->items.size();
   s.scratch.clear();
+  s.scratch_tags.clear();
   ++s.in_flight;
   self->request(shared->writer, caf::infinite, write_atom::value,
                 TransitionChunkPtr(std::move(chunk)))
@@ -248,6 +255,8 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
   s.prev_obs.assign(obs.begin(), obs.end());
   s.prev_episode = b.episode_ids();
   s.prev_step = b.steps();
+  s.prev_source_tags.resize(static_cast<std::size_t>(b.size()));
+  for (int i = 0; i < b.size(); ++i) s.prev_source_tags[i] = b.source_tags(i);
   if (shared->options.dagger) ExpertLabels(s);
   b.set_policy_version(s.version);
   b.Step(s.actions);
@@ -256,6 +265,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
     if (!std::isfinite(v)) throw std::runtime_error("an env produced a non-finite observation");
   }
   s.scratch.clear();
+  s.scratch_tags.clear();
   for (int i = 0; i < b.size(); ++i) {
     const bool ended = b.terminated()[i] || b.truncated()[i];
     NStepAssembler::Step step;
@@ -273,7 +283,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
     step.policy_version = s.version;
     const std::size_t before = s.scratch.size();
     s.assemblers[i].Add(step, &s.scratch);
-    Label(s, index, i, before);
+    Label(s, index, i, before, s.prev_source_tags[i]);
     if (ended && !s.experts.empty()) s.experts[i]->Reset(b.env(i));
   }
   s.steps_counter->Increment(b.size());
@@ -331,13 +341,14 @@ void CutWindows(EnvActorPtr self, RolloutShared* shared, int index) {
   auto& s = self->state;
   s.stopping = true;
   s.scratch.clear();
+  s.scratch_tags.clear();
   const envs::EnvSpec& spec = s.batch->spec();
   for (int i = 0; i < s.batch->size(); ++i) {
     const std::size_t before = s.scratch.size();
     s.assemblers[i].Truncate(
         s.batch->observations().subspan(i * spec.observation_size, spec.observation_size),
         &s.scratch);
-    Label(s, index, i, before);
+    Label(s, index, i, before, s.batch->source_tags(i));
   }
   SendTransitions(self, shared);
 }

@@ -10,6 +10,7 @@
 #include "config_command.h"
 #include "envs_command.h"
 #include "eval_command.h"
+#include "finetune_command.h"
 #include "exit_codes.h"
 #include "flag_bindings.h"
 #include "learner_command.h"
@@ -45,6 +46,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(std::make_unique<ActorCommand>());
   commands.push_back(std::make_unique<LearnerCommand>());
   commands.push_back(std::make_unique<TrainCommand>());
+  commands.push_back(std::make_unique<FinetuneCommand>());
   commands.push_back(std::make_unique<MineCommand>());
   commands.push_back(std::make_unique<CompareCommand>());
   commands.push_back(std::make_unique<ReplayEpisodeCommand>());

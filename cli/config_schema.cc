@@ -10,6 +10,7 @@
 #include "tarmac/envs/env_config.h"
 #include "tarmac/monitoring/exposer.h"
 #include "tarmac/monitoring/logging.h"
+#include "train/finetune_settings.h"
 #include "train/train_settings.h"
 
 namespace tarmac::cli {
@@ -33,6 +34,7 @@ ConfigSchema BuildSchema() {
   schema.Declare(actors::LearnerJobOptionTable());
   schema.Declare(actors::RolloutJobOptionTable());
   schema.Declare(train::TrainSettingsTable());
+  schema.Declare(train::FinetuneSettingsTable());
   return schema;
 }
 

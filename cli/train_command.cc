@@ -18,7 +18,10 @@
 #include "exit_codes.h"
 #include "job_settings.h"
 #include "tarmac/actors/episode_log.h"
+#include "tarmac/actors/rollout_job.h"
 #include "tarmac/actors/system_config.h"
+#include "tarmac/analysis/behaviours.h"
+#include "tarmac/analysis/comparison.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
@@ -57,6 +60,7 @@ struct Plan {
   bool embedded = false;  // no --redis: the run starts its own replay server
   bool resumed = false;
   std::optional<learner::InitCheckpoint> init;  // a new run's --init, checked
+  std::optional<train::FinetunePlan> finetune;  // a tarmac finetune run
 };
 
 // The run's state: a new one, or the one --resume names. Never starts over a run by accident.
@@ -107,17 +111,147 @@ absl::StatusOr<envs::Suite> TrainSuite(const std::string& name, const envs::EnvC
   return LoadSuite(name, env.scenario);
 }
 
-absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resume_dir) {
+// `tarmac finetune`'s flags as the train.* and learner.* keys its run reads, for a new run:
+// --from and --focus given, --from loadable by this learner.
+absl::StatusOr<Config> FinetuneConfig(const Config& invocation) {
+  const train::FinetuneSettings f = train::FinetuneSettings::From(invocation);
+  if (f.from.empty()) {
+    return absl::InvalidArgumentError(
+        "finetune needs --from CKPT: the checkpoint (or run's checkpoints directory) to start "
+        "from");
+  }
+  if (f.focus.empty()) {
+    return absl::InvalidArgumentError(
+        "finetune needs --focus SUITE: the behaviour's cases, e.g. from tarmac mine "
+        "--export-suite");
+  }
+  Config checked = invocation;
+  (void)checked.Set("replay.urls", "unix:///embedded-redis", "tarmac finetune");
+  auto learner = LearnerOptionsFrom(checked);
+  if (!learner.ok()) return learner.status();
+  auto start = learner::CheckInitCheckpoint(f.from, learner->sac, learner->shape);
+  if (!start.ok()) {
+    return absl::Status(start.status().code(), absl::StrCat("--from: ", start.status().message()));
+  }
+  Config derived = invocation;
+  if (absl::Status s = f.Derive(derived, start->critics_trained); !s.ok()) return s;
+  // The anchor is the file the run started from, even if the directory gains newer ones.
+  (void)derived.Set("learner.anchor", start->path, "finetune.from");
+  (void)derived.Set("learner.init", start->path, "finetune.from");
+  return derived;
+}
+
+// Every case of `suite` as a scenario source.
+envs::ScenarioSource FocusSource(const envs::Suite& suite, double weight, double jitter) {
+  envs::ScenarioSource source;
+  source.name = "focus";
+  source.weight = weight;
+  source.jitter = jitter;
+  source.tags = actors::kFocusTag;
+  for (const envs::SuiteEntry& e : suite.entries) {
+    for (int k = 0; k < e.count; ++k) {
+      source.cases.push_back({e.family, e.config, e.first_seed + static_cast<std::uint64_t>(k)});
+    }
+  }
+  return source;
+}
+
+absl::StatusOr<std::vector<analysis::Gate>> FinetuneGates(
+    const std::string& gate, const std::vector<analysis::Behaviour>& behaviours) {
+  std::vector<std::string> names;
+  for (const analysis::Behaviour& b : behaviours) names.push_back(b.name);
+  if (gate.empty()) return std::vector<analysis::Gate>{};
+  if (gate == "default") {
+    return analysis::ParseGates(kDefaultGateYaml, "the built-in default gate",
+                                analysis::ComparedQuantities(), names);
+  }
+  return analysis::LoadGates(gate, analysis::ComparedQuantities(), names);
+}
+
+// The focus suite, the guards, the mixes, the behaviours and the gate of a finetune run.
+absl::StatusOr<train::FinetunePlan> MakeFinetunePlan(const Config& config,
+                                                     const envs::EnvConfig& env) {
+  train::FinetunePlan ft;
+  ft.settings = train::FinetuneSettings::From(config);
+  auto start = learner::ResolveCheckpoint(config.GetString("learner.anchor"));
+  if (!start.ok()) return start.status();
+  ft.start = *start;
+  auto focus = TrainSuite(ft.settings.focus, env);
+  if (!focus.ok()) return focus.status();
+  ft.focus = *std::move(focus);
+  int cases = 0;
+  for (const envs::SuiteEntry& e : ft.focus.entries) {
+    if (!e.env.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the focus suite ", ft.settings.focus, " has an entry of env ", e.env,
+                       "; finetune drives the driving families only"));
+    }
+    cases += e.count;
+  }
+  if (cases == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the focus suite ", ft.settings.focus,
+                     " has no cases; mine a behaviour that occurs and export it with tarmac mine "
+                     "--export-suite"));
+  }
+  if (ft.focus.name.empty()) ft.focus.name = "focus";
+  for (const std::string& guard : ft.settings.guard_suites) {
+    auto loaded = TrainSuite(guard, env);
+    if (!loaded.ok()) return loaded.status();
+    ft.guards.push_back(*std::move(loaded));
+  }
+  auto dagger = envs::ScenarioMix::Create({FocusSource(ft.focus, 1.0, ft.settings.jitter)});
+  if (!dagger.ok()) return dagger.status();
+  ft.dagger_mix = std::make_shared<const envs::ScenarioMix>(*std::move(dagger));
+  auto behaviours = analysis::BehavioursFrom(config.GetString("actor.behaviours"));
+  if (!behaviours.ok()) return behaviours.status();
+  ft.behaviours = *std::move(behaviours);
+  auto gates = FinetuneGates(ft.settings.gate, ft.behaviours);
+  if (!gates.ok()) return gates.status();
+  ft.gates = *std::move(gates);
+  return ft;
+}
+
+// The RL phase's mix of a finetune run: the focus cases (jittered) at finetune.mix, the env's
+// own draw for the rest.
+absl::StatusOr<envs::ScenarioMix> FinetuneMix(const train::FinetunePlan& ft) {
+  std::vector<envs::ScenarioSource> sources = {
+      FocusSource(ft.focus, ft.settings.mix, ft.settings.jitter)};
+  if (ft.settings.mix < 1.0) {
+    envs::ScenarioSource rest;
+    rest.name = "env";
+    rest.weight = 1.0 - ft.settings.mix;
+    sources.push_back(std::move(rest));
+  }
+  return envs::ScenarioMix::Create(std::move(sources));
+}
+
+absl::StatusOr<Plan> MakePlan(const Config& command_config, const std::string& resume_dir,
+                              RunKind kind) {
   Plan plan;
   const bool resuming = !resume_dir.empty();
+  const bool finetune = kind == RunKind::kFinetune;
+  absl::StatusOr<Config> invocation = command_config;
+  if (finetune && !resuming) invocation = FinetuneConfig(command_config);
+  if (!invocation.ok()) return invocation.status();
   plan.resumed = resuming;
-  plan.dir = train::RunDir(resuming ? resume_dir : invocation.GetString("train.out"));
+  plan.dir = train::RunDir(resuming ? resume_dir : invocation->GetString("train.out"));
   auto state = LoadOrCreateState(plan.dir, resuming);
   if (!state.ok()) return state.status();
   plan.state = *state;
-  auto config = resuming ? ResumedConfig(plan.dir, invocation) : invocation;
+  auto config = resuming ? ResumedConfig(plan.dir, *invocation) : *invocation;
   if (!config.ok()) return config.status();
   plan.config = *std::move(config);
+  // A run continues with the command that started it (a fine-tuning's focus and anchor live
+  // in its config).
+  const bool finetune_run = !plan.config->GetString("finetune.from").empty() &&
+                            !plan.config->GetString("learner.anchor").empty();
+  if (resuming && finetune_run != finetune) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(plan.dir.root(), " holds a tarmac ", finetune_run ? "finetune" : "train",
+                     " run; continue it with tarmac ", finetune_run ? "finetune" : "train",
+                     " --resume ", plan.dir.root()));
+  }
   plan.settings = train::TrainSettings::From(*plan.config);
   plan.settings.Record(*plan.config);
   if (plan.settings.minutes <= 0 && plan.settings.updates == 0) {
@@ -145,13 +279,27 @@ absl::StatusOr<Plan> MakePlan(const Config& invocation, const std::string& resum
     auto init =
         learner::CheckInitCheckpoint(plan.learner.init, plan.learner.sac, plan.learner.shape);
     if (!init.ok()) {
-      return absl::Status(init.status().code(), absl::StrCat("--init: ", init.status().message()));
+      return absl::Status(init.status().code(), absl::StrCat(finetune ? "--from: " : "--init: ",
+                                                             init.status().message()));
     }
     plan.init = *init;
   }
   auto env_config = EnvConfigFrom(*plan.config);
   if (!env_config.ok()) return env_config.status();
   plan.env_config = *env_config;
+  if (finetune) {
+    auto ft = MakeFinetunePlan(*plan.config, plan.env_config);
+    if (!ft.ok()) return ft.status();
+    auto mix = FinetuneMix(*ft);
+    if (!mix.ok()) return mix.status();
+    plan.rollout.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
+    // The anchor holds the policy where the focus cases are not; the BC term and closed-loop
+    // SFT see the focus cases' DAgger labels at finetune.focus_share of their demo batches.
+    plan.learner.sac.anchor_exempt_tags = actors::kFocusTag;
+    plan.learner.demo_focus_tags = actors::kFocusTag;
+    plan.learner.demo_focus_share = ft->settings.focus_share;
+    plan.finetune = *std::move(ft);
+  }
   auto suite = TrainSuite(plan.settings.suite, plan.env_config);
   if (!suite.ok()) return suite.status();
   plan.suite = *suite;
@@ -221,7 +369,7 @@ int RunPhases(train::TrainContext& ctx, const CommandContext& context) {
     if (*end == PhaseEnd::kInterrupted) return kExitInterrupted;
     ctx.Save(step.next);
   }
-  return kExitOk;
+  return ctx.gate_failed ? kExitGateFailed : kExitOk;
 }
 
 // With the replay up: the tables, the actor system, the curve so far and the phases.
@@ -275,6 +423,14 @@ int RunWithReplay(const CommandContext& context, Plan& plan, monitoring::Metrics
   ctx.signalled = &signalled;
   ctx.tty = tty;
   ctx.out = &context.out;
+  if (plan.finetune) {
+    ctx.finetune = &*plan.finetune;
+    ctx.command = "tarmac finetune";
+    spdlog::info("finetune: from {} on the {} case(s) of {} (mix {}, anchor weight {})",
+                 plan.finetune->start, plan.finetune->dagger_mix->sources().front().cases.size(),
+                 plan.finetune->settings.focus, plan.finetune->settings.mix,
+                 plan.learner.sac.anchor_weight);
+  }
   spdlog::info("train: run {} in {} ({}), {} min budget, {} x {} envs", plan.state.run_id,
                plan.dir.root(),
                plan.resumed ? "resumed at phase " + std::string(train::PhaseName(plan.state.phase))
@@ -301,7 +457,11 @@ CLI::App* TrainCommand::Register(CLI::App& app, FlagBindings& flags) {
 }
 
 int TrainCommand::Run(const CommandContext& context) {
-  absl::StatusOr<Plan> planned = MakePlan(context.config, resume_dir_);
+  return RunTrainingLoop(context, resume_dir_, RunKind::kTrain);
+}
+
+int RunTrainingLoop(const CommandContext& context, const std::string& resume_dir, RunKind kind) {
+  absl::StatusOr<Plan> planned = MakePlan(context.config, resume_dir, kind);
   if (!planned.ok()) {
     context.err << "tarmac: " << planned.status().message() << ".\n";
     return kExitUsage;
@@ -309,8 +469,9 @@ int TrainCommand::Run(const CommandContext& context) {
   Plan& plan = *planned;
   const Config& config = *plan.config;
   if (plan.state.phase == Phase::kDone) {
-    context.out << "train: the run in " << plan.dir.root() << " has finished; its report is "
-                << plan.dir.root() << "/report.html\n";
+    context.out << (kind == RunKind::kTrain ? "train" : "finetune") << ": the run in "
+                << plan.dir.root() << " has finished; its report is " << plan.dir.root()
+                << "/report.html\n";
     return kExitOk;
   }
   std::error_code ec;
@@ -333,8 +494,8 @@ int TrainCommand::Run(const CommandContext& context) {
                   << plan.dir.checkpoints() << ": " << ec.message() << ".\n";
       return kExitFailure;
     }
-    spdlog::info("train: starting from {} (learner step {}); SFT is skipped", plan.init->path,
-                 plan.init->step);
+    spdlog::info("{}: starting from {} (learner step {}); SFT is skipped",
+                 kind == RunKind::kTrain ? "train" : "finetune", plan.init->path, plan.init->step);
   }
   if (auto s = plan.state.Save(plan.dir.state()); !s.ok()) {
     context.err << "tarmac: " << s.message() << ".\n";

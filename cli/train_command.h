@@ -15,6 +15,14 @@ namespace tarmac::cli {
 // policy and the expert on the suite and writes report.html/report.json beside the
 // checkpoints and train.log in the run directory. Ctrl-C stops cleanly (flush, checkpoint,
 // stop Redis); --resume DIR continues a run from its checkpoint and replay.
+// Which command a run belongs to: tarmac train, or tarmac finetune (a train run started from
+// --from with the focus mix, the anchor and the verification; finetune.* in its config).
+enum class RunKind { kTrain, kFinetune };
+
+// The whole of `tarmac train` or `tarmac finetune`: plans the run (new, or the one `resume_dir`
+// names), refuses bad input before anything starts (exit 2), runs the phases; the exit code.
+int RunTrainingLoop(const CommandContext& context, const std::string& resume_dir, RunKind kind);
+
 class TrainCommand : public Command {
  public:
   CLI::App* Register(CLI::App& app, FlagBindings& flags) override;

@@ -41,6 +41,7 @@ absl::StatusOr<std::unique_ptr<EnvBatch>> EnvBatch::Create(const std::string& en
   batch->episode_ids_.assign(n, 0);
   batch->steps_.assign(n, 0);
   batch->episodes_started_.assign(n, 0);
+  batch->source_tags_.assign(n, 0);
   batch->recorders_.resize(n);
   batch->recorded_.assign(n, 0);
   for (int i = 0; i < size; ++i) batch->ResetEnv(i);
@@ -78,8 +79,10 @@ void EnvBatch::ResetEnv(int i) {
     static_cast<DrivingEnv&>(*envs_[i]).SetScenario(draw.family, draw.config);
     seed = draw.seed;
     ++source_episodes_[static_cast<std::size_t>(draw.source)];
+    source_tags_[static_cast<std::size_t>(i)] = mix_->sources()[draw.source].tags;
   } else {
     ++source_episodes_.front();
+    source_tags_[static_cast<std::size_t>(i)] = 0;
   }
   envs_[i]->Reset(seed,
                   absl::MakeSpan(observations_).subspan(static_cast<std::size_t>(i) * obs, obs));

@@ -73,6 +73,7 @@ struct SacTrainer::State {
   std::unique_ptr<ObsNormalizer> normalizer;
   double target_entropy = 0.0;
   std::uint64_t step = 0;
+  bool critics_trained = false;  // critics_trained(): the loaded checkpoint was SAC's
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(0);
 
   struct Device {
@@ -255,6 +256,7 @@ SacTrainer::SacTrainer(std::unique_ptr<State> state) : state_(std::move(state)) 
 SacTrainer::~SacTrainer() = default;
 
 std::uint64_t SacTrainer::step() const { return state_->step; }
+bool SacTrainer::critics_trained() const { return state_->critics_trained; }
 double SacTrainer::alpha() const { return state_->Alpha().item<double>(); }
 std::string SacTrainer::device() const {
   if (state_->device.is_cuda()) return "cuda";
@@ -351,7 +353,19 @@ absl::StatusOr<UpdateStats> SacTrainer::Update(const TrainingBatch& rl, const Tr
         auto [qa1, qa2] = s.critic->forward(obs, sampled.action);
         q_min = torch::min(qa1, qa2);
         if (use_bc) bc_loss = s.BcLoss(s.ToDevice(*demos), s.options.bc_likelihood_weight);
-        if (use_anchor) anchor_kl = s.AnchorKl(d.obs, sampled.mean, sampled.log_std).mean();
+        if (use_anchor) {
+          auto kl = s.AnchorKl(d.obs, sampled.mean, sampled.log_std);
+          anchor_kl = kl.mean();
+          if (s.options.anchor_exempt_tags != 0 &&
+              rl.tags.size() == static_cast<std::size_t>(rl.size)) {
+            std::vector<float> kept(rl.tags.size());
+            for (std::size_t i = 0; i < kept.size(); ++i) {
+              kept[i] = (rl.tags[i] & s.options.anchor_exempt_tags) != 0 ? 0.0F : 1.0F;
+            }
+            auto mask = s.Upload(Column(kept, rl.size));
+            anchor_kl = (kl * mask).sum() / mask.sum().clamp_min(1.0);
+          }
+        }
       }
       auto alpha = s.Alpha();
       actor_loss = (alpha * logp - q_min).mean();
@@ -551,6 +565,9 @@ absl::StatusOr<std::unique_ptr<SacTrainer::State>> ReadCheckpoint(const SacTrain
     }
     torch::Tensor step;
     archive.read("step", step);
+    c10::IValue algorithm;
+    fresh->critics_trained = archive.try_read("algorithm", algorithm) && algorithm.isString() &&
+                             algorithm.toStringRef() == "sac";
     const auto sub = [&](const char* key, const auto& load) {
       torch::serialize::InputArchive part;
       archive.read(key, part);
@@ -628,7 +645,7 @@ absl::StatusOr<InitCheckpoint> CheckInitCheckpoint(const std::string& path,
   auto trainer = SacTrainer::Create(probe, shape);
   if (!trainer.ok()) return trainer.status();
   if (absl::Status s = (*trainer)->LoadCheckpoint(*resolved); !s.ok()) return s;
-  return InitCheckpoint{*resolved, (*trainer)->step()};
+  return InitCheckpoint{*resolved, (*trainer)->step(), (*trainer)->critics_trained()};
 }
 
 }  // namespace tarmac::learner

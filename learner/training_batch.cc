@@ -20,6 +20,7 @@ void TrainingBatch::Resize(int n, const BatchShape& shape) {
   is_weight.resize(rows);
   keys.resize(rows);
   policy_version.resize(rows);
+  tags.resize(rows);
 }
 
 float NormalizeAction(float value, float low, float high) {
@@ -78,6 +79,7 @@ absl::Status DecodeTrainingBatch(const buffer::SampleBatch& sample, const BatchS
     batch->is_weight[row] = static_cast<float>(item.weight);
     batch->keys[row] = item.key;
     batch->policy_version[row] = view->policy_version();
+    batch->tags[row] = item.tags;
   }
   return absl::OkStatus();
 }

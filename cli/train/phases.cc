@@ -6,11 +6,17 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "../evaluation_run.h"
+#include "../policy_comparison.h"
 #include "../report_figures.h"
+#include "absl/strings/str_join.h"
+#include "tarmac/buffer/control_client.h"
 #include "tarmac/learner/checkpoint_files.h"
+#include "tarmac/learner/sac_trainer.h"
+#include "tarmac/schemas/policy_weights.h"
 
 namespace tarmac::cli::train {
 namespace fs = std::filesystem;
@@ -57,6 +63,27 @@ std::map<std::string, double> SourceCounts(const TrainContext& ctx) {
 
 std::uint64_t LearnerStep(const TrainContext& ctx) {
   return learner::NewestCheckpointStep(ctx.dir.checkpoints());
+}
+
+// Publishes the run's newest checkpoint as the policy the rollouts drive, unless one is
+// published already: a fine-tuning's DAgger starts before any learner of the run has published.
+absl::Status PublishNewestCheckpoint(const TrainContext& ctx) {
+  auto control = buffer::ControlClient::Connect(ctx.learner.shards.front());
+  if (!control.ok()) return control.status();
+  if (auto latest = (*control)->LatestWeightsVersion(); latest.ok() && *latest > 0) {
+    return absl::OkStatus();
+  }
+  auto newest = learner::NewestCheckpoint(ctx.dir.checkpoints());
+  if (!newest.ok()) return newest.status();
+  learner::SacOptions options = ctx.learner.sac;
+  options.device = "cpu";
+  auto trainer = learner::SacTrainer::Create(options, ctx.learner.shape);
+  if (!trainer.ok()) return trainer.status();
+  if (absl::Status s = (*trainer)->LoadCheckpoint(*newest); !s.ok()) return s;
+  auto blob = schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1));
+  if (!blob.ok()) return blob.status();
+  spdlog::info("train: published {} as policy version 1", *newest);
+  return (*control)->PublishWeights(1, *blob);
 }
 
 }  // namespace
@@ -115,11 +142,13 @@ absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx) {
   while (ctx.state->dagger_rounds < settings.dagger_rounds &&
          (ctx.setup_deadline() == 0 || ctx.runner->Elapsed() < ctx.setup_deadline())) {
     const int round = ctx.state->dagger_rounds + 1;
+    if (absl::Status s = PublishNewestCheckpoint(ctx); !s.ok()) return s;
     // The published (cloned) policy drives with its mean action, as it will be evaluated; the
     // expert labels every state it visits.
     actors::RolloutJobOptions label = ctx.rollout;
     label.dagger = true;
     label.mix = nullptr;
+    if (ctx.finetune != nullptr) label.mix = ctx.finetune->dagger_mix;  // tagged kFocusTag
     label.expert = false;
     label.noise_scale = 0.0F;
     label.analyse = false;
@@ -128,9 +157,10 @@ absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx) {
     label.max_env_steps = settings.dagger_steps;
     label.seed = ctx.rollout.seed * 2 + 1 + 2 * static_cast<std::uint64_t>(round);
     spdlog::info(
-        "train: dagger: round {} of {}: the cloned policy drives {} env steps, the "
-        "expert labels them into `demos`",
-        round, settings.dagger_rounds, settings.dagger_steps);
+        "train: dagger: round {} of {}: the {} policy drives {} env steps{}, the expert labels "
+        "them into `demos`",
+        round, settings.dagger_rounds, ctx.finetune != nullptr ? "current" : "cloned",
+        settings.dagger_steps, ctx.finetune != nullptr ? " of the focus cases" : "");
     auto statuses = ctx.runner->Run(Phase::kDagger, ctx.setup_deadline(),
                                     {Job(ctx, &actors::RunRolloutJob, label)}, false);
     if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
@@ -237,12 +267,14 @@ void AddRunIdentity(const TrainContext& ctx, const std::string& command,
 absl::StatusOr<EvaluationReport> EvaluateAndReport(TrainContext& ctx, const envs::Suite& suite,
                                                    const std::vector<NamedPolicy>& policies,
                                                    int reference, const std::string& dir) {
-  spdlog::info("train: eval: {} on suite {}",
-               policies.size() > 1 ? "learned, SFT and expert" : "learned and expert", suite.name);
+  std::vector<std::string> names;
+  for (const NamedPolicy& p : policies) names.push_back(p.name);
+  spdlog::info("train: eval: {} and the expert on suite {}", absl::StrJoin(names, ", "),
+               suite.name);
   absl::StatusOr<EvaluationReport> report =
       EvaluateOnSuite(policies, reference, suite, ctx.env_config, ctx.tty ? ctx.out : nullptr);
   if (!report.ok()) return report.status();
-  AddRunIdentity(ctx, "tarmac train", suite.name, *report);
+  AddRunIdentity(ctx, ctx.command, suite.name, *report);
   if (ctx.out != nullptr) {
     *ctx.out << "suite " << suite.name << ":\n"
              << TerminalTable(*report, Tabulate(*report)) << std::flush;
@@ -308,9 +340,74 @@ absl::StatusOr<std::string> SelectLearnedCheckpoint(TrainContext& ctx) {
   return files[best];
 }
 
+// A fine-tuning's end: the result, the closed-loop SFT policy and the start evaluated on the
+// suite (report.html) and the focus suite (focus/report.html); then start against result with
+// the gate on the focus suite, the suite and the guards (verify/<name>/compare.html).
+absl::StatusOr<PhaseEnd> RunVerifyPhase(TrainContext& ctx) {
+  const FinetunePlan& ft = *ctx.finetune;
+  auto newest = learner::NewestCheckpoint(ctx.dir.checkpoints());
+  if (!newest.ok()) return newest.status();
+  auto finetuned = LoadEvaluationPolicy(*newest, *ctx.config);
+  if (!finetuned.ok()) return finetuned.status();
+  auto start = LoadEvaluationPolicy(ft.start, *ctx.config);
+  if (!start.ok()) return start.status();
+  std::unique_ptr<envs::Policy> sft;
+  std::error_code ec;
+  if (fs::exists(ctx.dir.sft(), ec)) {
+    auto loaded = LoadEvaluationPolicy(ctx.dir.sft(), *ctx.config);
+    if (loaded.ok()) sft = std::move(*loaded);
+  }
+  std::vector<NamedPolicy> policies = {{"finetuned", finetuned->get()}};
+  if (sft) policies.push_back({"closed-loop sft", sft.get()});
+  policies.push_back({"start", start->get()});
+  const int reference = static_cast<int>(policies.size()) - 1;
+  auto report = EvaluateAndReport(ctx, *ctx.suite, policies, reference, ctx.dir.root());
+  if (!report.ok()) return report.status();
+  auto focus = EvaluateAndReport(ctx, ft.focus, policies, reference, ctx.dir.root() + "/focus");
+  if (!focus.ok()) return focus.status();
+
+  std::vector<std::pair<std::string, const envs::Suite*>> verified = {{"focus", &ft.focus},
+                                                                      {"suite", ctx.suite}};
+  for (std::size_t i = 0; i < ft.guards.size(); ++i) {
+    verified.emplace_back("guard-" + std::to_string(i + 1), &ft.guards[i]);
+  }
+  bool passed = true;
+  std::ostringstream quiet;
+  for (const auto& [label, suite] : verified) {
+    const std::string name = suite->name.empty() ? label : suite->name;
+    spdlog::info("finetune: verify: start against finetuned on {} ({})", name, label);
+    const CompareResult result =
+        ComparePolicies(**start, "start", **finetuned, "finetuned", *suite, name, ctx.env_config,
+                        ft.behaviours, ft.gates, 2000, ctx.tty ? *ctx.out : quiet);
+    if (ctx.out != nullptr) {
+      *ctx.out << "verify " << name << " (A: start " << ft.start << ", B: finetuned " << *newest
+               << "):\n";
+      passed = PrintComparison(result, *ctx.out) && passed;
+    }
+    ReportIdentity identity;
+    identity.command = ctx.command + " (verification)";
+    identity.sources = {ft.start, *newest};
+    identity.behaviours = ctx.config->GetString("actor.behaviours").empty()
+                              ? std::string("built-in")
+                              : ctx.config->GetString("actor.behaviours");
+    const std::string dir = ctx.dir.root() + "/verify/" + label;
+    identity.run_dir = fs::absolute(dir).lexically_normal().string();
+    identity.policies = {{"start", (*start)->Version()}, {"finetuned", (*finetuned)->Version()}};
+    identity.suite = name;
+    identity.config_digest = ConfigDigest(*ctx.config);
+    if (absl::Status s = WriteCompareReport(result, identity, dir); !s.ok()) return s;
+    for (const analysis::GateResult& g : result.gates) passed = passed && g.passed;
+  }
+  ctx.gate_failed = !passed;
+  spdlog::info("finetune: done in {:.0f} s: the verification's gates {}; reports in {}/verify",
+               ctx.runner->Elapsed(), passed ? "pass" : "FAIL", ctx.dir.root());
+  return PhaseEnd::kDone;
+}
+
 }  // namespace
 
 absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx) {
+  if (ctx.finetune != nullptr) return RunVerifyPhase(ctx);
   auto learned_checkpoint = SelectLearnedCheckpoint(ctx);
   if (!learned_checkpoint.ok()) return learned_checkpoint.status();
   auto final_policy = LoadEvaluationPolicy(*learned_checkpoint, *ctx.config);

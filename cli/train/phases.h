@@ -3,25 +3,42 @@
 
 #include <atomic>
 #include <caf/all.hpp>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "../report.h"
 #include "absl/status/statusor.h"
+#include "finetune_settings.h"
 #include "phase_runner.h"
 #include "run_dir.h"
 #include "run_state.h"
 #include "tarmac/actors/episode_log.h"
 #include "tarmac/actors/learner_job.h"
 #include "tarmac/actors/rollout_job.h"
+#include "tarmac/analysis/behaviours.h"
+#include "tarmac/analysis/comparison.h"
 #include "tarmac/buffer/replay_client.h"
 #include "tarmac/cli/config.h"
 #include "tarmac/envs/evaluation.h"
+#include "tarmac/envs/scenario_mix.h"
 #include "tarmac/monitoring/metrics.h"
 #include "train_settings.h"
 
 namespace tarmac::cli::train {
+
+// What makes a run a fine-tuning (`tarmac finetune`), resolved before anything starts.
+struct FinetunePlan {
+  FinetuneSettings settings;
+  std::string start;  // the starting checkpoint (resolved): the anchor and the comparison's A
+  envs::Suite focus;
+  std::vector<envs::Suite> guards;  // finetune.guard_suites
+  // DAgger drives the focus cases alone (the RL phase's mix is the rollout options').
+  std::shared_ptr<const envs::ScenarioMix> dagger_mix;
+  std::vector<analysis::Behaviour> behaviours;
+  std::vector<analysis::Gate> gates;
+};
 
 // Everything the phases of one `tarmac train` process share. Owned by TrainCommand::Run for
 // the whole process; the phases run one after another on its thread.
@@ -45,11 +62,18 @@ struct TrainContext {
   const std::atomic<bool>* signalled = nullptr;
   bool tty = false;
   std::ostream* out = nullptr;
+  const FinetunePlan* finetune = nullptr;  // null: tarmac train
+  std::string command = "tarmac train";
+  bool gate_failed = false;  // set by the verification of a fine-tuning
 
   double budget() const { return settings->budget_seconds(); }
-  // Evaluation of three policies on the suite takes a few seconds; kept out of RL's time.
+  // Evaluation of three policies on the suite takes a few seconds; kept out of RL's time. A
+  // fine-tuning also evaluates the focus suite and compares on it, the suite and the guards.
   double eval_reserve() const {
-    return budget() > 0 ? std::min(60.0, 10.0 + 0.05 * budget()) : 0.0;
+    if (budget() <= 0) return 0.0;
+    const double one = std::min(60.0, 10.0 + 0.05 * budget());
+    return finetune == nullptr ? one
+                               : one * (3.0 + 2.0 * static_cast<double>(finetune->guards.size()));
   }
   // Demos and SFT stop by this much run time even when unfinished.
   double setup_deadline() const { return budget() > 0 ? settings->setup_fraction * budget() : 0.0; }
@@ -73,6 +97,9 @@ absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx);
 // the table's samples-per-insert.
 absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx);
 // Phase 5: the learned policy, the SFT policy and the expert on the suite; report.html/json.
+// A fine-tuning instead verifies: the fine-tuned policy, the closed-loop SFT one and the start
+// on the suite and the focus suite, then `compare` of start and result (with the gate) on the
+// focus suite, the suite and every guard suite (verify/<suite>/compare.html).
 absl::StatusOr<PhaseEnd> RunEvalPhase(TrainContext& ctx);
 
 }  // namespace tarmac::cli::train

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -263,6 +264,95 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
   }
   EXPECT_GE(newest, sft_step + 30) << "RL continued the SFT policy's learner steps";
   EXPECT_EQ(json::parse(Read(second + "/state.json"))["phase"], "done");
+
+  // tarmac finetune from the first run's learned policy on two cut-in cases: demos, closed-loop
+  // SFT on the focus cases (their labels tagged dagger and focus), anchored RL on the mix, and
+  // the verification's comparisons on the focus suite and a small suite.
+  const std::string focus = dir_.path() + "/focus.yaml";
+  std::ofstream(focus)
+      << "name: cut-in-cases\nfamilies:\n  - {family: cut_in, count: 2, seed: 4000}\n";
+  const std::string small_suite = dir_.path() + "/small-suite.yaml";
+  std::ofstream(small_suite)
+      << "name: small\nfamilies:\n  - {family: highway, count: 3, seed: 1000}\n"
+         "  - {family: lead_brake, count: 3, seed: 5000}\n";
+  const std::string tuned = dir_.path() + "/finetuned";
+  auto finetune = testing::RunCommand({TARMAC_BINARY,    "finetune",
+                                       "--from",         run_ + "/checkpoints",
+                                       "--focus",        focus,
+                                       "--minutes",      "0",
+                                       "--config",       config_,
+                                       "--out",          tuned,
+                                       "--set",          "train.updates=40",
+                                       "--set",          "finetune.dagger_rounds=1",
+                                       "--set",          "finetune.dagger_steps=2000",
+                                       "--set",          "finetune.dagger_updates=50",
+                                       "--set",          "train.suite=" + small_suite,
+                                       "--set",          "finetune.gate=",
+                                       "--metrics-port", "0"},
+                                      std::chrono::minutes(5));
+  ASSERT_TRUE(finetune.ok()) << finetune.status();
+  ASSERT_EQ(finetune->exit_code, 0) << finetune->err << finetune->out;
+  const std::string tuned_log = Read(tuned + "/train.log");
+  EXPECT_THAT(tuned_log, HasSubstr("finetune: from " + run_ + "/checkpoints/"));
+  EXPECT_THAT(tuned_log, HasSubstr("of the focus cases"));
+  EXPECT_THAT(tuned_log, HasSubstr("anchored to " + run_ + "/checkpoints/"));
+  EXPECT_THAT(tuned_log, ::testing::Not(HasSubstr("behaviour-cloning updates on `demos`")));
+  const json tuned_report = json::parse(Read(tuned + "/report.json"));
+  EXPECT_EQ(tuned_report["episodes"].size(), 6U);
+  EXPECT_GT(tuned_report["scenario_sources"]["focus"].get<std::uint64_t>(), 0U);
+  EXPECT_GT(tuned_report["scenario_sources"]["env"].get<std::uint64_t>(), 0U);
+  EXPECT_EQ(json::parse(Read(tuned + "/focus/report.json"))["episodes"].size(), 2U);
+  for (const char* label : {"focus", "suite"}) {
+    const json verified = json::parse(Read(tuned + "/verify/" + label + "/compare.json"));
+    EXPECT_FALSE(verified.empty()) << label;
+    EXPECT_TRUE(fs::is_regular_file(tuned + "/verify/" + label + "/compare.html")) << label;
+  }
+  EXPECT_THAT(finetune->out, HasSubstr("verify cut-in-cases (A: start"));
+  EXPECT_EQ(json::parse(Read(tuned + "/state.json"))["phase"], "done");
+  // The focus cases' labels are in `demos`, tagged DAgger and focus.
+  {
+    testing::RedisServer::Options options;
+    options.dir = tuned + "/replay";
+    options.extra_args = {"--appendonly", "yes"};
+    auto server = testing::RedisServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    const std::string focus_tag = std::to_string(std::uint64_t{1} << 30);
+    auto sampled = (*server)->Run({"REPLAY.SAMPLE", "demos", "8", "TAGS", focus_tag, "1"});
+    ASSERT_TRUE(sampled && sampled->type == REDIS_REPLY_ARRAY && sampled->elements == 10U)
+        << (sampled && sampled->type == REDIS_REPLY_ERROR ? sampled->str : "no reply");
+    for (std::size_t i = 2; i < sampled->elements; ++i) {
+      const redisReply* item = sampled->element[i];
+      ASSERT_EQ(item->elements, 8U);
+      const std::uint64_t tags = static_cast<std::uint64_t>(item->element[7]->integer);
+      EXPECT_EQ(tags >> 30, 3U) << "focus and DAgger tags, got " << tags;
+    }
+  }
+  // A focus suite without cases, and a start of another architecture, are refused the same way.
+  const std::string empty_focus = dir_.path() + "/empty-focus.yaml";
+  std::ofstream(empty_focus) << "name: nothing\nfamilies: []\n";
+  const std::string refused_dir = dir_.path() + "/refused";
+  for (const auto& [args, error] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--focus", empty_focus}, "empty-focus.yaml"},
+           {{"--focus", focus, "--set", "learner.hidden_units=32"}, "was written for networks"},
+       }) {
+    std::vector<std::string> argv = {TARMAC_BINARY, "finetune",  "--config", config_,
+                                     "--out",       refused_dir, "--from",   run_ + "/checkpoints"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto refused = testing::RunCommand(argv);
+    ASSERT_TRUE(refused.ok());
+    EXPECT_EQ(refused->exit_code, 2) << refused->err;
+    EXPECT_THAT(refused->err, HasSubstr(error));
+    EXPECT_EQ(std::count(refused->err.begin(), refused->err.end(), '\n'), 1) << refused->err;
+    EXPECT_FALSE(fs::exists(refused_dir));
+  }
+  // tarmac train refuses to continue it.
+  auto wrong = testing::RunCommand({TARMAC_BINARY, "train", "--resume", tuned});
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong->exit_code, 2);
+  EXPECT_EQ(wrong->err, "tarmac: " + tuned +
+                            " holds a tarmac finetune run; continue it with "
+                            "tarmac finetune --resume " +
+                            tuned + ".\n");
 }
 
 TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
@@ -385,6 +475,29 @@ TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {
   EXPECT_EQ(bad_init->exit_code, 2);
   EXPECT_THAT(bad_init->err, HasSubstr("--init: " + dir_.path() + "/ckpt-000000000007.pt is not"));
   EXPECT_FALSE(fs::exists(fresh));
+  // tarmac finetune: a start that is not there or not a checkpoint, no start, a mix outside
+  // (0, 1]: one sentence, exit 2, nothing created (a focus suite without cases: ShortRun).
+  const std::string good_focus = dir_.path() + "/focus.yaml";
+  std::ofstream(good_focus) << "name: some\nfamilies:\n  - {family: cut_in, count: 2, seed: 1}\n";
+  for (const auto& [args, error] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--from", dir_.path() + "/nowhere.pt", "--focus", good_focus},
+            "tarmac: --from: there is no checkpoint at " + dir_.path() +
+                "/nowhere.pt; give a checkpoint file (ckpt-<step>.pt) or a directory holding "
+                "one.\n"},
+           {{"--from", dir_.path(), "--focus", good_focus},
+            "tarmac: --from: " + dir_.path() + "/ckpt-000000000007.pt is not"},
+           {{"--focus", good_focus}, "tarmac: finetune needs --from CKPT"},
+           {{"--from", dir_.path(), "--focus", good_focus, "--mix", "0"}, "finetune.mix"},
+       }) {
+    std::vector<std::string> argv = {TARMAC_BINARY, "finetune", "--out", fresh};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto refused = testing::RunCommand(argv);
+    ASSERT_TRUE(refused.ok());
+    EXPECT_EQ(refused->exit_code, 2) << refused->err;
+    EXPECT_THAT(refused->err, HasSubstr(error));
+    EXPECT_EQ(std::count(refused->err.begin(), refused->err.end(), '\n'), 1) << refused->err;
+    EXPECT_FALSE(fs::exists(fresh));
+  }
   auto broken = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "1"});
   ASSERT_TRUE(broken.ok());
   EXPECT_EQ(broken->exit_code, 2);

@@ -22,7 +22,9 @@ namespace tarmac::actors {
 // The replay tag of DAgger-labelled items: the highest of the replay's 32 tag bits, far above
 // the event bits (schemas::kNumEvents).
 inline constexpr std::uint64_t kDaggerTag = std::uint64_t{1} << 31;
-static_assert(schemas::kNumEvents < 31, "the event bits would reach kDaggerTag");
+// The replay tag of transitions driven on a fine-tuning's focus cases (tarmac finetune).
+inline constexpr std::uint64_t kFocusTag = std::uint64_t{1} << 30;
+static_assert(schemas::kNumEvents < 30, "the event bits would reach kFocusTag");
 
 struct RolloutJobOptions {
   std::vector<buffer::ShardEndpoint> shards;

@@ -71,6 +71,9 @@ class EnvBatch {
   // mix, one count under the name "env"; counted since the mix was set.
   const std::vector<std::uint64_t>& source_episodes() const { return source_episodes_; }
   const std::string& source_name(std::size_t k) const;
+  // The replay tags of the source env `i`'s current episode came from (ScenarioSource::tags;
+  // 0 without a mix).
+  std::uint64_t source_tags(int i) const { return source_tags_[static_cast<std::size_t>(i)]; }
 
   Env& env(int i) { return *envs_[i]; }
 
@@ -80,6 +83,7 @@ class EnvBatch {
   void ResetEnv(int i);
   std::shared_ptr<const ScenarioMix> mix_;
   std::vector<std::uint64_t> source_episodes_ = {0};
+  std::vector<std::uint64_t> source_tags_;  // per env
 
   std::vector<std::unique_ptr<Env>> envs_;
   std::uint64_t base_seed_ = 0;

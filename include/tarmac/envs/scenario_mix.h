@@ -31,6 +31,7 @@ struct ScenarioSource {
   ScenarioConfig config;
   std::vector<ScenarioCase> cases;
   double jitter = 0.0;
+  std::uint64_t tags = 0;  // replay tags every transition of its episodes carries
 };
 
 // What one episode drives: its source (an index into sources()), family, ranges and seed.

@@ -48,6 +48,9 @@ struct SacOptions {
   // states, pi_ref the frozen actor SacTrainer::SetAnchor loaded (tarmac finetune's starting
   // policy). As with the BC term the Q part is then divided by mean |Q|. 0: no anchor.
   double anchor_weight = 0.0;
+  // RL rows whose replay tags intersect this mask are exempt from the anchor: the states the
+  // policy is meant to move on (tarmac finetune: its focus cases, actors::kFocusTag).
+  std::uint64_t anchor_exempt_tags = 0;
   // Whether the critics' target holds the soft value min Q' - alpha log pi' (SAC) or min Q'
   // alone; either way the actor's loss has the entropy term.
   bool entropy_backup = true;

@@ -70,6 +70,9 @@ class SacTrainer {
   absl::Status BareForwardBackward(const TrainingBatch& batch);
 
   std::uint64_t step() const;
+  // Whether the critics hold what SAC learned: the loaded checkpoint was written by SAC (one
+  // written by behaviour cloning has untrained critics). False for fresh networks.
+  bool critics_trained() const;
   double alpha() const;        // the temperature the next update uses (learned or fixed)
   std::string device() const;  // "cuda", "cpu" or "cpu (bfloat16 products)"
   const SacOptions& options() const;
@@ -112,6 +115,7 @@ class SacTrainer {
 struct InitCheckpoint {
   std::string path;
   std::uint64_t step = 0;
+  bool critics_trained = false;  // written by SAC (behaviour cloning leaves the critics untrained)
 };
 
 // Whether a learner with `options` and `shape` can start from the checkpoint `path` names (a

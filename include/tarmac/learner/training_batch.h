@@ -31,6 +31,7 @@ struct TrainingBatch {
   std::vector<float> is_weight;  // importance weight of each item (1 when not prioritized)
   std::vector<buffer::ItemKey> keys;
   std::vector<std::uint64_t> policy_version;
+  std::vector<std::uint64_t> tags;  // each item's replay tags (events, DAgger, focus)
 
   void Resize(int n, const BatchShape& shape);
 };
