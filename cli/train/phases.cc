@@ -383,6 +383,7 @@ absl::StatusOr<PhaseEnd> RunVerifyPhase(TrainContext& ctx) {
       *ctx.out << "verify " << name << " (A: start " << ft.start << ", B: finetuned " << *newest
                << "):\n";
       passed = PrintComparison(result, *ctx.out) && passed;
+      *ctx.out << std::flush;  // before the log's next line, which goes to the same terminal
     }
     ReportIdentity identity;
     identity.command = ctx.command + " (verification)";

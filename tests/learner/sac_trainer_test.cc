@@ -352,15 +352,18 @@ TEST(SacTrainerTest, ALargeKlAnchorKeepsTheActionsNearTheReferenceWhereTheReward
   const auto physical_span = [&](int d) { return shape.action_high[d] - shape.action_low[d]; };
   const std::vector<float> before = MeanActions(*cloner, guard.obs);
 
-  const auto largest_move = [&](double anchor_weight) {
+  // `exempt_tags`: every RL row carries them, and the anchor exempts them.
+  const auto largest_move = [&](double anchor_weight, std::uint64_t exempt_tags = 0) {
     SacOptions options = SmallOptions();
     options.anchor_weight = anchor_weight;
+    options.anchor_exempt_tags = exempt_tags;
     auto trainer = MakeTrainer(options);
     EXPECT_TRUE(trainer->LoadCheckpoint(reference).ok());
     EXPECT_TRUE(trainer->SetAnchor(reference).ok());
     for (int i = 0; i < 400; ++i) {
       TrainingBatch rl = FixedBatch(64, 1000 + i);
       for (int r = 0; r < rl.size; ++r) rl.reward[r] = rl.action[2 * r];
+      for (auto& tags : rl.tags) tags = exempt_tags;
       EXPECT_TRUE(trainer->Update(rl, nullptr).ok());
     }
     const std::vector<float> after = MeanActions(*trainer, guard.obs);
@@ -375,6 +378,9 @@ TEST(SacTrainerTest, ALargeKlAnchorKeepsTheActionsNearTheReferenceWhereTheReward
   const double free = largest_move(0.0);
   EXPECT_LT(anchored, 0.02) << "free " << free;
   EXPECT_GT(free, 0.1) << "anchored " << anchored;
+  // States tagged as exempt (a fine-tuning's focus cases) are free to move under the anchor.
+  const double exempt = largest_move(100.0, std::uint64_t{1} << 30);
+  EXPECT_GT(exempt, 0.1) << "anchored " << anchored;
   std::filesystem::remove_all(dir);
 }
 
