@@ -108,6 +108,7 @@ struct EnvActorState {
   // Per scenario source: its counter and the batch's count last reported.
   std::vector<prometheus::Counter*> source_counters;
   std::vector<std::uint64_t> source_reported;
+  std::shared_ptr<const envs::ScenarioMix> mix;  // the batch's; shared->mix may be newer
 };
 
 // Adds the episodes the batch started since the last call to each source's counter.
@@ -197,8 +198,9 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   auto batch = envs::EnvBatch::Create(o.env_name, o.envs_per_actor, seed, o.env_config);
   if (!batch.ok()) throw std::runtime_error(batch.status().ToString());
   s.batch = std::move(*batch);
-  if (o.mix != nullptr) {
-    if (absl::Status m = s.batch->SetScenarioMix(o.mix); !m.ok()) {
+  s.mix = std::atomic_load(&shared->mix);
+  if (s.mix != nullptr) {
+    if (absl::Status m = s.batch->SetScenarioMix(s.mix); !m.ok()) {
       throw std::runtime_error(m.ToString());
     }
   }
@@ -288,6 +290,13 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
   }
   s.steps_counter->Increment(b.size());
   CountSources(s, *shared->metrics);
+  // A reloaded mix: every env's next episode draws from it; its sources are counted afresh.
+  if (auto mix = std::atomic_load(&shared->mix); mix != s.mix && mix != nullptr) {
+    if (b.SetScenarioMix(mix).ok()) {
+      s.mix = std::move(mix);
+      s.source_counters.clear();
+    }
+  }
   shared->stats->env_steps += b.size();
   auto finished = b.TakeFinishedEpisodes();
   if (s.analyst != nullptr) s.analyst->Analyse(b.TakeFinishedLogs(), &finished);

@@ -2,11 +2,14 @@
 // table) alive with a TTL of three periods, refreshes tarmac_actors_alive from the live set,
 // publishes the episode summaries finished since the last beat to tarmac:episodes (dropped
 // when Redis is unreachable: the stream is for watching, not a record), and unregisters on
-// stop. Detached (Redis round trips); reconnects on the next beat after a
-// failure. Reads RolloutShared only.
+// stop; and reloads a changed scenario mix file. Detached (Redis round trips); reconnects on
+// the next beat after a failure. Reads RolloutShared, and replaces its mix.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +26,28 @@ struct HeartbeatActorState {
 };
 
 namespace {
+
+// Reloads options.scenario_mix when the file changed since it was last read (a mix file and its
+// loader given); the env actors switch to the new mix between episodes. A file that does not
+// parse, or a mix the envs cannot draw, leaves the old one in place, with the reason logged.
+void ReloadMix(RolloutShared* shared) {
+  const RolloutJobOptions& o = shared->options;
+  if (!o.load_mix || o.scenario_mix.empty()) return;
+  std::error_code ec;
+  const auto time = std::filesystem::last_write_time(o.scenario_mix, ec);
+  if (ec || time == shared->mix_time) return;
+  shared->mix_time = time;
+  auto loaded = o.load_mix(o.scenario_mix);
+  if (!loaded.ok()) {
+    spdlog::warn("actor {}: the scenario mix {} changed but is kept as it was: {}", o.actor_id,
+                 o.scenario_mix, std::string(loaded.status().message()));
+    return;
+  }
+  auto mix = std::make_shared<const envs::ScenarioMix>(*std::move(loaded));
+  std::atomic_store(&shared->mix, std::shared_ptr<const envs::ScenarioMix>(mix));
+  spdlog::info("actor {}: the scenario mix {} changed; {} source(s) from each env's next episode",
+               o.actor_id, o.scenario_mix, mix->sources().size());
+}
 
 // Sends the summaries env actors finished since the last call to tarmac:episodes.
 void PublishEpisodes(buffer::ControlClient& control, RolloutShared* shared) {
@@ -42,6 +67,7 @@ caf::behavior Heartbeat(caf::stateful_actor<HeartbeatActorState>* self, RolloutS
       static_cast<std::int64_t>(shared->options.heartbeat_seconds * 1000));
   prometheus::Gauge* alive = &shared->metrics->actors_alive.Add({});
   auto beat = [self, shared, period, alive] {
+    ReloadMix(shared);
     auto& control = self->state.control;
     if (control == nullptr) {
       auto c = buffer::ControlClient::Connect(shared->options.shards.front());

@@ -16,6 +16,7 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 
 #include "tarmac/actors/episode_log.h"
@@ -45,6 +46,10 @@ struct RolloutShared {
   RolloutStats* stats = nullptr;
   envs::EnvSpec spec;
   caf::actor inference, writer;
+  // The scenario mix env actors draw from (options.mix, then what the heartbeat reloads from
+  // options.scenario_mix); read and replaced with std::atomic_load / std::atomic_store.
+  std::shared_ptr<const envs::ScenarioMix> mix;
+  std::filesystem::file_time_type mix_time{};  // the heartbeat's: the file's when last loaded
 };
 
 // Env actors run on CAF's worker threads and use every cycle they get; the detached actors that

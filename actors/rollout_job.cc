@@ -196,6 +196,11 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   if (o.mix != nullptr) {
     if (absl::Status m = (*probe)->SetScenarioMix(o.mix); !m.ok()) return m;
   }
+  shared.mix = o.mix;
+  if (o.load_mix && !o.scenario_mix.empty()) {
+    std::error_code ec;
+    shared.mix_time = std::filesystem::last_write_time(o.scenario_mix, ec);
+  }
   absl::StatusOr<std::vector<analysis::Behaviour>> behaviours =
       analysis::BehavioursFrom(o.behaviours);
   if (!behaviours.ok()) return behaviours.status();

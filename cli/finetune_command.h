@@ -14,6 +14,9 @@ namespace tarmac::cli {
 // the frozen starting policy on a curriculum of the focus cases (jittered) and the env's own
 // draw, the focus events oversampled; then verification: `compare` of start and result with
 // the gate on the focus suite, train.suite and finetune.guard_suites. Exit 3 when a gate fails.
+// With --reward-a FILE --reward-b FILE (env.reward.* weights): both fine-tunings from the same
+// start and seeds, in OUT/a and OUT/b, then their comparison on the focus suite and train.suite
+// (per family, behaviour and reward term, with intervals) in OUT/ab/.
 class FinetuneCommand : public Command {
  public:
   CLI::App* Register(CLI::App& app, FlagBindings& flags) override;
@@ -21,6 +24,7 @@ class FinetuneCommand : public Command {
 
  private:
   std::string resume_dir_;
+  std::string reward_a_, reward_b_;
 };
 
 }  // namespace tarmac::cli

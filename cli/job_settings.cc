@@ -101,6 +101,11 @@ absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& confi
   return o;
 }
 
+std::function<absl::StatusOr<envs::ScenarioMix>(const std::string&)> MixLoader(
+    const envs::ScenarioConfig& base) {
+  return [base](const std::string& path) { return LoadScenarioMix(path, base); };
+}
+
 absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& config) {
   actors::RolloutJobOptions o;
   if (absl::Status s = config.Apply(actors::RolloutJobOptionTable(), o); !s.ok()) return s;
@@ -123,6 +128,7 @@ absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& confi
     auto mix = LoadScenarioMix(o.scenario_mix, o.env_config.scenario);
     if (!mix.ok()) return mix.status();
     o.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
+    o.load_mix = MixLoader(o.env_config.scenario);
   }
   // The env name is checked where the env is built (RunRolloutJob), once.
   if (auto s = o.Validate(); !s.ok()) return s;

@@ -23,6 +23,10 @@ namespace tarmac::cli {
 // (one sentence, naming the key or flag) when the shards or the env are wrong.
 absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& config);
 absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& config);
+// What rollouts reload a changed scenario mix file with (RolloutJobOptions::load_mix): the
+// file parsed over `base`, the env config's scenario ranges.
+std::function<absl::StatusOr<envs::ScenarioMix>(const std::string&)> MixLoader(
+    const envs::ScenarioConfig& base);
 
 // The replay.* keys of the tables tarmac's processes create, and where the shards are.
 struct ReplayTables {

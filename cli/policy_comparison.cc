@@ -6,7 +6,9 @@
 #include <chrono>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
 #include "tarmac/analysis/behaviour_metrics.h"
+#include "tarmac/envs/env_config.h"
 
 namespace tarmac::cli {
 
@@ -22,6 +24,14 @@ void Measure(const schemas::EpisodeLog& log, const std::vector<analysis::Behavio
   }
   for (const analysis::MetricInfo& info : analysis::kMetricInfo) {
     quantities->push_back(metrics[info.metric]);
+  }
+  quantities->push_back(log.summary.episode_return);
+  for (const envs::RewardTermInfo& term : envs::kRewardTerms) {
+    double value = 0.0;
+    for (const schemas::NamedValue& v : log.summary.term_returns) {
+      if (v.name == term.name) value = v.value;
+    }
+    quantities->push_back(value);
   }
   for (const analysis::Behaviour& b : behaviours) {
     occurred->push_back(!analysis::FindBehaviour(b, log, metrics).occurrences.empty());
@@ -70,6 +80,14 @@ std::vector<analysis::PairedOutcome> DrivePairs(envs::Policy& a, const std::stri
 
 }  // namespace
 
+std::vector<std::string> RewardQuantities() {
+  std::vector<std::string> names = {"return"};
+  for (const envs::RewardTermInfo& term : envs::kRewardTerms) {
+    names.push_back(absl::StrCat("reward.", term.name));
+  }
+  return names;
+}
+
 CompareResult ComparePolicies(envs::Policy& a, const std::string& a_name, envs::Policy& b,
                               const std::string& b_name, const envs::Suite& suite,
                               const std::string& suite_label, const envs::EnvConfig& env_config,
@@ -82,6 +100,7 @@ CompareResult ComparePolicies(envs::Policy& a, const std::string& a_name, envs::
   result.suite = suite_label;
   result.resamples = resamples;
   result.quantities = analysis::ComparedQuantities();
+  for (const std::string& name : RewardQuantities()) result.quantities.push_back(name);
   for (const analysis::Behaviour& behaviour : behaviours)
     result.behaviours.push_back(behaviour.name);
   result.pairs = DrivePairs(a, a_name, b, b_name, suite, env_config, behaviours, progress);
@@ -108,6 +127,15 @@ bool PrintComparison(const CompareResult& result, std::ostream& out) {
     out << fmt::format("{:<26} {:>6} {:>6} {:>+9.3f} [{:+.3f}, {:+.3f}] {:>10.3g}\n", c.name,
                        c.episodes_a, c.episodes_b, c.difference.estimate, c.difference.low,
                        c.difference.high, c.mcnemar_p);
+  }
+  out << fmt::format("{:<26} {:>8} {:>8} {:>28}\n", "reward (all, per episode)", "A", "B",
+                     "B - A [95 % CI]");
+  for (const std::string& name : RewardQuantities()) {
+    for (const analysis::QuantityComparison& q : all.quantities) {
+      if (q.name != name) continue;
+      out << fmt::format("{:<26} {:>8.2f} {:>8.2f} {:>+9.2f} [{:+.2f}, {:+.2f}]\n", name, q.mean_a,
+                         q.mean_b, q.difference.estimate, q.difference.low, q.difference.high);
+    }
   }
   bool passed = true;
   for (const analysis::GateResult& g : result.gates) {

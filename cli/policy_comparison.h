@@ -13,6 +13,10 @@
 
 namespace tarmac::cli {
 
+// The quantities beside analysis::ComparedQuantities() that a comparison pairs: the episode's
+// return and each reward term's return ("reward.<term>"), under the comparison's env config.
+std::vector<std::string> RewardQuantities();
+
 // What `tarmac compare` and `tarmac finetune`'s verification do: A and B drive every seed of
 // `suite` (the expert too, for the distance each is scored against), every quantity and
 // behaviour is paired per seed, each family's differences get bootstrap intervals and the gates
@@ -25,8 +29,9 @@ CompareResult ComparePolicies(envs::Policy& a, const std::string& a_name, envs::
                               const std::vector<analysis::Gate>& gates, int resamples,
                               std::ostream& progress);
 
-// The terminal tables of a comparison: score per family, then every behaviour's rate on the
-// whole suite, each as B - A with its 95 % interval; then the gates that failed. True when every
+// The terminal tables of a comparison: score per family, then every behaviour's rate and the
+// return and each reward term's on the whole suite, each as B - A with its 95 % interval; then
+// the gates that failed. True when every
 // gate passed.
 bool PrintComparison(const CompareResult& result, std::ostream& out);
 

@@ -37,13 +37,26 @@ namespace fs = std::filesystem;
 using train::Phase;
 using train::PhaseEnd;
 
-// Adds <out>/train.log to the default logger (every line the terminal gets, and debug).
-void LogToFile(const std::string& path) {
-  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
-  sink->set_pattern("%Y-%m-%d %H:%M:%S.%e %-5l %v");
-  spdlog::default_logger()->sinks().push_back(sink);
-  spdlog::default_logger()->flush_on(spdlog::level::info);
-}
+// Adds <out>/train.log to the default logger (every line the terminal gets, and debug) while
+// it lives: a reward A/B runs two runs in one process, each with its own log.
+class RunLog {
+ public:
+  explicit RunLog(const std::string& path)
+      : sink_(std::make_shared<spdlog::sinks::basic_file_sink_mt>(path)) {
+    sink_->set_pattern("%Y-%m-%d %H:%M:%S.%e %-5l %v");
+    spdlog::default_logger()->sinks().push_back(sink_);
+    spdlog::default_logger()->flush_on(spdlog::level::info);
+  }
+  ~RunLog() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+  RunLog(const RunLog&) = delete;
+  RunLog& operator=(const RunLog&) = delete;
+
+ private:
+  std::shared_ptr<spdlog::sinks::basic_file_sink_mt> sink_;
+};
 
 // What a run is, checked before anything starts.
 struct Plan {
@@ -95,20 +108,6 @@ absl::StatusOr<Config> ResumedConfig(const train::RunDir& dir, const Config& inv
   if (absl::Status s = config->MergeYamlFile(dir.config()); !s.ok()) return s;
   config->OverlayExplicit(invocation);
   return config;
-}
-
-// A suite train.suite or train.validation_suite names: a built-in one or a file.
-absl::StatusOr<envs::Suite> TrainSuite(const std::string& name, const envs::EnvConfig& env) {
-  if (name == "default") {
-    return ParseSuite(kDefaultSuiteYaml, "the built-in default suite", env.scenario);
-  }
-  if (name == "validation") {
-    return ParseSuite(kValidationSuiteYaml, "the built-in validation suite", env.scenario);
-  }
-  if (name == "selection") {
-    return ParseSuite(kSelectionSuiteYaml, "the built-in selection suite", env.scenario);
-  }
-  return LoadSuite(name, env.scenario);
 }
 
 // `tarmac finetune`'s flags as the train.* and learner.* keys its run reads, for a new run:
@@ -176,7 +175,7 @@ absl::StatusOr<train::FinetunePlan> MakeFinetunePlan(const Config& config,
   auto start = learner::ResolveCheckpoint(config.GetString("learner.anchor"));
   if (!start.ok()) return start.status();
   ft.start = *start;
-  auto focus = TrainSuite(ft.settings.focus, env);
+  auto focus = LoadRunSuite(ft.settings.focus, env);
   if (!focus.ok()) return focus.status();
   ft.focus = *std::move(focus);
   int cases = 0;
@@ -196,7 +195,7 @@ absl::StatusOr<train::FinetunePlan> MakeFinetunePlan(const Config& config,
   }
   if (ft.focus.name.empty()) ft.focus.name = "focus";
   for (const std::string& guard : ft.settings.guard_suites) {
-    auto loaded = TrainSuite(guard, env);
+    auto loaded = LoadRunSuite(guard, env);
     if (!loaded.ok()) return loaded.status();
     ft.guards.push_back(*std::move(loaded));
   }
@@ -274,6 +273,8 @@ absl::StatusOr<Plan> MakePlan(const Config& command_config, const std::string& r
     auto mix = LoadScenarioMix(plan.settings.scenario_mix, env_config->scenario);
     if (!mix.ok()) return mix.status();
     plan.rollout.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
+    plan.rollout.scenario_mix = plan.settings.scenario_mix;  // watched: it may change mid-run
+    plan.rollout.load_mix = MixLoader(env_config->scenario);
   }
   if (!resuming && !plan.learner.init.empty()) {
     auto init =
@@ -293,6 +294,7 @@ absl::StatusOr<Plan> MakePlan(const Config& command_config, const std::string& r
     auto mix = FinetuneMix(*ft);
     if (!mix.ok()) return mix.status();
     plan.rollout.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
+    plan.rollout.load_mix = nullptr;  // the fine-tuning's mix is its own, not a file's
     // The anchor holds the policy where the focus cases are not; the BC term and closed-loop
     // SFT see the focus cases' DAgger labels at finetune.focus_share of their demo batches.
     plan.learner.sac.anchor_exempt_tags = actors::kFocusTag;
@@ -300,16 +302,16 @@ absl::StatusOr<Plan> MakePlan(const Config& command_config, const std::string& r
     plan.learner.demo_focus_share = ft->settings.focus_share;
     plan.finetune = *std::move(ft);
   }
-  auto suite = TrainSuite(plan.settings.suite, plan.env_config);
+  auto suite = LoadRunSuite(plan.settings.suite, plan.env_config);
   if (!suite.ok()) return suite.status();
   plan.suite = *suite;
   if (!plan.settings.validation_suite.empty()) {
-    auto validation = TrainSuite(plan.settings.validation_suite, plan.env_config);
+    auto validation = LoadRunSuite(plan.settings.validation_suite, plan.env_config);
     if (!validation.ok()) return validation.status();
     plan.validation = *validation;
   }
   if (!plan.settings.selection_suite.empty()) {
-    auto selection = TrainSuite(plan.settings.selection_suite, plan.env_config);
+    auto selection = LoadRunSuite(plan.settings.selection_suite, plan.env_config);
     if (!selection.ok()) return selection.status();
     plan.selection = *selection;
   }
@@ -481,7 +483,7 @@ int RunTrainingLoop(const CommandContext& context, const std::string& resume_dir
                 << ec.message() << ".\n";
     return kExitUsage;
   }
-  LogToFile(plan.dir.log());
+  const RunLog run_log(plan.dir.log());
   std::ofstream(plan.dir.config()) << config.ToYaml();
   // A run started from --init continues that checkpoint: it is the run's first, and the phases'
   // learners resume from it.
@@ -523,6 +525,19 @@ int RunTrainingLoop(const CommandContext& context, const std::string& resume_dir
   }
   ApplyTrainSettings(config, plan);
   return RunWithReplay(context, plan, metrics, signalled);
+}
+
+absl::StatusOr<envs::Suite> LoadRunSuite(const std::string& name, const envs::EnvConfig& env) {
+  if (name == "default") {
+    return ParseSuite(kDefaultSuiteYaml, "the built-in default suite", env.scenario);
+  }
+  if (name == "validation") {
+    return ParseSuite(kValidationSuiteYaml, "the built-in validation suite", env.scenario);
+  }
+  if (name == "selection") {
+    return ParseSuite(kSelectionSuiteYaml, "the built-in selection suite", env.scenario);
+  }
+  return LoadSuite(name, env.scenario);
 }
 
 }  // namespace tarmac::cli

@@ -3,7 +3,10 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "command.h"
+#include "tarmac/envs/env_config.h"
+#include "tarmac/envs/evaluation.h"
 
 namespace tarmac::cli {
 
@@ -22,6 +25,10 @@ enum class RunKind { kTrain, kFinetune };
 // The whole of `tarmac train` or `tarmac finetune`: plans the run (new, or the one `resume_dir`
 // names), refuses bad input before anything starts (exit 2), runs the phases; the exit code.
 int RunTrainingLoop(const CommandContext& context, const std::string& resume_dir, RunKind kind);
+
+// The suite a train.* or finetune.* key names: default, validation or selection (built in), or a
+// suite file; LoadSuite's refusals.
+absl::StatusOr<envs::Suite> LoadRunSuite(const std::string& name, const envs::EnvConfig& env);
 
 class TrainCommand : public Command {
  public:

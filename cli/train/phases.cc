@@ -102,6 +102,7 @@ absl::StatusOr<PhaseEnd> RunDemosPhase(TrainContext& ctx) {
     actors::RolloutJobOptions demo = ctx.rollout;
     demo.expert = true;
     demo.mix = nullptr;  // demonstrations of the whole distribution
+    demo.load_mix = nullptr;
     demo.table = ctx.learner.demo_table;
     demo.actor_id = "train-" + ctx.state->run_id + "-demos";
     demo.max_env_steps = settings.demo_steps - have;
@@ -148,6 +149,7 @@ absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx) {
     actors::RolloutJobOptions label = ctx.rollout;
     label.dagger = true;
     label.mix = nullptr;
+    label.load_mix = nullptr;
     if (ctx.finetune != nullptr) label.mix = ctx.finetune->dagger_mix;  // tagged kFocusTag
     label.expert = false;
     label.noise_scale = 0.0F;

@@ -415,6 +415,69 @@ TEST(RolloutJobTest, AScenarioMixDecidesTheFamiliesAndIsCountedPerSource) {
   EXPECT_EQ(metrics.scenario_source_episodes_total.Add({{"source", "env"}}).Value(), 0.0);
 }
 
+// The mix file changes while the rollout runs: the envs switch to the new mix from their next
+// episode (within a few heartbeats), and a file that no longer loads leaves the mix as it was.
+TEST(RolloutJobTest, AChangedMixFileTakesEffectDuringTheRunAndABrokenOneIsIgnored) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  const std::string file = dir.path() + "/mix.txt";
+  std::ofstream(file) << "lead_brake";
+  RolloutJobOptions options = SmallJob(**server);
+  options.env_name = "driving-v0";
+  options.expert = true;
+  options.analyse = false;
+  options.scenario_mix = file;
+  // A stand-in for the CLI's parser: the file names one family, anything else is refused.
+  options.load_mix = [](const std::string& path) -> absl::StatusOr<envs::ScenarioMix> {
+    std::ifstream in(path);
+    std::string name;
+    in >> name;
+    envs::ScenarioSource source;
+    source.name = name;
+    if (name == "lead_brake") {
+      source.family = envs::ScenarioFamily::kLeadBrake;
+    } else if (name == "curve") {
+      source.family = envs::ScenarioFamily::kCurve;
+    } else {
+      return absl::InvalidArgumentError(path + " names no family");
+    }
+    return envs::ScenarioMix::Create({source});
+  };
+  auto first = options.load_mix(file);
+  ASSERT_TRUE(first.ok());
+  options.mix = std::make_shared<const envs::ScenarioMix>(*first);
+  EpisodeLog episodes;
+  options.episode_log = &episodes;
+  monitoring::Metrics metrics;
+  const auto counted = [&](const std::string& source) {
+    return metrics.scenario_source_episodes_total.Add({{"source", source}}).Value();
+  };
+  // Rewrites the file with a modification time one second on, so the change is seen.
+  const auto rewrite = [&](const std::string& text) {
+    const auto before = std::filesystem::last_write_time(file);
+    std::ofstream(file) << text;
+    std::filesystem::last_write_time(file, before + std::chrono::seconds(1));
+  };
+  BackgroundJob job(options, &metrics);
+  ASSERT_TRUE(WaitFor([&] { return counted("lead_brake") >= 16; }));
+  rewrite("curve");
+  ASSERT_TRUE(WaitFor([&] { return counted("curve") >= 16; })) << "the new mix never took effect";
+  const double braking_after_switch = counted("lead_brake");
+  rewrite("nonsense");
+  // Five heartbeats: the broken file has been read (and refused) by the time this ends.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double curves_before_broken = counted("curve");
+  ASSERT_TRUE(WaitFor([&] { return counted("curve") >= curves_before_broken + 16; }))
+      << "a broken file stopped the rollout's episodes";
+  ASSERT_TRUE(job.Stop().ok());
+  EXPECT_EQ(counted("lead_brake"), braking_after_switch) << "lead_brake episodes after the switch";
+  EXPECT_EQ(counted("nonsense"), 0.0);
+  int curve = 0;
+  for (const schemas::EpisodeSummary& e : episodes.TakeNew()) curve += e.scenario == "curve";
+  EXPECT_GT(curve, 0);
+}
+
 // DAgger: the published policy drives and each recorded action is what the env's expert does
 // in the state the policy reached. The test replays every logged episode with the executed
 // actions and a fresh expert that sees the same states, and finds each state's transition.

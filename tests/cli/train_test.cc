@@ -345,6 +345,38 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
     EXPECT_EQ(std::count(refused->err.begin(), refused->err.end(), '\n'), 1) << refused->err;
     EXPECT_FALSE(fs::exists(refused_dir));
   }
+  // A reward A/B: two fine-tunings from the same start and seeds under the two reward files,
+  // then their comparison with a row per reward term.
+  const std::string reward_a = dir_.path() + "/reward-a.yaml";
+  const std::string reward_b = dir_.path() + "/reward-b.yaml";
+  std::ofstream(reward_a) << "env:\n  reward:\n    comfort: 0\n";
+  std::ofstream(reward_b) << "env:\n  reward:\n    comfort: 5\n";
+  const std::string ab = dir_.path() + "/ab";
+  auto ab_run = testing::RunCommand({TARMAC_BINARY,    "finetune",
+                                     "--from",         run_ + "/checkpoints",
+                                     "--focus",        focus,
+                                     "--minutes",      "0",
+                                     "--config",       config_,
+                                     "--out",          ab,
+                                     "--reward-a",     reward_a,
+                                     "--reward-b",     reward_b,
+                                     "--set",          "train.updates=20",
+                                     "--set",          "finetune.dagger_rounds=0",
+                                     "--set",          "train.suite=" + small_suite,
+                                     "--set",          "finetune.gate=",
+                                     "--metrics-port", "0"},
+                                    std::chrono::minutes(6));
+  ASSERT_TRUE(ab_run.ok()) << ab_run.status();
+  ASSERT_EQ(ab_run->exit_code, 0) << ab_run->err << ab_run->out;
+  for (const char* arm : {"a", "b"}) {
+    EXPECT_EQ(json::parse(Read(ab + "/" + arm + "/state.json"))["phase"], "done") << arm;
+  }
+  EXPECT_THAT(Read(ab + "/a/config.yaml"), HasSubstr("comfort: 0"));
+  EXPECT_THAT(Read(ab + "/b/config.yaml"), HasSubstr("comfort: 5"));
+  EXPECT_THAT(ab_run->out, HasSubstr("reward.comfort"));
+  const json ab_suite = json::parse(Read(ab + "/ab/suite/compare.json"));
+  EXPECT_TRUE(ab_suite["families"].back()["quantities"].contains("reward.comfort"));
+  EXPECT_TRUE(fs::is_regular_file(ab + "/ab/focus/compare.html"));
   // tarmac train refuses to continue it.
   auto wrong = testing::RunCommand({TARMAC_BINARY, "train", "--resume", tuned});
   ASSERT_TRUE(wrong.ok());
@@ -496,6 +528,27 @@ TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {
     EXPECT_EQ(refused->exit_code, 2) << refused->err;
     EXPECT_THAT(refused->err, HasSubstr(error));
     EXPECT_EQ(std::count(refused->err.begin(), refused->err.end(), '\n'), 1) << refused->err;
+    EXPECT_FALSE(fs::exists(fresh));
+  }
+  // A reward A/B needs both files, each setting env.reward.* keys and nothing else.
+  const std::string not_reward = dir_.path() + "/not-reward.yaml";
+  std::ofstream(not_reward) << "learner:\n  batch_size: 64\n";
+  const std::string reward = dir_.path() + "/reward.yaml";
+  std::ofstream(reward) << "env:\n  reward:\n    comfort: 3\n";
+  for (const auto& [args, error] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--reward-a", reward}, "needs both --reward-a FILE and --reward-b FILE"},
+           {{"--reward-a", reward, "--reward-b", not_reward},
+            "--reward-b " + not_reward +
+                " sets learner.batch_size; a reward file sets "
+                "env.reward.* keys only"},
+       }) {
+    std::vector<std::string> argv = {TARMAC_BINARY, "finetune",  "--out",   fresh,
+                                     "--from",      dir_.path(), "--focus", good_focus};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto refused = testing::RunCommand(argv);
+    ASSERT_TRUE(refused.ok());
+    EXPECT_EQ(refused->exit_code, 2) << refused->err;
+    EXPECT_THAT(refused->err, HasSubstr(error));
     EXPECT_FALSE(fs::exists(fresh));
   }
   auto broken = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "1"});

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <caf/fwd.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,10 @@ struct RolloutJobOptions {
   // tarmac_scenario_source_episodes_total{source}.
   std::string scenario_mix;
   std::shared_ptr<const envs::ScenarioMix> mix;
+  // With a mix file and this loader (the CLI's parser), the file is watched: when it changes
+  // during the run (checked every heartbeat), the new mix replaces the old one from each env's
+  // next episode; a file that no longer parses is logged and the old mix kept.
+  std::function<absl::StatusOr<envs::ScenarioMix>(const std::string& path)> load_mix;
 
   // InvalidArgument naming the first field outside its key's bounds, or a broken cross-field
   // rule.
