@@ -2,8 +2,12 @@
 // real env better than where it started, within a bounded number of updates.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <filesystem>
 #include <random>
 
 #include "redis_server.h"
@@ -150,6 +154,135 @@ TEST_P(LearningTest, BehaviourCloningFromRedisDemosLearnsToKeepTheLane) {
   EXPECT_GE(learned_return, 0.8 * expert_return);
   EXPECT_GT(learned_return, untrained_return + 0.25 * std::abs(expert_return));
   EXPECT_LT(last_loss, first_loss);
+}
+
+// Observations and expert actions (normalised to [-1, 1]) of the expert driving `seeds`
+// episodes of each family, `first_seed` + 1000 * family index onwards (the default suite's
+// seeds when first_seed is 1000).
+struct Driven {
+  std::vector<float> obs, action;
+  int rows = 0;
+};
+Driven DriveFamilies(std::uint64_t first_seed, int seeds, int every) {
+  Driven out;
+  const envs::ScenarioFamily families[] = {
+      envs::ScenarioFamily::kHighway,   envs::ScenarioFamily::kDense,
+      envs::ScenarioFamily::kMerge,     envs::ScenarioFamily::kCutIn,
+      envs::ScenarioFamily::kLeadBrake, envs::ScenarioFamily::kStalled,
+      envs::ScenarioFamily::kCurve};
+  for (std::size_t f = 0; f < std::size(families); ++f) {
+    envs::DrivingEnv env(envs::DrivingEnvOptions::From({}, "guard", families[f]));
+    const auto& spec = env.spec();
+    envs::ExpertPolicy expert;
+    std::vector<float> obs(spec.observation_size), next(obs.size()),
+        terms(spec.reward_terms.size());
+    for (int k = 0; k < seeds; ++k) {
+      env.Reset(first_seed + 1000 * f + k, absl::MakeSpan(obs));
+      expert.Reset(env);
+      envs::StepResult r;
+      for (int step = 0; !r.terminated && !r.truncated; ++step) {
+        std::array<float, 2> action{};
+        expert.Act(env, obs, absl::MakeSpan(action));
+        if (step % every == 0) {
+          out.obs.insert(out.obs.end(), obs.begin(), obs.end());
+          for (int d = 0; d < 2; ++d) {
+            out.action.push_back(
+                NormalizeAction(action[d], spec.action_low[d], spec.action_high[d]));
+          }
+          ++out.rows;
+        }
+        r = env.Step(action, absl::MakeSpan(next), absl::MakeSpan(terms));
+        obs = next;
+      }
+    }
+  }
+  return out;
+}
+
+// tarmac finetune's protection, on the driving env: an actor cloned from the expert is the
+// reference; SAC then trains on a reward that pays for acceleration (the critic pulls every
+// action up). Anchored at weight 100, every mean action on the guard suite's states (the
+// default suite's seeds, 2 per family, never trained on) stays within 0.05 of the reference's,
+// in the [-1, 1] range each action maps to (0.005 as written); the same updates without the
+// anchor move one by more than 0.1 (0.38).
+TEST(AnchorTest, ALargeKlAnchorHoldsTheActionsOnTheGuardSuite) {
+  const Driven train = DriveFamilies(20000, 3, 2);
+  const Driven guard = DriveFamilies(1000, 2, 5);
+  const envs::DrivingEnv probe(envs::DrivingEnvOptions::From({}, "guard", std::nullopt));
+  const auto& spec = probe.spec();
+  const BatchShape shape{spec.observation_size, spec.action_size, spec.action_low,
+                         spec.action_high};
+  const int obs_dim = spec.observation_size;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> row(0, train.rows - 1);
+  const auto batch_of = [&](int n) {
+    TrainingBatch b;
+    b.Resize(n, shape);
+    for (int i = 0; i < n; ++i) {
+      const int r = row(rng);
+      std::copy_n(train.obs.begin() + static_cast<std::ptrdiff_t>(r) * obs_dim, obs_dim,
+                  b.obs.begin() + static_cast<std::ptrdiff_t>(i) * obs_dim);
+      std::copy_n(train.obs.begin() + static_cast<std::ptrdiff_t>(r) * obs_dim, obs_dim,
+                  b.next_obs.begin() + static_cast<std::ptrdiff_t>(i) * obs_dim);
+      b.action[2 * i] = train.action[2 * r];
+      b.action[2 * i + 1] = train.action[2 * r + 1];
+      b.reward[i] = 0.0F;
+      b.discount[i] = 0.9F;
+      b.is_weight[i] = 1.0F;
+    }
+    return b;
+  };
+  SacOptions options;
+  options.hidden_sizes = {64, 64};
+  options.device = "cpu";
+  options.threads = 2;
+  options.precision = Precision::kFloat32;
+  options.algorithm = Algorithm::kBc;
+  auto cloner = SacTrainer::Create(options, shape);
+  ASSERT_TRUE(cloner.ok()) << cloner.status();
+  for (int u = 0; u < 800; ++u) ASSERT_TRUE((*cloner)->BcUpdate(batch_of(256)).ok());
+  const std::string reference = (std::filesystem::temp_directory_path() /
+                                 ("tarmac_guard_anchor_" + std::to_string(::getpid()) + ".pt"))
+                                    .string();
+  ASSERT_TRUE((*cloner)->SaveCheckpoint(reference).ok());
+  const auto mean_actions = [&](const SacTrainer& trainer) {
+    auto net = InferencePolicy::FromWeights(trainer.ExportPolicy(1));
+    EXPECT_TRUE(net.ok()) << net.status();
+    std::vector<float> actions(static_cast<std::size_t>(guard.rows) * 2);
+    const std::vector<float> no_noise(static_cast<std::size_t>(guard.rows), 0.0F);
+    (*net)->Act(guard.obs, guard.rows, no_noise, 1, absl::MakeSpan(actions));
+    return actions;
+  };
+  const std::vector<float> before = mean_actions(**cloner);
+  const auto largest_move = [&](double anchor_weight) {
+    SacOptions sac = options;
+    sac.algorithm = Algorithm::kSac;
+    sac.anchor_weight = anchor_weight;
+    auto trainer = SacTrainer::Create(sac, shape);
+    EXPECT_TRUE(trainer.ok());
+    EXPECT_TRUE((*trainer)->LoadCheckpoint(reference).ok());
+    EXPECT_TRUE((*trainer)->SetAnchor(reference).ok());
+    for (int u = 0; u < 300; ++u) {
+      TrainingBatch rl = batch_of(128);
+      for (int i = 0; i < rl.size; ++i) rl.reward[i] = rl.action[2 * i];
+      EXPECT_TRUE((*trainer)->Update(rl, nullptr).ok());
+    }
+    const std::vector<float> after = mean_actions(**trainer);
+    double largest = 0.0;
+    for (std::size_t k = 0; k < after.size(); ++k) {
+      const int d = static_cast<int>(k % 2);
+      largest = std::max<double>(largest, 2.0 * std::abs(after[k] - before[k]) /
+                                              (spec.action_high[d] - spec.action_low[d]));
+    }
+    return largest;
+  };
+  const double anchored = largest_move(100.0);
+  const double free = largest_move(0.0);
+  std::filesystem::remove(reference);
+  RecordProperty("anchored_largest_move", std::to_string(anchored));
+  RecordProperty("free_largest_move", std::to_string(free));
+  EXPECT_LT(anchored, 0.05) << "free " << free << " over " << guard.rows << " guard states";
+  EXPECT_GT(free, 0.1) << "anchored " << anchored;
 }
 
 INSTANTIATE_TEST_SUITE_P(Precisions, LearningTest,
