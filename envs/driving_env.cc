@@ -6,6 +6,7 @@
 
 #include "tarmac/envs/metrics.h"
 #include "tarmac/envs/policy.h"
+#include "tarmac/util/splitmix.h"
 
 namespace tarmac::envs {
 namespace {
@@ -82,10 +83,8 @@ void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
 }
 
 double DrivingEnv::Uniform() {
-  std::uint64_t z = (entry_rng_ += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z ^= z >> 31;
+  const std::uint64_t z = util::SplitMix64(entry_rng_);
+  entry_rng_ += 0x9E3779B97F4A7C15ULL;  // the splitmix64 generator's step
   return static_cast<double>(z >> 11) * (1.0 / 9007199254740992.0);
 }
 

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "networks.h"
 #include "tarmac/util/atomic_file.h"
+#include "tarmac/util/splitmix.h"
 
 namespace tarmac::learner {
 namespace {
@@ -25,11 +26,9 @@ std::string FirstLine(const std::string& text) { return text.substr(0, text.find
 
 constexpr char kCheckpointFormat[] = "tarmac-sac-checkpoint-v1";
 
+// The update noise's seed at `step`: the splitmix64 generator seeded with `seed`, step times on.
 std::uint64_t MixSeed(std::uint64_t seed, std::uint64_t step) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (step + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return util::SplitMix64(seed + 0x9E3779B97F4A7C15ULL * step);
 }
 
 std::string ShapeKey(const BatchShape& shape, const SacOptions& options) {
