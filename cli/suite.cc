@@ -230,15 +230,12 @@ absl::StatusOr<envs::ScenarioSource> ParseSource(const YAML::Node& node, const s
   if (has_suite) {
     auto suite = LoadSuite(suite_path, base);
     if (!suite.ok()) return Bad(where, std::string(suite.status().message()));
-    for (const envs::SuiteEntry& e : suite->entries) {
-      if (!e.env.empty()) {
-        return Bad(where, absl::StrCat("suite ", suite_path, " names env '", e.env,
-                                       "'; a scenario mix replays driving scenarios only"));
-      }
-      for (int k = 0; k < e.count; ++k) {
-        source.cases.push_back({e.family, e.config, e.first_seed + static_cast<std::uint64_t>(k)});
-      }
+    auto cases = SuiteCases(*suite);
+    if (!cases.ok()) {
+      return Bad(where, absl::StrCat("suite ", suite_path, " ", cases.status().message(),
+                                     "; a scenario mix replays driving scenarios only"));
     }
+    source.cases = *std::move(cases);
     if (source.name.empty()) source.name = suite->name;
   }
   if (source.name.empty()) {
@@ -248,6 +245,19 @@ absl::StatusOr<envs::ScenarioSource> ParseSource(const YAML::Node& node, const s
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<envs::ScenarioCase>> SuiteCases(const envs::Suite& suite) {
+  std::vector<envs::ScenarioCase> cases;
+  for (const envs::SuiteEntry& e : suite.entries) {
+    if (!e.env.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("names env '", e.env, "'"));
+    }
+    for (int k = 0; k < e.count; ++k) {
+      cases.push_back({e.family, e.config, e.first_seed + static_cast<std::uint64_t>(k)});
+    }
+  }
+  return cases;
+}
 
 absl::StatusOr<envs::ScenarioMix> ParseScenarioMix(absl::string_view text, absl::string_view origin,
                                                    const ScenarioConfig& base) {

@@ -133,25 +133,19 @@ absl::StatusOr<Config> FinetuneConfig(const Config& invocation) {
     return absl::Status(start.status().code(), absl::StrCat("--from: ", start.status().message()));
   }
   Config derived = invocation;
-  if (absl::Status s = f.Derive(derived, start->critics_trained); !s.ok()) return s;
-  // The anchor is the file the run started from, even if the directory gains newer ones.
-  (void)derived.Set("learner.anchor", start->path, "finetune.from");
-  (void)derived.Set("learner.init", start->path, "finetune.from");
+  if (absl::Status s = f.Derive(derived, start->path, start->critics_trained); !s.ok()) return s;
   return derived;
 }
 
-// Every case of `suite` as a scenario source.
-envs::ScenarioSource FocusSource(const envs::Suite& suite, double weight, double jitter) {
+// The focus cases as a scenario source, tagged so their transitions are known as focus ones.
+envs::ScenarioSource FocusSource(std::vector<envs::ScenarioCase> cases, double weight,
+                                 double jitter) {
   envs::ScenarioSource source;
   source.name = "focus";
   source.weight = weight;
   source.jitter = jitter;
   source.tags = actors::kFocusTag;
-  for (const envs::SuiteEntry& e : suite.entries) {
-    for (int k = 0; k < e.count; ++k) {
-      source.cases.push_back({e.family, e.config, e.first_seed + static_cast<std::uint64_t>(k)});
-    }
-  }
+  source.cases = std::move(cases);
   return source;
 }
 
@@ -178,16 +172,13 @@ absl::StatusOr<train::FinetunePlan> MakeFinetunePlan(const Config& config,
   auto focus = LoadRunSuite(ft.settings.focus, env);
   if (!focus.ok()) return focus.status();
   ft.focus = *std::move(focus);
-  int cases = 0;
-  for (const envs::SuiteEntry& e : ft.focus.entries) {
-    if (!e.env.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the focus suite ", ft.settings.focus, " has an entry of env ", e.env,
-                       "; finetune drives the driving families only"));
-    }
-    cases += e.count;
+  auto cases = SuiteCases(ft.focus);
+  if (!cases.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("the focus suite ", ft.settings.focus, " ",
+                                                   cases.status().message(),
+                                                   "; finetune drives the driving families only"));
   }
-  if (cases == 0) {
+  if (cases->empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the focus suite ", ft.settings.focus,
                      " has no cases; mine a behaviour that occurs and export it with tarmac mine "
@@ -199,7 +190,8 @@ absl::StatusOr<train::FinetunePlan> MakeFinetunePlan(const Config& config,
     if (!loaded.ok()) return loaded.status();
     ft.guards.push_back(*std::move(loaded));
   }
-  auto dagger = envs::ScenarioMix::Create({FocusSource(ft.focus, 1.0, ft.settings.jitter)});
+  auto dagger =
+      envs::ScenarioMix::Create({FocusSource(*std::move(cases), 1.0, ft.settings.jitter)});
   if (!dagger.ok()) return dagger.status();
   ft.dagger_mix = std::make_shared<const envs::ScenarioMix>(*std::move(dagger));
   auto behaviours = analysis::BehavioursFrom(config.GetString("actor.behaviours"));
@@ -215,7 +207,7 @@ absl::StatusOr<train::FinetunePlan> MakeFinetunePlan(const Config& config,
 // own draw for the rest.
 absl::StatusOr<envs::ScenarioMix> FinetuneMix(const train::FinetunePlan& ft) {
   std::vector<envs::ScenarioSource> sources = {
-      FocusSource(ft.focus, ft.settings.mix, ft.settings.jitter)};
+      FocusSource(ft.dagger_mix->sources().front().cases, ft.settings.mix, ft.settings.jitter)};
   if (ft.settings.mix < 1.0) {
     envs::ScenarioSource rest;
     rest.name = "env";

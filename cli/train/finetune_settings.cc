@@ -74,15 +74,16 @@ FinetuneSettings FinetuneSettings::From(const Config& c) {
   return f;
 }
 
-absl::Status FinetuneSettings::Derive(Config& c, bool critics_trained) const {
+absl::Status FinetuneSettings::Derive(Config& c, const std::string& start,
+                                      bool critics_trained) const {
   const auto set = [&c](const char* key, const std::string& value, const char* from) {
     return c.Set(key, value, absl::StrCat("finetune.", from));
   };
   const std::pair<const char*, std::pair<std::string, const char*>> derived[] = {
       {"train.out", {out, "out"}},
       {"train.minutes", {absl::StrCat(minutes), "minutes"}},
-      {"learner.init", {from, "from"}},
-      {"learner.anchor", {from, "from"}},
+      {"learner.init", {start, "from"}},
+      {"learner.anchor", {start, "from"}},
       {"learner.anchor_weight", {absl::StrCat(anchor_weight), "anchor_weight"}},
       {"learner.rl_events",
        {absl::StrCat("[", absl::StrJoin(focus_events, ", "), "]"), "focus_events"}},

@@ -33,10 +33,11 @@ struct FinetuneSettings {
 
   static FinetuneSettings From(const Config& c);
   // Sets the train.* and learner.* keys a finetune run reads (origin "finetune.<key>"): its out,
-  // minutes and DAgger rounds, --from as learner.init and learner.anchor, the anchor weight, the
-  // focus events as learner.rl_events, no validation or selection suite (the verification is
-  // the comparison). `critics_trained`: the start has SAC critics, so they are not pre-trained.
-  absl::Status Derive(Config& c, bool critics_trained) const;
+  // minutes and DAgger rounds, `start` (--from resolved to its file, so the anchor stays the
+  // file the run began from) as learner.init and learner.anchor, the anchor weight, the focus
+  // events as learner.rl_events, no validation or selection suite (the verification is the
+  // comparison). `critics_trained`: the start has SAC critics, so they are not pre-trained.
+  absl::Status Derive(Config& c, const std::string& start, bool critics_trained) const;
 };
 
 // The finetune.* keys.

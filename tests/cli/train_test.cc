@@ -140,6 +140,18 @@ ReplayContent ReadReplay(const std::string& dir) {
   return content;
 }
 
+// A command refused before it starts: exit 2, one line on stderr that holds `error`, and
+// `not_created` (the run directory it was given) not created.
+void ExpectRefused(const std::vector<std::string>& argv, const std::string& error,
+                   const std::string& not_created) {
+  auto refused = testing::RunCommand(argv);
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->exit_code, 2) << refused->err;
+  EXPECT_THAT(refused->err, HasSubstr(error));
+  EXPECT_EQ(std::count(refused->err.begin(), refused->err.end(), '\n'), 1) << refused->err;
+  EXPECT_FALSE(fs::exists(not_created)) << not_created;
+}
+
 class TrainTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -338,12 +350,7 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
     std::vector<std::string> argv = {TARMAC_BINARY, "finetune",  "--config", config_,
                                      "--out",       refused_dir, "--from",   run_ + "/checkpoints"};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto refused = testing::RunCommand(argv);
-    ASSERT_TRUE(refused.ok());
-    EXPECT_EQ(refused->exit_code, 2) << refused->err;
-    EXPECT_THAT(refused->err, HasSubstr(error));
-    EXPECT_EQ(std::count(refused->err.begin(), refused->err.end(), '\n'), 1) << refused->err;
-    EXPECT_FALSE(fs::exists(refused_dir));
+    ExpectRefused(argv, error, refused_dir);
   }
   // A reward A/B: two fine-tunings from the same start and seeds under the two reward files,
   // then their comparison with a row per reward term.
@@ -523,12 +530,7 @@ TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {
        }) {
     std::vector<std::string> argv = {TARMAC_BINARY, "finetune", "--out", fresh};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto refused = testing::RunCommand(argv);
-    ASSERT_TRUE(refused.ok());
-    EXPECT_EQ(refused->exit_code, 2) << refused->err;
-    EXPECT_THAT(refused->err, HasSubstr(error));
-    EXPECT_EQ(std::count(refused->err.begin(), refused->err.end(), '\n'), 1) << refused->err;
-    EXPECT_FALSE(fs::exists(fresh));
+    ExpectRefused(argv, error, fresh);
   }
   // A reward A/B needs both files, each setting env.reward.* keys and nothing else.
   const std::string not_reward = dir_.path() + "/not-reward.yaml";
@@ -545,11 +547,7 @@ TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {
     std::vector<std::string> argv = {TARMAC_BINARY, "finetune",  "--out",   fresh,
                                      "--from",      dir_.path(), "--focus", good_focus};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto refused = testing::RunCommand(argv);
-    ASSERT_TRUE(refused.ok());
-    EXPECT_EQ(refused->exit_code, 2) << refused->err;
-    EXPECT_THAT(refused->err, HasSubstr(error));
-    EXPECT_FALSE(fs::exists(fresh));
+    ExpectRefused(argv, error, fresh);
   }
   auto broken = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "1"});
   ASSERT_TRUE(broken.ok());

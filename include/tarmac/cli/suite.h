@@ -16,6 +16,10 @@ namespace tarmac::cli {
 // `base` is what entries start from before the suite's own overrides (the env config's).
 absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin,
                                        const envs::ScenarioConfig& base = {});
+// Every case of a suite's driving entries, each entry's seeds in order: what a scenario mix
+// replays. InvalidArgument naming the env of an entry that is not a driving family.
+absl::StatusOr<std::vector<envs::ScenarioCase>> SuiteCases(const envs::Suite& suite);
+
 absl::StatusOr<envs::Suite> LoadSuite(const std::string& path,
                                       const envs::ScenarioConfig& base = {});
 
