@@ -17,6 +17,7 @@
 #include "mine_command.h"
 #include "replay_episode_command.h"
 #include "replay_server_command.h"
+#include "scenario_command.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/monitoring/logging.h"
 #include "train_command.h"
@@ -50,6 +51,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(std::make_unique<MineCommand>());
   commands.push_back(std::make_unique<CompareCommand>());
   commands.push_back(std::make_unique<ReplayEpisodeCommand>());
+  commands.push_back(std::make_unique<ScenarioCommand>());
   return commands;
 }
 

@@ -122,15 +122,15 @@ absl::StatusOr<envs::EpisodeResult> DriveSeed(const NamedPolicy& policy,
   envs::Policy& driver = policy.name == "expert" ? expert : *policy.policy;
   envs::EpisodeRecording recording{policy.name, driver.Version(), {}};
   const bool record = !log_dir.empty() || log != nullptr;
-  envs::EpisodeResult result = envs::RunEpisode(driver, entry.family, entry.config, seed,
-                                                env_config, record ? &recording : nullptr);
+  envs::EpisodeResult result =
+      envs::RunEntryEpisode(driver, entry, seed, env_config, record ? &recording : nullptr);
   envs::RescoreAgainstReference(reference, &result);
   if (!record) return result;
   recording.log.summary = result.summary;
   analysis::AddEpisodeMetrics(analysis::ComputeEpisodeMetrics(recording.log),
                               &recording.log.summary);
   if (!log_dir.empty()) {
-    const std::string path = EpisodeLogPath(log_dir, envs::FamilyName(entry.family), seed);
+    const std::string path = EpisodeLogPath(log_dir, envs::EntryLabel(entry), seed);
     if (absl::Status s = schemas::WriteEpisodeLogFile(recording.log, path); !s.ok()) return s;
   }
   if (log != nullptr) *log = std::move(recording.log);
@@ -149,7 +149,8 @@ absl::Status EvaluateDrivingEntry(const envs::SuiteEntry& entry,
     seed.family = entry.family;
     seed.seed = entry.first_seed + static_cast<std::uint64_t>(i);
     seed.config = entry.config;
-    seed.expert = envs::RunEpisode(expert, entry.family, entry.config, seed.seed, env_config);
+    seed.scenario = entry.scenario;
+    seed.expert = envs::RunEntryEpisode(expert, entry, seed.seed, env_config);
     const double reference = seed.expert.summary.distance_m;
     envs::RescoreAgainstReference(reference, &seed.expert);
     for (std::size_t p = 0; p < policies.size(); ++p) {
@@ -176,6 +177,7 @@ absl::Status RecordWorstCases(const std::vector<NamedPolicy>& policies,
     envs::SuiteEntry entry;
     entry.family = s.family;
     entry.config = s.config;
+    entry.scenario = s.scenario;
     RecordedCase c;
     c.seed = index;
     c.logs.resize(policies.size() + 1);
@@ -224,10 +226,8 @@ absl::StatusOr<EvaluationReport> EvaluateOnSuite(const std::vector<NamedPolicy>&
     if (progress != nullptr) {
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      *progress << "eval: "
-                << (entry.env.empty() ? std::string(envs::FamilyName(entry.family)) : entry.env)
-                << " done, " << report.seeds.size() << "/" << total << " episodes, "
-                << static_cast<int>(elapsed) << " s\n"
+      *progress << "eval: " << envs::EntryLabel(entry) << " done, " << report.seeds.size() << "/"
+                << total << " episodes, " << static_cast<int>(elapsed) << " s\n"
                 << std::flush;
     }
   }

@@ -52,17 +52,16 @@ std::vector<analysis::PairedOutcome> DrivePairs(envs::Policy& a, const std::stri
   for (const envs::SuiteEntry& entry : suite.entries) {
     for (int i = 0; i < entry.count; ++i) {
       const std::uint64_t seed = entry.first_seed + static_cast<std::uint64_t>(i);
-      const envs::EpisodeResult reference =
-          envs::RunEpisode(expert, entry.family, entry.config, seed, env_config);
+      const envs::EpisodeResult reference = envs::RunEntryEpisode(expert, entry, seed, env_config);
       analysis::PairedOutcome pair;
-      pair.family = std::string(envs::FamilyName(entry.family));
+      pair.family = envs::EntryLabel(entry);
       pair.seed = seed;
       for (const auto& [policy, name, quantities, occurred] :
            {std::tuple{&a, &a_name, &pair.a, &pair.a_behaviour},
             std::tuple{&b, &b_name, &pair.b, &pair.b_behaviour}}) {
         envs::EpisodeRecording recording{*name, policy->Version(), {}};
         envs::EpisodeResult run =
-            envs::RunEpisode(*policy, entry.family, entry.config, seed, env_config, &recording);
+            envs::RunEntryEpisode(*policy, entry, seed, env_config, &recording);
         envs::RescoreAgainstReference(reference.summary.distance_m, &run);
         recording.log.summary = run.summary;
         Measure(recording.log, behaviours, quantities, occurred);
@@ -71,8 +70,8 @@ std::vector<analysis::PairedOutcome> DrivePairs(envs::Policy& a, const std::stri
     }
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    progress << "compare: " << envs::FamilyName(entry.family) << " done, " << pairs.size()
-             << " seeds, " << static_cast<int>(elapsed) << " s\n"
+    progress << "compare: " << envs::EntryLabel(entry) << " done, " << pairs.size() << " seeds, "
+             << static_cast<int>(elapsed) << " s\n"
              << std::flush;
   }
   return pairs;

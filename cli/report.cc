@@ -17,7 +17,8 @@ namespace tarmac::cli {
 using nlohmann::json;
 
 std::string EvaluatedSeed::Family() const {
-  return env.empty() ? std::string(envs::FamilyName(family)) : env;
+  if (!env.empty()) return env;
+  return scenario ? envs::ScenarioLabel(*scenario) : std::string(envs::FamilyName(family));
 }
 
 namespace {

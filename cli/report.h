@@ -20,10 +20,12 @@ struct EvaluatedSeed {
   envs::ScenarioFamily family;
   std::uint64_t seed = 0;
   envs::ScenarioConfig config;
+  std::shared_ptr<const envs::Scenario> scenario;  // a scenario file's entry
   envs::EpisodeResult expert;
   std::vector<envs::EpisodeResult> results;  // one per EvaluationReport::policies, in order
 
-  // The family's name, or the env's for a registered env's entry.
+  // The family's name, the env's for a registered env's entry, the scenario's label for a
+  // scenario file's.
   std::string Family() const;
 };
 

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tarmac/cli/scenario_file.h"
 #include "tarmac/envs/registry.h"
 
 namespace tarmac::cli {
@@ -118,7 +119,8 @@ absl::StatusOr<envs::SuiteEntry> ParseEntry(const YAML::Node& entry, const std::
     } else {
       return Bad(where, absl::StrCat("unknown key '", key,
                                      "'; an entry has family (or env), count, seed and "
-                                     "overrides"));
+                                     "overrides, or names scenario files (scenario: FILE, "
+                                     "scenarios: DIR)"));
     }
   }
   if (!e.env.empty() && (has_family || has_overrides)) {
@@ -128,6 +130,49 @@ absl::StatusOr<envs::SuiteEntry> ParseEntry(const YAML::Node& entry, const std::
   }
   if (e.env.empty() && !has_family) return Bad(where, "needs a family (or an env)");
   return e;
+}
+
+// An entry naming scenario files: `scenario: FILE` (one) or `scenarios: DIR` (every file in
+// it), relative to the suite's folder `dir`; one SuiteEntry per file.
+absl::StatusOr<std::vector<envs::SuiteEntry>> ParseScenarioEntry(const YAML::Node& entry,
+                                                                 const std::string& where,
+                                                                 const std::string& dir,
+                                                                 const ScenarioConfig& base) {
+  if (entry.size() != 1) {
+    return Bad(where,
+               "names scenario files, and then has no other key (family, count, seed and "
+               "overrides are the file's own)");
+  }
+  const bool folder = static_cast<bool>(entry["scenarios"]);
+  const YAML::Node value = folder ? entry["scenarios"] : entry["scenario"];
+  std::string path = value.IsScalar() ? value.Scalar() : "";
+  if (path.empty()) return Bad(where, "'scenario' / 'scenarios' must name a file / a folder");
+  if (std::filesystem::path(path).is_relative()) {
+    path = (std::filesystem::path(dir) / path).string();
+  }
+  std::vector<std::shared_ptr<const envs::Scenario>> scenarios;
+  if (folder) {
+    auto loaded = LoadScenarioFolder(path);
+    if (!loaded.ok()) return Bad(where, std::string(loaded.status().message()));
+    scenarios = *std::move(loaded);
+  } else {
+    auto loaded = LoadScenarioFile(path);
+    if (!loaded.ok()) return Bad(where, std::string(loaded.status().message()));
+    scenarios.push_back(std::make_shared<const envs::Scenario>(*std::move(loaded)));
+  }
+  std::vector<envs::SuiteEntry> entries;
+  for (auto& scenario : scenarios) {
+    envs::SuiteEntry e;
+    e.family = scenario->family;
+    e.first_seed = scenario->seed;
+    e.config = base;
+    e.config.dt = scenario->dt;
+    e.config.episode_seconds = scenario->max_steps * scenario->dt;
+    e.scenario = std::move(scenario);
+    e.source = path;
+    entries.push_back(std::move(e));
+  }
+  return entries;
 }
 
 absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view origin,
@@ -157,8 +202,17 @@ absl::StatusOr<envs::Suite> ParseSuite(absl::string_view text, absl::string_view
   if (!families || !families.IsSequence() || families.size() == 0) {
     return Bad(origin, "'families' must be a non-empty list of entries");
   }
+  const std::string dir = std::filesystem::path(std::string(origin)).parent_path().string();
   for (std::size_t i = 0; i < families.size(); ++i) {
-    auto e = ParseEntry(families[i], absl::StrCat(origin, ": entry ", i + 1), base);
+    const std::string where = absl::StrCat(origin, ": entry ", i + 1);
+    const YAML::Node node = families[i];
+    if (node.IsMap() && (node["scenario"] || node["scenarios"])) {
+      auto entries = ParseScenarioEntry(node, where, dir, base);
+      if (!entries.ok()) return entries.status();
+      for (envs::SuiteEntry& e : *entries) suite.entries.push_back(std::move(e));
+      continue;
+    }
+    auto e = ParseEntry(node, where, base);
     if (!e.ok()) return e.status();
     suite.entries.push_back(*std::move(e));
   }
@@ -253,7 +307,8 @@ absl::StatusOr<std::vector<envs::ScenarioCase>> SuiteCases(const envs::Suite& su
       return absl::InvalidArgumentError(absl::StrCat("names env '", e.env, "'"));
     }
     for (int k = 0; k < e.count; ++k) {
-      cases.push_back({e.family, e.config, e.first_seed + static_cast<std::uint64_t>(k)});
+      cases.push_back(
+          {e.family, e.config, e.first_seed + static_cast<std::uint64_t>(k), e.scenario});
     }
   }
   return cases;

@@ -56,19 +56,33 @@ void DrivingEnv::SetScenario(std::optional<ScenarioFamily> family, const Scenari
   options_.family = family;
   options_.scenario = config;
   options_.scenario.dt = dt;
+  fixed_.reset();
+}
+
+void DrivingEnv::SetFixedScenario(std::shared_ptr<const Scenario> scenario) {
+  fixed_ = std::move(scenario);
 }
 
 void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
-  scenario_ = GenerateScenario(FamilyFor(options_, seed), options_.scenario, seed);
-  if (traffic_) {
-    traffic_->Reset(&scenario_.road);
+  if (fixed_) {
+    scenario_ = *fixed_;
+    // Logged agents enter in the order their tracks begin.
+    std::stable_sort(scenario_.logged.begin(), scenario_.logged.end(),
+                     [&](const TrafficVehicle& a, const TrafficVehicle& b) {
+                       return scenario_.tracks[a.track].points.front().t <
+                              scenario_.tracks[b.track].points.front().t;
+                     });
   } else {
-    traffic_.emplace(&scenario_.road);
+    scenario_ = GenerateScenario(FamilyFor(options_, seed), options_.scenario, seed);
   }
+  if (!traffic_) traffic_.emplace(&scenario_.road);
+  traffic_->Reset(&scenario_.road, &scenario_.tracks);
   // Everything an episode can hold, so stepping never reallocates.
-  traffic_->Reserve(scenario_.traffic.size() + 256);
+  traffic_->Reserve(scenario_.traffic.size() + scenario_.logged.size() + 256);
   for (const TrafficVehicle& v : scenario_.traffic) traffic_->Add(v);
-  entry_rng_ = seed ^ 0xD1B54A32D192ED03ULL;
+  logged_entered_ = 0;
+  EnterLogged();
+  entry_rng_ = scenario_.seed ^ 0xD1B54A32D192ED03ULL;
   ego_ = scenario_.ego;
   ego_frenet_ = scenario_.road.ToFrenet(ego_.x, ego_.y);
   ego_leader_ = traffic_->LeaderOf(RoundToInt(ego_frenet_.d / scenario_.road.lane_width()),
@@ -114,6 +128,21 @@ void DrivingEnv::EnterTraffic() {
   }
 }
 
+void DrivingEnv::EnterLogged() {
+  const double now = traffic_->time();
+  for (; logged_entered_ < scenario_.logged.size(); ++logged_entered_) {
+    TrafficVehicle v = scenario_.logged[logged_entered_];
+    const LoggedTrack& track = scenario_.tracks[static_cast<std::size_t>(v.track)];
+    if (track.points.front().t > now + 1e-9) break;
+    const TrackPoint at = track.At(now);
+    v.s = at.s;
+    v.d = at.d;
+    v.speed = at.speed;
+    v.lane = std::max(RoundToInt(at.d / scenario_.road.lane_width()), 0);
+    traffic_->Add(v);
+  }
+}
+
 void DrivingEnv::RunScripts() {
   auto& vehicles = traffic_->mutable_vehicles();
   for (std::size_t i = 0; i < scenario_.scripts.size(); ++i) {
@@ -151,6 +180,7 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   ++step_;
   RunScripts();
   EnterTraffic();
+  EnterLogged();
   const EgoView ego_view{ego_frenet_.s, ego_frenet_.d, ego_.speed, options_.ego.length,
                          options_.ego.width};
   traffic_->Step(dt, ego_view);
@@ -392,7 +422,7 @@ void DrivingEnv::Observe(absl::Span<float> obs) const {
 
 schemas::EpisodeSummary DrivingEnv::Summary() const {
   schemas::EpisodeSummary out;
-  out.scenario = std::string(FamilyName(scenario_.family));
+  out.scenario = ScenarioLabel(scenario_);
   out.seed = scenario_.seed;
   out.env_name = spec_.name;
   out.steps = static_cast<std::uint32_t>(step_);

@@ -76,7 +76,9 @@ void EnvBatch::ResetEnv(int i) {
   std::uint64_t seed = SeedFor(i, episode);
   if (mix_ != nullptr) {
     const ScenarioDraw draw = mix_->Draw(seed);
-    static_cast<DrivingEnv&>(*envs_[i]).SetScenario(draw.family, draw.config);
+    auto& driving = static_cast<DrivingEnv&>(*envs_[i]);
+    driving.SetScenario(draw.family, draw.config);
+    driving.SetFixedScenario(draw.scenario);
     seed = draw.seed;
     ++source_episodes_[static_cast<std::size_t>(draw.source)];
     source_tags_[static_cast<std::size_t>(i)] = mix_->sources()[draw.source].tags;

@@ -1,11 +1,11 @@
 #include "tarmac/envs/episode_recorder.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tarmac/util/number_text.h"
 
 namespace tarmac::envs {
 namespace {
@@ -14,12 +14,7 @@ const schemas::EventMask kCollisionEventBit = schemas::EventBit(schemas::Event::
 
 using util::OptionType;
 using util::OptionValue;
-
-std::string ShortestText(double value) {
-  char buffer[32];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  return error == std::errc() ? std::string(buffer, end) : absl::StrCat(value);
-}
+using util::ShortestText;
 
 std::vector<std::string> ValueTexts(const OptionValue& value) {
   if (const auto* b = std::get_if<bool>(&value)) return {*b ? "true" : "false"};

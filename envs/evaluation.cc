@@ -18,21 +18,14 @@ void SetMetric(schemas::EpisodeSummary* s, const std::string& name, double value
   s->metrics.push_back({name, value});
 }
 
-}  // namespace
-
-EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
-                         std::uint64_t seed, const EnvConfig& env_config,
-                         EpisodeRecording* recording) {
-  DrivingEnvOptions options = DrivingEnvOptions::From(env_config, "eval", family);
-  options.scenario = config;
-  DrivingEnv env(options);
+// Drives `env`, just configured, from Reset(seed) to the episode's end.
+EpisodeResult Drive(Policy& policy, DrivingEnv& env, std::uint64_t seed, const EnvConfig& logged,
+                    EpisodeRecording* recording) {
   std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
   env.Reset(seed, absl::MakeSpan(obs));
   policy.Reset(env);
   EpisodeRecorder recorder;
   if (recording != nullptr) {
-    EnvConfig logged = env_config;
-    logged.scenario = config;
     recorder.Begin(env, logged, recording->policy, recording->policy_version);
   }
   EpisodeResult result;
@@ -50,10 +43,46 @@ EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioCo
   std::vector<Pose> poses;
   poses.reserve(result.trajectory.size());
   for (const VehicleState& s : result.trajectory) poses.push_back({s.x, s.y, s.heading});
-  result.feasibility = CheckFeasibility(poses, config.dt, options.ego);
+  result.feasibility = CheckFeasibility(poses, env.spec().dt, env.ego_params());
   SetMetric(&result.summary, "feasible", result.feasibility.feasible ? 1.0 : 0.0);
   if (recording != nullptr) recording->log = recorder.Finish(result.summary);
   return result;
+}
+
+}  // namespace
+
+EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
+                         std::uint64_t seed, const EnvConfig& env_config,
+                         EpisodeRecording* recording) {
+  DrivingEnvOptions options = DrivingEnvOptions::From(env_config, "eval", family);
+  options.scenario = config;
+  DrivingEnv env(options);
+  EnvConfig logged = env_config;
+  logged.scenario = config;
+  return Drive(policy, env, seed, logged, recording);
+}
+
+EpisodeResult RunEpisode(Policy& policy, std::shared_ptr<const Scenario> scenario,
+                         const EnvConfig& env_config, EpisodeRecording* recording) {
+  DrivingEnvOptions options = DrivingEnvOptions::From(env_config, "eval", scenario->family);
+  options.scenario.dt = scenario->dt;
+  options.scenario.episode_seconds = scenario->max_steps * scenario->dt;
+  DrivingEnv env(options);
+  const std::uint64_t seed = scenario->seed;
+  env.SetFixedScenario(std::move(scenario));
+  return Drive(policy, env, seed, env_config, recording);
+}
+
+EpisodeResult RunEntryEpisode(Policy& policy, const SuiteEntry& entry, std::uint64_t seed,
+                              const EnvConfig& env, EpisodeRecording* recording) {
+  if (entry.scenario) return RunEpisode(policy, entry.scenario, env, recording);
+  return RunEpisode(policy, entry.family, entry.config, seed, env, recording);
+}
+
+std::string EntryLabel(const SuiteEntry& entry) {
+  if (!entry.env.empty()) return entry.env;
+  if (entry.scenario) return ScenarioLabel(*entry.scenario);
+  return std::string(FamilyName(entry.family));
 }
 
 EpisodeResult RunEnvEpisode(Policy& policy, Env& env, std::uint64_t seed) {

@@ -244,4 +244,166 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
   return sc;
 }
 
+std::string ScenarioLabel(const Scenario& scenario) {
+  return scenario.name.empty() ? std::string(FamilyName(scenario.family)) : scenario.name;
+}
+
+namespace {
+
+absl::Status Invalid(const std::string& field, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(field, " ", what));
+}
+
+bool Within(double v, double lo, double hi) { return v >= lo && v <= hi; }  // false for NaN
+
+// A lane index some lane of the road has.
+bool HasLane(const Road& road, int index) {
+  for (const Lane& lane : road.lanes()) {
+    if (lane.index == index) return true;
+  }
+  return false;
+}
+
+absl::Status CheckVehicle(const TrafficVehicle& v, const Road& road, const std::string& field) {
+  if (!Within(v.s, 0.0, road.length())) {
+    return Invalid(field + ".s", absl::StrCat("is ", v.s, " m; it must lie on the road, in [0, ",
+                                              road.length(), "]"));
+  }
+  if (!std::isfinite(v.d) || std::abs(v.d) > 100.0) {
+    return Invalid(field + ".d", "must be a lateral offset within 100 m of the reference line");
+  }
+  if (!HasLane(road, v.lane)) {
+    return Invalid(field + ".lane", absl::StrCat("is ", v.lane, ", a lane the road does not have"));
+  }
+  if (!Within(v.speed, 0.0, 100.0)) {
+    return Invalid(field + ".speed", absl::StrCat("is ", v.speed, "; it must be in [0, 100] m/s"));
+  }
+  if (!Within(v.length, 1.0, 30.0)) {
+    return Invalid(field + ".length", "must be in [1, 30] m");
+  }
+  if (!Within(v.width, 0.5, 4.0)) return Invalid(field + ".width", "must be in [0.5, 4] m");
+  const IdmParams& p = v.idm;
+  if (!Within(p.desired_speed, 0.01, 100.0) || !Within(p.time_headway, 0.0, 10.0) ||
+      !Within(p.min_gap, 0.0, 50.0) || !Within(p.max_accel, 0.1, 10.0) ||
+      !Within(p.comfort_decel, 0.1, 10.0) || !Within(p.exponent, 1.0, 10.0)) {
+    return Invalid(field + ".driver",
+                   "must have v0 in (0, 100] m/s, T in [0, 10] s, s0 in [0, 50] m, a and b in "
+                   "[0.1, 10] m/s^2 and delta in [1, 10]");
+  }
+  if (v.forced_accel && !Within(*v.forced_accel, -10.0, 10.0)) {
+    return Invalid(field + ".constant_accel", "must be in [-10, 10] m/s^2");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTrack(const LoggedTrack& track, const std::string& field) {
+  if (track.points.size() < 2) return Invalid(field, "needs at least two samples");
+  for (std::size_t k = 0; k < track.points.size(); ++k) {
+    const TrackPoint& p = track.points[k];
+    const std::string at = absl::StrCat(field, "[", k, "]");
+    if (!Within(p.t, 0.0, 1e6) || (k > 0 && !(p.t > track.points[k - 1].t))) {
+      return Invalid(at + ".t", "must be >= 0 and later than the sample before it");
+    }
+    if (!std::isfinite(p.s) || !std::isfinite(p.d) || std::abs(p.d) > 100.0) {
+      return Invalid(at, "must have a finite s and a d within 100 m of the reference line");
+    }
+    if (!Within(p.speed, 0.0, 100.0)) return Invalid(at + ".speed", "must be in [0, 100] m/s");
+  }
+  return absl::OkStatus();
+}
+
+// Two boxes in the road frame (length along s, width along d) overlapping.
+bool Overlapping(double s1, double d1, double l1, double w1, double s2, double d2, double l2,
+                 double w2) {
+  return std::abs(s1 - s2) < 0.5 * (l1 + l2) && std::abs(d1 - d2) < 0.5 * (w1 + w2);
+}
+
+}  // namespace
+
+absl::Status CheckScenario(const Scenario& sc) {
+  if (!Within(sc.dt, 1e-3, 1.0)) return Invalid("dt", "must be in (0, 1] s");
+  if (!Within(sc.max_steps, 1, 1000000)) return Invalid("steps", "must be from 1 to 1000000");
+  if (!Within(sc.speed_limit, 0.1, 100.0)) return Invalid("speed_limit", "must be in (0, 100] m/s");
+  const Road& road = sc.road;
+  const Frenet ego = road.ToFrenet(sc.ego.x, sc.ego.y);
+  if (!std::isfinite(ego.s) || !std::isfinite(ego.d) || !road.OnRoad(ego)) {
+    return Invalid("ego", "must start on a lane of the road");
+  }
+  if (!Within(sc.ego.speed, 0.0, 60.0)) return Invalid("ego.speed", "must be in [0, 60] m/s");
+  if (!Within(sc.entry_rate, 0.0, 10.0)) {
+    return Invalid("traffic.rate", "must be in [0, 10] vehicles per second per lane");
+  }
+  if (!Within(sc.entry_speed.min, 0.0, 100.0) ||
+      !Within(sc.entry_speed.max, sc.entry_speed.min, 100.0)) {
+    return Invalid("traffic.speed", "must be [min, max] with 0 <= min <= max <= 100 m/s");
+  }
+  for (int lane : sc.entry_lanes) {
+    if (!HasLane(road, lane)) {
+      return Invalid("traffic.lanes", absl::StrCat("names lane ", lane, ", which the road lacks"));
+    }
+  }
+  for (std::size_t i = 0; i < sc.traffic.size(); ++i) {
+    if (absl::Status s = CheckVehicle(sc.traffic[i], road, absl::StrCat("agents[", i, "]"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const Script& script : sc.scripts) {
+    if (!Within(script.vehicle, 0, static_cast<int>(sc.traffic.size()) - 1)) {
+      return Invalid("a manoeuvre", absl::StrCat("names agent ", script.vehicle,
+                                                 ", which the scenario does not have"));
+    }
+    const std::string field = absl::StrCat("agents[", script.vehicle, "].manoeuvres");
+    if (script.kind == Script::Kind::kBrake &&
+        (!Within(script.start_time, 0.0, 1e6) || !Within(script.decel, 0.01, 15.0))) {
+      return Invalid(field, "has a brake whose at must be >= 0 s and decel in (0, 15] m/s^2");
+    }
+    if (script.kind == Script::Kind::kCutIn &&
+        (!Within(script.trigger_gap, 0.1, 500.0) || !HasLane(road, script.target_lane))) {
+      return Invalid(field, "has a cut_in whose gap must be in (0, 500] m and lane on the road");
+    }
+  }
+  for (std::size_t i = 0; i < sc.logged.size(); ++i) {
+    const std::string field = absl::StrCat("logged_agents[", i, "]");
+    const TrafficVehicle& v = sc.logged[i];
+    if (!Within(v.track, 0, static_cast<int>(sc.tracks.size()) - 1)) {
+      return Invalid(field + ".track", "names no track of the scenario");
+    }
+    if (absl::Status s = CheckTrack(sc.tracks[static_cast<std::size_t>(v.track)], field + ".track");
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = CheckVehicle(v, road, field); !s.ok()) return s;
+  }
+  // Nothing overlaps at t = 0: agents, logged agents present then, and the ego.
+  struct Box {
+    std::string name;
+    double s, d, length, width;
+  };
+  const VehicleParams car = VehicleParams::Car();
+  std::vector<Box> boxes = {{"the ego", ego.s, ego.d, car.length, car.width}};
+  for (std::size_t i = 0; i < sc.traffic.size(); ++i) {
+    const TrafficVehicle& v = sc.traffic[i];
+    boxes.push_back({absl::StrCat("agents[", i, "]"), v.s, v.d, v.length, v.width});
+  }
+  for (std::size_t i = 0; i < sc.logged.size(); ++i) {
+    const TrafficVehicle& v = sc.logged[i];
+    const TrackPoint& first = sc.tracks[static_cast<std::size_t>(v.track)].points.front();
+    if (first.t > 1e-9) continue;
+    boxes.push_back({absl::StrCat("logged_agents[", i, "]"), first.s, first.d, v.length, v.width});
+  }
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    for (std::size_t j = i + 1; j < boxes.size(); ++j) {
+      const Box& a = boxes[i];
+      const Box& b = boxes[j];
+      if (Overlapping(a.s, a.d, a.length, a.width, b.s, b.d, b.length, b.width)) {
+        return absl::InvalidArgumentError(absl::StrCat(b.name, " overlaps ", a.name,
+                                                       " at t = 0 (s ", b.s, " vs ", a.s,
+                                                       " m); move one of them apart"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace tarmac::envs

@@ -48,7 +48,8 @@ absl::StatusOr<ScenarioMix> ScenarioMix::Create(std::vector<ScenarioSource> sour
     std::vector<std::vector<schemas::NamedValue>> drawn;
     if (s.jitter > 0) {
       for (const ScenarioCase& c : s.cases) {
-        drawn.push_back(GenerateScenario(c.family, c.config, c.seed).parameters);
+        drawn.push_back(c.scenario ? c.scenario->parameters
+                                   : GenerateScenario(c.family, c.config, c.seed).parameters);
       }
     }
     mix.drawn_.push_back(std::move(drawn));
@@ -81,7 +82,8 @@ ScenarioDraw ScenarioMix::Draw(std::uint64_t seed) const {
   draw.family = c.family;
   draw.config = c.config;
   draw.seed = c.seed;
-  if (source.jitter > 0) {
+  draw.scenario = c.scenario;
+  if (source.jitter > 0 && !c.scenario) {
     std::uint64_t stream = Mix(b);
     for (const schemas::NamedValue& p : drawn_[static_cast<std::size_t>(index)][k]) {
       const ScenarioRangeInfo* range = FindScenarioRange(p.name);

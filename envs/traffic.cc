@@ -14,8 +14,23 @@ constexpr double kMaxBraking = -9.0;  // m/s^2, tyre limit on dry asphalt
 
 Traffic::Traffic(const Road* road, TrafficParams params) : params_(params) { Reset(road); }
 
-void Traffic::Reset(const Road* road) {
+TrackPoint LoggedTrack::At(double t) const {
+  if (t <= points.front().t) return points.front();
+  if (t >= points.back().t) return points.back();
+  const auto after = std::upper_bound(points.begin(), points.end(), t,
+                                      [](double time, const TrackPoint& p) { return time < p.t; });
+  const TrackPoint& a = *(after - 1);
+  const TrackPoint& b = *after;
+  const double w = (t - a.t) / (b.t - a.t);
+  // On a sample (up to the rounding of summed steps) the sample itself, exactly.
+  if (w < 1e-9) return a;
+  if (w > 1.0 - 1e-9) return b;
+  return {t, a.s + w * (b.s - a.s), a.d + w * (b.d - a.d), a.speed + w * (b.speed - a.speed)};
+}
+
+void Traffic::Reset(const Road* road, const std::vector<LoggedTrack>* tracks) {
   road_ = road;
+  tracks_ = tracks;
   vehicles_.clear();
   next_decision_.clear();
   accel_.clear();
@@ -170,7 +185,8 @@ double Traffic::AccelBehind(int index, std::optional<Leader> leader) const {
 
 bool Traffic::DecideLaneChange(int index) {
   TrafficVehicle& v = vehicles_[index];
-  if (!v.lane_changes || v.forced_accel || std::abs(v.d - road_->LaneCenter(v.lane)) > kSettled) {
+  if (!v.lane_changes || v.forced_accel || v.track >= 0 ||
+      std::abs(v.d - road_->LaneCenter(v.lane)) > kSettled) {
     return false;
   }
   std::optional<Leader> own_leader;
@@ -263,6 +279,7 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
     TrafficVehicle& v = vehicles_[i];
     if (!v.active) continue;
+    if (v.track >= 0 && FollowLog(static_cast<int>(i), dt)) continue;
     v.accel = accel[i];
     const double speed = std::max(0.0, v.speed + v.accel * dt);
     if (speed == 0.0 && v.speed > 0.0) v.accel = -v.speed / dt;
@@ -276,6 +293,46 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
   }
   time_ += dt;
   Index(ego);
+}
+
+bool Traffic::FollowLog(int index, double dt) {
+  TrafficVehicle& v = vehicles_[index];
+  const LoggedTrack& track = (*tracks_)[static_cast<std::size_t>(v.track)];
+  const double t = time_ + dt;
+  if (t > track.points.back().t + 1e-9) {  // the log is over
+    if (track.reactive) {
+      v.track = -1;
+      return false;
+    }
+    v.active = false;
+    return true;
+  }
+  const TrackPoint next = track.At(t);
+  if (track.reactive && ego_) {
+    // Yields once its logged position would be closer to the ego ahead than IDM's safe gap.
+    const auto leader = LeaderOf(v.lane, v.s, v.length, index);
+    if (leader && leader->second < 0) {
+      const IdmParams& p = v.idm;
+      const double gap = ego_->s - next.s - 0.5 * (ego_->length + v.length);
+      const double safe =
+          p.min_gap + std::max(0.0, next.speed * p.time_headway +
+                                        next.speed * (next.speed - ego_->speed) /
+                                            (2.0 * std::sqrt(p.max_accel * p.comfort_decel)));
+      if (gap < safe) {
+        v.track = -1;
+        return false;
+      }
+    }
+  }
+  v.accel = (next.speed - v.speed) / dt;
+  v.lateral_speed = (next.d - v.d) / dt;
+  v.speed = next.speed;
+  v.s = next.s;
+  v.d = next.d;
+  v.lane =
+      std::clamp(RoundToInt(v.d / road_->lane_width()), 0, static_cast<int>(lanes_.size()) - 1);
+  if (v.s - 0.5 * v.length > road_->length()) v.active = false;
+  return true;
 }
 
 OrientedBox Traffic::Box(const TrafficVehicle& v) const {

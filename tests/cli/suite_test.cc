@@ -82,7 +82,10 @@ INSTANTIATE_TEST_SUITE_P(
                  "bad.yaml: entry 2: needs a family (or an env)"},
         BadSuite{"families:\n  - {family: highway, cout: 2}\n",
                  "bad.yaml: entry 1: unknown key 'cout'; an entry has family (or env), count, "
-                 "seed and overrides"},
+                 "seed and overrides, or names scenario files (scenario: FILE, scenarios: DIR)"},
+        BadSuite{"families:\n  - {scenario: a.yaml, count: 2}\n",
+                 "bad.yaml: entry 1: names scenario files, and then has no other key (family, "
+                 "count, seed and overrides are the file's own)"},
         BadSuite{"families:\n  - {env: nowhere-v0, count: 2}\n",
                  "bad.yaml: entry 1: env 'nowhere-v0' is not registered; registered envs are "
                  "curve-v0, cut_in-v0, dense-v0, driving-v0, highway-v0, lead_brake-v0, merge-v0, "

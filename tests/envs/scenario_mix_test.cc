@@ -31,7 +31,8 @@ ScenarioSource Cases(const std::string& name, double weight, double jitter) {
   s.name = name;
   s.weight = weight;
   s.jitter = jitter;
-  s.cases = {{ScenarioFamily::kLeadBrake, {}, 5007}, {ScenarioFamily::kCutIn, {}, 4012}};
+  s.cases = {{ScenarioFamily::kLeadBrake, {}, 5007, nullptr},
+             {ScenarioFamily::kCutIn, {}, 4012, nullptr}};
   return s;
 }
 

@@ -1,6 +1,7 @@
 #ifndef TARMAC_ENVS_DRIVING_ENV_H_
 #define TARMAC_ENVS_DRIVING_ENV_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ class DrivingEnv : public Env {
   // The family (unset: by seed) and ranges of the episodes from the next Reset on (a scenario
   // mix's draw). The step length stays the env's.
   void SetScenario(std::optional<ScenarioFamily> family, const ScenarioConfig& config);
+  // Every episode from the next Reset on drives `scenario` (a scenario file's, which passed
+  // CheckScenario) whatever seed Reset is given; its entering traffic draws from its own seed.
+  // Null, or SetScenario, goes back to generating episodes.
+  void SetFixedScenario(std::shared_ptr<const Scenario> scenario);
 
   // Read access for the expert planner, tests and reports.
   const Scenario& scenario() const { return scenario_; }
@@ -78,11 +83,13 @@ class DrivingEnv : public Env {
   void Observe(absl::Span<float> observation) const;
   void RunScripts();
   void EnterTraffic();
-  double Uniform();  // from entry_rng_: the episode's own stream for entering traffic
+  void EnterLogged();  // the logged agents whose tracks begin now
+  double Uniform();    // from entry_rng_: the episode's own stream for entering traffic
 
   DrivingEnvOptions options_;
   EnvSpec spec_;
   BicycleModel model_;
+  std::shared_ptr<const Scenario> fixed_;
   Scenario scenario_;
   std::optional<Traffic> traffic_;
   VehicleState ego_;
@@ -90,8 +97,9 @@ class DrivingEnv : public Env {
   std::optional<std::pair<Leader, int>> ego_leader_;
   int step_ = 0;
   std::vector<bool> script_started_;
-  std::vector<int> hits_;        // reused every step
-  std::uint64_t entry_rng_ = 0;  // splitmix64 state
+  std::size_t logged_entered_ = 0;  // scenario_.logged, sorted by start, before this entered
+  std::vector<int> hits_;           // reused every step
+  std::uint64_t entry_rng_ = 0;     // splitmix64 state
   bool done_ = false;
 
   // Episode bookkeeping.

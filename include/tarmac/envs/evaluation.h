@@ -2,6 +2,7 @@
 #define TARMAC_ENVS_EVALUATION_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,13 +19,20 @@ namespace tarmac::envs {
 // first_seed + 1, ..., drawn from `config`.
 // An entry may instead name a registered env (`env`, non-empty): then `count` episodes of that
 // env with those seeds, and `family`/`config` are unused.
+// Or it holds a scenario file's scenario (`scenario`, non-null): one episode of it (count 1,
+// first_seed and family the scenario's, `config` only for its step length).
 struct SuiteEntry {
   std::string env;
   ScenarioFamily family = ScenarioFamily::kHighway;
   int count = 1;
   std::uint64_t first_seed = 0;
   ScenarioConfig config;
+  std::shared_ptr<const Scenario> scenario;
+  std::string source;  // the scenario file, for messages
 };
+
+// The name reports give the entry's episodes: the env's, the scenario's label or the family's.
+std::string EntryLabel(const SuiteEntry& entry);
 
 struct Suite {
   std::string name;
@@ -54,6 +62,15 @@ struct EpisodeRecording {
 EpisodeResult RunEpisode(Policy& policy, ScenarioFamily family, const ScenarioConfig& config,
                          std::uint64_t seed, const EnvConfig& env = {},
                          EpisodeRecording* recording = nullptr);
+
+// Runs one episode of `policy` on a given scenario (a scenario file's), as above.
+EpisodeResult RunEpisode(Policy& policy, std::shared_ptr<const Scenario> scenario,
+                         const EnvConfig& env = {}, EpisodeRecording* recording = nullptr);
+
+// One episode of a suite entry's driving scenarios at `seed`: its scenario when it holds one,
+// else its family's.
+EpisodeResult RunEntryEpisode(Policy& policy, const SuiteEntry& entry, std::uint64_t seed,
+                              const EnvConfig& env = {}, EpisodeRecording* recording = nullptr);
 
 // Runs one episode of `policy` on any env: Reset(seed), then Act and Step until it ends. The
 // result holds the env's summary only (no trajectory, no feasibility). O(steps).

@@ -66,6 +66,8 @@ class Road {
 
   double length() const { return length_; }
   double lane_width() const { return lane_width_; }
+  // The world pose where the reference line begins.
+  Pose start() const { return segments_.front().start; }
   const std::vector<Lane>& lanes() const { return lanes_; }
 
   // The world pose of (s, d): position, and the heading of the reference line at s.

@@ -114,7 +114,21 @@ struct Scenario {
   // The values drawn for this episode, by the name of the range they came from (ego_speed,
   // density, cut_in_gap, ...): what mining bins by and what a suite needs to pin the case.
   std::vector<schemas::NamedValue> parameters;
+  // Logged agents: each enters when its track (tracks[v.track]) begins and follows it.
+  std::vector<TrafficVehicle> logged;
+  std::vector<LoggedTrack> tracks;
+  // What reports call the scenario (a scenario file's name); empty: the family's name.
+  std::string name;
 };
+
+// The label of a scenario in summaries and reports: its name, else its family's.
+std::string ScenarioLabel(const Scenario& scenario);
+
+// InvalidArgument, one sentence naming the field (e.g. "agents[3].speed"), for a scenario that
+// cannot be driven: non-finite or non-physical values, scripts or tracks naming agents or lanes
+// that do not exist, tracks whose times do not increase, agents overlapping each other or the
+// ego at t = 0. O(agents^2 + samples).
+absl::Status CheckScenario(const Scenario& scenario);
 
 Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, std::uint64_t seed);
 

@@ -2,6 +2,7 @@
 #define TARMAC_ENVS_SCENARIO_MIX_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,19 +12,21 @@
 
 namespace tarmac::envs {
 
-// One case of a suite: the scenario (family, ranges, seed) an evaluation drives.
+// One case of a suite: the scenario (family, ranges, seed) an evaluation drives, or a scenario
+// file's scenario (`scenario`, non-null; its seed and family are then the scenario's).
 struct ScenarioCase {
   ScenarioFamily family = ScenarioFamily::kHighway;
   ScenarioConfig config;
   std::uint64_t seed = 0;
+  std::shared_ptr<const Scenario> scenario;
 };
 
 // Where a share of the training episodes comes from. Either generated (`cases` empty): the
 // family (unset: the seed picks one of the seven, as driving-v0 does) with `config`'s ranges
 // and a fresh seed each episode; or a suite's cases, each drawn with equal probability and
-// replayed exactly (jitter 0), or with every parameter its scenario drew moved to a uniform
-// value within +-jitter of it (relative) and a fresh seed for everything else, so the policy
-// meets the situation again without memorising the seed.
+// replayed exactly (jitter 0; a scenario file's case is always replayed exactly), or with every
+// parameter its scenario drew moved to a uniform value within +-jitter of it (relative) and a fresh
+// seed for everything else, so the policy meets the situation again without memorising the seed.
 struct ScenarioSource {
   std::string name;  // the metrics label and the report's row
   double weight = 1.0;
@@ -34,12 +37,14 @@ struct ScenarioSource {
   std::uint64_t tags = 0;  // replay tags every transition of its episodes carries
 };
 
-// What one episode drives: its source (an index into sources()), family, ranges and seed.
+// What one episode drives: its source (an index into sources()), family, ranges and seed, or
+// a scenario file's scenario (non-null `scenario`).
 struct ScenarioDraw {
   int source = 0;
   std::optional<ScenarioFamily> family;
   ScenarioConfig config;
   std::uint64_t seed = 0;
+  std::shared_ptr<const Scenario> scenario;
 };
 
 // A weighted mix of scenario sources (train.scenario_mix): each episode draws its source with

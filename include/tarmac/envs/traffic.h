@@ -1,6 +1,7 @@
 #ifndef TARMAC_ENVS_TRAFFIC_H_
 #define TARMAC_ENVS_TRAFFIC_H_
 
+#include <cstddef>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -10,6 +11,26 @@
 #include "tarmac/envs/road.h"
 
 namespace tarmac::envs {
+
+// One sample of a logged trajectory, in the road's Frenet frame.
+struct TrackPoint {
+  double t = 0.0;      // s from the episode's start
+  double s = 0.0;      // m, centre along the road
+  double d = 0.0;      // m, centre across the road
+  double speed = 0.0;  // m/s along the road
+};
+
+// A logged vehicle's trajectory, sampled at strictly increasing times. Non-reactive, the vehicle
+// follows it to its end and then leaves; reactive, it follows it until keeping to it would bring
+// it closer to the ego ahead than IDM's safe gap (or the log ends), and from then on IDM/MOBIL
+// drive it from where it is.
+struct LoggedTrack {
+  std::vector<TrackPoint> points;
+  bool reactive = false;
+
+  // The state at `t`, linearly interpolated; the first or last sample outside the log. O(log n).
+  TrackPoint At(double t) const;
+};
 
 // A traffic vehicle, driven by IDM along its lane and MOBIL across lanes, in Frenet coordinates
 // of the road (fast and exact for lane keeping; the ego uses the full bicycle model).
@@ -27,6 +48,9 @@ struct TrafficVehicle {
   bool lane_changes = true;            // scripted vehicles may hold their lane
   std::optional<double> forced_accel;  // scripted braking etc.: replaces IDM while set
   bool active = true;                  // false once it left the road
+  // Index into the tracks Traffic was reset with: the vehicle follows that log (see
+  // LoggedTrack) and makes no lane-change decisions of its own; -1: IDM/MOBIL drive it.
+  int track = -1;
 };
 
 // The ego as traffic sees it (a leader or follower, never moved by Traffic).
@@ -56,8 +80,9 @@ class Traffic {
   // Adds a vehicle; its id is returned (kept across steps).
   int Add(TrafficVehicle vehicle);
   // Starts over on `road` with no vehicles, as if newly constructed, keeping the memory it has
-  // (an env resets every episode).
-  void Reset(const Road* road);
+  // (an env resets every episode). `tracks` (kept by the caller, unchanged until the next
+  // Reset) are the logs vehicles with a `track` index follow.
+  void Reset(const Road* road, const std::vector<LoggedTrack>* tracks = nullptr);
   // Room for `vehicles` in total without reallocating during an episode.
   void Reserve(std::size_t vehicles);
   // The rearmost vehicle in `lane` (index and s), if any: where an entering vehicle queues.
@@ -65,6 +90,9 @@ class Traffic {
 
   // Advances every active vehicle by dt (semi-implicit Euler on s, speed >= 0).
   void Step(double dt, const std::optional<EgoView>& ego);
+
+  // Seconds simulated since the last Reset.
+  double time() const { return time_; }
 
   const std::vector<TrafficVehicle>& vehicles() const { return vehicles_; }
   std::vector<TrafficVehicle>& mutable_vehicles() { return vehicles_; }
@@ -98,6 +126,9 @@ class Traffic {
   // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
   double FollowerAccel(int follower, std::optional<Leader> leader) const;
   bool DecideLaneChange(int index);  // true when the vehicle changed its lane
+  // Moves a vehicle that follows a log to its logged state at time_ + dt; false when it stops
+  // following it (a reactive vehicle yielding to the ego, or the log's end) and IDM moves it.
+  bool FollowLog(int index, double dt);
   // The lanes a vehicle occupies: its own, and the one under it while changing.
   struct Lanes {
     int lane[2] = {0, 0};
@@ -110,6 +141,7 @@ class Traffic {
   double Speed(int index) const;
 
   const Road* road_ = nullptr;
+  const std::vector<LoggedTrack>* tracks_ = nullptr;
   TrafficParams params_;
   std::vector<TrafficVehicle> vehicles_;
   std::vector<double> next_decision_;  // per vehicle, s of simulated time

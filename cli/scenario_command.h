@@ -1,0 +1,37 @@
+#ifndef TARMAC_CLI_SCENARIO_COMMAND_H_
+#define TARMAC_CLI_SCENARIO_COMMAND_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "command.h"
+
+namespace tarmac::cli {
+
+// `tarmac scenario export --family F --seed S --out FILE`: writes the episode the family
+// generates for that seed (ranges from the config's env.scenario, or --suite's entry for the
+// family) as a scenario file, and checks that the file drives the expert bit-identically.
+// `tarmac scenario check FILE...`: validates scenario files; each bad one is one sentence
+// naming the file and the field, exit 2.
+class ScenarioCommand : public Command {
+ public:
+  CLI::App* Register(CLI::App& app, FlagBindings& flags) override;
+  int Run(const CommandContext& context) override;
+
+ private:
+  int Export(const CommandContext& context) const;
+  int Check(const CommandContext& context) const;
+
+  CLI::App* export_ = nullptr;
+  CLI::App* check_ = nullptr;
+  std::string family_;
+  std::uint64_t seed_ = 0;
+  std::string suite_;
+  std::string out_;
+  std::vector<std::string> files_;
+};
+
+}  // namespace tarmac::cli
+
+#endif  // TARMAC_CLI_SCENARIO_COMMAND_H_

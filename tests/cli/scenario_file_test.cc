@@ -1,0 +1,265 @@
+#include "tarmac/cli/scenario_file.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "run_tarmac.h"
+#include "subprocess.h"
+#include "tarmac/cli/suite.h"
+#include "tarmac/envs/driving_env.h"
+#include "tarmac/envs/evaluation.h"
+#include "tarmac/envs/policy.h"
+
+namespace tarmac::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+// Every ego state and every logged vehicle of two recorded episodes, compared bit for bit.
+void ExpectSameEpisode(const envs::EpisodeRecording& a, const envs::EpisodeRecording& b,
+                       const std::string& what) {
+  ASSERT_EQ(a.log.steps.size(), b.log.steps.size()) << what;
+  for (std::size_t k = 0; k < a.log.steps.size(); ++k) {
+    const schemas::LoggedStep& x = a.log.steps[k];
+    const schemas::LoggedStep& y = b.log.steps[k];
+    ASSERT_EQ(x.ego.x, y.ego.x) << what << " step " << k;
+    ASSERT_EQ(x.ego.y, y.ego.y) << what << " step " << k;
+    ASSERT_EQ(x.ego.heading, y.ego.heading) << what << " step " << k;
+    ASSERT_EQ(x.ego.speed, y.ego.speed) << what << " step " << k;
+    ASSERT_EQ(x.reward, y.reward) << what << " step " << k;
+    ASSERT_EQ(x.events, y.events) << what << " step " << k;
+    ASSERT_EQ(x.vehicles.size(), y.vehicles.size()) << what << " step " << k;
+    for (std::size_t v = 0; v < x.vehicles.size(); ++v) {
+      ASSERT_EQ(x.vehicles[v].id, y.vehicles[v].id) << what << " step " << k;
+      ASSERT_EQ(x.vehicles[v].s, y.vehicles[v].s) << what << " step " << k;
+      ASSERT_EQ(x.vehicles[v].d, y.vehicles[v].d) << what << " step " << k;
+      ASSERT_EQ(x.vehicles[v].speed, y.vehicles[v].speed) << what << " step " << k;
+    }
+  }
+  EXPECT_EQ(a.log.summary.scenario, b.log.summary.scenario) << what;
+  EXPECT_EQ(a.log.summary.episode_return, b.log.summary.episode_return) << what;
+}
+
+TEST(ScenarioFileTest, AnExportedEpisodeReplaysBitIdentically) {
+  envs::EnvExpert expert;
+  for (envs::ScenarioFamily family : envs::kAllFamilies) {
+    for (std::uint64_t seed : {0ULL, 7ULL, 123456789ULL}) {
+      const std::string what = absl::StrCat(envs::FamilyName(family), " seed ", seed);
+      const envs::Scenario generated = envs::GenerateScenario(family, {}, seed);
+      absl::StatusOr<envs::Scenario> parsed =
+          ParseScenarioFile(ScenarioFileText(generated), "exported.yaml");
+      ASSERT_TRUE(parsed.ok()) << what << ": " << parsed.status();
+      envs::EpisodeRecording a{"expert", 0, {}}, b{"expert", 0, {}};
+      envs::RunEpisode(expert, family, {}, seed, {}, &a);
+      envs::RunEpisode(expert, std::make_shared<const envs::Scenario>(*parsed), {}, &b);
+      ExpectSameEpisode(a, b, what);
+      // And the text is a fixed point: the parsed scenario writes the same file.
+      EXPECT_EQ(ScenarioFileText(*parsed), ScenarioFileText(generated)) << what;
+    }
+  }
+}
+
+// A straight two-lane road: the ego in lane 0 at s = 100 m and 20 m/s, one logged agent `gap`
+// m behind it in the same lane at 20 m/s for 10 s (samples every 0.1 s), nothing else; once IDM
+// drives it, it keeps its lane.
+std::string FollowerScenario(bool reactive, double gap) {
+  std::string text = absl::StrCat(
+      "name: follower\nseed: 5\nsteps: 100\nroad:\n  segments: [{length: 1000}]\n"
+      "  lanes: [{index: 0}, {index: 1}]\nego: {s: 100, lane: 0, speed: 20}\n"
+      "logged_agents:\n  - {length: 4.8, width: 1.9, lane_changes: false, reactive: ",
+      reactive ? "true" : "false", ", track: [");
+  for (int k = 0; k <= 100; ++k) {
+    const double t = 0.1 * k;
+    absl::StrAppend(&text, k == 0 ? "" : ", ", "[", t, ", ", 100.0 - gap + 20.0 * t, ", ",
+                    k < 50 ? 0.0 : 0.01 * (k - 50), ", 20]");
+  }
+  return text + "]}\n";
+}
+
+struct Drive {
+  std::vector<envs::TrafficVehicle> agent;  // the logged agent after each step
+  bool collided = false;
+};
+
+// Steps the scenario with the ego holding `accel` from `brake_at` s on (0 before).
+Drive DriveScenario(const std::string& text, double brake_at, float accel) {
+  absl::StatusOr<envs::Scenario> scenario = ParseScenarioFile(text, "follower.yaml");
+  EXPECT_TRUE(scenario.ok()) << scenario.status();
+  envs::DrivingEnv env({});
+  env.SetFixedScenario(std::make_shared<const envs::Scenario>(*scenario));
+  std::vector<float> obs(env.spec().observation_size), terms(env.spec().reward_terms.size());
+  env.Reset(999, absl::MakeSpan(obs));
+  Drive drive;
+  for (int k = 0; k < 100; ++k) {
+    const float action[2] = {env.time() >= brake_at ? accel : 0.0F, 0.0F};
+    const envs::StepResult r = env.Step(action, absl::MakeSpan(obs), absl::MakeSpan(terms));
+    drive.agent.push_back(env.traffic().vehicles().at(0));
+    drive.collided = drive.collided || env.Summary().outcome == schemas::Outcome::kCollision;
+    if (r.terminated || r.truncated) break;
+  }
+  return drive;
+}
+
+TEST(ScenarioFileTest, ALoggedAgentMovesExactlyAlongItsLogWhenNotReactive) {
+  const Drive drive = DriveScenario(FollowerScenario(false, 40.0), 0.0, 0.0F);
+  ASSERT_EQ(drive.agent.size(), 100u);
+  for (std::size_t k = 0; k < drive.agent.size(); ++k) {
+    const double t = 0.1 * static_cast<double>(k + 1);
+    const envs::TrafficVehicle& v = drive.agent[k];
+    EXPECT_NEAR(v.s, 60.0 + 20.0 * t, 1e-9) << "step " << k;
+    EXPECT_NEAR(v.d, k + 1 < 50 ? 0.0 : 0.01 * static_cast<double>(k + 1 - 50), 1e-9) << k;
+    EXPECT_EQ(v.speed, 20.0) << "step " << k;
+    EXPECT_EQ(v.track, 0) << "step " << k;
+  }
+}
+
+TEST(ScenarioFileTest, AReactiveLoggedAgentHandsOverToIdmWhenTheEgoBrakesInFrontOfIt) {
+  // The ego brakes at 3 s. Non-reactive, the log drives into it; reactive, IDM takes over.
+  const Drive logged = DriveScenario(FollowerScenario(false, 40.0), 3.0, -6.0F);
+  EXPECT_TRUE(logged.collided);
+  const Drive reactive = DriveScenario(FollowerScenario(true, 40.0), 3.0, -6.0F);
+  EXPECT_FALSE(reactive.collided);
+  std::size_t handed_over = reactive.agent.size();
+  for (std::size_t k = 0; k < reactive.agent.size(); ++k) {
+    if (reactive.agent[k].track < 0) {
+      handed_over = k;
+      break;
+    }
+    EXPECT_NEAR(reactive.agent[k].s, 60.0 + 20.0 * 0.1 * static_cast<double>(k + 1), 1e-9) << k;
+  }
+  // It follows the log while the ego cruises, yields after the ego starts braking, then stops
+  // behind it.
+  EXPECT_GE(handed_over, 30u);
+  ASSERT_LT(handed_over, 60u);
+  double slowest = 20.0;
+  for (std::size_t k = handed_over; k < reactive.agent.size(); ++k) {
+    slowest = std::min(slowest, reactive.agent[k].speed);
+    EXPECT_EQ(reactive.agent[k].track, -1);
+  }
+  EXPECT_LT(slowest, 3.0);
+}
+
+TEST(ScenarioFileTest, BadFilesAreOneSentenceNamingTheFileAndTheField) {
+  const std::string ok =
+      "road:\n  segments: [{length: 800}]\n  lanes: [{index: 0}, {index: 1}]\n"
+      "ego: {s: 50, lane: 0, speed: 20}\n";
+  struct Case {
+    std::string text;
+    std::string names;
+  };
+  const std::vector<Case> cases = {
+      {ok + "colour: red\n", "the file has an unknown key 'colour'"},
+      {ok + "agents:\n  - {s: 90, lane: 1, speed: 20, colour: red}\n",
+       "agents[0] has an unknown key 'colour'"},
+      {ok + "agents:\n  - {s: 90, lane: 4, speed: 20}\n", "agents[0].lane is 4"},
+      {ok + "agents:\n  - {s: 90, lane: 1, speed: -3}\n", "agents[0].speed is -3"},
+      {ok + "agents:\n  - {s: 52, lane: 0, speed: 20}\n", "agents[0] overlaps the ego at t = 0"},
+      {ok + "agents:\n  - {s: 90, lane: 1, speed: 20, manoeuvres: [{brake: {at: 2}}]}\n",
+       "agents[0].manoeuvres[0].brake.decel is missing"},
+      {ok + "logged_agents:\n  - {track: [[0, 10, 0, 20], [0, 12, 0, 20]]}\n",
+       "logged_agents[0].track[1].t must be >= 0 and later than the sample before it"},
+      {ok + "logged_agents:\n  - {track: [[0, 10, 0, nan]]}\n",
+       "logged_agents[0].track[0] must be a finite number"},
+      {"road:\n  segments: [{length: 800}]\n  lanes: [{index: 0}]\n", "ego is missing"},
+      {ok + "dt: 0\n", "dt must be in (0, 1] s"},
+      {"ego: [\n", "is not valid YAML"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<envs::Scenario> parsed = ParseScenarioFile(c.text, "bad.yaml");
+    ASSERT_FALSE(parsed.ok()) << c.text;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("bad.yaml")) << c.text;
+    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(c.names)) << c.text;
+    EXPECT_EQ(std::string(parsed.status().message()).find('\n'), std::string::npos);
+  }
+  EXPECT_TRUE(ParseScenarioFile(ok, "good.yaml").ok());
+}
+
+TEST(ScenarioFileTest, TheShippedScenarioFilesCheckAndTheExpertDrivesThemWithoutCollision) {
+  absl::StatusOr<std::vector<std::shared_ptr<const envs::Scenario>>> shipped =
+      LoadScenarioFolder(std::string(TARMAC_SOURCE_DIR) + "/configs/scenarios");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  envs::EnvExpert expert;
+  for (const auto& scenario : *shipped) {
+    const envs::EpisodeResult r = envs::RunEpisode(expert, scenario);
+    EXPECT_EQ(schemas::MetricOr(r.summary, "collision"), 0.0) << scenario->name;
+    EXPECT_GT(r.summary.distance_m, 100.0) << scenario->name;
+  }
+}
+
+TEST(ScenarioFileTest, ASuiteDrivesScenarioFilesAndFoldersOfThem) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/cases");
+  for (std::uint64_t seed : {3ULL, 4ULL}) {
+    std::ofstream(dir.path() + "/cases/cut_in_" + std::to_string(seed) + ".yaml")
+        << ScenarioFileText(envs::GenerateScenario(envs::ScenarioFamily::kCutIn, {}, seed));
+  }
+  std::ofstream(dir.path() + "/follower.yaml") << FollowerScenario(true, 40.0);
+  std::ofstream(dir.path() + "/suite.yaml")
+      << "families:\n  - {scenario: follower.yaml}\n  - {scenarios: cases}\n"
+         "  - {family: cut_in, count: 1, seed: 3}\n";
+  absl::StatusOr<envs::Suite> suite = LoadSuite(dir.path() + "/suite.yaml");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  ASSERT_EQ(suite->entries.size(), 4u);
+  EXPECT_EQ(envs::EntryLabel(suite->entries[0]), "follower");
+  EXPECT_EQ(envs::EntryLabel(suite->entries[1]), "cut_in");
+  EXPECT_EQ(suite->entries[2].first_seed, 4u);
+  absl::StatusOr<std::vector<envs::ScenarioCase>> cases = SuiteCases(*suite);
+  ASSERT_TRUE(cases.ok());
+  EXPECT_NE((*cases)[1].scenario, nullptr);
+  EXPECT_EQ((*cases)[3].scenario, nullptr);
+  // The file's cut-in and the generated one are the same episode.
+  envs::EnvExpert expert;
+  envs::EpisodeRecording a{"expert", 0, {}}, b{"expert", 0, {}};
+  envs::RunEntryEpisode(expert, suite->entries[1], 3, {}, &a);
+  envs::RunEntryEpisode(expert, suite->entries[3], 3, {}, &b);
+  ExpectSameEpisode(a, b, "cut_in seed 3 from its file");
+
+  Result eval = RunTarmac({"eval", "--policy", "expert", "--suite", dir.path() + "/suite.yaml",
+                           "--out", dir.path() + "/eval"});
+  EXPECT_EQ(eval.code, 0) << eval.err;
+  EXPECT_THAT(eval.out, HasSubstr("follower"));
+
+  std::ofstream(dir.path() + "/broken.yaml") << "families:\n  - {scenario: missing.yaml}\n";
+  Result broken = RunTarmac({"eval", "--policy", "expert", "--suite", dir.path() + "/broken.yaml"});
+  EXPECT_EQ(broken.code, 2);
+  EXPECT_THAT(broken.err, MatchesRegex("tarmac: .*entry 1.*missing\\.yaml.*\\.\n"));
+}
+
+TEST(ScenarioCommandTest, ExportWritesAFileThatChecksAndBadInputIsExitTwo) {
+  testing::TempDir dir;
+  const std::string file = dir.path() + "/lead.yaml";
+  Result exported =
+      RunTarmac({"scenario", "export", "--family", "lead_brake", "--seed", "11", "--out", file});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr("bit-identically"));
+  Result checked = RunTarmac({"scenario", "check", file});
+  EXPECT_EQ(checked.code, 0) << checked.err;
+  EXPECT_THAT(checked.out, HasSubstr("ok (lead_brake: "));
+
+  Result family = RunTarmac(
+      {"scenario", "export", "--family", "roundabout", "--seed", "1", "--out", dir.path() + "/x"});
+  EXPECT_EQ(family.code, 2);
+  EXPECT_THAT(family.err, MatchesRegex("tarmac: unknown scenario family 'roundabout'.*\\.\n"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/x"));
+
+  std::ofstream(dir.path() + "/bad.yaml") << "road: {segments: [{length: 500}], lanes: "
+                                             "[{index: 0}]}\nego: {s: 50, lane: 0, speed: 20, "
+                                             "heading: 1}\n";
+  Result bad = RunTarmac({"scenario", "check", dir.path() + "/bad.yaml"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err,
+              MatchesRegex("tarmac: .*bad\\.yaml: ego has an unknown key 'heading'.*\\.\n"));
+}
+
+}  // namespace
+}  // namespace tarmac::cli
