@@ -3,14 +3,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "exit_codes.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/scenario_file.h"
 #include "tarmac/cli/suite.h"
 #include "tarmac/envs/evaluation.h"
+#include "tarmac/envs/highd.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/util/atomic_file.h"
 
@@ -45,11 +50,24 @@ CLI::App* ScenarioCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
   export_->add_option("--out", out_, "The scenario file to write")->required();
   check_ = sub->add_subcommand("check", "Validate scenario files");
   check_->add_option("files", files_, "Scenario files (YAML)")->required();
+  import_ = sub->add_subcommand("import-highd", "Cut highD recordings into scenario files");
+  import_->add_option("dir", highd_dir_, "A folder of highD CSV files (NN_tracks.csv, ...)")
+      ->required();
+  import_->add_option("--out", out_, "The folder to write scenario files to")->required();
+  import_->add_option("--recording", recording_, "Only this recording, e.g. 01");
+  import_->add_option("--vehicle", vehicle_,
+                      "One episode with this vehicle as the ego, instead of every interaction");
+  import_->add_option("--before", before_, "Seconds of an episode before its interaction")
+      ->capture_default_str();
+  import_->add_option("--after", after_, "Seconds after it")->capture_default_str();
+  import_->add_flag("--non-reactive", non_reactive_,
+                    "Logged agents follow their logs whatever the ego does");
   return sub;
 }
 
 int ScenarioCommand::Run(const CommandContext& context) {
   if (export_->parsed()) return Export(context);
+  if (import_->parsed()) return ImportHighd(context);
   return Check(context);
 }
 
@@ -117,6 +135,101 @@ int ScenarioCommand::Check(const CommandContext& context) const {
         scenario->scripts.size(), scenario->max_steps * scenario->dt, scenario->road.length());
   }
   return bad == 0 ? kExitOk : kExitUsage;
+}
+
+int ScenarioCommand::ImportHighd(const CommandContext& context) const {
+  std::vector<std::string> ids =
+      recording_.empty() ? envs::HighdRecordingIds(highd_dir_) : std::vector{recording_};
+  if (ids.empty()) {
+    return Usage(context, absl::StrCat("the folder '", highd_dir_,
+                                       "' holds no highD recording (NN_recordingMeta.csv)"));
+  }
+  if (!(before_ >= 0 && after_ > 0 && before_ + after_ <= 600)) {
+    return Usage(context, "--before and --after must be >= 0 and > 0 s, together at most 600 s");
+  }
+  envs::HighdCutOptions options;
+  options.around_vehicle = vehicle_;
+  options.before = before_;
+  options.after = after_;
+  options.reactive = !non_reactive_;
+  // Everything is read and cut before anything is written.
+  std::vector<envs::HighdRecording> recordings;
+  std::vector<envs::HighdEpisode> episodes;
+  for (const std::string& id : ids) {
+    absl::StatusOr<envs::HighdRecording> rec = envs::ReadHighdRecording(highd_dir_, id);
+    if (!rec.ok()) return Usage(context, rec.status().message());
+    for (envs::HighdEpisode& e : envs::CutHighdEpisodes(*rec, options)) {
+      episodes.push_back(std::move(e));
+    }
+    recordings.push_back(*std::move(rec));
+  }
+  if (vehicle_ > 0 && episodes.empty()) {
+    return Usage(context, absl::StrCat("vehicle ", vehicle_,
+                                       " is not in the recordings, or is "
+                                       "recorded for less than 4 s"));
+  }
+  nlohmann::json tracks = nlohmann::json::array();
+  std::int64_t steps = 0, infeasible = 0;
+  std::vector<std::pair<double, std::string>> worst;
+  for (const envs::HighdRecording& rec : recordings) {
+    for (const envs::HighdTrack& track : rec.tracks) {
+      const envs::TrackFeasibility f =
+          envs::CheckTrackFeasibility(track, options.dt, envs::VehicleParams{});
+      steps += f.steps;
+      infeasible += f.infeasible_steps;
+      const double share = f.steps > 0 ? static_cast<double>(f.infeasible_steps) / f.steps : 0.0;
+      const std::string name = absl::StrCat(rec.id, "/", track.id);
+      worst.emplace_back(share, name);
+      tracks.push_back({{"track", name},
+                        {"steps", f.steps},
+                        {"infeasible_steps", f.infeasible_steps},
+                        {"first_violation", f.report.reason}});
+    }
+  }
+  std::sort(worst.rbegin(), worst.rend());
+  std::error_code error;
+  std::filesystem::create_directories(out_, error);
+  std::map<std::string, int> kinds;
+  nlohmann::json written = nlohmann::json::array();
+  for (const envs::HighdEpisode& e : episodes) {
+    const std::string path = (std::filesystem::path(out_) / (e.scenario.name + ".yaml")).string();
+    if (absl::Status s = util::WriteFileAtomically(path, ScenarioFileText(e.scenario)); !s.ok()) {
+      context.err << "tarmac: " << s.message() << ".\n";
+      return kExitFailure;
+    }
+    ++kinds[e.kind];
+    written.push_back({{"file", path},
+                       {"kind", e.kind},
+                       {"ego", e.ego_id},
+                       {"other", e.other_id},
+                       {"start_s", e.start}});
+  }
+  const double share = steps > 0 ? static_cast<double>(infeasible) / steps : 0.0;
+  nlohmann::json report = {{"recordings", ids},
+                           {"episodes", written},
+                           {"steps", steps},
+                           {"infeasible_steps", infeasible},
+                           {"infeasible_share", share},
+                           {"tracks", tracks}};
+  const std::string report_path = (std::filesystem::path(out_) / "import_report.json").string();
+  if (absl::Status s = util::WriteFileAtomically(report_path, report.dump(2)); !s.ok()) {
+    context.err << "tarmac: " << s.message() << ".\n";
+    return kExitFailure;
+  }
+  std::vector<std::string> by_kind;
+  for (const auto& [kind, count] : kinds) by_kind.push_back(absl::StrCat(count, " ", kind));
+  context.out << fmt::format(
+      "scenario: {} recording(s), {} tracks; wrote {} episodes ({}) to {}\n"
+      "scenario: kinematic feasibility at {} s steps: {:.2f} % of {} steps infeasible; worst "
+      "tracks:",
+      recordings.size(), tracks.size(), episodes.size(),
+      by_kind.empty() ? "none" : absl::StrJoin(by_kind, ", "), out_, options.dt, 100.0 * share,
+      steps);
+  for (std::size_t i = 0; i < std::min<std::size_t>(5, worst.size()); ++i) {
+    context.out << fmt::format(" {} {:.1f} %", worst[i].second, 100.0 * worst[i].first);
+  }
+  context.out << "\nscenario: report in " << report_path << "\n";
+  return kExitOk;
 }
 
 }  // namespace tarmac::cli

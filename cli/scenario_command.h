@@ -14,6 +14,11 @@ namespace tarmac::cli {
 // family) as a scenario file, and checks that the file drives the expert bit-identically.
 // `tarmac scenario check FILE...`: validates scenario files; each bad one is one sentence
 // naming the file and the field, exit 2.
+// `tarmac scenario import-highd DIR --out DIR`: reads every highD recording in DIR (or
+// --recording NN), cuts episodes around its interactions (or around --vehicle ID) and writes
+// each as a scenario file, with import_report.json: episodes by kind, and every track's
+// kinematic feasibility (share of infeasible steps, the worst tracks). A recording that does
+// not read is one sentence and nothing is written.
 class ScenarioCommand : public Command {
  public:
   CLI::App* Register(CLI::App& app, FlagBindings& flags) override;
@@ -22,9 +27,17 @@ class ScenarioCommand : public Command {
  private:
   int Export(const CommandContext& context) const;
   int Check(const CommandContext& context) const;
+  int ImportHighd(const CommandContext& context) const;
 
   CLI::App* export_ = nullptr;
   CLI::App* check_ = nullptr;
+  CLI::App* import_ = nullptr;
+  std::string highd_dir_;
+  std::string recording_;
+  int vehicle_ = -1;
+  double before_ = 4.0;
+  double after_ = 10.0;
+  bool non_reactive_ = false;
   std::string family_;
   std::uint64_t seed_ = 0;
   std::string suite_;

@@ -379,9 +379,12 @@ std::string Driver(const envs::IdmParams& p) {
                       "}");
 }
 
-std::string Body(const TrafficVehicle& v) {
-  return absl::StrCat("length: ", ShortestText(v.length), ", width: ", ShortestText(v.width),
-                      ", driver: ", Driver(v.idm), v.lane_changes ? "" : ", lane_changes: false");
+// Size, driver and lane changes, joined by `separator` (", " inside a flow mapping, a newline
+// and indent in a block one).
+std::string Body(const TrafficVehicle& v, absl::string_view separator = ", ") {
+  return absl::StrCat("length: ", ShortestText(v.length), separator,
+                      "width: ", ShortestText(v.width), separator, "driver: ", Driver(v.idm),
+                      v.lane_changes ? "" : absl::StrCat(separator, "lane_changes: false"));
 }
 
 }  // namespace
@@ -508,7 +511,7 @@ std::string ScenarioFileText(const Scenario& sc) {
   if (!sc.logged.empty()) out += "logged_agents:\n";
   for (const TrafficVehicle& v : sc.logged) {
     const envs::LoggedTrack& track = sc.tracks[static_cast<std::size_t>(v.track)];
-    absl::StrAppend(&out, "  - ", Body(v), track.reactive ? ", reactive: true" : "",
+    absl::StrAppend(&out, "  - ", Body(v, "\n    "), track.reactive ? "\n    reactive: true" : "",
                     "\n    track:  # [t, s, d, speed]\n");
     for (const envs::TrackPoint& p : track.points) {
       absl::StrAppend(&out, "      - [", ShortestText(p.t), ", ", ShortestText(p.s), ", ",

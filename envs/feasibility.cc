@@ -18,6 +18,9 @@ FeasibilityReport CheckFeasibility(const std::vector<Pose>& poses, double dt,
   if (poses.size() < 3 || dt <= 0) return report;
   const double max_curvature = std::tan(vehicle.max_steer) / vehicle.wheelbase;
   auto violate = [&](int step, const std::string& reason) {
+    if (report.violations.empty() || report.violations.back() != step) {
+      report.violations.push_back(step);
+    }
     if (!report.feasible) return;
     report.feasible = false;
     report.first_violation = step;
@@ -70,6 +73,23 @@ FeasibilityReport CheckFeasibility(const std::vector<Pose>& poses, double dt,
                                                    slip, i, max_slip));
     }
   }
+  // Steering faster than the actuator can (curvature rate), between consecutive moving steps.
+  for (std::size_t i = 0; i + 2 < poses.size(); ++i) {
+    if (speed[i] < kMinSpeedForCurvature || speed[i + 1] < kMinSpeedForCurvature) continue;
+    const auto steer = [&](std::size_t k) {
+      const double turn = std::remainder(poses[k + 1].heading - poses[k].heading, 2.0 * M_PI);
+      return std::atan(vehicle.wheelbase * turn / (speed[k] * dt));
+    };
+    const double rate = (steer(i + 1) - steer(i)) / dt;
+    if (std::abs(rate) > vehicle.max_steer_rate * (1 + tolerance) + 0.05) {
+      violate(static_cast<int>(i + 1),
+              absl::StrFormat("steering rate %.2f rad/s at step %d exceeds %.2f rad/s", rate, i + 1,
+                              vehicle.max_steer_rate));
+    }
+  }
+  std::sort(report.violations.begin(), report.violations.end());
+  report.violations.erase(std::unique(report.violations.begin(), report.violations.end()),
+                          report.violations.end());
   return report;
 }
 

@@ -14,7 +14,7 @@ constexpr double kMaxBraking = -9.0;  // m/s^2, tyre limit on dry asphalt
 
 Traffic::Traffic(const Road* road, TrafficParams params) : params_(params) { Reset(road); }
 
-TrackPoint LoggedTrack::At(double t) const {
+TrackPoint Interpolate(const std::vector<TrackPoint>& points, double t) {
   if (t <= points.front().t) return points.front();
   if (t >= points.back().t) return points.back();
   const auto after = std::upper_bound(points.begin(), points.end(), t,

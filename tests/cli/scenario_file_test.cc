@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "highd_recording.h"
 #include "run_tarmac.h"
 #include "subprocess.h"
 #include "tarmac/cli/suite.h"
@@ -107,6 +108,22 @@ Drive DriveScenario(const std::string& text, double brake_at, float accel) {
     if (r.terminated || r.truncated) break;
   }
   return drive;
+}
+
+TEST(ScenarioFileTest, AScenarioWithLoggedAgentsWritesAFileThatReadsBackTheSame) {
+  for (bool reactive : {false, true}) {
+    absl::StatusOr<envs::Scenario> first =
+        ParseScenarioFile(FollowerScenario(reactive, 40.0), "follower.yaml");
+    ASSERT_TRUE(first.ok()) << first.status();
+    const std::string text = ScenarioFileText(*first);
+    absl::StatusOr<envs::Scenario> second = ParseScenarioFile(text, "follower.yaml");
+    ASSERT_TRUE(second.ok()) << second.status() << "\n" << text;
+    EXPECT_EQ(ScenarioFileText(*second), text);
+    ASSERT_EQ(second->tracks.size(), 1u);
+    EXPECT_EQ(second->tracks[0].reactive, reactive);
+    EXPECT_EQ(second->tracks[0].points.size(), 101u);
+    EXPECT_FALSE(second->logged[0].lane_changes);
+  }
 }
 
 TEST(ScenarioFileTest, ALoggedAgentMovesExactlyAlongItsLogWhenNotReactive) {
@@ -259,6 +276,37 @@ TEST(ScenarioCommandTest, ExportWritesAFileThatChecksAndBadInputIsExitTwo) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_THAT(bad.err,
               MatchesRegex("tarmac: .*bad\\.yaml: ego has an unknown key 'heading'.*\\.\n"));
+}
+
+TEST(ScenarioCommandTest, ImportHighdWritesEpisodesThatCheckAndAReport) {
+  testing::TempDir dir;
+  const std::string data = dir.path() + "/highd";
+  std::filesystem::create_directories(data);
+  testing::WriteRecording(data, testing::Vehicles(), 500, 700.0);
+  const std::string out = dir.path() + "/scenarios";
+  Result imported = RunTarmac({"scenario", "import-highd", data, "--out", out});
+  ASSERT_EQ(imported.code, 0) << imported.err;
+  EXPECT_THAT(imported.out, HasSubstr("wrote 2 episodes (1 cut_in, 1 hard_brake)"));
+  EXPECT_THAT(imported.out, HasSubstr("worst tracks: 01/5 "));
+  absl::StatusOr<std::vector<std::shared_ptr<const envs::Scenario>>> scenarios =
+      LoadScenarioFolder(out);
+  ASSERT_TRUE(scenarios.ok()) << scenarios.status();
+  ASSERT_EQ(scenarios->size(), 2u);
+  EXPECT_EQ((*scenarios)[0]->name, "highd_01_cut_in_2_1");
+  EXPECT_FALSE((*scenarios)[0]->logged.empty());
+  EXPECT_TRUE(std::filesystem::exists(out + "/import_report.json"));
+  // The expert drives the logged cut-in without an at-fault collision.
+  envs::EnvExpert expert;
+  const envs::EpisodeResult r = envs::RunEpisode(expert, (*scenarios)[0]);
+  EXPECT_EQ(schemas::MetricOr(r.summary, "at_fault_collision"), 0.0);
+
+  // A broken recording: one sentence, exit 2, nothing written.
+  std::ofstream(data + "/01_tracks.csv") << "frame,id,x\n1,1,5\n";
+  const std::string out2 = dir.path() + "/none";
+  Result broken = RunTarmac({"scenario", "import-highd", data, "--out", out2});
+  EXPECT_EQ(broken.code, 2);
+  EXPECT_THAT(broken.err, MatchesRegex("tarmac: .*01_tracks\\.csv lacks the column 'y'.*\\.\n"));
+  EXPECT_FALSE(std::filesystem::exists(out2));
 }
 
 }  // namespace

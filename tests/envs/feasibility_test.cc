@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "tarmac/envs/expert_planner.h"
 
 namespace tarmac::envs {
@@ -67,6 +70,26 @@ TEST(FeasibilityTest, SidewaysJumpIsCaught) {
   std::vector<Pose> poses;
   for (int i = 0; i < 20; ++i) poses.push_back({2.0 * i, i == 10 ? 3.0 : 0.0, 0.0});
   EXPECT_FALSE(CheckFeasibility(poses, 0.1, VehicleParams{}).feasible);
+}
+
+TEST(FeasibilityTest, SteeringFasterThanTheActuatorIsCaughtAndEveryViolatingStepListed) {
+  // An S-bend whose curvature flips from +0.05 to -0.05 1/m in one step at 10 m/s: the steering
+  // angle would go from +0.14 to -0.14 rad in 0.1 s (2.9 rad/s; the limit is 0.7).
+  std::vector<Pose> poses;
+  Pose p;
+  for (int i = 0; i < 30; ++i) {
+    poses.push_back(p);
+    const double curvature = i < 15 ? 0.05 : -0.05;
+    p.heading += curvature * 1.0;  // 1 m per step
+    p.x += std::cos(p.heading);
+    p.y += std::sin(p.heading);
+  }
+  const FeasibilityReport r = CheckFeasibility(poses, 0.1, VehicleParams{});
+  EXPECT_FALSE(r.feasible);
+  EXPECT_THAT(r.reason, HasSubstr("steering rate"));
+  ASSERT_FALSE(r.violations.empty());
+  EXPECT_EQ(r.violations.front(), r.first_violation);
+  EXPECT_TRUE(std::is_sorted(r.violations.begin(), r.violations.end()));
 }
 
 }  // namespace

@@ -18,12 +18,14 @@ struct FeasibilityReport {
   double min_accel = 0.0;
   double max_abs_curvature = 0.0;  // 1/m
   double max_abs_steer = 0.0;      // rad, from the curvature
+  std::vector<int> violations;     // every step that violates a limit, ascending
 };
 
 // Waymax-style inverse model: speeds from displacements, accelerations from speeds, path
-// curvature from heading changes and the steering angle atan(L * curvature) it needs; each
-// must stay within the vehicle's limits (with `tolerance` as a fraction of each limit, for the
-// actuator lag and rounding of logged data). Poses are sampled every `dt` seconds. O(n).
+// curvature from heading changes, the steering angle atan(L * curvature) it needs and that
+// angle's rate of change; each must stay within the vehicle's limits (with `tolerance` as a
+// fraction of each limit, for the actuator lag and rounding of logged data). Poses are sampled
+// every `dt` seconds. O(n).
 FeasibilityReport CheckFeasibility(const std::vector<Pose>& poses, double dt,
                                    const VehicleParams& vehicle, double tolerance = 0.05);
 

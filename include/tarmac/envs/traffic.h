@@ -20,6 +20,10 @@ struct TrackPoint {
   double speed = 0.0;  // m/s along the road
 };
 
+// The state at `t` of samples at strictly increasing times, linearly interpolated; the first or
+// last sample outside them. O(log n).
+TrackPoint Interpolate(const std::vector<TrackPoint>& points, double t);
+
 // A logged vehicle's trajectory, sampled at strictly increasing times. Non-reactive, the vehicle
 // follows it to its end and then leaves; reactive, it follows it until keeping to it would bring
 // it closer to the ego ahead than IDM's safe gap (or the log ends), and from then on IDM/MOBIL
@@ -28,8 +32,7 @@ struct LoggedTrack {
   std::vector<TrackPoint> points;
   bool reactive = false;
 
-  // The state at `t`, linearly interpolated; the first or last sample outside the log. O(log n).
-  TrackPoint At(double t) const;
+  TrackPoint At(double t) const { return Interpolate(points, t); }
 };
 
 // A traffic vehicle, driven by IDM along its lane and MOBIL across lanes, in Frenet coordinates
