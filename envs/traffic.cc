@@ -262,6 +262,7 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
       const int i = entries[j].second;
       if (i < 0) continue;
       const TrafficVehicle& v = vehicles_[i];
+      if (v.track >= 0) continue;  // its log moves it (IDM only once it yields, below)
       std::optional<Leader> leader;
       if (j + 1 < entries.size()) {
         const auto& [s, other] = entries[j + 1];
@@ -271,7 +272,7 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
     }
   }
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
-    if (vehicles_[i].active && std::isinf(accel[i])) {  // in no lane of the road
+    if (vehicles_[i].active && vehicles_[i].track < 0 && std::isinf(accel[i])) {  // off lanes
       accel[i] = Accel(static_cast<int>(i), vehicles_[i].lane);
     }
   }
@@ -279,7 +280,10 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
     TrafficVehicle& v = vehicles_[i];
     if (!v.active) continue;
-    if (v.track >= 0 && FollowLog(static_cast<int>(i), dt)) continue;
+    if (v.track >= 0) {
+      if (FollowLog(static_cast<int>(i), dt)) continue;
+      accel[i] = Accel(static_cast<int>(i), v.lane);  // it yields to IDM from this step
+    }
     v.accel = accel[i];
     const double speed = std::max(0.0, v.speed + v.accel * dt);
     if (speed == 0.0 && v.speed > 0.0) v.accel = -v.speed / dt;
