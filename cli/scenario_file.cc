@@ -149,14 +149,19 @@ absl::StatusOr<envs::Road> ParseRoad(const YAML::Node& node) {
   return road;
 }
 
-absl::Status ParseDriver(const YAML::Node& node, const std::string& path, envs::IdmParams* idm) {
-  if (absl::Status s = CheckKeys(node, path, {"v0", "T", "s0", "a", "b", "delta"}); !s.ok()) {
+absl::Status ParseDriver(const YAML::Node& node, const std::string& path, TrafficVehicle* v) {
+  if (absl::Status s = CheckKeys(node, path,
+                                 {"v0", "T", "s0", "a", "b", "delta", "politeness", "threshold",
+                                  "b_safe", "reaction"});
+      !s.ok()) {
     return s;
   }
   for (auto [key, field] :
-       {std::pair{"v0", &idm->desired_speed}, std::pair{"T", &idm->time_headway},
-        std::pair{"s0", &idm->min_gap}, std::pair{"a", &idm->max_accel},
-        std::pair{"b", &idm->comfort_decel}, std::pair{"delta", &idm->exponent}}) {
+       {std::pair{"v0", &v->idm.desired_speed}, std::pair{"T", &v->idm.time_headway},
+        std::pair{"s0", &v->idm.min_gap}, std::pair{"a", &v->idm.max_accel},
+        std::pair{"b", &v->idm.comfort_decel}, std::pair{"delta", &v->idm.exponent},
+        std::pair{"politeness", &v->mobil.politeness}, std::pair{"threshold", &v->mobil.threshold},
+        std::pair{"b_safe", &v->mobil.max_safe_decel}, std::pair{"reaction", &v->reaction}}) {
     if (absl::Status s = Number(node, key, path, field); !s.ok()) return s;
   }
   return absl::OkStatus();
@@ -167,7 +172,7 @@ absl::Status ParseBody(const YAML::Node& node, const std::string& path, TrafficV
   if (absl::Status s = Number(node, "length", path, &v->length); !s.ok()) return s;
   if (absl::Status s = Number(node, "width", path, &v->width); !s.ok()) return s;
   if (const YAML::Node driver = node["driver"]) {
-    if (absl::Status s = ParseDriver(driver, Child(path, "driver"), &v->idm); !s.ok()) return s;
+    if (absl::Status s = ParseDriver(driver, Child(path, "driver"), v); !s.ok()) return s;
   }
   return Flag(node, "lane_changes", path, &v->lane_changes);
 }
@@ -372,18 +377,32 @@ absl::Status ParseScene(const YAML::Node& root, Scenario* sc) {
 
 using util::ShortestText;
 
-std::string Driver(const envs::IdmParams& p) {
-  return absl::StrCat("{v0: ", ShortestText(p.desired_speed), ", T: ", ShortestText(p.time_headway),
-                      ", s0: ", ShortestText(p.min_gap), ", a: ", ShortestText(p.max_accel),
-                      ", b: ", ShortestText(p.comfort_decel), ", delta: ", ShortestText(p.exponent),
-                      "}");
+// A driver's parameters; MOBIL's and the reaction only where they differ from the defaults.
+std::string Driver(const TrafficVehicle& v) {
+  const envs::IdmParams& p = v.idm;
+  std::string out = absl::StrCat(
+      "{v0: ", ShortestText(p.desired_speed), ", T: ", ShortestText(p.time_headway),
+      ", s0: ", ShortestText(p.min_gap), ", a: ", ShortestText(p.max_accel),
+      ", b: ", ShortestText(p.comfort_decel), ", delta: ", ShortestText(p.exponent));
+  const envs::MobilParams normal;
+  if (v.mobil.politeness != normal.politeness) {
+    absl::StrAppend(&out, ", politeness: ", ShortestText(v.mobil.politeness));
+  }
+  if (v.mobil.threshold != normal.threshold) {
+    absl::StrAppend(&out, ", threshold: ", ShortestText(v.mobil.threshold));
+  }
+  if (v.mobil.max_safe_decel != normal.max_safe_decel) {
+    absl::StrAppend(&out, ", b_safe: ", ShortestText(v.mobil.max_safe_decel));
+  }
+  if (v.reaction != 0.0) absl::StrAppend(&out, ", reaction: ", ShortestText(v.reaction));
+  return out + "}";
 }
 
 // Size, driver and lane changes, joined by `separator` (", " inside a flow mapping, a newline
 // and indent in a block one).
 std::string Body(const TrafficVehicle& v, absl::string_view separator = ", ") {
   return absl::StrCat("length: ", ShortestText(v.length), separator,
-                      "width: ", ShortestText(v.width), separator, "driver: ", Driver(v.idm),
+                      "width: ", ShortestText(v.width), separator, "driver: ", Driver(v),
                       v.lane_changes ? "" : absl::StrCat(separator, "lane_changes: false"));
 }
 

@@ -42,6 +42,77 @@ bool AsDouble(const YAML::Node& node, double* out) {
   return std::isfinite(*out);
 }
 
+// `[min, max]` or one number (min = max).
+bool AsRange(const YAML::Node& node, envs::Range* out) {
+  double lo = 0, hi = 0;
+  if (node.IsSequence() && node.size() == 2 && AsDouble(node[0], &lo) && AsDouble(node[1], &hi)) {
+    *out = {lo, hi};
+    return true;
+  }
+  if (!AsDouble(node, &lo)) return false;
+  *out = {lo, lo};
+  return true;
+}
+
+// A population: `{profile: weight, ...}` for built-in profiles, or `{name: {like: profile,
+// weight: w, <field>: [min, max], ...}}` for a profile of one's own.
+absl::StatusOr<std::vector<envs::PopulationShare>> ParsePopulation(const YAML::Node& node,
+                                                                   const std::string& where) {
+  if (!node.IsMap() || node.size() == 0) {
+    return Bad(where,
+               "'population' must map driver profiles to weights, e.g. {normal: 0.7, "
+               "aggressive: 0.3}");
+  }
+  std::vector<envs::PopulationShare> population;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string name = it->first.as<std::string>();
+    envs::PopulationShare share;
+    if (AsDouble(it->second, &share.weight)) {
+      auto profile = envs::FindProfile(name);
+      if (!profile.ok()) return Bad(where, std::string(profile.status().message()));
+      share.profile = *std::move(profile);
+    } else if (it->second.IsMap()) {
+      const YAML::Node spec = it->second;
+      auto base = envs::FindProfile(spec["like"] ? spec["like"].as<std::string>() : "normal");
+      if (!base.ok()) return Bad(where, std::string(base.status().message()));
+      share.profile = *std::move(base);
+      share.profile.name = name;
+      for (auto f = spec.begin(); f != spec.end(); ++f) {
+        const std::string key = f->first.as<std::string>();
+        if (key == "like") continue;
+        if (key == "weight") {
+          if (!AsDouble(f->second, &share.weight)) {
+            return Bad(where, absl::StrCat("driver profile ", name, ": weight must be a number"));
+          }
+          continue;
+        }
+        const envs::ProfileRangeInfo* info = nullptr;
+        for (const envs::ProfileRangeInfo& r : envs::kProfileRanges) {
+          if (key == r.name) info = &r;
+        }
+        if (info == nullptr) {
+          return Bad(where, absl::StrCat("driver profile ", name, ": unknown key '", key,
+                                         "'; a profile has like, weight, speed_factor, T, a, b, "
+                                         "s0, politeness, threshold, b_safe and reaction"));
+        }
+        if (!AsRange(f->second, &(share.profile.*(info->field)))) {
+          return Bad(where, absl::StrCat("driver profile ", name, ": '", key,
+                                         "' must be [min, max] or a number"));
+        }
+      }
+    } else {
+      return Bad(where, absl::StrCat("driver profile ", name,
+                                     " must have a weight or a mapping with like, weight and "
+                                     "ranges"));
+    }
+    population.push_back(std::move(share));
+  }
+  if (absl::Status s = envs::ValidatePopulation(population); !s.ok()) {
+    return Bad(where, std::string(s.message()));
+  }
+  return population;
+}
+
 // Applies `overrides` (a mapping) to `config`.
 absl::Status ApplyOverrides(const YAML::Node& overrides, const std::string& where,
                             ScenarioConfig* config) {
@@ -55,20 +126,20 @@ absl::Status ApplyOverrides(const YAML::Node& overrides, const std::string& wher
       (key == "episode_seconds" ? config->episode_seconds : config->speed_limit) = v;
       continue;
     }
+    if (key == "population") {
+      auto population = ParsePopulation(value, where);
+      if (!population.ok()) return population.status();
+      config->population = *std::move(population);
+      continue;
+    }
     const envs::ScenarioRangeInfo* range = envs::FindScenarioRange(key);
     if (range == nullptr) {
       return Bad(where, absl::StrCat("unknown parameter '", key,
                                      "' (ranges: ego_speed, traffic_speed, density, ..., "
                                      "curve_radius, merge_length; scalars: episode_seconds, "
-                                     "speed_limit)"));
+                                     "speed_limit; population)"));
     }
-    double lo = 0, hi = 0;
-    if (value.IsSequence() && value.size() == 2 && AsDouble(value[0], &lo) &&
-        AsDouble(value[1], &hi)) {
-      config->*(range->field) = {lo, hi};
-    } else if (AsDouble(value, &lo)) {
-      config->*(range->field) = {lo, lo};
-    } else {
+    if (!AsRange(value, &(config->*(range->field)))) {
       return Bad(where, absl::StrCat("'", key, "' must be [min, max] or a number"));
     }
   }

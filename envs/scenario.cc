@@ -24,26 +24,64 @@ class Draw {
   std::mt19937_64 rng_;
 };
 
-TrafficVehicle RandomVehicle(Draw& draw, const Road& road, double s, int lane, Range desired_speed,
-                             double start_speed) {
-  TrafficVehicle v;
-  v.s = s;
-  v.lane = lane;
-  v.d = road.LaneCenter(lane);
-  v.idm.desired_speed = draw.In(desired_speed);
-  v.idm.time_headway = draw.In(1.0, 2.0);
-  v.idm.max_accel = draw.In(1.0, 2.0);
-  v.idm.comfort_decel = draw.In(2.5, 3.5);
-  v.idm.min_gap = draw.In(1.5, 3.0);
-  v.length = draw.In(4.2, 5.2);
-  v.width = draw.In(1.75, 2.0);
-  v.speed = std::min(v.idm.desired_speed, start_speed);
-  return v;
-}
+// The drivers of a scenario's traffic: each vehicle's profile drawn from the population with
+// its own stream, so that a population never shifts any other draw of the scenario.
+class Drivers {
+ public:
+  Drivers(const std::vector<PopulationShare>& population, std::uint64_t seed)
+      : population_(population), pick_(seed ^ 0xD21E5ULL) {
+    for (const PopulationShare& share : population) total_ += share.weight;
+  }
+
+  // A traffic vehicle at (s, lane) wanting a speed drawn from `desired_speed`, starting at
+  // `start_speed` at most. A scripted vehicle (`scripted`) is always a normal driver.
+  TrafficVehicle Vehicle(Draw& draw, const Road& road, double s, int lane, Range desired_speed,
+                         double start_speed, bool scripted = false) {
+    const DriverProfile& p = scripted || population_.empty() ? Normal() : Pick();
+    TrafficVehicle v;
+    v.s = s;
+    v.lane = lane;
+    v.d = road.LaneCenter(lane);
+    v.idm.desired_speed = draw.In(desired_speed);
+    v.idm.time_headway = draw.In(p.time_headway);
+    v.idm.max_accel = draw.In(p.max_accel);
+    v.idm.comfort_decel = draw.In(p.comfort_decel);
+    v.idm.min_gap = draw.In(p.min_gap);
+    v.length = draw.In(4.2, 5.2);
+    v.width = draw.In(1.75, 2.0);
+    if (!scripted && !population_.empty()) {
+      v.profile = picked_;
+      v.idm.desired_speed *= pick_.In(p.speed_factor);
+      v.mobil.politeness = pick_.In(p.politeness);
+      v.mobil.threshold = pick_.In(p.threshold);
+      v.mobil.max_safe_decel = pick_.In(p.max_safe_decel);
+      v.reaction = pick_.In(p.reaction);
+    }
+    v.speed = std::min(v.idm.desired_speed, start_speed);
+    return v;
+  }
+
+ private:
+  static const DriverProfile& Normal() { return BuiltinProfiles().front(); }
+  const DriverProfile& Pick() {
+    double u = pick_.Unit() * total_;
+    picked_ = 0;
+    while (picked_ + 1 < static_cast<int>(population_.size()) && u >= population_[picked_].weight) {
+      u -= population_[picked_].weight;
+      ++picked_;
+    }
+    return population_[picked_].profile;
+  }
+
+  const std::vector<PopulationShare>& population_;
+  Draw pick_;
+  double total_ = 0.0;
+  int picked_ = 0;
+};
 
 // Fills `lanes` with traffic at `density` vehicles/km/lane, keeping clear of the ego.
-void Populate(Draw& draw, const Road& road, const std::vector<int>& lanes, double density,
-              Range desired_speed, double ego_s, int ego_lane, double ego_speed,
+void Populate(Draw& draw, Drivers& drivers, const Road& road, const std::vector<int>& lanes,
+              double density, Range desired_speed, double ego_s, int ego_lane, double ego_speed,
               std::vector<TrafficVehicle>* traffic) {
   if (density <= 0.0) return;  // an empty road
   const double mean_spacing = 1000.0 / density;
@@ -56,7 +94,7 @@ void Populate(Draw& draw, const Road& road, const std::vector<int>& lanes, doubl
       const double clearance = lane == ego_lane ? 30.0 : 12.0;
       if (road.LaneExists(lane, s) && std::abs(s - ego_s) > clearance) {
         traffic->push_back(
-            RandomVehicle(draw, road, s, lane, desired_speed, ego_speed + draw.In(-3.0, 3.0)));
+            drivers.Vehicle(draw, road, s, lane, desired_speed, ego_speed + draw.In(-3.0, 3.0)));
       }
       // Gaps at least a car length plus the minimum gap; exponential beyond.
       s += 8.0 + (mean_spacing - 8.0) * -std::log(1.0 - 0.999 * draw.Unit());
@@ -125,7 +163,7 @@ absl::Status ScenarioConfig::Validate() const {
     return absl::InvalidArgumentError("scenario episode_seconds must be at least one step");
   }
   if (!(speed_limit > 0)) return absl::InvalidArgumentError("speed_limit must be positive");
-  return absl::OkStatus();
+  return ValidatePopulation(population);
 }
 
 Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, std::uint64_t seed) {
@@ -179,7 +217,8 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
   if (family != ScenarioFamily::kDense) sc.parameters.push_back({"density", density});
   // The value drawn is recorded (a suite pins the case with it); these families thin it.
   if (family == ScenarioFamily::kCutIn || family == ScenarioFamily::kLeadBrake) density *= 0.5;
-  Populate(draw, sc.road, lanes, density, traffic_speed, sc.ego_s, sc.ego_lane, ego_speed,
+  Drivers drivers(config.population, seed);
+  Populate(draw, drivers, sc.road, lanes, density, traffic_speed, sc.ego_s, sc.ego_lane, ego_speed,
            &sc.traffic);
   // Vehicles keep entering at the road's start at the rate that sustains the density.
   sc.entry_rate = config.traffic_enters
@@ -198,8 +237,8 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
     const double cutter_s = sc.ego_s + gap + 60.0;
     ClearAhead(&sc.traffic, sc.ego_lane, sc.ego_s, sc.ego_s + 250.0);
     ClearAhead(&sc.traffic, from_lane, cutter_s - 30.0, cutter_s + 40.0);
-    TrafficVehicle cutter = RandomVehicle(draw, sc.road, cutter_s, from_lane,
-                                          {cutter_speed, cutter_speed}, cutter_speed);
+    TrafficVehicle cutter = drivers.Vehicle(draw, sc.road, cutter_s, from_lane,
+                                            {cutter_speed, cutter_speed}, cutter_speed, true);
     cutter.lane_changes = false;
     sc.traffic.push_back(cutter);
     Script script;
@@ -212,8 +251,8 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
     const double gap = draw.In(config.lead_gap);
     sc.parameters.push_back({"lead_gap", gap});
     ClearAhead(&sc.traffic, sc.ego_lane, sc.ego_s, sc.ego_s + gap + 80.0);
-    TrafficVehicle lead = RandomVehicle(draw, sc.road, sc.ego_s + gap + 5.0, sc.ego_lane,
-                                        {ego_speed, ego_speed}, ego_speed);
+    TrafficVehicle lead = drivers.Vehicle(draw, sc.road, sc.ego_s + gap + 5.0, sc.ego_lane,
+                                          {ego_speed, ego_speed}, ego_speed, true);
     lead.lane_changes = false;
     sc.traffic.push_back(lead);
     Script script;
@@ -229,7 +268,7 @@ Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, s
     sc.parameters.push_back({"stalled_distance", distance});
     ClearAhead(&sc.traffic, sc.ego_lane, sc.ego_s + distance - 40.0, sc.ego_s + distance + 15.0);
     TrafficVehicle stalled =
-        RandomVehicle(draw, sc.road, sc.ego_s + distance, sc.ego_lane, {0.01, 0.01}, 0.0);
+        drivers.Vehicle(draw, sc.road, sc.ego_s + distance, sc.ego_lane, {0.01, 0.01}, 0.0, true);
     stalled.speed = 0.0;
     stalled.forced_accel = 0.0;
     stalled.lane_changes = false;
@@ -289,6 +328,12 @@ absl::Status CheckVehicle(const TrafficVehicle& v, const Road& road, const std::
     return Invalid(field + ".driver",
                    "must have v0 in (0, 100] m/s, T in [0, 10] s, s0 in [0, 50] m, a and b in "
                    "[0.1, 10] m/s^2 and delta in [1, 10]");
+  }
+  if (!Within(v.mobil.politeness, 0.0, 5.0) || !Within(v.mobil.threshold, -5.0, 5.0) ||
+      !Within(v.mobil.max_safe_decel, 0.5, 15.0) || !Within(v.reaction, 0.0, 3.0)) {
+    return Invalid(field + ".driver",
+                   "must have politeness in [0, 5], threshold in [-5, 5] m/s^2, b_safe in "
+                   "[0.5, 15] m/s^2 and reaction in [0, 3] s");
   }
   if (v.forced_accel && !Within(*v.forced_accel, -10.0, 10.0)) {
     return Invalid(field + ".constant_accel", "must be in [-10, 10] m/s^2");

@@ -231,7 +231,7 @@ bool Traffic::DecideLaneChange(int index) {
       in.new_follower_after = FollowerAccel(f, Leader{gap, v.speed});
       if (gap < 0) in.new_follower_after = -1e9;  // overlapping: never safe
     }
-    const MobilDecision decision = Mobil(params_.mobil, in);
+    const MobilDecision decision = Mobil(v.mobil, in);
     if (decision.change && decision.incentive > best_incentive) {
       best_incentive = decision.incentive;
       best_lane = target;
@@ -284,7 +284,10 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
       if (FollowLog(static_cast<int>(i), dt)) continue;
       accel[i] = Accel(static_cast<int>(i), v.lane);  // it yields to IDM from this step
     }
-    v.accel = accel[i];
+    // A driver with a reaction lag closes only part of the gap to what IDM asks each step.
+    v.accel = v.reaction > 0.0 && !v.forced_accel
+                  ? v.accel + (accel[i] - v.accel) * std::min(1.0, dt / v.reaction)
+                  : accel[i];
     const double speed = std::max(0.0, v.speed + v.accel * dt);
     if (speed == 0.0 && v.speed > 0.0) v.accel = -v.speed / dt;
     v.speed = speed;

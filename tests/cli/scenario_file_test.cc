@@ -69,6 +69,36 @@ TEST(ScenarioFileTest, AnExportedEpisodeReplaysBitIdentically) {
   }
 }
 
+TEST(ScenarioFileTest, AnEpisodeWithADriverPopulationExportsAndReplaysBitIdentically) {
+  absl::StatusOr<envs::Suite> suite = ParseSuite(
+      "families:\n  - {family: dense, count: 2, seed: 4, overrides: {population: {normal: 0.4, "
+      "aggressive: 0.3, late: {like: distracted, weight: 0.3, reaction: [1.0, 1.5]}}}}\n",
+      "population.yaml");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  const envs::ScenarioConfig& config = suite->entries[0].config;
+  ASSERT_EQ(config.population.size(), 3u);
+  EXPECT_EQ(config.population[2].profile.name, "late");
+  EXPECT_EQ(config.population[2].profile.reaction.min, 1.0);
+  envs::EnvExpert expert;
+  for (std::uint64_t seed : {4ULL, 5ULL}) {
+    const envs::Scenario generated =
+        envs::GenerateScenario(envs::ScenarioFamily::kDense, config, seed);
+    const std::string text = ScenarioFileText(generated);
+    EXPECT_THAT(text, HasSubstr("reaction: "));
+    EXPECT_THAT(text, HasSubstr("b_safe: "));
+    absl::StatusOr<envs::Scenario> parsed = ParseScenarioFile(text, "dense.yaml");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    envs::EpisodeRecording a{"expert", 0, {}}, b{"expert", 0, {}};
+    envs::RunEpisode(expert, envs::ScenarioFamily::kDense, config, seed, {}, &a);
+    envs::RunEpisode(expert, std::make_shared<const envs::Scenario>(*parsed), {}, &b);
+    ExpectSameEpisode(a, b, absl::StrCat("dense with a population, seed ", seed));
+  }
+  EXPECT_FALSE(
+      ParseSuite("families:\n  - {family: dense, overrides: {population: {reckless: 1}}}\n",
+                 "bad.yaml")
+          .ok());
+}
+
 // A straight two-lane road: the ego in lane 0 at s = 100 m and 20 m/s, one logged agent `gap`
 // m behind it in the same lane at 20 m/s for 10 s (samples every 0.1 s), nothing else; once IDM
 // drives it, it keeps its lane.

@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSuite{"families:\n  - {family: highway, overrides: {warp: 9}}\n",
                  "bad.yaml: entry 1: unknown parameter 'warp' (ranges: ego_speed, "
                  "traffic_speed, density, ..., curve_radius, merge_length; scalars: "
-                 "episode_seconds, speed_limit)"},
+                 "episode_seconds, speed_limit; population)"},
         BadSuite{"familys: []\n",
                  "bad.yaml: unknown key 'familys'; a suite has name, scenario and families"},
         BadSuite{"name: x\n", "bad.yaml: 'families' must be a non-empty list of entries"},

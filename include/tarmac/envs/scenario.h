@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tarmac/envs/population.h"
 #include "tarmac/envs/road.h"
 #include "tarmac/envs/traffic.h"
 #include "tarmac/envs/vehicle.h"
@@ -26,12 +27,6 @@ inline constexpr std::array<ScenarioFamily, 7> kAllFamilies = {
 absl::string_view FamilyName(ScenarioFamily family);  // "cut_in"
 // InvalidArgument listing the known families.
 absl::StatusOr<ScenarioFamily> ParseFamily(absl::string_view name);
-
-// A closed range a scenario parameter is drawn from (uniformly).
-struct Range {
-  double min = 0.0;
-  double max = 0.0;
-};
 
 // Parameter ranges of the scenario families; suite files override them per entry.
 struct ScenarioConfig {
@@ -52,8 +47,12 @@ struct ScenarioConfig {
   Range merge_length{180.0, 260.0};      // m of acceleration lane
   double speed_limit = 30.0;             // m/s (108 km/h)
   bool traffic_enters = true;            // vehicles keep entering at the road start
+  // The drivers of the traffic, each vehicle's profile drawn in proportion to the weights;
+  // empty: every vehicle `normal` (the same episodes as before populations existed).
+  std::vector<PopulationShare> population;
 
-  // InvalidArgument naming the first range with min > max or a non-physical value.
+  // InvalidArgument naming the first range with min > max or a non-physical value, or a bad
+  // population.
   absl::Status Validate() const;
 };
 

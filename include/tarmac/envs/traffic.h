@@ -48,6 +48,9 @@ struct TrafficVehicle {
   double length = 4.8;
   double width = 1.9;
   IdmParams idm;
+  MobilParams mobil;
+  double reaction = 0.0;               // s: first-order lag on the acceleration IDM asks for
+  int profile = 0;                     // index of its driver profile in the population
   bool lane_changes = true;            // scripted vehicles may hold their lane
   std::optional<double> forced_accel;  // scripted braking etc.: replaces IDM while set
   bool active = true;                  // false once it left the road
@@ -66,7 +69,6 @@ struct EgoView {
 };
 
 struct TrafficParams {
-  MobilParams mobil;
   double lane_change_duration = 3.0;   // s to move one lane width
   double decision_interval = 1.0;      // s between MOBIL decisions of one vehicle
   double comfort_lateral_accel = 2.0;  // m/s^2: desired speed is capped on curves
