@@ -18,6 +18,7 @@
 #include "replay_episode_command.h"
 #include "replay_server_command.h"
 #include "scenario_command.h"
+#include "search_command.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/monitoring/logging.h"
 #include "train_command.h"
@@ -52,6 +53,7 @@ std::vector<std::unique_ptr<Command>> AllCommands() {
   commands.push_back(std::make_unique<CompareCommand>());
   commands.push_back(std::make_unique<ReplayEpisodeCommand>());
   commands.push_back(std::make_unique<ScenarioCommand>());
+  commands.push_back(std::make_unique<SearchCommand>());
   return commands;
 }
 

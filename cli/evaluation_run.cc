@@ -34,6 +34,17 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
     const int steps = static_cast<int>(std::lround(seconds / env_config->scenario.dt));
     return std::make_unique<envs::DelayedPolicy>(std::move(*inner), steps);
   }
+  if (const std::size_t plus = name.rfind("+blind_cut_in="); plus != std::string::npos) {
+    const std::string text = name.substr(plus + 14);
+    double gap = 0.0;
+    if (!absl::SimpleAtod(text, &gap) || !(gap > 0.0) || gap > 200.0) {
+      return absl::InvalidArgumentError(absl::StrCat("--policy ", name, ": the blind gap '", text,
+                                                     "' must be more than 0 and at most 200 m"));
+    }
+    auto inner = LoadEvaluationPolicy(name.substr(0, plus), config, log);
+    if (!inner.ok()) return inner.status();
+    return std::make_unique<envs::CutInBlindPolicy>(std::move(*inner), gap);
+  }
   if (name == "expert") return std::make_unique<envs::EnvExpert>();
   learner::InferencePolicy::CheckpointChoice choice;
   auto net = learner::InferencePolicy::FromCheckpoint(name, &choice);

@@ -45,15 +45,10 @@ int ReplayEpisodeCommand::RunSeed(const CommandContext& context) const {
   if (!env_config.ok()) return usage(env_config.status().message());
   envs::ScenarioConfig scenario = env_config->scenario;
   if (!suite_.empty()) {
-    absl::StatusOr<envs::Suite> suite = LoadSuite(suite_, env_config->scenario);
-    if (!suite.ok()) return usage(suite.status().message());
-    const auto entry = std::find_if(
-        suite->entries.begin(), suite->entries.end(),
-        [&](const envs::SuiteEntry& e) { return e.env.empty() && e.family == *family; });
-    if (entry == suite->entries.end()) {
-      return usage(absl::StrCat("the suite ", suite_, " has no entry of family ", family_));
-    }
-    scenario = entry->config;
+    absl::StatusOr<envs::ScenarioConfig> from_suite =
+        SuiteFamilyRanges(suite_, *family, env_config->scenario);
+    if (!from_suite.ok()) return usage(from_suite.status().message());
+    scenario = *std::move(from_suite);
   }
   auto policy = LoadEvaluationPolicy(policy_, context.config);
   if (!policy.ok()) return usage(policy.status().message());

@@ -78,17 +78,10 @@ int ScenarioCommand::Export(const CommandContext& context) const {
   if (!env_config.ok()) return Usage(context, env_config.status().message());
   envs::ScenarioConfig ranges = env_config->scenario;
   if (!suite_.empty()) {
-    absl::StatusOr<envs::Suite> suite = LoadSuite(suite_, env_config->scenario);
-    if (!suite.ok()) return Usage(context, suite.status().message());
-    const auto entry =
-        std::find_if(suite->entries.begin(), suite->entries.end(), [&](const envs::SuiteEntry& e) {
-          return e.env.empty() && !e.scenario && e.family == *family;
-        });
-    if (entry == suite->entries.end()) {
-      return Usage(context,
-                   absl::StrCat("the suite ", suite_, " has no entry of family ", family_));
-    }
-    ranges = entry->config;
+    absl::StatusOr<envs::ScenarioConfig> from_suite =
+        SuiteFamilyRanges(suite_, *family, env_config->scenario);
+    if (!from_suite.ok()) return Usage(context, from_suite.status().message());
+    ranges = *std::move(from_suite);
   }
   const envs::Scenario generated = envs::GenerateScenario(*family, ranges, seed_);
   const std::string text = ScenarioFileText(generated);

@@ -299,6 +299,18 @@ absl::StatusOr<envs::Suite> LoadSuite(const std::string& path, const envs::Scena
   return ParseSuite(text.str(), path, base);
 }
 
+absl::StatusOr<envs::ScenarioConfig> SuiteFamilyRanges(const std::string& path,
+                                                       envs::ScenarioFamily family,
+                                                       const envs::ScenarioConfig& base) {
+  absl::StatusOr<envs::Suite> suite = LoadSuite(path, base);
+  if (!suite.ok()) return absl::InvalidArgumentError(suite.status().message());
+  for (const envs::SuiteEntry& e : suite->entries) {
+    if (e.env.empty() && !e.scenario && e.family == family) return e.config;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("the suite ", path, " has no entry of family ", envs::FamilyName(family)));
+}
+
 namespace {
 
 // One entry of a mix's `sources` list.

@@ -1,6 +1,7 @@
 #include "tarmac/envs/policy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
@@ -69,6 +70,32 @@ void DelayedPolicy::Act(const Env& env, absl::Span<const float> observation,
   // The oldest action held: delay_steps_ ago once the ring is full, the first one before.
   const std::size_t oldest = filled_ < slots ? 0 : next_;
   std::copy_n(&ring_[oldest * n], n, action.begin());
+}
+
+CutInBlindPolicy::CutInBlindPolicy(std::unique_ptr<Policy> inner, double gap)
+    : inner_(std::move(inner)), gap_(gap) {}
+
+std::string CutInBlindPolicy::Name() const {
+  return absl::StrCat(inner_->Name(), "+blind_cut_in=", gap_);
+}
+
+void CutInBlindPolicy::Reset(const Env& env) {
+  inner_->Reset(env);
+  held_accel_ = 0.0F;
+}
+
+void CutInBlindPolicy::Act(const Env& env, absl::Span<const float> observation,
+                           absl::Span<float> action) {
+  inner_->Act(env, observation, action);
+  const auto* driving = dynamic_cast<const DrivingEnv*>(&env);
+  if (driving == nullptr || action.empty()) return;
+  if (const auto& leader = driving->ego_leader();
+      leader && leader->second >= 0 && leader->first.gap < gap_) {
+    const TrafficVehicle& v = driving->traffic().vehicles()[leader->second];
+    const double off_centre = std::abs(v.d - driving->scenario().road.LaneCenter(v.lane));
+    if (off_centre > 0.2) action[0] = held_accel_;  // still changing lanes: unseen
+  }
+  held_accel_ = action[0];
 }
 
 }  // namespace tarmac::envs

@@ -136,6 +136,11 @@ TEST_F(ReportRenderTest, EvalMineAndCompareReportsDrawEveryChart) {
                                     "--suite", Path("small.yaml"), "--out", Path("compare")});
   ASSERT_EQ(compare.code, 0) << compare.err;
   ExpectRendersCleanly(Path("compare/compare.html"), "compare");
+
+  const Result search = RunTarmac({"search", "--policy", "expert+blind_cut_in=12", "--family",
+                                   "cut_in", "--budget", "40", "--out", Path("search")});
+  ASSERT_EQ(search.code, 0) << search.err;
+  ExpectRendersCleanly(Path("search/search.html"), "search");
 }
 
 TEST_F(ReportRenderTest, TrainReportWithLearningCurvesDrawsEveryChart) {

@@ -23,6 +23,13 @@ absl::StatusOr<std::vector<envs::ScenarioCase>> SuiteCases(const envs::Suite& su
 absl::StatusOr<envs::Suite> LoadSuite(const std::string& path,
                                       const envs::ScenarioConfig& base = {});
 
+// The ranges the suite at `path` gives `family` (its first generated entry of that family):
+// what a command that drives one family takes from `--suite`. InvalidArgument when the suite
+// does not load or has no such entry.
+absl::StatusOr<envs::ScenarioConfig> SuiteFamilyRanges(const std::string& path,
+                                                       envs::ScenarioFamily family,
+                                                       const envs::ScenarioConfig& base);
+
 // Parses a scenario mix (YAML; configs/scenario_mix.yaml documents the format): `sources`, each
 // with a name, a weight, and either a family with overrides (or neither: every family by seed)
 // or a suite file (relative paths from the mix file's directory) with an optional jitter.

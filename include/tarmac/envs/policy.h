@@ -75,6 +75,25 @@ class DelayedPolicy : public Policy {
   std::size_t filled_ = 0;
 };
 
+// A driver blind to close cut-ins: while its leader is a vehicle still changing into its lane
+// within `gap` m, it keeps the acceleration it had instead of `inner`'s (it does not brake for
+// the cutter until the cutter has settled). What `--policy expert+blind_cut_in=METRES` runs: a
+// planted weakness to check that `tarmac search` finds what a policy gets wrong. Driving envs
+// only (any other env: `inner` unchanged).
+class CutInBlindPolicy : public Policy {
+ public:
+  CutInBlindPolicy(std::unique_ptr<Policy> inner, double gap);
+  std::string Name() const override;
+  std::uint64_t Version() const override { return inner_->Version(); }
+  void Reset(const Env& env) override;
+  void Act(const Env& env, absl::Span<const float> observation, absl::Span<float> action) override;
+
+ private:
+  std::unique_ptr<Policy> inner_;
+  double gap_;
+  float held_accel_ = 0.0F;
+};
+
 }  // namespace tarmac::envs
 
 #endif  // TARMAC_ENVS_POLICY_H_
