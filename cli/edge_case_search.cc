@@ -1,10 +1,11 @@
 #include "edge_case_search.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <numeric>
-#include <random>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "tarmac/analysis/behaviour_metrics.h"
@@ -136,7 +137,7 @@ namespace {
 
 // Drives one case: the policy (recorded when the objective is a behaviour) and the reference.
 void Evaluate(envs::Policy& policy, envs::Policy& reference, const SearchOptions& options,
-              SearchCase* c, std::int64_t* steps) {
+              SearchCase* c, std::atomic<std::int64_t>* steps) {
   const envs::EpisodeResult ref =
       envs::RunEpisode(reference, options.family, c->config, c->seed, options.env);
   c->reference_ok = schemas::MetricOr(ref.summary, "at_fault_collision") == 0.0;
@@ -166,8 +167,14 @@ void Evaluate(envs::Policy& policy, envs::Policy& reference, const SearchOptions
 
 }  // namespace
 
-SearchResult SearchEdgeCases(envs::Policy& policy, envs::Policy& reference,
+SearchResult SearchEdgeCases(const PolicyFactory& make_policy, const PolicyFactory& make_reference,
                              const SearchOptions& options, std::ostream* progress) {
+  const int workers = std::max(1, options.workers);
+  std::vector<std::unique_ptr<envs::Policy>> policies, references;
+  for (int w = 0; w < workers; ++w) {
+    policies.push_back(make_policy());
+    references.push_back(make_reference());
+  }
   const std::vector<SearchDimension> dims = options.dimensions.empty()
                                                 ? SearchDimensions(options.family, options.ranges)
                                                 : options.dimensions;
@@ -176,7 +183,7 @@ SearchResult SearchEdgeCases(envs::Policy& policy, envs::Policy& reference,
   Stream stream(options.seed * 0x9E3779B97F4A7C15ULL + 0x5EA4C4ULL);
   SearchResult result;
   const auto started = std::chrono::steady_clock::now();
-  std::int64_t steps = 0;
+  std::atomic<std::int64_t> steps{0};
   double best = -1.0;
   int iteration = 0;
   while (static_cast<int>(result.cases.size()) < options.budget) {
@@ -185,6 +192,7 @@ SearchResult SearchEdgeCases(envs::Policy& policy, envs::Policy& reference,
     std::vector<SearchCase> cases(static_cast<std::size_t>(batch));
     int failures = 0;
     double total = 0.0;
+    // Every case is drawn before any is driven, so results do not depend on the workers.
     for (SearchCase& c : cases) {
       c.iteration = iteration;
       c.x.resize(n);
@@ -195,7 +203,18 @@ SearchResult SearchEdgeCases(envs::Policy& policy, envs::Policy& reference,
       }
       c.seed = stream.Next() >> 20;  // < 2^44: a suite file states it exactly
       c.config = PinnedConfig(dims, c.x, options.ranges);
-      Evaluate(policy, reference, options, &c, &steps);
+    }
+    std::atomic<std::size_t> next{0};
+    const auto drive = [&](int w) {
+      for (std::size_t k = next++; k < cases.size(); k = next++) {
+        Evaluate(*policies[w], *references[w], options, &cases[k], &steps);
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int w = 1; w < workers; ++w) threads.emplace_back(drive, w);
+    drive(0);
+    for (std::thread& t : threads) t.join();
+    for (SearchCase& c : cases) {
       if (c.reference_ok) {
         total += c.badness;
         best = std::max(best, c.badness);
@@ -249,7 +268,7 @@ SearchResult SearchEdgeCases(envs::Policy& policy, envs::Policy& reference,
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  result.steps_per_second = seconds > 0 ? static_cast<double>(steps) / seconds : 0.0;
+  result.steps_per_second = seconds > 0 ? static_cast<double>(steps.load()) / seconds : 0.0;
   return result;
 }
 

@@ -2,6 +2,8 @@
 #define TARMAC_CLI_EDGE_CASE_SEARCH_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -37,6 +39,7 @@ struct SearchOptions {
   double elite_fraction = 0.2;              // the worst share of a batch the next one follows
   double smoothing = 0.7;                   // weight of the elites in the new distribution
   std::uint64_t seed = 1;
+  int workers = 1;       // threads driving a batch's cases (each with its own policies)
   bool uniform = false;  // random sampling of the box with the same budget (the baseline)
   // Objective: with a behaviour, how often and how severely it happens; else 1 - score.
   const analysis::Behaviour* behaviour = nullptr;
@@ -75,12 +78,16 @@ struct SearchResult {
   double steps_per_second = 0.0;
 };
 
+// Makes a fresh policy (one per worker thread; policies are not thread-safe).
+using PolicyFactory = std::function<std::unique_ptr<envs::Policy>()>;
+
 // The cross-entropy method over `options.dimensions`: each iteration draws a batch of cases
 // from independent Gaussians (in the box, normalised), drives the policy and the reference on
-// each, keeps the worst `elite_fraction` of those the reference handled, and moves the
-// Gaussians towards them. Cases the reference fails (an at-fault collision) are unavoidable
-// and never count. Deterministic in options.seed. Blocks; O(budget * 2 episodes).
-SearchResult SearchEdgeCases(envs::Policy& policy, envs::Policy& reference,
+// each (`options.workers` threads, each with policies of its own), keeps the worst
+// `elite_fraction` of those the reference handled, and moves the Gaussians towards them. Cases
+// the reference fails (an at-fault collision) are unavoidable and never count. Deterministic in
+// options.seed, whatever the number of workers. Blocks; O(budget * 2 episodes / workers).
+SearchResult SearchEdgeCases(const PolicyFactory& policy, const PolicyFactory& reference,
                              const SearchOptions& options, std::ostream* progress = nullptr);
 
 // The case's scenario config: `ranges` with each dimension pinned to its value in `x`.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -87,6 +88,8 @@ CLI::App* SearchCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
                 "Search the family's parameters only, not the share of aggressive and "
                 "distracted drivers");
   sub->add_option("--seed", seed_, "Seed of the search")->capture_default_str();
+  sub->add_option("--workers", workers_, "Threads driving cases (0: one per core)")
+      ->capture_default_str();
   sub->add_option("--out", out_, "Where to write the report")->capture_default_str();
   return sub;
 }
@@ -147,7 +150,17 @@ int SearchCommand::Run(const CommandContext& context) {
   const std::vector<SearchDimension> dims = options.dimensions.empty()
                                                 ? SearchDimensions(options.family, options.ranges)
                                                 : options.dimensions;
-  const SearchResult result = SearchEdgeCases(**policy, **reference, options, &context.out);
+  if (workers_ < 0 || workers_ > 256) return usage("--workers must be from 0 to 256");
+  options.workers =
+      workers_ > 0 ? workers_ : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // Each worker drives policies of its own; they loaded once above, so loading again works.
+  const auto factory = [&](const std::string& name) -> PolicyFactory {
+    return [&context, name]() -> std::unique_ptr<envs::Policy> {
+      return *LoadEvaluationPolicy(name, context.config);
+    };
+  };
+  const SearchResult result =
+      SearchEdgeCases(factory(policy_), factory(reference_), options, &context.out);
 
   // The worst cases the reference handled, worst first.
   std::vector<const SearchCase*> ranked;
@@ -215,9 +228,9 @@ int SearchCommand::Run(const CommandContext& context) {
   HtmlPage page(absl::StrCat("tarmac search: ", policy_, " on ", family_), report["identity"]);
   page.Add(fmt::format(
       "<p>{} episodes ({}), {} failures the reference avoided, {} cases the reference failed "
-      "(not counted); {:.0f} env steps/s.</p>",
+      "(not counted); {:.0f} env steps/s on {} threads.</p>",
       result.cases.size(), uniform_ ? "uniform sampling" : "cross-entropy", result.failures,
-      result.reference_failed, result.steps_per_second));
+      result.reference_failed, result.steps_per_second, options.workers));
   page.AddChart(CurveChart("Search curve", "episodes", "badness / failure share", xs,
                            {{"mean badness", mean, PolicyColour(0)},
                             {"worst so far", best, PolicyColour(1)},
@@ -248,11 +261,13 @@ int SearchCommand::Run(const CommandContext& context) {
   }
   context.out << fmt::format(
       "search: {} episodes of {} on {} ({}): {} failures the reference avoided ({:.1f} %), {} "
-      "unavoidable cases left out, {:.0f} env steps/s\nsearch: wrote {}/cases.yaml ({} cases), "
+      "unavoidable cases left out, {:.0f} env steps/s on {} threads\nsearch: wrote {}/cases.yaml "
+      "({} "
+      "cases), "
       "search.json and search.html\n",
       result.cases.size(), policy_, family_, uniform_ ? "uniform" : "cross-entropy",
       result.failures, 100.0 * result.failures / std::max<std::size_t>(result.cases.size(), 1),
-      result.reference_failed, result.steps_per_second, out_, ranked.size());
+      result.reference_failed, result.steps_per_second, options.workers, out_, ranked.size());
   return kExitOk;
 }
 

@@ -11,7 +11,7 @@ namespace tarmac::cli {
 
 // `tarmac search --policy P --family F [--objective score | --objective behaviour NAME]
 // [--budget N] [--batch B] [--reference P] [--suite F] [--uniform] [--no-population] [--seed S]
-// [--out DIR]`:
+// [--workers W] [--out DIR]`:
 // the cross-entropy search (edge_case_search.h) for the cases of a family (its parameters and
 // the share of aggressive and distracted drivers) where the policy does worst and the reference
 // (default: the expert) drives without an at-fault collision. Writes DIR/cases.yaml (a suite of
@@ -35,6 +35,7 @@ class SearchCommand : public Command {
   int keep_ = 20;
   bool uniform_ = false;
   bool no_population_ = false;
+  int workers_ = 0;  // 0: one per core
   std::uint64_t seed_ = 1;
   std::string out_ = "search";
 };

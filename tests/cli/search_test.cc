@@ -19,10 +19,13 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-SearchResult Search(bool uniform, std::uint64_t seed = 1) {
-  envs::CutInBlindPolicy blind(std::make_unique<envs::EnvExpert>(), 12.0);
-  envs::EnvExpert reference;
+SearchResult Search(bool uniform, std::uint64_t seed = 1, int workers = 1) {
+  const PolicyFactory blind = [] {
+    return std::make_unique<envs::CutInBlindPolicy>(std::make_unique<envs::EnvExpert>(), 12.0);
+  };
+  const PolicyFactory reference = [] { return std::make_unique<envs::EnvExpert>(); };
   SearchOptions options;
+  options.workers = workers;
   options.family = envs::ScenarioFamily::kCutIn;
   options.budget = 100;
   options.batch = 20;
@@ -60,8 +63,13 @@ TEST(EdgeCaseSearchTest, FindsAPlantedWeaknessFarMoreOftenThanRandomSamplingOfTh
     ++checked;
   }
   EXPECT_EQ(checked, search.failures);
-  // Deterministic in its seed.
-  EXPECT_EQ(Search(false).failures, search.failures);
+  // Deterministic in its seed, whatever the number of threads.
+  const SearchResult threaded = Search(false, 1, 3);
+  ASSERT_EQ(threaded.cases.size(), search.cases.size());
+  for (std::size_t k = 0; k < search.cases.size(); ++k) {
+    EXPECT_EQ(threaded.cases[k].seed, search.cases[k].seed);
+    EXPECT_EQ(threaded.cases[k].badness, search.cases[k].badness);
+  }
 }
 
 TEST(SearchCommandTest, WritesASuiteOfTheWorstCasesThatReplaysThemAndRefusesBadInput) {
