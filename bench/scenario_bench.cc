@@ -1,5 +1,6 @@
-// Scenario files: how fast they load (an exported cut-in with 24 behavioural agents, and the same
-// highway traffic as 20 logged agents with 30 s tracks at 0.1 s), and what a logged agent costs
+// Scenario files: how fast they load as YAML and as a Cap'n Proto scenario set (an exported
+// cut-in with 24 behavioural agents, and highway traffic as 20 logged agents with 30 s tracks at
+// 0.1 s), against each other, and what a logged agent costs
 // per step against the IDM agent it replaces: `highway` with 20 IDM vehicles, and the same
 // episode with every vehicle replaced by a logged agent following the track it drove.
 #include <benchmark/benchmark.h>
@@ -46,7 +47,8 @@ Scenario LoggedHighway() {
     sample();
   }
   logged.logged = logged.traffic;
-  for (std::size_t i = 0; i < logged.logged.size(); ++i) logged.logged[i].track = static_cast<int>(i);
+  for (std::size_t i = 0; i < logged.logged.size(); ++i)
+    logged.logged[i].track = static_cast<int>(i);
   logged.traffic.clear();
   logged.scripts.clear();
   logged.name = "logged_highway";
@@ -101,6 +103,27 @@ void BM_LoadLoggedHighway(benchmark::State& state) {
 }
 BENCHMARK(BM_LoadLoggedHighway);
 
+// The same scenario as a one-scenario set, loaded whole (decoded, road rebuilt, checked), so
+// that the ratio to the YAML load is per scenario.
+void LoadSet(benchmark::State& state, const Scenario& scenario) {
+  const std::string bytes = cli::ScenarioSetBytes({std::make_shared<const Scenario>(scenario)});
+  for (auto _ : state) {
+    auto set = cli::ParseScenarioSet(bytes, "bench.scenarios");
+    if (!set.ok()) state.SkipWithError(std::string(set.status().message()).c_str());
+    benchmark::DoNotOptimize(set);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes.size()));
+}
+
+void BM_LoadSetCutIn(benchmark::State& state) {
+  LoadSet(state, GenerateScenario(ScenarioFamily::kCutIn, {}, 3));
+}
+BENCHMARK(BM_LoadSetCutIn);
+
+void BM_LoadSetLoggedHighway(benchmark::State& state) { LoadSet(state, LoggedHighway()); }
+BENCHMARK(BM_LoadSetLoggedHighway);
+
 }  // namespace
 }  // namespace tarmac::envs
 
@@ -108,7 +131,9 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{
-      {"BM_LoggedTrafficStep", "BM_IdmTrafficStep"}});
+      {"BM_LoggedTrafficStep", "BM_IdmTrafficStep"},
+      {"BM_LoadExportedCutIn", "BM_LoadSetCutIn"},
+      {"BM_LoadLoggedHighway", "BM_LoadSetLoggedHighway"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   return 0;

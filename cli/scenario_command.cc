@@ -50,6 +50,9 @@ CLI::App* ScenarioCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
   export_->add_option("--out", out_, "The scenario file to write")->required();
   check_ = sub->add_subcommand("check", "Validate scenario files");
   check_->add_option("files", files_, "Scenario files (YAML)")->required();
+  pack_ = sub->add_subcommand("pack", "Pack scenario files into one scenario set (Cap'n Proto)");
+  pack_->add_option("sources", files_, "Scenario files, sets or folders of them")->required();
+  pack_->add_option("--out", out_, "The scenario set to write (FILE.scenarios)")->required();
   import_ = sub->add_subcommand("import-highd", "Cut highD recordings into scenario files");
   import_->add_option("dir", highd_dir_, "A folder of highD CSV files (NN_tracks.csv, ...)")
       ->required();
@@ -68,6 +71,7 @@ CLI::App* ScenarioCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
 int ScenarioCommand::Run(const CommandContext& context) {
   if (export_->parsed()) return Export(context);
   if (import_->parsed()) return ImportHighd(context);
+  if (pack_->parsed()) return Pack(context);
   return Check(context);
 }
 
@@ -116,18 +120,43 @@ int ScenarioCommand::Export(const CommandContext& context) const {
 int ScenarioCommand::Check(const CommandContext& context) const {
   int bad = 0;
   for (const std::string& file : files_) {
-    absl::StatusOr<envs::Scenario> scenario = LoadScenarioFile(file);
-    if (!scenario.ok()) {
-      context.err << "tarmac: " << scenario.status().message() << ".\n";
+    auto scenarios = LoadScenarios(file);
+    if (!scenarios.ok()) {
+      context.err << "tarmac: " << scenarios.status().message() << ".\n";
       ++bad;
       continue;
     }
+    if (scenarios->size() != 1) {
+      context.out << fmt::format("scenario: {} ok ({} scenarios)\n", file, scenarios->size());
+      continue;
+    }
+    const envs::Scenario& s = *scenarios->front();
     context.out << fmt::format(
         "scenario: {} ok ({}: {} agents, {} logged, {} manoeuvres, {:.0f} s on {:.0f} m of road)\n",
-        file, envs::ScenarioLabel(*scenario), scenario->traffic.size(), scenario->logged.size(),
-        scenario->scripts.size(), scenario->max_steps * scenario->dt, scenario->road.length());
+        file, envs::ScenarioLabel(s), s.traffic.size(), s.logged.size(), s.scripts.size(),
+        s.max_steps * s.dt, s.road.length());
   }
   return bad == 0 ? kExitOk : kExitUsage;
+}
+
+int ScenarioCommand::Pack(const CommandContext& context) const {
+  if (std::filesystem::path(out_).extension() != ".scenarios") {
+    return Usage(context, absl::StrCat("--out ", out_, " must end in .scenarios"));
+  }
+  std::vector<std::shared_ptr<const envs::Scenario>> all;
+  for (const std::string& source : files_) {
+    auto scenarios = LoadScenarios(source);
+    if (!scenarios.ok()) return Usage(context, scenarios.status().message());
+    for (auto& s : *scenarios) all.push_back(std::move(s));
+  }
+  const std::string bytes = ScenarioSetBytes(all);
+  if (absl::Status s = util::WriteFileAtomically(out_, bytes); !s.ok()) {
+    context.err << "tarmac: " << s.message() << ".\n";
+    return kExitFailure;
+  }
+  context.out << fmt::format("scenario: packed {} scenarios into {} ({} bytes)\n", all.size(), out_,
+                             bytes.size());
+  return kExitOk;
 }
 
 int ScenarioCommand::ImportHighd(const CommandContext& context) const {

@@ -12,8 +12,10 @@ namespace tarmac::cli {
 // `tarmac scenario export --family F --seed S --out FILE`: writes the episode the family
 // generates for that seed (ranges from the config's env.scenario, or --suite's entry for the
 // family) as a scenario file, and checks that the file drives the expert bit-identically.
-// `tarmac scenario check FILE...`: validates scenario files; each bad one is one sentence
-// naming the file and the field, exit 2.
+// `tarmac scenario check FILE...`: validates scenario files and sets; each bad one is one
+// sentence naming the file and the field, exit 2.
+// `tarmac scenario pack SOURCE... --out FILE.scenarios`: scenario files, sets or folders of
+// them into one scenario set (Cap'n Proto), for bulk loading.
 // `tarmac scenario import-highd DIR --out DIR`: reads every highD recording in DIR (or
 // --recording NN), cuts episodes around its interactions (or around --vehicle ID) and writes
 // each as a scenario file, with import_report.json: episodes by kind, and every track's
@@ -28,10 +30,12 @@ class ScenarioCommand : public Command {
   int Export(const CommandContext& context) const;
   int Check(const CommandContext& context) const;
   int ImportHighd(const CommandContext& context) const;
+  int Pack(const CommandContext& context) const;
 
   CLI::App* export_ = nullptr;
   CLI::App* check_ = nullptr;
   CLI::App* import_ = nullptr;
+  CLI::App* pack_ = nullptr;
   std::string highd_dir_;
   std::string recording_;
   int vehicle_ = -1;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tarmac/envs/scenario_record.h"
 #include "tarmac/util/number_text.h"
 
 namespace tarmac::cli {
@@ -150,9 +151,9 @@ absl::StatusOr<envs::Road> ParseRoad(const YAML::Node& node) {
 }
 
 absl::Status ParseDriver(const YAML::Node& node, const std::string& path, TrafficVehicle* v) {
-  if (absl::Status s = CheckKeys(node, path,
-                                 {"v0", "T", "s0", "a", "b", "delta", "politeness", "threshold",
-                                  "b_safe", "reaction"});
+  if (absl::Status s = CheckKeys(
+          node, path,
+          {"v0", "T", "s0", "a", "b", "delta", "politeness", "threshold", "b_safe", "reaction"});
       !s.ok()) {
     return s;
   }
@@ -380,10 +381,10 @@ using util::ShortestText;
 // A driver's parameters; MOBIL's and the reaction only where they differ from the defaults.
 std::string Driver(const TrafficVehicle& v) {
   const envs::IdmParams& p = v.idm;
-  std::string out = absl::StrCat(
-      "{v0: ", ShortestText(p.desired_speed), ", T: ", ShortestText(p.time_headway),
-      ", s0: ", ShortestText(p.min_gap), ", a: ", ShortestText(p.max_accel),
-      ", b: ", ShortestText(p.comfort_decel), ", delta: ", ShortestText(p.exponent));
+  std::string out =
+      absl::StrCat("{v0: ", ShortestText(p.desired_speed), ", T: ", ShortestText(p.time_headway),
+                   ", s0: ", ShortestText(p.min_gap), ", a: ", ShortestText(p.max_accel),
+                   ", b: ", ShortestText(p.comfort_decel), ", delta: ", ShortestText(p.exponent));
   const envs::MobilParams normal;
   if (v.mobil.politeness != normal.politeness) {
     absl::StrAppend(&out, ", politeness: ", ShortestText(v.mobil.politeness));
@@ -450,23 +451,66 @@ absl::StatusOr<std::vector<std::shared_ptr<const Scenario>>> LoadScenarioFolder(
   std::vector<std::string> paths;
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     const std::string ext = entry.path().extension().string();
-    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".scenarios")) {
       paths.push_back(entry.path().string());
     }
   }
   if (error) return absl::NotFoundError(absl::StrCat("cannot read scenario folder '", dir, "'"));
   if (paths.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("the scenario folder '", dir, "' holds no .yaml scenario files"));
+        absl::StrCat("the scenario folder '", dir,
+                     "' holds no scenario files (.yaml) or scenario sets (.scenarios)"));
   }
   std::sort(paths.begin(), paths.end());
   std::vector<std::shared_ptr<const Scenario>> scenarios;
   for (const std::string& path : paths) {
-    absl::StatusOr<Scenario> scenario = LoadScenarioFile(path);
-    if (!scenario.ok()) return scenario.status();
+    auto loaded = LoadScenarios(path);
+    if (!loaded.ok()) return loaded.status();
+    for (auto& scenario : *loaded) scenarios.push_back(std::move(scenario));
+  }
+  return scenarios;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const Scenario>>> ParseScenarioSet(
+    absl::string_view bytes, absl::string_view origin) {
+  auto records = schemas::DecodeScenarioSet(bytes);
+  if (!records.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": ", records.status().message()));
+  }
+  std::vector<std::shared_ptr<const Scenario>> scenarios;
+  scenarios.reserve(records->size());
+  for (const schemas::ScenarioRecord& record : *records) {
+    absl::StatusOr<Scenario> scenario = envs::ScenarioFromRecord(record);
+    if (!scenario.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(origin, ": ", scenario.status().message()));
+    }
     scenarios.push_back(std::make_shared<const Scenario>(*std::move(scenario)));
   }
   return scenarios;
+}
+
+std::string ScenarioSetBytes(const std::vector<std::shared_ptr<const Scenario>>& scenarios) {
+  std::vector<schemas::ScenarioRecord> records;
+  records.reserve(scenarios.size());
+  for (const auto& scenario : scenarios) records.push_back(envs::ScenarioToRecord(*scenario));
+  return schemas::EncodeScenarioSet(records);
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const Scenario>>> LoadScenarios(
+    const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) return LoadScenarioFolder(path);
+  if (std::filesystem::path(path).extension() == ".scenarios") {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return absl::NotFoundError(absl::StrCat("cannot read scenario set '", path, "'"));
+    std::stringstream bytes;
+    bytes << file.rdbuf();
+    return ParseScenarioSet(bytes.str(), path);
+  }
+  absl::StatusOr<Scenario> scenario = LoadScenarioFile(path);
+  if (!scenario.ok()) return scenario.status();
+  return std::vector<std::shared_ptr<const Scenario>>{
+      std::make_shared<const Scenario>(*std::move(scenario))};
 }
 
 std::string ScenarioFileText(const Scenario& sc) {

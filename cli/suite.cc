@@ -203,8 +203,9 @@ absl::StatusOr<envs::SuiteEntry> ParseEntry(const YAML::Node& entry, const std::
   return e;
 }
 
-// An entry naming scenario files: `scenario: FILE` (one) or `scenarios: DIR` (every file in
-// it), relative to the suite's folder `dir`; one SuiteEntry per file.
+// An entry naming scenario files: `scenario: FILE` (one) or `scenarios: DIR or SET` (every file
+// in a folder, or every scenario of a .scenarios set), relative to the suite's folder `dir`;
+// one SuiteEntry per scenario.
 absl::StatusOr<std::vector<envs::SuiteEntry>> ParseScenarioEntry(const YAML::Node& entry,
                                                                  const std::string& where,
                                                                  const std::string& dir,
@@ -214,23 +215,15 @@ absl::StatusOr<std::vector<envs::SuiteEntry>> ParseScenarioEntry(const YAML::Nod
                "names scenario files, and then has no other key (family, count, seed and "
                "overrides are the file's own)");
   }
-  const bool folder = static_cast<bool>(entry["scenarios"]);
-  const YAML::Node value = folder ? entry["scenarios"] : entry["scenario"];
+  const YAML::Node value = entry["scenarios"] ? entry["scenarios"] : entry["scenario"];
   std::string path = value.IsScalar() ? value.Scalar() : "";
   if (path.empty()) return Bad(where, "'scenario' / 'scenarios' must name a file / a folder");
   if (std::filesystem::path(path).is_relative()) {
     path = (std::filesystem::path(dir) / path).string();
   }
-  std::vector<std::shared_ptr<const envs::Scenario>> scenarios;
-  if (folder) {
-    auto loaded = LoadScenarioFolder(path);
-    if (!loaded.ok()) return Bad(where, std::string(loaded.status().message()));
-    scenarios = *std::move(loaded);
-  } else {
-    auto loaded = LoadScenarioFile(path);
-    if (!loaded.ok()) return Bad(where, std::string(loaded.status().message()));
-    scenarios.push_back(std::make_shared<const envs::Scenario>(*std::move(loaded)));
-  }
+  auto loaded = LoadScenarios(path);
+  if (!loaded.ok()) return Bad(where, std::string(loaded.status().message()));
+  std::vector<std::shared_ptr<const envs::Scenario>> scenarios = *std::move(loaded);
   std::vector<envs::SuiteEntry> entries;
   for (auto& scenario : scenarios) {
     envs::SuiteEntry e;

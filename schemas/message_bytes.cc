@@ -8,6 +8,7 @@
 
 #include "tarmac/wire/episode_summary.capnp.h"
 #include "tarmac/wire/policy_weights.capnp.h"
+#include "tarmac/wire/scenario_set.capnp.h"
 #include "tarmac/wire/transition.capnp.h"
 
 namespace tarmac::schemas {

@@ -156,6 +156,47 @@ TEST(ScenarioFileTest, AScenarioWithLoggedAgentsWritesAFileThatReadsBackTheSame)
   }
 }
 
+TEST(ScenarioFileTest, AScenarioSetHoldsTheSameEpisodesAsTheFilesAndASuiteDrivesIt) {
+  testing::TempDir dir;
+  std::vector<std::shared_ptr<const envs::Scenario>> scenarios;
+  for (envs::ScenarioFamily family : envs::kAllFamilies) {
+    scenarios.push_back(
+        std::make_shared<const envs::Scenario>(envs::GenerateScenario(family, {}, 21)));
+  }
+  absl::StatusOr<envs::Scenario> logged =
+      ParseScenarioFile(FollowerScenario(true, 40.0), "follower.yaml");
+  ASSERT_TRUE(logged.ok());
+  scenarios.push_back(std::make_shared<const envs::Scenario>(*logged));
+  const std::string path = dir.path() + "/all.scenarios";
+  std::ofstream(path, std::ios::binary) << ScenarioSetBytes(scenarios);
+  absl::StatusOr<std::vector<std::shared_ptr<const envs::Scenario>>> set = LoadScenarios(path);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->size(), scenarios.size());
+  envs::EnvExpert expert;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    // The set's scenario writes the same YAML and drives the same episode.
+    EXPECT_EQ(ScenarioFileText(*(*set)[i]), ScenarioFileText(*scenarios[i]));
+    envs::EpisodeRecording a{"expert", 0, {}}, b{"expert", 0, {}};
+    envs::RunEpisode(expert, scenarios[i], {}, &a);
+    envs::RunEpisode(expert, (*set)[i], {}, &b);
+    ExpectSameEpisode(a, b, scenarios[i]->name);
+  }
+  std::ofstream(dir.path() + "/suite.yaml") << "families:\n  - {scenarios: all.scenarios}\n";
+  absl::StatusOr<envs::Suite> suite = LoadSuite(dir.path() + "/suite.yaml");
+  ASSERT_TRUE(suite.ok()) << suite.status();
+  EXPECT_EQ(suite->entries.size(), scenarios.size());
+
+  Result packed =
+      RunTarmac({"scenario", "pack", path, std::string(TARMAC_SOURCE_DIR) + "/configs/scenarios",
+                 "--out", dir.path() + "/more.scenarios"});
+  ASSERT_EQ(packed.code, 0) << packed.err;
+  EXPECT_THAT(packed.out, HasSubstr("packed 9 scenarios"));
+  std::ofstream(dir.path() + "/bad.scenarios") << "not a scenario set";
+  Result bad = RunTarmac({"scenario", "check", dir.path() + "/bad.scenarios"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, MatchesRegex("tarmac: .*bad\\.scenarios: ScenarioSet message .*\\.\n"));
+}
+
 TEST(ScenarioFileTest, ALoggedAgentMovesExactlyAlongItsLogWhenNotReactive) {
   const Drive drive = DriveScenario(FollowerScenario(false, 40.0), 0.0, 0.0F);
   ASSERT_EQ(drive.agent.size(), 100u);

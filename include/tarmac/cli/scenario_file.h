@@ -24,10 +24,22 @@ namespace tarmac::cli {
 absl::StatusOr<envs::Scenario> ParseScenarioFile(absl::string_view text, absl::string_view origin);
 absl::StatusOr<envs::Scenario> LoadScenarioFile(const std::string& path);
 
-// Every scenario file (*.yaml, *.yml) directly in `dir`, by file name; InvalidArgument naming
-// the first bad one, or a folder that holds none.
+// Every scenario file (*.yaml, *.yml) and scenario set (*.scenarios) directly in `dir`, by file
+// name; InvalidArgument naming the first bad one, or a folder that holds none.
 absl::StatusOr<std::vector<std::shared_ptr<const envs::Scenario>>> LoadScenarioFolder(
     const std::string& dir);
+
+// Scenario sets: many scenarios in one Cap'n Proto file (`*.scenarios`,
+// schemas/scenario_set.capnp), for bulk; the same content as the YAML files, loaded without
+// parsing text. InvalidArgument naming `origin` for bytes that are not a set or a scenario in
+// it that CheckScenario refuses. O(size).
+absl::StatusOr<std::vector<std::shared_ptr<const envs::Scenario>>> ParseScenarioSet(
+    absl::string_view bytes, absl::string_view origin);
+std::string ScenarioSetBytes(const std::vector<std::shared_ptr<const envs::Scenario>>& scenarios);
+
+// The scenarios at `path`: a scenario file, a scenario set, or a folder of either.
+absl::StatusOr<std::vector<std::shared_ptr<const envs::Scenario>>> LoadScenarios(
+    const std::string& path);
 
 // The scenario as a scenario file: every number in the shortest text that reads back to the
 // same double, so the file drives bit-identically the episode `scenario` describes.
