@@ -60,6 +60,9 @@ int CompareCommand::Run(const CommandContext& context) {
     }
   }
   const std::string suite_label = suite->name.empty() ? suite_ : suite->name;
+  for (const std::string& name : {a_, b_}) {
+    if (absl::Status s = CheckLoggedEgos(name, *suite); !s.ok()) return usage(s.message());
+  }
   auto a = LoadEvaluationPolicy(a_, context.config, &context.out);
   if (!a.ok()) return usage(absl::StrCat("--a: ", a.status().message()));
   auto b = LoadEvaluationPolicy(b_, context.config, &context.out);

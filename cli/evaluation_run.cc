@@ -46,6 +46,7 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
     return std::make_unique<envs::CutInBlindPolicy>(std::move(*inner), gap);
   }
   if (name == "expert") return std::make_unique<envs::EnvExpert>();
+  if (name == "log") return std::make_unique<envs::LogPolicy>();
   learner::InferencePolicy::CheckpointChoice choice;
   auto net = learner::InferencePolicy::FromCheckpoint(name, &choice);
   if (!net.ok() && net.status().code() == absl::StatusCode::kNotFound &&
@@ -207,11 +208,26 @@ absl::Status RecordWorstCases(const std::vector<NamedPolicy>& policies,
 
 }  // namespace
 
+absl::Status CheckLoggedEgos(const std::string& policy, const envs::Suite& suite) {
+  if (policy != "log") return absl::OkStatus();
+  for (const envs::SuiteEntry& e : suite.entries) {
+    if (!e.scenario || !envs::HasLoggedEgo(*e.scenario)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--policy log drives the logged ego of scenario files, and the suite's entry ",
+          envs::EntryLabel(e), " has none (tarmac scenario import-highd writes such files)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<EvaluationReport> EvaluateOnSuite(const std::vector<NamedPolicy>& policies,
                                                  int reference, const envs::Suite& suite,
                                                  const envs::EnvConfig& env_config,
                                                  std::ostream* progress,
                                                  const std::string& log_dir) {
+  for (const NamedPolicy& p : policies) {
+    if (absl::Status s = CheckLoggedEgos(p.name, suite); !s.ok()) return s;
+  }
   int total = 0;
   for (const auto& e : suite.entries) total += e.count;
   EvaluationReport report;

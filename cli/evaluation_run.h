@@ -16,7 +16,8 @@
 
 namespace tarmac::cli {
 
-// The policy `--policy` names: "expert", or the actor of the newest checkpoint in a directory
+// The policy `--policy` names: "expert", "log" (a scenario file's logged ego, envs::LogPolicy),
+// or the actor of the newest checkpoint in a directory
 // (or a checkpoint file), acting with its mean action; either followed by "+delay=SECONDS"
 // reacts that much later (envs::DelayedPolicy), or by "+blind_cut_in=METRES" ignores cut-ins
 // closer than that until they settle (envs::CutInBlindPolicy). InvalidArgument (one sentence) when the
@@ -26,6 +27,10 @@ namespace tarmac::cli {
 absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::string& name,
                                                                    const Config& config,
                                                                    std::ostream* log = nullptr);
+
+// OK unless `policy` is "log" and an entry of `suite` is not a scenario with a logged ego
+// (InvalidArgument naming the entry).
+absl::Status CheckLoggedEgos(const std::string& policy, const envs::Suite& suite);
 
 // A policy to evaluate and the name reports give it.
 struct NamedPolicy {

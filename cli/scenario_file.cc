@@ -236,6 +236,26 @@ absl::Status ParseAgent(const YAML::Node& node, const std::string& path, Scenari
   return ParseManoeuvres(node, path, static_cast<int>(sc->traffic.size()) - 1, sc);
 }
 
+// A track: a list of [t, s, d, speed] samples.
+absl::Status ParseTrack(const YAML::Node& points, const std::string& path,
+                        std::vector<envs::TrackPoint>* out) {
+  if (!points || !points.IsSequence()) {
+    return Bad(path, "must be a list of [t, s, d, speed] samples");
+  }
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    const std::string at = absl::StrCat(path, "[", k, "]");
+    const YAML::Node p = points[k];
+    if (!p.IsSequence() || p.size() != 4) return Bad(at, "must be [t, s, d, speed]");
+    envs::TrackPoint point;
+    double* fields[] = {&point.t, &point.s, &point.d, &point.speed};
+    for (std::size_t c = 0; c < 4; ++c) {
+      if (absl::Status s = AsNumber(p[c], at, fields[c]); !s.ok()) return s;
+    }
+    out->push_back(point);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseLoggedAgent(const YAML::Node& node, const std::string& path, Scenario* sc) {
   if (absl::Status s =
           CheckKeys(node, path, {"length", "width", "driver", "lane_changes", "reactive", "track"});
@@ -246,20 +266,8 @@ absl::Status ParseLoggedAgent(const YAML::Node& node, const std::string& path, S
   envs::LoggedTrack track;
   if (absl::Status s = ParseBody(node, path, &v); !s.ok()) return s;
   if (absl::Status s = Flag(node, "reactive", path, &track.reactive); !s.ok()) return s;
-  const YAML::Node points = node["track"];
-  if (!points || !points.IsSequence()) {
-    return Bad(Child(path, "track"), "must be a list of [t, s, d, speed] samples");
-  }
-  for (std::size_t k = 0; k < points.size(); ++k) {
-    const std::string at = absl::StrCat(path, ".track[", k, "]");
-    const YAML::Node p = points[k];
-    if (!p.IsSequence() || p.size() != 4) return Bad(at, "must be [t, s, d, speed]");
-    envs::TrackPoint point;
-    double* fields[] = {&point.t, &point.s, &point.d, &point.speed};
-    for (std::size_t c = 0; c < 4; ++c) {
-      if (absl::Status s = AsNumber(p[c], at, fields[c]); !s.ok()) return s;
-    }
-    track.points.push_back(point);
+  if (absl::Status s = ParseTrack(node["track"], Child(path, "track"), &track.points); !s.ok()) {
+    return s;
   }
   if (!track.points.empty()) {
     v.s = track.points.front().s;
@@ -302,7 +310,14 @@ absl::Status ParseTraffic(const YAML::Node& node, Scenario* sc) {
 }
 
 absl::Status ParseEgo(const YAML::Node& node, Scenario* sc) {
-  if (absl::Status s = CheckKeys(node, "ego", {"s", "lane", "d", "speed"}); !s.ok()) return s;
+  if (absl::Status s = CheckKeys(node, "ego", {"s", "lane", "d", "speed", "track"}); !s.ok()) {
+    return s;
+  }
+  if (node["track"]) {
+    if (absl::Status s = ParseTrack(node["track"], "ego.track", &sc->ego_track); !s.ok()) {
+      return s;
+    }
+  }
   if (absl::Status s = Number(node, "s", "ego", &sc->ego_s, true); !s.ok()) return s;
   if (absl::Status s = Number(node, "speed", "ego", &sc->ego.speed, true); !s.ok()) return s;
   if (!node["lane"] && !node["d"]) return Bad("ego", "needs a lane (or a lateral offset d)");
@@ -544,7 +559,18 @@ std::string ScenarioFileText(const Scenario& sc) {
   const bool centred = centre.x == sc.ego.x && centre.y == sc.ego.y;
   absl::StrAppend(&out, "ego: {s: ", ShortestText(sc.ego_s), ", lane: ", sc.ego_lane,
                   centred ? "" : absl::StrCat(", d: ", ShortestText(ego.d)),
-                  ", speed: ", ShortestText(sc.ego.speed), "}\n");
+                  ", speed: ", ShortestText(sc.ego.speed));
+  if (sc.ego_track.empty()) {
+    out += "}\n";
+  } else {
+    out += ",\n      track: [  # the ego's logged driving: [t, s, d, speed]\n";
+    for (std::size_t k = 0; k < sc.ego_track.size(); ++k) {
+      const envs::TrackPoint& p = sc.ego_track[k];
+      absl::StrAppend(&out, "        [", ShortestText(p.t), ", ", ShortestText(p.s), ", ",
+                      ShortestText(p.d), ", ", ShortestText(p.speed), "]",
+                      k + 1 < sc.ego_track.size() ? ",\n" : "]}\n");
+    }
+  }
   std::vector<std::string> lanes;
   for (int lane : sc.entry_lanes) lanes.push_back(absl::StrCat(lane));
   absl::StrAppend(&out, "traffic: {rate: ", ShortestText(sc.entry_rate), ", speed: [",

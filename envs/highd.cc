@@ -297,6 +297,9 @@ std::optional<HighdEpisode> Cut(const HighdRecording& rec, const HighdCutOptions
   sc.ego.heading = pose.heading;
   sc.ego.speed = start.speed;
   sc.entry_rate = 0.0;
+  for (const TrackPoint& p : e.points) {  // the human's own driving: a demonstration
+    if (p.t >= t0 - 1e-9 && p.t <= t1 + 1e-9) sc.ego_track.push_back({p.t - t0, p.s, p.d, p.speed});
+  }
   for (const HighdTrack& o : rec.tracks) {
     if (o.direction != e.direction || o.id == e.id) continue;
     if (o.points.back().t < t0 || o.points.front().t > t1) continue;

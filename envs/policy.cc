@@ -98,4 +98,42 @@ void CutInBlindPolicy::Act(const Env& env, absl::Span<const float> observation,
   held_accel_ = action[0];
 }
 
+void LogPolicy::Reset(const Env& env) {
+  const auto* driving = dynamic_cast<const DrivingEnv*>(&env);
+  if (driving == nullptr || !HasLoggedEgo(driving->scenario())) {
+    throw std::invalid_argument("--policy log needs a scenario with a logged ego");
+  }
+}
+
+void LogPolicy::Act(const Env& env, absl::Span<const float> /*observation*/,
+                    absl::Span<float> action) {
+  const auto& driving = static_cast<const DrivingEnv&>(env);
+  const Scenario& sc = driving.scenario();
+  const VehicleState& ego = driving.ego();
+  const VehicleParams& car = driving.ego_params();
+  const Road& road = sc.road;
+  const double t = driving.time();
+  // Longitudinal: close on the log's speed 0.3 s ahead, and on its position.
+  constexpr double kHorizon = 0.3;
+  const TrackPoint soon = Interpolate(sc.ego_track, t + kHorizon);
+  const TrackPoint now = Interpolate(sc.ego_track, t);
+  const Frenet at = driving.ego_frenet();
+  const double accel = (soon.speed - ego.speed) / kHorizon + 0.5 * (now.s - at.s);
+  // Lateral: pure pursuit from the rear axle towards the log 0.7 s ahead (at least 6 m).
+  const double rear_x = ego.x - car.rear_to_cg * std::cos(ego.heading);
+  const double rear_y = ego.y - car.rear_to_cg * std::sin(ego.heading);
+  TrackPoint goal = Interpolate(sc.ego_track, t + 0.7);
+  const Frenet rear = road.ToFrenet(rear_x, rear_y);
+  if (goal.s - rear.s < 6.0) goal.s = rear.s + 6.0;
+  const Pose target = road.ToWorld({goal.s, goal.d});
+  const double alpha =
+      std::remainder(std::atan2(target.y - rear_y, target.x - rear_x) - ego.heading, 2.0 * M_PI);
+  const double distance = std::max(std::hypot(target.x - rear_x, target.y - rear_y), 1.0);
+  const double steer = std::atan(2.0 * car.wheelbase * std::sin(alpha) / distance);
+  action[0] = static_cast<float>(std::clamp(accel, car.min_accel, car.max_accel));
+  if (action.size() > 1) {
+    action[1] = static_cast<float>(std::clamp(steer, -car.max_steer, car.max_steer));
+  }
+}
+
 }  // namespace tarmac::envs

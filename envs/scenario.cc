@@ -420,6 +420,9 @@ absl::Status CheckScenario(const Scenario& sc) {
     }
     if (absl::Status s = CheckVehicle(v, road, field); !s.ok()) return s;
   }
+  if (!sc.ego_track.empty()) {
+    if (absl::Status s = CheckTrack({sc.ego_track, false}, "ego.track"); !s.ok()) return s;
+  }
   // Nothing overlaps at t = 0: agents, logged agents present then, and the ego.
   struct Box {
     std::string name;

@@ -49,6 +49,25 @@ TrafficVehicle AgentFrom(const schemas::ScenarioAgent& a) {
   return v;
 }
 
+schemas::ScenarioTrack TrackRecord(const std::vector<TrackPoint>& points, bool reactive) {
+  schemas::ScenarioTrack t;
+  t.reactive = reactive;
+  for (const TrackPoint& p : points) {
+    t.t.push_back(p.t);
+    t.s.push_back(p.s);
+    t.d.push_back(p.d);
+    t.speed.push_back(p.speed);
+  }
+  return t;
+}
+
+std::vector<TrackPoint> TrackFrom(const schemas::ScenarioTrack& t) {
+  std::vector<TrackPoint> points;
+  for (std::size_t k = 0; k < t.t.size(); ++k)
+    points.push_back({t.t[k], t.s[k], t.d[k], t.speed[k]});
+  return points;
+}
+
 }  // namespace
 
 schemas::ScenarioRecord ScenarioToRecord(const Scenario& sc) {
@@ -87,16 +106,9 @@ schemas::ScenarioRecord ScenarioToRecord(const Scenario& sc) {
                             s.vehicle, s.start_time, s.decel, s.trigger_gap, s.target_lane});
   }
   for (const LoggedTrack& track : sc.tracks) {
-    schemas::ScenarioTrack t;
-    t.reactive = track.reactive;
-    for (const TrackPoint& p : track.points) {
-      t.t.push_back(p.t);
-      t.s.push_back(p.s);
-      t.d.push_back(p.d);
-      t.speed.push_back(p.speed);
-    }
-    r.tracks.push_back(std::move(t));
+    r.tracks.push_back(TrackRecord(track.points, track.reactive));
   }
+  r.ego_track = TrackRecord(sc.ego_track, false);
   return r;
 }
 
@@ -144,13 +156,9 @@ absl::StatusOr<Scenario> ScenarioFromRecord(const schemas::ScenarioRecord& r) {
     sc.scripts.push_back(s);
   }
   for (const schemas::ScenarioTrack& t : r.tracks) {
-    LoggedTrack track;
-    track.reactive = t.reactive;
-    for (std::size_t k = 0; k < t.t.size(); ++k) {
-      track.points.push_back({t.t[k], t.s[k], t.d[k], t.speed[k]});
-    }
-    sc.tracks.push_back(std::move(track));
+    sc.tracks.push_back({TrackFrom(t), t.reactive});
   }
+  sc.ego_track = TrackFrom(r.ego_track);
   if (absl::Status s = CheckScenario(sc); !s.ok()) return bad(s.message());
   return sc;
 }

@@ -90,6 +90,7 @@ struct Scenario {
   logged @24 :List(Agent);
   manoeuvres @25 :List(Manoeuvre);
   tracks @26 :List(Track);
+  egoTrack @27 :Track;  # the ego's own logged driving (empty columns: none)
 }
 
 struct ScenarioSet {

@@ -73,6 +73,25 @@ std::vector<double> GetDoubles(T list) {
   return out;
 }
 
+void SetTrack(const ScenarioTrack& t, wire::Track::Builder b) {
+  b.setReactive(t.reactive);
+  SetDoubles(t.t, b.initT(static_cast<unsigned>(t.t.size())));
+  SetDoubles(t.s, b.initS(static_cast<unsigned>(t.s.size())));
+  SetDoubles(t.d, b.initD(static_cast<unsigned>(t.d.size())));
+  SetDoubles(t.speed, b.initSpeed(static_cast<unsigned>(t.speed.size())));
+}
+
+// The track `r` holds; false when its columns differ in length.
+bool GetTrack(wire::Track::Reader r, ScenarioTrack* track) {
+  track->reactive = r.getReactive();
+  track->t = GetDoubles(r.getT());
+  track->s = GetDoubles(r.getS());
+  track->d = GetDoubles(r.getD());
+  track->speed = GetDoubles(r.getSpeed());
+  const std::size_t n = track->t.size();
+  return track->s.size() == n && track->d.size() == n && track->speed.size() == n;
+}
+
 void SetScenario(const ScenarioRecord& sc, wire::Scenario::Builder b) {
   b.setName(sc.name);
   b.setFamily(sc.family);
@@ -126,14 +145,8 @@ void SetScenario(const ScenarioRecord& sc, wire::Scenario::Builder b) {
     manoeuvres[i].setTargetLane(m.target_lane);
   }
   auto tracks = b.initTracks(static_cast<unsigned>(sc.tracks.size()));
-  for (unsigned i = 0; i < sc.tracks.size(); ++i) {
-    const ScenarioTrack& t = sc.tracks[i];
-    tracks[i].setReactive(t.reactive);
-    SetDoubles(t.t, tracks[i].initT(static_cast<unsigned>(t.t.size())));
-    SetDoubles(t.s, tracks[i].initS(static_cast<unsigned>(t.s.size())));
-    SetDoubles(t.d, tracks[i].initD(static_cast<unsigned>(t.d.size())));
-    SetDoubles(t.speed, tracks[i].initSpeed(static_cast<unsigned>(t.speed.size())));
-  }
+  for (unsigned i = 0; i < sc.tracks.size(); ++i) SetTrack(sc.tracks[i], tracks[i]);
+  if (!sc.ego_track.t.empty()) SetTrack(sc.ego_track, b.initEgoTrack());
 }
 
 absl::StatusOr<ScenarioRecord> GetScenario(wire::Scenario::Reader r, std::size_t index) {
@@ -167,21 +180,17 @@ absl::StatusOr<ScenarioRecord> GetScenario(wire::Scenario::Reader r, std::size_t
     sc.manoeuvres.push_back({m.getKind(), m.getAgent(), m.getStartTime(), m.getDecel(),
                              m.getTriggerGap(), m.getTargetLane()});
   }
+  const auto ragged = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scenario ", index, " (", sc.name,
+                     ") has a track whose t, s, d and speed columns differ in length"));
+  };
   for (auto t : r.getTracks()) {
     ScenarioTrack track;
-    track.reactive = t.getReactive();
-    track.t = GetDoubles(t.getT());
-    track.s = GetDoubles(t.getS());
-    track.d = GetDoubles(t.getD());
-    track.speed = GetDoubles(t.getSpeed());
-    if (track.s.size() != track.t.size() || track.d.size() != track.t.size() ||
-        track.speed.size() != track.t.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("scenario ", index, " (", sc.name,
-                       ") has a track whose t, s, d and speed columns differ in length"));
-    }
+    if (!GetTrack(t, &track)) return ragged();
     sc.tracks.push_back(std::move(track));
   }
+  if (r.hasEgoTrack() && !GetTrack(r.getEgoTrack(), &sc.ego_track)) return ragged();
   return sc;
 }
 

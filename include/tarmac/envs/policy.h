@@ -94,6 +94,21 @@ class CutInBlindPolicy : public Policy {
   float held_accel_ = 0.0F;
 };
 
+// The logged ego of a scenario (Scenario::ego_track) as a policy: a human demonstration. Each
+// step it asks for the acceleration that closes on the log's speed 0.3 s ahead (and on the
+// log's position), and steers by pure pursuit towards where the log is 0.7 s ahead. What
+// `--policy log` runs. Reset throws std::invalid_argument for an env that is not a driving env
+// or a scenario without a logged ego (callers check HasLoggedEgo first).
+class LogPolicy : public Policy {
+ public:
+  std::string Name() const override { return "log"; }
+  void Reset(const Env& env) override;
+  void Act(const Env& env, absl::Span<const float> observation, absl::Span<float> action) override;
+};
+
+// True when `scenario` has a logged ego for LogPolicy to drive.
+inline bool HasLoggedEgo(const Scenario& scenario) { return scenario.ego_track.size() >= 2; }
+
 }  // namespace tarmac::envs
 
 #endif  // TARMAC_ENVS_POLICY_H_

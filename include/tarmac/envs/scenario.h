@@ -118,6 +118,9 @@ struct Scenario {
   std::vector<LoggedTrack> tracks;
   // What reports call the scenario (a scenario file's name); empty: the family's name.
   std::string name;
+  // The ego's own logged driving, when the ego replaces a logged vehicle (a highD import): what
+  // LogPolicy drives, a human demonstration. Empty for generated scenarios.
+  std::vector<TrackPoint> ego_track;
 };
 
 // The label of a scenario in summaries and reports: its name, else its family's.
@@ -126,7 +129,7 @@ std::string ScenarioLabel(const Scenario& scenario);
 // InvalidArgument, one sentence naming the field (e.g. "agents[3].speed"), for a scenario that
 // cannot be driven: non-finite or non-physical values, scripts or tracks naming agents or lanes
 // that do not exist, tracks whose times do not increase, agents overlapping each other or the
-// ego at t = 0. O(agents^2 + samples).
+// ego at t = 0, an ego track whose times do not increase. O(agents^2 + samples).
 absl::Status CheckScenario(const Scenario& scenario);
 
 Scenario GenerateScenario(ScenarioFamily family, const ScenarioConfig& config, std::uint64_t seed);

@@ -61,6 +61,7 @@ struct ScenarioRecord {
   std::vector<ScenarioAgent> agents, logged;
   std::vector<ScenarioManoeuvre> manoeuvres;
   std::vector<ScenarioTrack> tracks;
+  ScenarioTrack ego_track;  // empty columns: no logged ego
 };
 
 inline constexpr std::size_t kMaxScenarioSetBytes = std::size_t{1} << 30;  // 1 GiB
