@@ -207,7 +207,9 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   if (o.analyse) {
     // Complete recordings only for the episodes written as logs: a step's nearby vehicles are
     // most of a log's memory, and the behaviour metrics need them at collisions only.
-    s.batch->RecordEpisodes(o.expert ? "expert" : "latest",
+    s.batch->RecordEpisodes(o.log_ego  ? "log"
+                            : o.expert ? "expert"
+                                       : "latest",
                             o.log_dir.empty() ? 1 << 30 : o.log_every);
     s.analyst = std::make_unique<EpisodeAnalyst>(
         &shared->behaviours, shared->metrics,
@@ -220,7 +222,8 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
     s.demo_rng.seed(seed ^ 0x5DEECE66DULL);
     s.labels.resize(static_cast<std::size_t>(k) * spec.action_size);
     for (int i = 0; i < k; ++i) {
-      std::unique_ptr<envs::Policy> expert = s.batch->env(i).MakeExpert();
+      std::unique_ptr<envs::Policy> expert =
+          o.log_ego ? std::make_unique<envs::LogPolicy>() : s.batch->env(i).MakeExpert();
       if (expert == nullptr) {
         throw std::runtime_error(std::string(o.expert ? "--policy expert" : "DAgger") +
                                  " needs an env with an expert; " + spec.name + " offers none");

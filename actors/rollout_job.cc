@@ -16,6 +16,7 @@
 #include "rollout_actors.h"
 #include "tarmac/buffer/control_client.h"
 #include "tarmac/envs/env_batch.h"
+#include "tarmac/envs/policy.h"
 #include "tarmac/learner/network_policy.h"
 #include "tarmac/learner/verified_policy.h"
 #include "tarmac/schemas/event.h"
@@ -30,6 +31,28 @@ void LowerThisThread(int nice) {
 }
 
 namespace {
+
+// OK when every case of `mix` is a scenario file's with a logged ego for --policy log to drive.
+absl::Status CheckLoggedEgoMix(const envs::ScenarioMix* mix) {
+  if (mix == nullptr) {
+    return absl::InvalidArgumentError(
+        "--policy log drives the logged egos of scenario files: give a scenario mix "
+        "(actor.scenario_mix) whose sources are suites of imported scenarios");
+  }
+  for (const envs::ScenarioSource& source : mix->sources()) {
+    bool logged = !source.cases.empty();
+    for (const envs::ScenarioCase& c : source.cases) {
+      logged = logged && c.scenario != nullptr && envs::HasLoggedEgo(*c.scenario);
+    }
+    if (!logged) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--policy log drives the logged egos of scenario files, and source '", source.name,
+          "' of the scenario mix has cases without one (tarmac scenario import-highd writes "
+          "scenarios with logged egos)"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 std::string DefaultActorId() {
   char host[256] = {};
@@ -205,6 +228,9 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
       analysis::BehavioursFrom(o.behaviours);
   if (!behaviours.ok()) return behaviours.status();
   shared.behaviours = *std::move(behaviours);
+  if (o.log_ego) {
+    if (absl::Status s = CheckLoggedEgoMix(o.mix.get()); !s.ok()) return s;
+  }
   if (o.expert && (*probe)->env(0).MakeExpert() == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--policy expert needs an env with an expert, and ", o.env_name,

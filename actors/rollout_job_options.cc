@@ -46,8 +46,24 @@ void AddDemoNoiseKeys(util::OptionTable<O>& t) {
 
 void AddPolicyKeys(util::OptionTable<O>& t) {
   t.String("env.name", &O::env_name, "Registered env the actors run (`tarmac envs` lists them).");
-  t.Enum("actor.policy", &O::expert, {{"latest", false}, {"expert", true}},
-         "Published weights, or the expert.");
+  t.Custom(
+      {"actor.policy",
+       OptionType::kChoice,
+       {},
+       {},
+       {},
+       {"latest", "expert", "log"},
+       "Published weights, the expert, or the logged ego of imported scenarios (human "
+       "demonstrations; needs a scenario mix of scenario files with logged egos)."},
+      [](const O& o) {
+        return OptionValue(std::string(o.log_ego ? "log" : o.expert ? "expert" : "latest"));
+      },
+      [](O& o, const OptionValue& v) {
+        const std::string& policy = std::get<std::string>(v);
+        o.expert = policy != "latest";
+        o.log_ego = policy == "log";
+        return absl::OkStatus();
+      });
   t.Custom(
       {"actor.table",
        OptionType::kString,

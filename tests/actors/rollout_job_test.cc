@@ -22,6 +22,7 @@
 #include "tarmac/buffer/control_client.h"
 #include "tarmac/envs/driving_env.h"
 #include "tarmac/envs/episode_recorder.h"
+#include "tarmac/envs/evaluation.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/envs/registry.h"
 #include "tarmac/learner/sac_trainer.h"
@@ -551,6 +552,74 @@ TEST(RolloutJobTest, DaggerRecordsTheExpertsActionInEveryStateThePolicyVisits) {
   auto refused = runner.Run(options, metrics);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("DAgger"), std::string::npos) << refused.status();
+}
+
+// --policy log: the logged ego of each imported scenario drives (here the expert's own driving
+// stands for a human's), and its actions fill the demos table; without such a mix it refuses.
+TEST(RolloutJobTest, PolicyLogRecordsTheLoggedEgosDrivingAsDemonstrations) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  RolloutJobOptions options = SmallJob(**server);
+  options.env_name = "driving-v0";
+  options.expert = true;
+  options.log_ego = true;
+  options.analyse = false;
+  options.n_step = 1;
+  options.table.name = "demos";
+  options.table.max_times_sampled = 1;  // DrainTable reads every item once
+  options.max_env_steps = 2000;
+  monitoring::Metrics metrics;
+  JobRunner runner;
+  auto refused = runner.Run(options, metrics);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("give a scenario mix"), std::string::npos)
+      << refused.status();
+
+  envs::ScenarioSource generated;
+  generated.name = "generated";
+  generated.family = envs::ScenarioFamily::kHighway;
+  generated.cases = {{envs::ScenarioFamily::kHighway, {}, 3, nullptr}};
+  options.mix = std::make_shared<const envs::ScenarioMix>(*envs::ScenarioMix::Create({generated}));
+  refused = runner.Run(options, metrics);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("source 'generated'"), std::string::npos)
+      << refused.status();
+
+  envs::ScenarioSource humans;
+  humans.name = "humans";
+  envs::EnvExpert expert;
+  for (std::uint64_t seed : {2ULL, 5ULL}) {
+    envs::Scenario scenario = envs::GenerateScenario(envs::ScenarioFamily::kHighway, {}, seed);
+    envs::EpisodeRecording recorded{"expert", 0, {}};
+    envs::RunEpisode(expert, envs::ScenarioFamily::kHighway, {}, seed, {}, &recorded);
+    for (std::size_t k = 0; k < recorded.log.steps.size(); ++k) {
+      const schemas::LoggedEgo& e = recorded.log.steps[k].ego;
+      scenario.ego_track.push_back({0.1 * static_cast<double>(k), e.s, e.d, e.speed});
+    }
+    scenario.name = "human";
+    humans.cases.push_back({envs::ScenarioFamily::kHighway,
+                            {},
+                            seed,
+                            std::make_shared<const envs::Scenario>(std::move(scenario))});
+  }
+  options.mix = std::make_shared<const envs::ScenarioMix>(*envs::ScenarioMix::Create({humans}));
+  EpisodeLog episodes;
+  options.episode_log = &episodes;
+  auto result = runner.Run(options, metrics);
+  ASSERT_TRUE(result.ok()) << result.status();
+  buffer::ReplayClientOptions client_options;
+  client_options.shards = {Endpoint(**server)};
+  auto client = buffer::ReplayClient::Connect(client_options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ(DrainTable(**client, "demos").size(), result->transitions);
+  EXPECT_GT(result->transitions, 1000U);
+  int finished = 0;
+  for (const schemas::EpisodeSummary& e : episodes.TakeNew()) {
+    EXPECT_EQ(e.scenario, "human");
+    EXPECT_EQ(schemas::MetricOr(e, "collision"), 0.0);
+    ++finished;
+  }
+  EXPECT_GT(finished, 0);
 }
 
 TEST(RolloutJobTest, HeartbeatRegistersTheProcessWhileItRuns) {

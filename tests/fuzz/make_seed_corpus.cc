@@ -10,6 +10,7 @@
 #include "tarmac/schemas/episode_log.h"
 #include "tarmac/schemas/episode_summary.h"
 #include "tarmac/schemas/policy_weights.h"
+#include "tarmac/schemas/scenario_set.h"
 #include "tarmac/schemas/transition.h"
 
 namespace {
@@ -133,6 +134,23 @@ int main(int argc, char** argv) {
   Write(out / "episode_log", "typical", log);
   Write(out / "episode_log", "truncated", log.substr(0, log.size() / 2));
   Write(out / "episode_log", "uncompressed", EncodeEpisodeSummary(TypicalSummary()));
+
+  ScenarioRecord scenario;
+  scenario.name = "cut_in";
+  scenario.family = "cut_in";
+  scenario.segments = {{1340.0, 0.0}};
+  scenario.lanes = {{0, 0.0, 1340.0}, {1, 0.0, 1340.0}};
+  scenario.agents = {ScenarioAgent{}, ScenarioAgent{}};
+  scenario.logged = {ScenarioAgent{}};
+  scenario.logged[0].track = 0;
+  scenario.manoeuvres = {{1, 0, 0.0, 0.0, 12.0, 1}};
+  scenario.tracks = {{true, {0.0, 0.1}, {10.0, 12.0}, {0.0, 0.0}, {20.0, 20.0}}};
+  scenario.ego_track = {false, {0.0, 0.1}, {60.0, 62.5}, {3.6, 3.6}, {25.0, 25.0}};
+  const std::string set = EncodeScenarioSet({scenario, scenario});
+  Write(out / "scenario_set", "empty", EncodeScenarioSet({}));
+  Write(out / "scenario_set", "typical", set);
+  Write(out / "scenario_set", "truncated", set.substr(0, set.size() / 2));
+  Write(out / "scenario_set", "summary", EncodeEpisodeSummary(TypicalSummary()));
 
   // Command sequences: arbitrary bytes steer the command and argument choices.
   for (int seed = 0; seed < 8; ++seed) {

@@ -32,6 +32,9 @@ struct RolloutJobOptions {
   std::string env_name = "driving-v0";
   envs::EnvConfig env_config;
   bool expert = false;  // --policy expert (demo mode) instead of the latest weights
+  // --policy log (demo mode, with `expert`): each env's logged ego drives (envs::LogPolicy), the
+  // recorded human driving of imported scenarios; needs a mix whose every case has one.
+  bool log_ego = false;
   // DAgger: the latest weights drive and each env's expert labels the states they visit; the
   // recorded action is the expert's, the items carry kDaggerTag. For the demos table.
   bool dagger = false;
