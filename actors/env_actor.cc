@@ -132,13 +132,17 @@ void CountSources(EnvActorState& s, monitoring::Metrics& metrics) {
 // Env ids are unique within the process (actor index * K + env); episode ids carry the env
 // actor's incarnation in their high bits, so a restarted actor never reuses an id.
 // The transitions also get the source's tags (`tags`).
-void Label(EnvActorState& s, int actor_index, int env, std::size_t from, std::uint64_t tags) {
+// A logged ego's demonstrations (--policy log) at steps its log cannot be driven get
+// kInfeasibleTag.
+void Label(EnvActorState& s, int actor_index, int env, std::size_t from, std::uint64_t tags,
+           const envs::LogPolicy* log = nullptr) {
   const std::uint32_t env_id = static_cast<std::uint32_t>(actor_index * s.batch->size() + env);
   for (std::size_t t = from; t < s.scratch.size(); ++t) {
     s.scratch[t].env_id = env_id;
     s.scratch[t].episode_id |= s.incarnation << 40;
+    const bool infeasible = log != nullptr && log->InfeasibleAt(s.scratch[t].step);
+    s.scratch_tags.push_back(tags | (infeasible ? kInfeasibleTag : 0));
   }
-  s.scratch_tags.resize(s.scratch.size(), tags);
 }
 
 template <class Self>
@@ -288,7 +292,9 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
     step.policy_version = s.version;
     const std::size_t before = s.scratch.size();
     s.assemblers[i].Add(step, &s.scratch);
-    Label(s, index, i, before, s.prev_source_tags[i]);
+    Label(s, index, i, before, s.prev_source_tags[i],
+          shared->options.log_ego ? static_cast<const envs::LogPolicy*>(s.experts[i].get())
+                                  : nullptr);
     if (ended && !s.experts.empty()) s.experts[i]->Reset(b.env(i));
   }
   s.steps_counter->Increment(b.size());
@@ -360,7 +366,9 @@ void CutWindows(EnvActorPtr self, RolloutShared* shared, int index) {
     s.assemblers[i].Truncate(
         s.batch->observations().subspan(i * spec.observation_size, spec.observation_size),
         &s.scratch);
-    Label(s, index, i, before, s.batch->source_tags(i));
+    Label(s, index, i, before, s.batch->source_tags(i),
+          shared->options.log_ego ? static_cast<const envs::LogPolicy*>(s.experts[i].get())
+                                  : nullptr);
   }
   SendTransitions(self, shared);
 }

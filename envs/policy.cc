@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tarmac/envs/driving_env.h"
+#include "tarmac/envs/feasibility.h"
 
 namespace tarmac::envs {
 namespace {
@@ -102,6 +103,25 @@ void LogPolicy::Reset(const Env& env) {
   const auto* driving = dynamic_cast<const DrivingEnv*>(&env);
   if (driving == nullptr || !HasLoggedEgo(driving->scenario())) {
     throw std::invalid_argument("--policy log needs a scenario with a logged ego");
+  }
+  // The log resampled at the env's step, headings from the motion between samples.
+  const Scenario& sc = driving->scenario();
+  const Road& road = sc.road;
+  std::vector<Pose> poses;
+  const double end = sc.ego_track.back().t;
+  for (int k = 0; k <= sc.max_steps && k * sc.dt <= end + 1e-9; ++k) {
+    const TrackPoint p = Interpolate(sc.ego_track, k * sc.dt);
+    const TrackPoint q = Interpolate(sc.ego_track, k * sc.dt + 0.5 * sc.dt);
+    const Pose at = road.ToWorld({p.s, p.d});
+    const Pose ahead = road.ToWorld({q.s, q.d});
+    const double moved = std::hypot(ahead.x - at.x, ahead.y - at.y);
+    poses.push_back(
+        {at.x, at.y, moved > 1e-3 ? std::atan2(ahead.y - at.y, ahead.x - at.x) : at.heading});
+  }
+  const FeasibilityReport report = CheckFeasibility(poses, sc.dt, driving->ego_params());
+  infeasible_.assign(poses.size(), false);
+  for (int step : report.violations) {
+    if (step >= 0 && static_cast<std::size_t>(step) < infeasible_.size()) infeasible_[step] = true;
   }
 }
 

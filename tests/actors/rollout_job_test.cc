@@ -596,6 +596,12 @@ TEST(RolloutJobTest, PolicyLogRecordsTheLoggedEgosDrivingAsDemonstrations) {
       const schemas::LoggedEgo& e = recorded.log.steps[k].ego;
       scenario.ego_track.push_back({0.1 * static_cast<double>(k), e.s, e.d, e.speed});
     }
+    // A 2 m sideways jump 5 s in: steps the vehicle model cannot drive.
+    if (seed == 5) {
+      for (envs::TrackPoint& p : scenario.ego_track) {
+        if (std::abs(p.t - 5.0) < 1e-6) p.d += 2.0;
+      }
+    }
     scenario.name = "human";
     humans.cases.push_back({envs::ScenarioFamily::kHighway,
                             {},
@@ -611,8 +617,19 @@ TEST(RolloutJobTest, PolicyLogRecordsTheLoggedEgosDrivingAsDemonstrations) {
   client_options.shards = {Endpoint(**server)};
   auto client = buffer::ReplayClient::Connect(client_options);
   ASSERT_TRUE(client.ok()) << client.status();
-  EXPECT_EQ(DrainTable(**client, "demos").size(), result->transitions);
+  std::vector<std::uint64_t> tags;
+  const auto all = DrainTable(**client, "demos", &tags);
+  EXPECT_EQ(all.size(), result->transitions);
   EXPECT_GT(result->transitions, 1000U);
+  // Only the steps around the planted jump carry kInfeasibleTag.
+  std::size_t infeasible = 0;
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    if ((tags[k] & kInfeasibleTag) == 0) continue;
+    ++infeasible;
+    EXPECT_GE(all[k].step, 48U);
+    EXPECT_LE(all[k].step, 52U);
+  }
+  EXPECT_GT(infeasible, 0U);
   int finished = 0;
   for (const schemas::EpisodeSummary& e : episodes.TakeNew()) {
     EXPECT_EQ(e.scenario, "human");

@@ -25,7 +25,10 @@ namespace tarmac::actors {
 inline constexpr std::uint64_t kDaggerTag = std::uint64_t{1} << 31;
 // The replay tag of transitions driven on a fine-tuning's focus cases (tarmac finetune).
 inline constexpr std::uint64_t kFocusTag = std::uint64_t{1} << 30;
-static_assert(schemas::kNumEvents < 30, "the event bits would reach kFocusTag");
+// Demonstrations of a logged ego (--policy log) at steps where the log violates the vehicle
+// model's limits: data to trust less (sample them with or without this tag).
+inline constexpr std::uint64_t kInfeasibleTag = std::uint64_t{1} << 29;
+static_assert(schemas::kNumEvents < 29, "the event bits would reach kInfeasibleTag");
 
 struct RolloutJobOptions {
   std::vector<buffer::ShardEndpoint> shards;

@@ -102,8 +102,17 @@ class CutInBlindPolicy : public Policy {
 class LogPolicy : public Policy {
  public:
   std::string Name() const override { return "log"; }
+  // Also checks the log against the ego's vehicle model (CheckFeasibility at the env's step).
   void Reset(const Env& env) override;
   void Act(const Env& env, absl::Span<const float> observation, absl::Span<float> action) override;
+  // True when the log, at env step `step` of the episode since Reset, violates a limit of the
+  // vehicle model (a demonstration to trust less: tarmac actor tags it). O(1).
+  bool InfeasibleAt(std::size_t step) const {
+    return step < infeasible_.size() && infeasible_[step];
+  }
+
+ private:
+  std::vector<bool> infeasible_;
 };
 
 // True when `scenario` has a logged ego for LogPolicy to drive.
