@@ -63,6 +63,9 @@ CLI::App* ScenarioCommand::Register(CLI::App& app, FlagBindings& /*flags*/) {
   import_->add_option("--before", before_, "Seconds of an episode before its interaction")
       ->capture_default_str();
   import_->add_option("--after", after_, "Seconds after it")->capture_default_str();
+  import_->add_flag("--merges", merges_,
+                    "The rightmost lane is an on-ramp's acceleration lane: it ends, and changes "
+                    "out of it are merges");
   import_->add_flag("--non-reactive", non_reactive_,
                     "Logged agents follow their logs whatever the ego does");
   return sub;
@@ -174,6 +177,7 @@ int ScenarioCommand::ImportHighd(const CommandContext& context) const {
   options.before = before_;
   options.after = after_;
   options.reactive = !non_reactive_;
+  options.merges = merges_;
   // Everything is read and cut before anything is written.
   std::vector<envs::HighdRecording> recordings;
   std::vector<envs::HighdEpisode> episodes;

@@ -42,6 +42,7 @@ class ScenarioCommand : public Command {
   double before_ = 4.0;
   double after_ = 10.0;
   bool non_reactive_ = false;
+  bool merges_ = false;
   std::string family_;
   std::uint64_t seed_ = 0;
   std::string suite_;

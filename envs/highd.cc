@@ -287,6 +287,17 @@ std::optional<HighdEpisode> Cut(const HighdRecording& rec, const HighdCutOptions
   sc.speed_limit = rec.speed_limit;
   std::vector<Lane> lanes;
   for (int lane = 0; lane < rec.lanes[side]; ++lane) lanes.push_back({lane, 0.0, rec.road_length});
+  if (options.merges) {
+    // The rightmost lane is an acceleration lane: it ends where the last vehicle left it.
+    double end = 0.0;
+    for (const HighdTrack& o : rec.tracks) {
+      if (o.direction != e.direction) continue;
+      for (std::size_t k = 0; k < o.points.size(); ++k) {
+        if (o.lane[k] == 0) end = std::max(end, o.points[k].s);
+      }
+    }
+    lanes[0].s_end = std::min(rec.road_length, end + 10.0);
+  }
   sc.road = *Road::Build({}, {{rec.road_length, 0.0}}, lanes, rec.lane_width[side]);
   const TrackPoint start = Interpolate(e.points, t0);
   sc.ego_s = start.s;
@@ -358,7 +369,7 @@ std::vector<HighdEpisode> CutHighdEpisodes(const HighdRecording& rec,
       if (v.accel[k] < options.hard_brake && v.accel[k - 1] >= options.hard_brake) {
         kind = "hard_brake";
       } else if (v.lane[k] != v.lane[k - 1]) {
-        kind = "cut_in";
+        kind = options.merges && v.lane[k - 1] == 0 ? "merge" : "cut_in";
       } else {
         continue;
       }
@@ -368,6 +379,7 @@ std::vector<HighdEpisode> CutHighdEpisodes(const HighdRecording& rec,
       const double headway =
           (gap - 0.5 * (v.length + rec.tracks[follower].length)) / std::max(f.speed, 0.1);
       if (kind == "cut_in" && headway > options.cut_in_headway) continue;
+      if (kind == "merge" && headway > options.merge_headway) continue;
       if (kind == "hard_brake" && headway > 3.0) continue;  // nobody close behind to react
       last_event = p.t;
       add(follower, p.t, kind, v.id,

@@ -114,6 +114,43 @@ TEST_F(HighdTest, InteractionsBecomeEpisodesWithTheReactingDriverAsTheEgo) {
   EXPECT_EQ(one[0].scenario.ego_lane, 2);
 }
 
+TEST(HighdMergeTest, WithAnAccelerationLaneAChangeOutOfItIsAMergeAndTheLaneEnds) {
+  // Car 1 leaves the rightmost lane of the lower direction between 4 and 7 s, 9 m ahead of car
+  // 2 in lane 1: a merge with car 2 as the ego when the recording has a ramp, else a cut-in.
+  testing::TempDir dir;
+  std::vector<Planted> vehicles;
+  vehicles.push_back(
+      {1, 2, 4.5, 1.9,
+       [](double t) {
+         const double u = std::clamp((t - 4.0) / 3.0, 0.0, 1.0);
+         return TrackPoint{t, 50 + 25 * t, kWidth * 0.5 * (1 - std::cos(M_PI * u)), 25};
+       },
+       testing::Constant});
+  vehicles.push_back({2, 2, 4.5, 1.9,
+                      [](double t) {
+                        return TrackPoint{t, 30 + 27 * t, kWidth, 27};
+                      },
+                      testing::Constant});
+  WriteRecording(dir.path(), vehicles, 400, 700.0);
+  absl::StatusOr<HighdRecording> rec = ReadHighdRecording(dir.path(), "01");
+  ASSERT_TRUE(rec.ok()) << rec.status();
+  HighdCutOptions ramp;
+  ramp.merges = true;
+  const std::vector<HighdEpisode> merges = CutHighdEpisodes(*rec, ramp);
+  ASSERT_EQ(merges.size(), 1u);
+  EXPECT_EQ(merges[0].kind, "merge");
+  EXPECT_EQ(merges[0].ego_id, 2);
+  EXPECT_EQ(merges[0].other_id, 1);
+  // Lane 0 ends 10 m past where car 1 last drove in it (d < 1.9 until 5.5 s: s ~ 187 m).
+  const Lane& acceleration = merges[0].scenario.road.lanes().front();
+  EXPECT_EQ(acceleration.index, 0);
+  EXPECT_NEAR(acceleration.s_end, 50 + 25 * 5.48 + 10, 1.0);
+  const std::vector<HighdEpisode> plain = CutHighdEpisodes(*rec, {});
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].kind, "cut_in");
+  EXPECT_EQ(plain[0].scenario.road.lanes().front().s_end, plain[0].scenario.road.length());
+}
+
 TEST(HighdRejectionTest, AMissingColumnOrFramesThatDoNotIncreaseAreOneSentence) {
   testing::TempDir dir;
   WriteRecording(dir.path(), Vehicles(), 20, 700.0, "xVelocity");

@@ -55,23 +55,28 @@ struct HighdCutOptions {
   double min_seconds = 4.0;     // shorter episodes are skipped
   double hard_brake = -3.0;     // m/s^2: a vehicle braking harder is an interaction
   double cut_in_headway = 1.0;  // s: a lane change into a gap whose new follower is this close
-  bool reactive = true;         // logged agents yield to IDM when the ego brakes
-  double dt = 0.1;              // s, the scenario's step
+  // The rightmost lane of each direction is an on-ramp's acceleration lane (highD locations with
+  // one): it ends where the last vehicle left it, and a change out of it is a merge.
+  bool merges = false;
+  double merge_headway = 1.5;  // s: a merge ending this close ahead of its new follower
+  bool reactive = true;        // logged agents yield to IDM when the ego brakes
+  double dt = 0.1;             // s, the scenario's step
 };
 
 // One episode cut from a recording: the scenario (the ego starts as the logged vehicle did; the
 // other vehicles of its direction are logged agents) and what it was cut around.
 struct HighdEpisode {
   Scenario scenario;
-  std::string kind;    // "vehicle", "cut_in" or "hard_brake"
+  std::string kind;    // "vehicle", "cut_in", "merge" or "hard_brake"
   int ego_id = 0;      // the highD vehicle the ego replaces
   int other_id = 0;    // the vehicle cutting in or braking (0 for "vehicle")
   double start = 0.0;  // s into the recording
 };
 
 // Episodes around `options.around_vehicle`, or around every detected interaction: each hard
-// brake (the braking vehicle's follower becomes the ego) and each cut-in (a lane change ending
-// closer than `cut_in_headway` to its new follower, which becomes the ego). Episodes that fail
+// brake (the braking vehicle's follower becomes the ego), each cut-in (a lane change ending
+// closer than `cut_in_headway` to its new follower, which becomes the ego) and, with `merges`,
+// each merge out of the acceleration lane (within `merge_headway`). Episodes that fail
 // CheckScenario (e.g. boxes overlapping in noisy data) are left out. O(samples).
 std::vector<HighdEpisode> CutHighdEpisodes(const HighdRecording& recording,
                                            const HighdCutOptions& options);
