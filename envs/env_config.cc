@@ -3,6 +3,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tarmac/util/number_text.h"
 
 namespace tarmac::envs {
 namespace {
@@ -54,6 +55,45 @@ util::OptionTable<ScenarioConfig> ScenarioTable() {
   AddRange(t, "stalled_distance", &S::stalled_distance, "stalled: distance to the stalled car, m");
   AddRange(t, "curve_radius", &S::curve_radius, "curve: radius, m");
   AddRange(t, "merge_length", &S::merge_length, "merge: acceleration lane length, m");
+  t.Custom(
+      {"env.scenario.population",
+       OptionType::kStringList,
+       {},
+       {},
+       {},
+       {},
+       "Driver profiles of the traffic and their weights, e.g. [normal=0.7, aggressive=0.3] "
+       "(normal, calm, aggressive, distracted); empty: every driver normal."},
+      [](const S& s) {
+        std::vector<std::string> shares;
+        for (const PopulationShare& share : s.population) {
+          shares.push_back(absl::StrCat(share.profile.name, "=", util::ShortestText(share.weight)));
+        }
+        return OptionValue(shares);
+      },
+      [](S& s, const OptionValue& v) {
+        std::vector<PopulationShare> population;
+        for (const std::string& text : std::get<std::vector<std::string>>(v)) {
+          const std::size_t eq = text.find('=');
+          double weight = 0.0;
+          if (eq == std::string::npos || !absl::SimpleAtod(text.substr(eq + 1), &weight)) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("env.scenario.population entry '", text, "' must be profile=weight"));
+          }
+          absl::StatusOr<DriverProfile> profile = FindProfile(text.substr(0, eq));
+          if (!profile.ok()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("env.scenario.population: ", profile.status().message()));
+          }
+          population.push_back({*std::move(profile), weight});
+        }
+        if (absl::Status st = ValidatePopulation(population); !st.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("env.scenario.population: ", st.message()));
+        }
+        s.population = std::move(population);
+        return absl::OkStatus();
+      });
   return t;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "chi_square.h"
+#include "tarmac/envs/episode_recorder.h"
 #include "tarmac/envs/evaluation.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/envs/scenario.h"
@@ -94,6 +95,20 @@ TEST(PopulationTest, ADistractedDriverBrakesLaterBehindABrakingLeader) {
     speed_after[distracted] = traffic.vehicles()[1].speed;
   }
   EXPECT_GT(speed_after[1], speed_after[0] + 0.3);
+}
+
+TEST(PopulationTest, ThePopulationIsAConfigKeyAndLoggedEpisodesReplayWithIt) {
+  absl::StatusOr<EnvConfig> config =
+      EnvConfigFromEntries({{"env.scenario.population", {"normal=0.5", "distracted=0.5"}}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->scenario.population.size(), 2u);
+  EXPECT_EQ(config->scenario.population[1].profile.name, "distracted");
+  EnvExpert expert;
+  EpisodeRecording recording{"expert", 0, {}};
+  RunEpisode(expert, ScenarioFamily::kDense, config->scenario, 3, *config, &recording);
+  // The log records the population, so its replay regenerates the same drivers.
+  EXPECT_TRUE(ReplayEpisodeLog(recording.log).ok()) << ReplayEpisodeLog(recording.log);
+  EXPECT_FALSE(EnvConfigFromEntries({{"env.scenario.population", {"reckless=1"}}}).ok());
 }
 
 TEST(PopulationTest, BadPopulationsAreOneSentenceNamingTheProfile) {
