@@ -20,8 +20,8 @@ namespace tarmac::cli {
 // or the actor of the newest checkpoint in a directory
 // (or a checkpoint file), acting with its mean action; either followed by "+delay=SECONDS"
 // reacts that much later (envs::DelayedPolicy), or by "+blind_cut_in=METRES" ignores cut-ins
-// closer than that until they settle (envs::CutInBlindPolicy). InvalidArgument (one sentence) when the
-// checkpoint is missing, unreadable or trained on another observation size than the config's
+// closer than that until they settle (envs::CutInBlindPolicy). InvalidArgument (one sentence) when
+// the checkpoint is missing, unreadable or trained on another observation size than the config's
 // env. When `log` is given, says which checkpoint file was loaded and which newer ones were
 // skipped as unreadable.
 absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::string& name,

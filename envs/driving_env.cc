@@ -60,18 +60,25 @@ void DrivingEnv::SetScenario(std::optional<ScenarioFamily> family, const Scenari
 }
 
 void DrivingEnv::SetFixedScenario(std::shared_ptr<const Scenario> scenario) {
+  const auto begins = [&](const TrafficVehicle& v) {
+    return scenario->tracks[static_cast<std::size_t>(v.track)].points.front().t;
+  };
+  const auto earlier = [&](const TrafficVehicle& a, const TrafficVehicle& b) {
+    return begins(a) < begins(b);
+  };
+  // Logged agents enter in the order their tracks begin: sorted once here, not every Reset.
+  if (scenario != nullptr &&
+      !std::is_sorted(scenario->logged.begin(), scenario->logged.end(), earlier)) {
+    auto sorted = std::make_shared<Scenario>(*scenario);
+    std::stable_sort(sorted->logged.begin(), sorted->logged.end(), earlier);
+    scenario = std::move(sorted);
+  }
   fixed_ = std::move(scenario);
 }
 
 void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
   if (fixed_) {
     scenario_ = *fixed_;
-    // Logged agents enter in the order their tracks begin.
-    std::stable_sort(scenario_.logged.begin(), scenario_.logged.end(),
-                     [&](const TrafficVehicle& a, const TrafficVehicle& b) {
-                       return scenario_.tracks[a.track].points.front().t <
-                              scenario_.tracks[b.track].points.front().t;
-                     });
   } else {
     scenario_ = GenerateScenario(FamilyFor(options_, seed), options_.scenario, seed);
   }
