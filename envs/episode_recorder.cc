@@ -254,4 +254,14 @@ absl::Status ReplayEpisodeLog(const schemas::EpisodeLog& log) {
   return absl::OkStatus();
 }
 
+std::vector<TrackPoint> EgoTrackOf(const schemas::EpisodeLog& log) {
+  std::vector<TrackPoint> track;
+  track.reserve(log.steps.size());
+  for (std::size_t k = 0; k < log.steps.size(); ++k) {
+    const schemas::LoggedEgo& e = log.steps[k].ego;
+    track.push_back({log.dt * static_cast<double>(k), e.s, e.d, e.speed});
+  }
+  return track;
+}
+
 }  // namespace tarmac::envs

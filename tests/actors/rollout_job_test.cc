@@ -567,7 +567,7 @@ TEST(RolloutJobTest, PolicyLogRecordsTheLoggedEgosDrivingAsDemonstrations) {
   options.n_step = 1;
   options.table.name = "demos";
   options.table.max_times_sampled = 1;  // DrainTable reads every item once
-  options.max_env_steps = 2000;
+  options.max_env_steps = 6000;         // 750 steps an env: past the 300-step episodes
   monitoring::Metrics metrics;
   JobRunner runner;
   auto refused = runner.Run(options, metrics);
@@ -592,10 +592,7 @@ TEST(RolloutJobTest, PolicyLogRecordsTheLoggedEgosDrivingAsDemonstrations) {
     envs::Scenario scenario = envs::GenerateScenario(envs::ScenarioFamily::kHighway, {}, seed);
     envs::EpisodeRecording recorded{"expert", 0, {}};
     envs::RunEpisode(expert, envs::ScenarioFamily::kHighway, {}, seed, {}, &recorded);
-    for (std::size_t k = 0; k < recorded.log.steps.size(); ++k) {
-      const schemas::LoggedEgo& e = recorded.log.steps[k].ego;
-      scenario.ego_track.push_back({0.1 * static_cast<double>(k), e.s, e.d, e.speed});
-    }
+    scenario.ego_track = envs::EgoTrackOf(recorded.log);
     // A 2 m sideways jump 5 s in: steps the vehicle model cannot drive.
     if (seed == 5) {
       for (envs::TrackPoint& p : scenario.ego_track) {

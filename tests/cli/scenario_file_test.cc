@@ -16,6 +16,7 @@
 #include "subprocess.h"
 #include "tarmac/cli/suite.h"
 #include "tarmac/envs/driving_env.h"
+#include "tarmac/envs/episode_recorder.h"
 #include "tarmac/envs/evaluation.h"
 #include "tarmac/envs/policy.h"
 
@@ -207,10 +208,7 @@ TEST(ScenarioFileTest, TheLogPolicyDrivesTheLoggedEgoAlongItsLog) {
     envs::Scenario scenario = envs::GenerateScenario(envs::ScenarioFamily::kHighway, {}, seed);
     envs::EpisodeRecording recorded{"expert", 0, {}};
     envs::RunEpisode(expert, envs::ScenarioFamily::kHighway, {}, seed, {}, &recorded);
-    for (std::size_t k = 0; k < recorded.log.steps.size(); ++k) {
-      const schemas::LoggedEgo& e = recorded.log.steps[k].ego;
-      scenario.ego_track.push_back({0.1 * static_cast<double>(k), e.s, e.d, e.speed});
-    }
+    scenario.ego_track = envs::EgoTrackOf(recorded.log);
     // Through a file and back: the ego's track is part of it.
     absl::StatusOr<envs::Scenario> parsed =
         ParseScenarioFile(ScenarioFileText(scenario), "human.yaml");

@@ -40,6 +40,10 @@ class EpisodeRecorder {
   bool vehicles_ = true;
 };
 
+// The ego's driving in `log` as a track (t from the log's dt, road s, d and speed per step): what
+// makes any logged episode a scenario with a logged ego for LogPolicy. O(steps).
+std::vector<TrackPoint> EgoTrackOf(const schemas::EpisodeLog& log);
+
 // Every env.* key of `config` with its exact value (numbers in the shortest text that reads
 // back to the same double), in EnvConfigTable order: what a log stores to replay its episode.
 std::vector<schemas::ConfigEntry> EnvConfigEntries(const EnvConfig& config);
