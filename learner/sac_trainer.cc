@@ -609,6 +609,45 @@ absl::Status SacTrainer::LoadCheckpoint(const std::string& path) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Every tensor LoadAverage averages, in a fixed order (shared with `s`: in-place changes to
+// them change `s`).
+std::vector<torch::Tensor> AveragedTensors(const SacTrainer::State& s) {
+  std::vector<torch::Tensor> out;
+  for (const torch::nn::Module* m :
+       {static_cast<const torch::nn::Module*>(s.actor.get()),
+        static_cast<const torch::nn::Module*>(s.critic.get()),
+        static_cast<const torch::nn::Module*>(s.critic_target.get())}) {
+    for (const torch::Tensor& p : m->parameters()) out.push_back(p);
+    for (const torch::Tensor& b : m->buffers()) out.push_back(b);
+  }
+  out.push_back(s.normalizer->mean);
+  out.push_back(s.normalizer->var);
+  out.push_back(s.log_alpha);
+  return out;
+}
+
+}  // namespace
+
+absl::Status SacTrainer::LoadAverage(const std::vector<std::string>& paths) {
+  if (paths.empty()) return absl::InvalidArgumentError("LoadAverage needs at least one checkpoint");
+  auto first = ReadCheckpoint(*state_, paths[0]);
+  if (!first.ok()) return first.status();
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> sum = AveragedTensors(**first);
+  for (std::size_t i = 1; i < paths.size(); ++i) {
+    auto other = ReadCheckpoint(*state_, paths[i]);
+    if (!other.ok()) return other.status();
+    const std::vector<torch::Tensor> add = AveragedTensors(**other);
+    for (std::size_t k = 0; k < sum.size(); ++k) sum[k].add_(add[k]);
+  }
+  for (torch::Tensor& t : sum) t.div_(static_cast<double>(paths.size()));
+  (*first)->reference = std::move(state_->reference);  // the anchor is not the checkpoints'
+  state_ = std::move(*first);
+  return absl::OkStatus();
+}
+
 absl::Status SacTrainer::SetAnchor(const std::string& path) {
   auto reference = ReadCheckpoint(*state_, path);
   if (!reference.ok()) return reference.status();

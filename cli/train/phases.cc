@@ -294,9 +294,49 @@ double MeanScore(const EvaluationReport& report, int policy) {
   return sum / std::max<double>(1, static_cast<double>(report.seeds.size()));
 }
 
+// Episodes of `policy` (-1: the expert) in `report` that ended in an at-fault collision.
+int AtFaultCollisions(const EvaluationReport& report, int policy) {
+  int n = 0;
+  for (const auto& seed : report.seeds) {
+    const auto& summary = policy < 0 ? seed.expert.summary : seed.results[policy].summary;
+    n += schemas::MetricOr(summary, "at_fault_collision") > 0.0 ? 1 : 0;
+  }
+  return n;
+}
+
+// The weight average of the `count` first checkpoints of `files` in `order` (best first),
+// written to learned/ under the best one's step; its score on the selection suite is logged.
+absl::StatusOr<std::string> AverageBestCheckpoints(TrainContext& ctx,
+                                                   const std::vector<std::string>& files,
+                                                   const std::vector<std::size_t>& order,
+                                                   std::size_t count) {
+  std::vector<std::string> chosen;
+  for (std::size_t i = 0; i < count; ++i) chosen.push_back(files[order[i]]);
+  learner::SacOptions options = ctx.learner.sac;
+  options.device = "cpu";
+  auto trainer = learner::SacTrainer::Create(options, ctx.learner.shape);
+  if (!trainer.ok()) return trainer.status();
+  if (absl::Status s = (*trainer)->LoadAverage(chosen); !s.ok()) return s;
+  std::error_code ec;
+  fs::create_directories(ctx.dir.learned(), ec);
+  const std::string path = learner::CheckpointPath(ctx.dir.learned(), (*trainer)->step());
+  if (absl::Status s = (*trainer)->SaveCheckpoint(path); !s.ok()) return s;
+  auto policy = LoadEvaluationPolicy(path, *ctx.config);
+  if (!policy.ok()) return policy.status();
+  std::vector<NamedPolicy> averaged = {{"average", policy->get()}};
+  auto report = EvaluateOnSuite(averaged, -1, *ctx.selection, ctx.env_config, nullptr);
+  if (!report.ok()) return report.status();
+  spdlog::info(
+      "train: selection: the learned policy is {}, the weight average of the {} best ({}), "
+      "mean score {:.3f} on suite {}",
+      path, count, absl::StrJoin(chosen, ", "), MeanScore(*report, 0), ctx.selection->name);
+  return path;
+}
+
 // The learned policy's checkpoint. With a selection suite: of the checkpoints written after SFT
-// ended, the one with the best mean score on it (the newest among equals), every candidate's
-// results in selection/report.json; else, or with fewer than two candidates, the newest.
+// ended, the one with the best mean score on it (the newest among equals), or with
+// train.selection_average > 1 the weight average of that many best; every candidate's results in
+// selection/report.json. Else, or with fewer than two candidates, the newest.
 absl::StatusOr<std::string> SelectLearnedCheckpoint(TrainContext& ctx) {
   auto newest = learner::NewestCheckpoint(ctx.dir.checkpoints());
   if (!newest.ok()) return newest.status();
@@ -326,20 +366,29 @@ absl::StatusOr<std::string> SelectLearnedCheckpoint(TrainContext& ctx) {
   if (!report.ok()) return report.status();
   AddRunIdentity(ctx, "tarmac train (checkpoint selection)", ctx.selection->name, *report);
   if (absl::Status s = WriteReport(*report, ctx.dir.selection()); !s.ok()) return s;
-  std::size_t best = 0;
-  double best_score = -1.0;
+  std::vector<std::size_t> order(candidates.size());
+  std::vector<double> scores(candidates.size());
+  std::vector<int> crashes(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const double score = MeanScore(*report, static_cast<int>(i));
-    spdlog::info("train: selection: {} mean score {:.3f}", candidates[i].name, score);
-    if (score > best_score) {  // strictly: the newest among equals stays
-      best = i;
-      best_score = score;
-    }
+    order[i] = i;
+    scores[i] = MeanScore(*report, static_cast<int>(i));
+    crashes[i] = AtFaultCollisions(*report, static_cast<int>(i));
+    spdlog::info("train: selection: {} mean score {:.3f}, {} at-fault collisions",
+                 candidates[i].name, scores[i], crashes[i]);
   }
-  spdlog::info("train: selection: the learned policy is {} ({:.3f}; expert {:.3f}); report {}",
-               files[best], best_score, MeanScore(*report, -1),
-               ctx.dir.selection() + "/report.html");
-  return files[best];
+  // Best first: fewer at-fault collisions, then the higher score; stable, so the newest among
+  // equals stays first.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return crashes[a] != crashes[b] ? crashes[a] < crashes[b] : scores[a] > scores[b];
+  });
+  const std::size_t best = order.front();
+  const auto average = std::min<std::size_t>(
+      static_cast<std::size_t>(ctx.settings->selection_average), order.size());
+  spdlog::info("train: selection: the {} is {} ({:.3f}; expert {:.3f}); report {}",
+               average < 2 ? "learned policy" : "best checkpoint", files[best], scores[best],
+               MeanScore(*report, -1), ctx.dir.selection() + "/report.html");
+  if (average < 2) return files[best];
+  return AverageBestCheckpoints(ctx, files, order, average);
 }
 
 // A fine-tuning's end: the result, the closed-loop SFT policy and the start evaluated on the

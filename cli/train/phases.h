@@ -1,6 +1,7 @@
 #ifndef TARMAC_CLI_TRAIN_PHASES_H_
 #define TARMAC_CLI_TRAIN_PHASES_H_
 
+#include <algorithm>
 #include <atomic>
 #include <caf/all.hpp>
 #include <memory>
@@ -72,8 +73,19 @@ struct TrainContext {
   double eval_reserve() const {
     if (budget() <= 0) return 0.0;
     const double one = std::min(60.0, 10.0 + 0.05 * budget());
-    return finetune == nullptr ? one
-                               : one * (3.0 + 2.0 * static_cast<double>(finetune->guards.size()));
+    return selection_reserve() +
+           (finetune == nullptr ? one
+                                : one * (3.0 + 2.0 * static_cast<double>(finetune->guards.size())));
+  }
+  // The checkpoint selection drives every RL checkpoint (one per
+  // train.selection_checkpoint_seconds) on the selection suite: ~4 ms an episode on two cores
+  // (26 checkpoints x 420 episodes took 45 s), at most a tenth of the budget.
+  double selection_reserve() const {
+    if (selection == nullptr) return 0.0;
+    double episodes = 0.0;
+    for (const envs::SuiteEntry& e : selection->entries) episodes += e.count;
+    const double checkpoints = budget() / std::max(1.0, settings->selection_checkpoint_seconds);
+    return std::min(0.1 * budget(), 0.004 * checkpoints * episodes);
   }
   // Demos and SFT stop by this much run time even when unfinished.
   double setup_deadline() const { return budget() > 0 ? settings->setup_fraction * budget() : 0.0; }

@@ -22,6 +22,8 @@ class RunDir {
   std::string validation() const { return Path("validation"); }
   // The report of every RL checkpoint on train.selection_suite, which chose the learned one.
   std::string selection() const { return Path("selection"); }
+  // The learned policy when it is a weight average of checkpoints (train.selection_average).
+  std::string learned() const { return Path("learned"); }
   std::string curve() const { return Path("curve.jsonl"); }
   std::string config() const { return Path("config.yaml"); }
   std::string log() const { return Path("train.log"); }

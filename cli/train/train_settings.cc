@@ -67,11 +67,14 @@ void AddPhaseKeys(util::OptionTable<T>& t) {
            "suite file, or empty for none.");
   t.String("train.selection_suite", &T::selection_suite,
            "Every RL checkpoint drives this suite (seeds disjoint from both evaluation suites) and "
-           "the best-scoring one is the learned policy: selection (built in), a suite file, or "
-           "empty for the newest checkpoint.");
+           "the best ones (fewest at-fault collisions, then mean score) make the learned policy: "
+           "selection (built in), a suite file, or empty for the newest checkpoint.");
   t.Number("train.selection_checkpoint_seconds", &T::selection_checkpoint_seconds, 1, 1e9,
            "With a selection suite: seconds between checkpoints (at most learner."
            "checkpoint_seconds), all kept as candidates.");
+  t.Int("train.selection_average", &T::selection_average, 1, 1000,
+        "With a selection suite: the learned policy is the weight average (actor, critics, "
+        "normaliser) of this many best-scoring RL checkpoints; 1: the best one itself.");
   t.Int("train.seed", &T::seed, 1, 1e15,
         "Seeds the run: the learner's networks and noise, the demos' and the rollouts' draws.");
   t.Number("train.progress_seconds", &T::progress_seconds, 0.1, 3600,

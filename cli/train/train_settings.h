@@ -40,6 +40,7 @@ struct TrainSettings {
   std::string validation_suite = "validation";
   std::string selection_suite = "selection";
   double selection_checkpoint_seconds = 60;
+  int selection_average = 5;  // the learned policy: the weight average of the best this many
   std::uint64_t seed = 1;
   double progress_seconds = 10;
   double curve_seconds = 20;

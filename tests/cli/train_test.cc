@@ -36,6 +36,7 @@ train:
   critic_pretrain_updates: 200
   curve_seconds: 4
   progress_seconds: 5
+  selection_average: 2
 learner:
   hidden_units: 64
   batch_size: 128
@@ -223,26 +224,33 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
   EXPECT_EQ(validation["episodes"].size(), 140U);
   EXPECT_TRUE(fs::is_regular_file(run_ + "/validation/report.html"));
   EXPECT_THAT(log, HasSubstr("train: validation suite validation"));
-  // Every RL checkpoint drove the selection suite (seeds disjoint from both), and the best of
-  // them is the learned policy.
+  // Every RL checkpoint drove the selection suite (seeds disjoint from both); the best of them
+  // (fewest at-fault collisions, then mean score) is the learned policy, here the average of
+  // the best two written to learned/ under the best one's step.
   const json selection = json::parse(Read(run_ + "/selection/report.json"));
-  EXPECT_EQ(selection["episodes"].size(), 140U);
+  EXPECT_EQ(selection["episodes"].size(), 420U);
   ASSERT_GE(selection["overall"]["policies"].size(), 2U);
   std::string best;
-  double best_score = -1.0;
+  double best_score = -1.0, best_crashes = 2.0;
   for (const auto& [name, figures] : selection["overall"]["policies"].items()) {
     const double score = figures["mean_score"].get<double>();
-    if (score > best_score ||
-        (score == best_score && std::stoull(name.substr(5)) > std::stoull(best.substr(5)))) {
+    const double crashes = figures["at_fault_collision_rate"].get<double>();
+    if (crashes < best_crashes || (crashes == best_crashes && score > best_score) ||
+        (crashes == best_crashes && score == best_score &&
+         std::stoull(name.substr(5)) > std::stoull(best.substr(5)))) {
       best = name;  // "step N"; the newest among equals
       best_score = score;
+      best_crashes = crashes;
     }
   }
   std::smatch chosen;
   ASSERT_TRUE(std::regex_search(
-      log, chosen, std::regex("train: selection: the learned policy is .*/ckpt-0*([0-9]+)\\.pt")))
+      log, chosen,
+      std::regex("train: selection: the learned policy is (.*/learned/ckpt-0*([0-9]+)\\.pt), "
+                 "the weight average of the 2 best")))
       << log;
-  EXPECT_EQ("step " + chosen[1].str(), best);
+  EXPECT_EQ("step " + chosen[2].str(), best);
+  EXPECT_TRUE(fs::is_regular_file(chosen[1].str()));
   // The curve carries the learner's state: with the BC term the temperature stays at
   // train.alpha (a learned one would climb every update), and the entropy is measured.
   const json& last = report["curve"].back();

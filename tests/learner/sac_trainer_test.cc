@@ -610,5 +610,52 @@ TEST(SacTrainerTest, RefusesTruncatedForeignAndMismatchedCheckpointsAndChangesNo
   EXPECT_EQ(target->step(), 0U);
 }
 
+TEST(SacTrainerTest, AnAverageOfCheckpointsIsTheElementwiseMeanOfTheirNetworks) {
+  testing::TempDir dir;
+  auto trainer = MakeTrainer();
+  std::vector<std::string> paths;
+  std::vector<std::vector<float>> actors, critics;
+  for (int k = 0; k < 3; ++k) {
+    for (int i = 0; i < 4; ++i)
+      ASSERT_TRUE(trainer->Update(FixedBatch(4, 10 * k + i), nullptr).ok());
+    paths.push_back(CheckpointPath(dir.path(), trainer->step()));
+    ASSERT_TRUE(trainer->SaveCheckpoint(paths.back()).ok());
+    actors.push_back(trainer->Parameters("actor"));
+    critics.push_back(trainer->Parameters("critic"));
+  }
+  auto average = MakeTrainer();
+  ASSERT_TRUE(average->LoadAverage({paths[2], paths[0], paths[1]}).ok());
+  EXPECT_EQ(average->step(), 12U);  // the first's
+  const std::vector<float> actor = average->Parameters("actor");
+  const std::vector<float> critic = average->Parameters("critic");
+  ASSERT_EQ(actor.size(), actors[0].size());
+  ASSERT_EQ(critic.size(), critics[0].size());
+  double moved = 0.0;
+  for (std::size_t i = 0; i < actor.size(); ++i) {
+    const double mean = (static_cast<double>(actors[0][i]) + actors[1][i] + actors[2][i]) / 3.0;
+    EXPECT_NEAR(actor[i], mean, 1e-6) << i;
+    moved += std::abs(actors[2][i] - actors[0][i]);
+  }
+  EXPECT_GT(moved, 1e-3) << "the checkpoints must differ for the mean to be tested";
+  for (std::size_t i = 0; i < critic.size(); ++i) {
+    const double mean = (static_cast<double>(critics[0][i]) + critics[1][i] + critics[2][i]) / 3.0;
+    EXPECT_NEAR(critic[i], mean, 1e-6) << i;
+  }
+  // One checkpoint: itself.
+  auto single = MakeTrainer();
+  ASSERT_TRUE(single->LoadAverage({paths[1]}).ok());
+  EXPECT_EQ(single->Parameters("actor"), actors[1]);
+  // A bad file among them: refused, nothing changed.
+  const std::string foreign = dir.path() + "/foreign.pt";
+  std::ofstream(foreign, std::ios::binary) << "not a checkpoint";
+  auto target = MakeTrainer();
+  const auto before = target->Parameters("actor");
+  auto status = target->LoadAverage({paths[0], foreign});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find(foreign), std::string::npos) << status;
+  EXPECT_EQ(target->Parameters("actor"), before);
+  EXPECT_EQ(target->LoadAverage({}).code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace tarmac::learner

@@ -102,6 +102,13 @@ class SacTrainer {
   // Restores everything SaveCheckpoint wrote. InvalidArgument (one sentence, nothing changed)
   // for a truncated, corrupt or foreign file, or one made for another architecture.
   absl::Status LoadCheckpoint(const std::string& path);
+  // Restores the element-wise mean of the checkpoints at `paths` (one run's, for the same
+  // networks): actor, critics, target critics, observation normaliser and temperature averaged,
+  // the optimisers, step and normaliser count of the first. A weight average of checkpoints
+  // near each other in training is a flatter, steadier policy than any one of them.
+  // LoadCheckpoint's refusals for any file, nothing changed then; InvalidArgument for an empty
+  // list.
+  absl::Status LoadAverage(const std::vector<std::string>& paths);
 
   // The networks, optimisers and normaliser (opaque outside sac_trainer.cc).
   struct State;
