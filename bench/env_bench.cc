@@ -1,7 +1,10 @@
 // Simulation speed: `highway` with 20 traffic vehicles (observations, rewards and events all
 // computed, a fixed action), next to the bare bicycle-model integration it is built on (the
 // physical floor), plus the heap allocations per step in steady state (counted by replacing
-// the global operator new in this program).
+// the global operator new in this program). And what `tarmac search` keeps of that speed: its
+// env steps per second (policy and reference episodes, cases drawn, envs built, feasibility
+// checked, the distribution updated) over the same traffic with the same fixed action, on one
+// thread and on two; and with the expert driving, against plain expert episodes of `cut_in`.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -10,8 +13,11 @@
 #include <new>
 #include <vector>
 
+#include "edge_case_search.h"
 #include "ratio_reporter.h"
 #include "tarmac/envs/driving_env.h"
+#include "tarmac/envs/evaluation.h"
+#include "tarmac/envs/policy.h"
 
 // GCC cannot see that the replaced operator new below pairs with the replaced delete.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -70,6 +76,65 @@ void BM_HighwayStep(benchmark::State& state) {
 }
 BENCHMARK(BM_HighwayStep);
 
+// The fixed action of BM_HighwayStep as a policy.
+class HoldPolicy : public Policy {
+ public:
+  std::string Name() const override { return "hold"; }
+  void Reset(const Env&) override {}
+  void Act(const Env&, absl::Span<const float>, absl::Span<float> action) override {
+    std::fill(action.begin(), action.end(), 0.0F);
+  }
+};
+
+// `budget` cases of `family` searched (each driven by policy and reference); items are env steps.
+void Search(benchmark::State& state, const cli::PolicyFactory& make, ScenarioFamily family,
+            const ScenarioConfig& ranges, int workers) {
+  cli::SearchOptions options;
+  options.family = family;
+  options.ranges = ranges;
+  options.budget = 20;
+  options.batch = 10;
+  options.workers = workers;
+  std::int64_t steps = 0;
+  for (auto _ : state) {
+    const cli::SearchResult result = cli::SearchEdgeCases(make, make, options);
+    steps += result.steps;
+    ++options.seed;
+  }
+  state.SetItemsProcessed(steps);
+}
+
+std::unique_ptr<Policy> MakeHold() { return std::make_unique<HoldPolicy>(); }
+std::unique_ptr<Policy> MakeExpert() { return std::make_unique<ExpertPolicy>(); }
+
+void BM_SearchHighway(benchmark::State& state) {
+  Search(state, MakeHold, ScenarioFamily::kHighway, Highway20().scenario, 1);
+}
+BENCHMARK(BM_SearchHighway)->UseRealTime();
+
+void BM_SearchHighwayTwoThreads(benchmark::State& state) {
+  Search(state, MakeHold, ScenarioFamily::kHighway, Highway20().scenario, 2);
+}
+BENCHMARK(BM_SearchHighwayTwoThreads)->UseRealTime();
+
+// Plain expert episodes of `cut_in` (the default ranges), one after another.
+void BM_ExpertCutInEpisodes(benchmark::State& state) {
+  ExpertPolicy expert;
+  std::int64_t steps = 0;
+  std::uint64_t seed = 1;
+  for (auto _ : state) {
+    const EpisodeResult r = RunEpisode(expert, ScenarioFamily::kCutIn, {}, seed++, {});
+    steps += static_cast<std::int64_t>(r.summary.steps);
+  }
+  state.SetItemsProcessed(steps);
+}
+BENCHMARK(BM_ExpertCutInEpisodes)->UseRealTime();
+
+void BM_SearchCutInExpert(benchmark::State& state) {
+  Search(state, MakeExpert, ScenarioFamily::kCutIn, {}, 1);
+}
+BENCHMARK(BM_SearchCutInExpert)->UseRealTime();
+
 // Allocations per step once an episode is under way (resets excluded).
 void ReportSteadyStateAllocations() {
   DrivingEnv env(Highway20());
@@ -97,7 +162,10 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   tarmac::bench::RatioReporter reporter(
-      std::vector<std::pair<std::string, std::string>>{{"BM_HighwayStep", "BM_BicycleModel"}});
+      {{"BM_HighwayStep", "BM_BicycleModel"}},
+      {{"BM_SearchHighway/real_time", "BM_HighwayStep"},
+       {"BM_SearchHighwayTwoThreads/real_time", "BM_HighwayStep"},
+       {"BM_SearchCutInExpert/real_time", "BM_ExpertCutInEpisodes/real_time"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   tarmac::envs::ReportSteadyStateAllocations();

@@ -268,7 +268,8 @@ SearchResult SearchEdgeCases(const PolicyFactory& make_policy, const PolicyFacto
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  result.steps_per_second = seconds > 0 ? static_cast<double>(steps.load()) / seconds : 0.0;
+  result.steps = steps.load();
+  result.steps_per_second = seconds > 0 ? static_cast<double>(result.steps) / seconds : 0.0;
   return result;
 }
 

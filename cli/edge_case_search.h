@@ -75,6 +75,7 @@ struct SearchResult {
   std::vector<SearchPoint> curve;
   int failures = 0;          // cases where the policy failed and the reference did not
   int reference_failed = 0;  // cases the reference could not handle (never counted)
+  std::int64_t steps = 0;    // env steps driven, the policy's and the reference's
   double steps_per_second = 0.0;
 };
 
