@@ -359,6 +359,10 @@ std::string ReportHtml(const EvaluationReport& report, const std::vector<FamilyR
 
 }  // namespace
 
+std::string ReportJsonText(const EvaluationReport& report) {
+  return ReportJson(report, Tabulate(report)).dump(2) + "\n";
+}
+
 absl::Status WriteReport(const EvaluationReport& report, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -92,6 +92,9 @@ struct EvaluationReport {
 // reason for each score). Creates `dir`.
 absl::Status WriteReport(const EvaluationReport& report, const std::string& dir);
 
+// What WriteReport puts in report.json, as text.
+std::string ReportJsonText(const EvaluationReport& report);
+
 }  // namespace tarmac::cli
 
 #endif  // TARMAC_CLI_REPORT_H_

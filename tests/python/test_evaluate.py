@@ -1,0 +1,69 @@
+"""tarmac.evaluate against `tarmac eval` on the same suite, with policies named and callable."""
+
+import itertools
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import tarmac
+
+BINARY = os.environ.get("TARMAC_BINARY", "")
+
+SUITE = """name: small
+families:
+  - {family: highway,    count: 2, seed: 1000}
+  - {family: lead_brake, count: 2, seed: 5000}
+"""
+
+
+@pytest.fixture
+def suite(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(SUITE)
+    return str(path)
+
+
+@pytest.mark.skipif(not BINARY, reason="run by ctest, which builds tarmac")
+def test_the_report_is_the_one_tarmac_eval_writes(tmp_path, suite):
+    report = tarmac.evaluate("expert+delay=0.5", suite=suite)
+    out = tmp_path / "eval"
+    subprocess.run([BINARY, "eval", "--policy", "expert+delay=0.5", "--suite", suite, "--out",
+                    str(out)], check=True, timeout=120, capture_output=True)
+    expected = json.loads((out / "report.json").read_text())
+    assert len(report["episodes"]) == 4
+    assert report["overall"]["policy"] == expected["overall"]["policy"]
+    assert report["families"] == expected["families"]
+    scores = [e["policy"]["metrics"]["score"] for e in report["episodes"]]
+    assert scores == [e["policy"]["metrics"]["score"] for e in expected["episodes"]]
+
+
+def test_a_python_callable_drives_every_step(suite):
+    calls = [0]
+
+    def hold(obs):
+        assert obs.dtype == np.float32 and obs.ndim == 1
+        calls[0] += 1
+        return np.zeros(2, dtype=np.float32)
+
+    report = tarmac.evaluate(hold, suite=suite)
+    steps = sorted(e["policy"]["steps"] for e in report["episodes"])
+    # Every step of every episode, then up to three of the worst seeds once more for the
+    # report's scenes.
+    assert sum(steps) > 0
+    again = calls[0] - sum(steps)
+    assert any(sum(c) == again for k in range(4) for c in itertools.combinations(steps, k)), again
+
+
+def test_bad_input_is_one_sentence(suite, tmp_path):
+    with pytest.raises(ValueError) as error:
+        tarmac.evaluate(str(tmp_path / "no-such-checkpoint"), suite=suite)
+    assert "no-such-checkpoint" in str(error.value) and "\n" not in str(error.value)
+    with pytest.raises(ValueError, match="no-such-suite"):
+        tarmac.evaluate("expert", suite=str(tmp_path / "no-such-suite.yaml"))
+    with pytest.raises(ValueError, match="must return 2 numbers"):
+        tarmac.evaluate(lambda obs: [0.0], suite=suite)
+    with pytest.raises(ValueError, match="policy must be"):
+        tarmac.evaluate(42, suite=suite)
