@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "evaluation_run.h"
+#include "replay.h"
 #include "report.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/cli/env_settings.h"
@@ -163,6 +164,23 @@ PYBIND11_MODULE(_tarmac, m) {
       .def_property_readonly("dt", [](const tarmac::python::VectorEnv& e) { return e.spec().dt; })
       .def_property_readonly("max_steps",
                              [](const tarmac::python::VectorEnv& e) { return e.spec().max_steps; });
+
+  using tarmac::python::Replay;
+  py::class_<Replay>(m, "Replay")
+      .def(py::init<const std::string&>(), py::arg("urls"))
+      .def("create", &Replay::Create, py::arg("table"), py::arg("capacity") = 1000000,
+           py::arg("alpha") = 0.6, py::arg("eviction") = "fifo",
+           py::arg("samples_per_insert") = 0.0, py::arg("min_size") = 0, py::arg("tolerance") = 0.0,
+           py::arg("max_times_sampled") = 0)
+      .def("insert", &Replay::Insert, py::arg("table"), py::arg("obs"), py::arg("action"),
+           py::arg("reward"), py::arg("discount"), py::arg("next_obs"),
+           py::arg("done") = py::none(), py::arg("version") = 0, py::arg("priority") = py::none(),
+           py::arg("tags") = py::none(), py::arg("events") = py::none())
+      .def("sample", &Replay::Sample, py::arg("table"), py::arg("n"), py::arg("beta") = 0.4,
+           py::arg("tags") = py::none(), py::arg("seed") = py::none())
+      .def("update", &Replay::Update, py::arg("table"), py::arg("shard"), py::arg("id"),
+           py::arg("priority"))
+      .def("info", &Replay::Info, py::arg("table"));
 
   m.def("evaluate", &tarmac::python::Evaluate, py::arg("policy"), py::arg("suite") = "default",
         py::arg("config_file") = "", py::arg("config") = py::dict());

@@ -8,10 +8,12 @@ Build with the README's build (`cmake --build --preset dev`), then
     obs, info = env.reset()
     obs, reward, terminated, truncated, info = env.step(env.expert_actions())
     report = tarmac.evaluate("expert", suite="default")
+    replay = tarmac.Replay("redis://127.0.0.1:6379")   # a server with the tarmac_replay module
+    batch = replay.sample("rl", 256, beta=0.4)          # numpy columns, decoded in C++
 
 Errors are ValueError with the same one-sentence messages as the `tarmac` command.
 """
 
-from ._tarmac import VectorEnv, envs, evaluate
+from ._tarmac import Replay, VectorEnv, envs, evaluate
 
-__all__ = ["VectorEnv", "envs", "evaluate"]
+__all__ = ["Replay", "VectorEnv", "envs", "evaluate"]
