@@ -6,18 +6,27 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "compare_report.h"
+#include "episode_sources.h"
 #include "evaluation_run.h"
+#include "mine_report.h"
+#include "policy_comparison.h"
 #include "replay.h"
 #include "report.h"
+#include "tarmac/analysis/behaviours.h"
+#include "tarmac/analysis/comparison.h"
+#include "tarmac/analysis/mining.h"
 #include "tarmac/cli/config_schema.h"
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/envs/registry.h"
+#include "tarmac/schemas/episode_log.h"
 #include "train_command.h"
 #include "vector_env.h"
 
@@ -89,6 +98,117 @@ class CallablePolicy : public envs::Policy {
   std::string name_;
 };
 
+// The policy `policy` names: a string as --policy takes it, or a Python callable; its name in
+// `name`. ValueError (one sentence) otherwise.
+std::unique_ptr<envs::Policy> MakePolicy(const py::object& policy, const cli::Config& config,
+                                         const envs::Suite& suite, std::string* name) {
+  if (py::isinstance<py::str>(policy)) {
+    *name = policy.cast<std::string>();
+    auto loaded = cli::LoadEvaluationPolicy(*name, config);
+    if (!loaded.ok()) Raise(loaded.status());
+    if (absl::Status s = cli::CheckLoggedEgos(*name, suite); !s.ok()) Raise(s);
+    return *std::move(loaded);
+  }
+  if (PyCallable_Check(policy.ptr()) != 0) {
+    *name = py::hasattr(policy, "__name__") ? policy.attr("__name__").cast<std::string>()
+                                            : std::string("python");
+    return std::make_unique<CallablePolicy>(policy, *name);
+  }
+  throw py::value_error(
+      "policy must be \"expert\", a checkpoint (file or directory) or a callable taking an "
+      "observation and returning an action");
+}
+
+py::object ParseJson(const std::string& text) {
+  return py::module_::import("json").attr("loads")(text);
+}
+
+// tarmac.compare: `tarmac compare --a A --b B --suite S [--gate G]`'s compare.json as a dict.
+py::object Compare(const py::object& a, const py::object& b, const std::string& suite_name,
+                   const std::string& behaviours_file, const std::string& gate_file, int resamples,
+                   const std::string& config_file, const py::dict& overrides) {
+  if (resamples < 2000 || resamples > 1000000) {
+    throw py::value_error("resamples must be from 2000 to 1000000");
+  }
+  const cli::Config config = MakeConfig(config_file, overrides);
+  const envs::EnvConfig env = EnvConfigOf(config);
+  auto behaviours = analysis::BehavioursFrom(behaviours_file);
+  if (!behaviours.ok()) Raise(behaviours.status());
+  std::vector<std::string> names;
+  for (const analysis::Behaviour& behaviour : *behaviours) names.push_back(behaviour.name);
+  std::vector<analysis::Gate> gates;
+  if (!gate_file.empty()) {
+    auto loaded = analysis::LoadGates(gate_file, analysis::ComparedQuantities(), names);
+    if (!loaded.ok()) Raise(loaded.status());
+    gates = *std::move(loaded);
+  }
+  auto suite = cli::LoadRunSuite(suite_name, env);
+  if (!suite.ok()) Raise(suite.status());
+  for (const envs::SuiteEntry& entry : suite->entries) {
+    if (!entry.env.empty()) {
+      throw py::value_error(absl::StrCat("the suite ", suite_name, " has an entry of env ",
+                                         entry.env, "; compare drives the driving families only"));
+    }
+  }
+  std::string a_name, b_name;
+  std::unique_ptr<envs::Policy> pa = MakePolicy(a, config, *suite, &a_name);
+  std::unique_ptr<envs::Policy> pb = MakePolicy(b, config, *suite, &b_name);
+  std::string json;
+  {
+    py::gil_scoped_release release;
+    std::ostringstream progress;
+    const cli::CompareResult result = cli::ComparePolicies(
+        *pa, a_name, *pb, b_name, *suite, suite->name.empty() ? suite_name : suite->name, env,
+        *behaviours, gates, resamples, progress);
+    cli::ReportIdentity identity;
+    identity.command = "tarmac.compare";
+    identity.sources = {a_name, b_name};
+    identity.behaviours = behaviours_file.empty() ? std::string("built-in") : behaviours_file;
+    identity.policies = {{a_name, pa->Version()}, {b_name, pb->Version()}};
+    identity.suite = suite_name;
+    json = cli::CompareJson(result, identity).dump();
+  }
+  return ParseJson(json);
+}
+
+// tarmac.mine: `tarmac mine SOURCE...`'s mine.json as a dict.
+py::object Mine(const std::vector<std::string>& sources, const std::string& behaviours_file,
+                std::size_t worst) {
+  if (sources.empty()) {
+    throw py::value_error(
+        "mine needs episode logs or directories of them (tarmac eval "
+        "--log-episodes --out DIR writes them)");
+  }
+  auto behaviours = analysis::BehavioursFrom(behaviours_file);
+  if (!behaviours.ok()) Raise(behaviours.status());
+  auto files = cli::EpisodeLogFiles(sources);
+  if (!files.ok()) Raise(files.status());
+  std::string json;
+  absl::Status failed;
+  {
+    py::gil_scoped_release release;
+    std::vector<analysis::MinedEpisode> mined;
+    for (const std::string& file : *files) {
+      absl::StatusOr<schemas::EpisodeLog> log = schemas::ReadEpisodeLogFile(file);
+      if (!log.ok()) {
+        failed = log.status();
+        break;
+      }
+      mined.push_back(analysis::MineEpisode(*log, *behaviours, file));
+    }
+    if (failed.ok()) {
+      const analysis::MineResult result = analysis::Summarise(std::move(mined), *behaviours, worst);
+      cli::ReportIdentity identity;
+      identity.command = "tarmac.mine";
+      identity.sources = sources;
+      identity.behaviours = behaviours_file.empty() ? std::string("built-in") : behaviours_file;
+      json = cli::MineJson(result, identity).dump();
+    }
+  }
+  if (!failed.ok()) Raise(failed);
+  return ParseJson(json);
+}
+
 // tarmac.evaluate: `policy` (and the expert) on every seed of `suite`; the report as
 // report.json has it, parsed by Python's json module.
 py::object Evaluate(const py::object& policy, const std::string& suite_name,
@@ -97,23 +217,8 @@ py::object Evaluate(const py::object& policy, const std::string& suite_name,
   const envs::EnvConfig env = EnvConfigOf(config);
   auto suite = cli::LoadRunSuite(suite_name, env);
   if (!suite.ok()) Raise(suite.status());
-  std::unique_ptr<envs::Policy> driver;
   std::string name;
-  if (py::isinstance<py::str>(policy)) {
-    name = policy.cast<std::string>();
-    auto loaded = cli::LoadEvaluationPolicy(name, config);
-    if (!loaded.ok()) Raise(loaded.status());
-    if (absl::Status s = cli::CheckLoggedEgos(name, *suite); !s.ok()) Raise(s);
-    driver = *std::move(loaded);
-  } else if (PyCallable_Check(policy.ptr()) != 0) {
-    name = py::hasattr(policy, "__name__") ? policy.attr("__name__").cast<std::string>()
-                                           : std::string("python");
-    driver = std::make_unique<CallablePolicy>(policy, name);
-  } else {
-    throw py::value_error(
-        "policy must be \"expert\", a checkpoint (file or directory) or a callable taking an "
-        "observation and returning an action");
-  }
+  std::unique_ptr<envs::Policy> driver = MakePolicy(policy, config, *suite, &name);
   std::string json;
   {
     py::gil_scoped_release release;  // a callable policy takes it back for each call
@@ -125,7 +230,7 @@ py::object Evaluate(const py::object& policy, const std::string& suite_name,
     report->identity.command = "tarmac.evaluate";
     json = cli::ReportJsonText(*report);
   }
-  return py::module_::import("json").attr("loads")(json);
+  return ParseJson(json);
 }
 
 }  // namespace
@@ -184,5 +289,10 @@ PYBIND11_MODULE(_tarmac, m) {
 
   m.def("evaluate", &tarmac::python::Evaluate, py::arg("policy"), py::arg("suite") = "default",
         py::arg("config_file") = "", py::arg("config") = py::dict());
+  m.def("compare", &tarmac::python::Compare, py::arg("a"), py::arg("b"),
+        py::arg("suite") = "default", py::arg("behaviours") = "", py::arg("gate") = "",
+        py::arg("resamples") = 2000, py::arg("config_file") = "", py::arg("config") = py::dict());
+  m.def("mine", &tarmac::python::Mine, py::arg("sources"), py::arg("behaviours") = "",
+        py::arg("worst") = 10);
   m.def("envs", [] { return tarmac::envs::EnvRegistry::Global().Names(); });
 }

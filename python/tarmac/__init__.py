@@ -14,6 +14,6 @@ Build with the README's build (`cmake --build --preset dev`), then
 Errors are ValueError with the same one-sentence messages as the `tarmac` command.
 """
 
-from ._tarmac import Replay, VectorEnv, envs, evaluate
+from ._tarmac import Replay, VectorEnv, compare, envs, evaluate, mine
 
-__all__ = ["Replay", "VectorEnv", "envs", "evaluate"]
+__all__ = ["Replay", "VectorEnv", "compare", "envs", "evaluate", "mine"]

@@ -67,3 +67,34 @@ def test_bad_input_is_one_sentence(suite, tmp_path):
         tarmac.evaluate(lambda obs: [0.0], suite=suite)
     with pytest.raises(ValueError, match="policy must be"):
         tarmac.evaluate(42, suite=suite)
+
+
+@pytest.mark.skipif(not BINARY, reason="run by ctest, which builds tarmac")
+def test_compare_finds_a_planted_regression_as_tarmac_compare_does(tmp_path, suite):
+    result = tarmac.compare("expert", "expert+delay=0.5", suite=suite)
+    out = tmp_path / "compare"
+    subprocess.run([BINARY, "compare", "--a", "expert", "--b", "expert+delay=0.5", "--suite",
+                    suite, "--out", str(out)], check=True, timeout=300, capture_output=True)
+    expected = json.loads((out / "compare.json").read_text())
+    drop = {k: v for k, v in expected.items() if k != "identity"}
+    assert {k: v for k, v in result.items() if k != "identity"} == drop
+    assert result["identity"]["policies"][1]["name"] == "expert+delay=0.5"
+
+
+@pytest.mark.skipif(not BINARY, reason="run by ctest, which builds tarmac")
+def test_mine_reads_the_logs_tarmac_eval_writes(tmp_path, suite):
+    out = tmp_path / "eval"
+    subprocess.run([BINARY, "eval", "--policy", "expert+delay=0.5", "--suite", suite,
+                    "--log-episodes", "--out", str(out)], check=True, timeout=120,
+                   capture_output=True)
+    result = tarmac.mine([str(out / "episodes")])
+    mined = tmp_path / "mine"
+    subprocess.run([BINARY, "mine", str(out / "episodes"), "--out", str(mined)], check=True,
+                   timeout=120, capture_output=True)
+    expected = json.loads((mined / "mine.json").read_text())
+    assert {k: v for k, v in result.items() if k != "identity"} == \
+        {k: v for k, v in expected.items() if k != "identity"}
+    assert result["episodes"] == 4
+    assert {b["name"] for b in result["behaviours"]} >= {"late_brake_after_cut_in"}
+    with pytest.raises(ValueError, match="no-such-dir"):
+        tarmac.mine([str(tmp_path / "no-such-dir")])
