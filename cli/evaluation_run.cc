@@ -14,6 +14,7 @@
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/envs/registry.h"
 #include "tarmac/learner/network_policy.h"
+#include "tarmac/learner/scripted_policy.h"
 
 namespace tarmac::cli {
 
@@ -53,6 +54,23 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
       !NearestName(name, {"expert"}).empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--policy ", name, " is neither a checkpoint nor a policy name (did you mean 'expert'?)"));
+  }
+  std::error_code ec;
+  if (!net.ok() && net.status().code() == absl::StatusCode::kInvalidArgument &&
+      std::filesystem::is_regular_file(name, ec)) {
+    // Not a tarmac checkpoint: a TorchScript policy brought from PyTorch?
+    auto env_config = EnvConfigFrom(config);
+    if (!env_config.ok()) return env_config.status();
+    auto probe = envs::EnvBatch::Create(EnvNameFrom(config), 1, 1, *env_config);
+    if (!probe.ok()) return probe.status();
+    auto scripted = learner::ScriptedPolicy::Load(name, (*probe)->spec());
+    if (scripted.ok()) {
+      if (log != nullptr) *log << "policy: loaded the TorchScript module " << name << "\n";
+      return std::unique_ptr<envs::Policy>(std::move(*scripted));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("--policy ", name, ": ", net.status().message(),
+                     "; nor is it a TorchScript policy: ", scripted.status().message()));
   }
   if (!net.ok()) {
     return absl::InvalidArgumentError(
