@@ -1,7 +1,7 @@
 """Behaviour cloning in PyTorch on the expert's driving, exported to TorchScript, scored by tarmac.
 
     PYTHONPATH=build/dev/python /usr/bin/python3 examples/python/bc_to_torchscript.py \
-        [--replay unix:///path/redis.sock --table demos] [--steps 20000] [--out model.pt]
+        [--replay unix:///path/redis.sock --table demos] [--steps 100000] [--out model.pt]
 
 Where the demonstrations come from: with --replay, the `demos` table of a run's Redis (what
 `tarmac train` or `tarmac actor --policy expert --table demos` filled); without, the script
@@ -74,8 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replay", default="", help="replay URL(s) holding the demonstrations")
     parser.add_argument("--table", default="demos")
-    parser.add_argument("--steps", type=int, default=20000, help="demonstration steps")
-    parser.add_argument("--updates", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=100000, help="demonstration steps")
+    parser.add_argument("--updates", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="model.pt")
     parser.add_argument("--suite", default="default", help="suite to score the model on ('' none)")
