@@ -88,6 +88,10 @@ absl::Status PublishNewestCheckpoint(const TrainContext& ctx) {
 
 }  // namespace
 
+bool KeepAverage(double average_score, int average_crashes, double best_score, int best_crashes) {
+  return average_crashes <= best_crashes && average_score >= best_score - kAverageTolerance;
+}
+
 void TrainContext::Save(Phase phase) const {
   state->phase = phase;
   RunState copy = *state;
@@ -304,12 +308,6 @@ int AtFaultCollisions(const EvaluationReport& report, int policy) {
   return n;
 }
 
-// How far below the best checkpoint's mean score on the selection suite the weight average
-// may score and still be the learned policy. Averages of checkpoints from one region of
-// training scored 0.007-0.018 below the best there and beat it on the held-out suites; one of
-// checkpoints from 60 k to 127 k updates apart scored 0.10 below and was broken (stop 34).
-constexpr double kAverageTolerance = 0.02;
-
 // The weight average of the `count` first checkpoints of `files` in `order` (best first),
 // written to learned/ under the best one's step, when on the selection suite it has no more
 // at-fault collisions than the best one (`best_crashes`) and scores at most kAverageTolerance
@@ -337,7 +335,7 @@ absl::StatusOr<std::string> AverageBestCheckpoints(TrainContext& ctx,
   if (!report.ok()) return report.status();
   const double score = MeanScore(*report, 0);
   const int crashes = AtFaultCollisions(*report, 0);
-  if (crashes > best_crashes || score < best_score - kAverageTolerance) {
+  if (!KeepAverage(score, crashes, best_score, best_crashes)) {
     spdlog::warn(
         "train: selection: the weight average of the {} best ({}) scored {:.3f} with {} at-fault "
         "collisions on suite {}, against {:.3f} and {} for the best: the learned policy is {}",
