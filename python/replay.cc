@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "numpy_columns.h"
 #include "tarmac/buffer/shard_endpoint.h"
 #include "tarmac/schemas/transition.h"
 
@@ -27,13 +28,6 @@ std::pair<py::ssize_t, py::ssize_t> Rows(const FloatArray& a, const char* name, 
                                        a.ndim()));
   }
   return {a.shape(0), ndim == 2 ? a.shape(1) : 1};
-}
-
-template <class T>
-py::array_t<T> Column(const std::vector<T>& values) {
-  py::array_t<T> out(static_cast<py::ssize_t>(values.size()));
-  std::copy(values.begin(), values.end(), out.mutable_data());
-  return out;
 }
 
 // An optional per-row column (None: `fallback` for every row).
@@ -91,10 +85,8 @@ py::dict Replay::Insert(const std::string& table, const FloatArray& obs, const F
   const auto [n, obs_dim] = Rows(obs, "obs", 2);
   const auto [action_rows, action_dim] = Rows(action, "action", 2);
   const auto [next_rows, next_dim] = Rows(next_obs, "next_obs", 2);
-  const auto [reward_rows, reward_width] = Rows(reward, "reward", 1);
-  const auto [discount_rows, discount_width] = Rows(discount, "discount", 1);
-  (void)reward_width;
-  (void)discount_width;
+  const py::ssize_t reward_rows = Rows(reward, "reward", 1).first;
+  const py::ssize_t discount_rows = Rows(discount, "discount", 1).first;
   if (action_rows != n || next_rows != n || reward_rows != n || discount_rows != n) {
     throw py::value_error(absl::StrCat(
         "obs, action, reward, discount and next_obs must have the same number of rows (obs has ", n,
@@ -143,8 +135,8 @@ py::dict Replay::Insert(const std::string& table, const FloatArray& obs, const F
     ids.push_back(k.id);
   }
   py::dict out;
-  out["shard"] = Column(shards);
-  out["id"] = Column(ids);
+  out["shard"] = Column<std::uint32_t>(shards);
+  out["id"] = Column<std::uint64_t>(ids);
   return out;
 }
 
@@ -218,21 +210,21 @@ py::dict Replay::Sample(const std::string& table, std::size_t n, double beta,
   py::dict out;
   out["obs"] = obs;
   out["action"] = action;
-  out["reward"] = Column(reward);
-  out["discount"] = Column(discount);
+  out["reward"] = Column<float>(reward);
+  out["discount"] = Column<float>(discount);
   out["next_obs"] = next_obs;
   py::array_t<bool> dones(rows);
   std::copy(done.begin(), done.end(), dones.mutable_data());
   out["done"] = dones;
-  out["weight"] = Column(weight);
-  out["probability"] = Column(probability);
-  out["priority"] = Column(priority);
-  out["shard"] = Column(shard);
-  out["id"] = Column(id);
-  out["events"] = Column(events);
-  out["policy_version"] = Column(version);
-  out["tags"] = Column(tag);
-  out["times_sampled"] = Column(times);
+  out["weight"] = Column<double>(weight);
+  out["probability"] = Column<double>(probability);
+  out["priority"] = Column<double>(priority);
+  out["shard"] = Column<std::uint32_t>(shard);
+  out["id"] = Column<std::uint64_t>(id);
+  out["events"] = Column<std::uint64_t>(events);
+  out["policy_version"] = Column<std::uint64_t>(version);
+  out["tags"] = Column<std::uint64_t>(tag);
+  out["times_sampled"] = Column<std::uint32_t>(times);
   out["table_size"] = batch->table_size;
   return out;
 }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "numpy_columns.h"
 #include "tarmac/envs/registry.h"
 #include "tarmac/schemas/event.h"
 
@@ -17,13 +18,6 @@ namespace {
 py::array_t<float> Matrix(absl::Span<const float> values, int rows, int cols) {
   py::array_t<float> out({rows, cols});
   std::memcpy(out.mutable_data(), values.data(), values.size() * sizeof(float));
-  return out;
-}
-
-template <class T, class U>
-py::array_t<T> Vector(const std::vector<U>& values) {
-  py::array_t<T> out(static_cast<py::ssize_t>(values.size()));
-  std::copy(values.begin(), values.end(), out.mutable_data());
   return out;
 }
 
@@ -75,11 +69,11 @@ py::dict VectorEnv::Info(bool stepped) {
   const int n = num_envs();
   const int terms = static_cast<int>(spec().reward_terms.size());
   py::dict info;
-  info["episode_id"] = Vector<std::uint64_t>(batch_->episode_ids());
-  info["step"] = Vector<std::uint32_t>(batch_->steps());
+  info["episode_id"] = Column<std::uint64_t>(batch_->episode_ids());
+  info["step"] = Column<std::uint32_t>(batch_->steps());
   if (!stepped) return info;
   info["reward_terms"] = Matrix(batch_->reward_terms(), n, terms);
-  info["events"] = Vector<std::uint64_t>(batch_->events());
+  info["events"] = Column<std::uint64_t>(batch_->events());
   py::array_t<bool> done(n);
   bool any = false;
   for (int i = 0; i < n; ++i) {

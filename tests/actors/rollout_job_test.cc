@@ -61,6 +61,13 @@ buffer::ShardEndpoint Endpoint(const testing::RedisServer& server) {
   return *buffer::ShardEndpoint::Parse(server.url());
 }
 
+// A replay client of `server`'s tables (for reading back what a job wrote).
+absl::StatusOr<std::unique_ptr<buffer::ReplayClient>> Connect(const testing::RedisServer& server) {
+  buffer::ReplayClientOptions options;
+  options.shards = {Endpoint(server)};
+  return buffer::ReplayClient::Connect(options);
+}
+
 RolloutJobOptions SmallJob(const testing::RedisServer& server) {
   RolloutJobOptions o;
   o.shards = {Endpoint(server)};
@@ -209,9 +216,7 @@ TEST(RolloutJobTest, EveryTransitionReachesRedisExactlyOnceAcrossARedisRestart) 
   EXPECT_GT(result->episodes, 0U);
   EXPECT_EQ(episodes, static_cast<double>(result->episodes));
 
-  buffer::ReplayClientOptions client_options;
-  client_options.shards = {Endpoint(**server)};
-  auto client = buffer::ReplayClient::Connect(client_options);
+  auto client = Connect(**server);
   ASSERT_TRUE(client.ok());
   const std::string info = (*server)->RunText({"REPLAY.INFO", "rl"});
   const auto all = DrainTable(**client, "rl");
@@ -501,9 +506,7 @@ TEST(RolloutJobTest, DaggerRecordsTheExpertsActionInEveryStateThePolicyVisits) {
   auto result = runner.Run(options, metrics);
   ASSERT_TRUE(result.ok()) << result.status();
 
-  buffer::ReplayClientOptions client_options;
-  client_options.shards = {Endpoint(**server)};
-  auto client = buffer::ReplayClient::Connect(client_options);
+  auto client = Connect(**server);
   ASSERT_TRUE(client.ok()) << client.status();
   std::vector<std::uint64_t> tags;
   const auto all = DrainTable(**client, "demos", &tags);
@@ -610,9 +613,7 @@ TEST(RolloutJobTest, PolicyLogRecordsTheLoggedEgosDrivingAsDemonstrations) {
   options.episode_log = &episodes;
   auto result = runner.Run(options, metrics);
   ASSERT_TRUE(result.ok()) << result.status();
-  buffer::ReplayClientOptions client_options;
-  client_options.shards = {Endpoint(**server)};
-  auto client = buffer::ReplayClient::Connect(client_options);
+  auto client = Connect(**server);
   ASSERT_TRUE(client.ok()) << client.status();
   std::vector<std::uint64_t> tags;
   const auto all = DrainTable(**client, "demos", &tags);
