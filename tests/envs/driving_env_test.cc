@@ -18,7 +18,7 @@ namespace {
 const double kMissing = std::numeric_limits<double>::quiet_NaN();
 
 // TrajectoryHash() of the env as of this commit (see below).
-constexpr std::uint64_t kTrajectoryHash = 2853880545865809183ULL;
+constexpr std::uint64_t kTrajectoryHash = 7655468150195412657ULL;
 
 DrivingEnvOptions For(ScenarioFamily family) {
   DrivingEnvOptions o;

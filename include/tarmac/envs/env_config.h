@@ -18,7 +18,7 @@ struct RewardConfig {
   // Weights, one per entry of kRewardTerms.
   double progress = 1.0;        // metres gained / (speed limit * dt)
   double speed = 0.2;           // -|v - limit| / limit
-  double collision = 300.0;     // -1 on the step of a collision
+  double collision = 100.0;     // -1 on the step of a collision
   double off_road = 100.0;      // -1 while any corner is off the road
   double centring = 0.1;        // -(offset from the nearest lane centre / half a lane)^2
   double jerk = 0.05;           // -min(1, |jerk| / 8.37)
