@@ -228,6 +228,7 @@ class Trainer {
   }
 
   void Report(const learner::UpdateStats& stats, const SampledBatch* rl) {
+    if (stats.bc_loss != 0.0) TrackBcLoss(stats.bc_loss);
     TrainerMetrics& m = metrics_;
     m.critic_loss.Set(stats.critic_loss);
     m.actor_loss.Set(stats.actor_loss);
@@ -250,6 +251,19 @@ class Trainer {
       lag.Observe(behaviour <= version_ ? static_cast<double>(version_ - behaviour) : 0.0);
     }
     self_->send(ctx_->priority_writer, priority_atom::value, PriorityUpdatesPtr(updates));
+  }
+
+  // The first and last LearnerJobResult::kLossWindow BC losses, as their means in result_.
+  void TrackBcLoss(double loss) {
+    constexpr int kWindow = LearnerJobResult::kLossWindow;
+    if (first_bc_losses_ < kWindow) {
+      result_.first_bc_loss += (loss - result_.first_bc_loss) / ++first_bc_losses_;
+    }
+    last_bc_losses_.push_back(loss);
+    if (last_bc_losses_.size() > kWindow) last_bc_losses_.pop_front();
+    double sum = 0.0;
+    for (double l : last_bc_losses_) sum += l;
+    result_.last_bc_loss = sum / static_cast<double>(last_bc_losses_.size());
   }
 
   void Publish(bool wait) {
@@ -357,6 +371,8 @@ class Trainer {
   std::uint64_t version_ = 0;
   std::uint64_t rl_size_ = 0, demo_size_ = 0;  // as of the last Info()
   LearnerJobResult result_;
+  int first_bc_losses_ = 0;
+  std::deque<double> last_bc_losses_;
   LearnerClock::time_point last_checkpoint_, last_info_, last_warning_;
 };
 

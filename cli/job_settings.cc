@@ -11,6 +11,7 @@
 #include "tarmac/cli/env_settings.h"
 #include "tarmac/cli/suite.h"
 #include "tarmac/envs/env_batch.h"
+#include "tarmac/learner/sac_trainer.h"
 #include "tarmac/schemas/event.h"
 
 namespace tarmac::cli {
@@ -94,10 +95,12 @@ absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& confi
   auto probe = envs::EnvBatch::Create(EnvNameFrom(config), 1, 1, *env_config);
   if (!probe.ok()) return probe.status();
   const envs::EnvSpec& spec = (*probe)->spec();
-  o.shape = {spec.observation_size, spec.action_size, spec.action_low, spec.action_high};
+  o.shape = {spec.observation_size, spec.action_size, spec.action_low, spec.action_high,
+             spec.tokens};
   o.rl_table = RlTableFrom(config);
   o.demo_table = DemoTableFrom(config);
   if (auto s = o.Validate(); !s.ok()) return s;
+  if (auto s = learner::CheckActor(o.sac, o.shape); !s.ok()) return s;
   return o;
 }
 

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
+#include <string>
 
+#include "absl/strings/str_format.h"
 #include "exit_codes.h"
 #include "job_settings.h"
 #include "tarmac/actors/system_config.h"
@@ -48,11 +50,17 @@ int LearnerCommand::Run(const CommandContext& context) {
   });
   if (!result) return exit_code;
   const double wait = result->seconds > 0 ? result->sample_wait_seconds / result->seconds : 0.0;
+  const std::string bc_loss =
+      result->first_bc_loss == 0.0
+          ? std::string()
+          : absl::StrFormat(", BC loss %.4g -> %.4g (means of the first and last %d updates)",
+                            result->first_bc_loss, result->last_bc_loss,
+                            actors::LearnerJobResult::kLossWindow);
   spdlog::info(
       "learner done: {} updates this run (step {}), policy v{}, {:.1f} updates/s, {:.1f}% of "
-      "the time waiting for samples{}{}",
+      "the time waiting for samples{}{}{}",
       result->updates, result->learner_step, result->policy_version,
-      result->seconds > 0 ? result->updates / result->seconds : 0.0, 100.0 * wait,
+      result->seconds > 0 ? result->updates / result->seconds : 0.0, 100.0 * wait, bc_loss,
       result->checkpoint.empty() ? "" : ", checkpoint ", result->checkpoint);
   return exit_code;
 }

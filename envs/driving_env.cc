@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "tarmac/envs/metrics.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/util/splitmix.h"
@@ -31,6 +32,7 @@ DrivingEnvOptions DrivingEnvOptions::From(const EnvConfig& config, std::string n
   options.scenario = config.scenario;
   options.reward = config.reward;
   options.events = config.events;
+  options.history = config.history;
   return options;
 }
 
@@ -38,8 +40,10 @@ DrivingEnv::DrivingEnv(DrivingEnvOptions options)
     : options_(std::move(options)), model_(options_.ego) {
   options_.nearest_vehicles = std::clamp(options_.nearest_vehicles, 0, 32);
   spec_.name = options_.name;
-  spec_.observation_size = kEgoFeatures + kPreviewFeatures +
-                           kVehicleFeatures * options_.nearest_vehicles + kLeaderFeatures;
+  options_.history = std::clamp(options_.history, 0, 16);
+  frame_size_ = kEgoFeatures + kPreviewFeatures + kVehicleFeatures * options_.nearest_vehicles +
+                kLeaderFeatures;
+  spec_.observation_size = frame_size_ * (1 + options_.history);
   spec_.action_size = 2;
   spec_.action_low = {static_cast<float>(options_.ego.min_accel),
                       static_cast<float>(-options_.ego.max_steer)};
@@ -49,6 +53,18 @@ DrivingEnv::DrivingEnv(DrivingEnvOptions options)
   spec_.dt = options_.scenario.dt;
   spec_.max_steps =
       static_cast<int>(std::lround(options_.scenario.episode_seconds / options_.scenario.dt));
+  spec_.tokens = {{"ego", 1, kEgoFeatures},
+                  {"preview", kPreviewFeatures / 2, 2},  // (curvature, lateral offset) per point
+                  {"vehicle", options_.nearest_vehicles, kVehicleFeatures},
+                  {"leaders", 1, kLeaderFeatures}};
+  if (options_.nearest_vehicles == 0) spec_.tokens.erase(spec_.tokens.begin() + 2);
+  const std::vector<TokenGroup> frame = spec_.tokens;
+  for (int h = 1; h <= options_.history; ++h) {
+    for (TokenGroup g : frame) {
+      g.name = absl::StrCat(g.name, "-", h);
+      spec_.tokens.push_back(std::move(g));
+    }
+  }
 }
 
 void DrivingEnv::SetScenario(std::optional<ScenarioFamily> family, const ScenarioConfig& config) {
@@ -100,6 +116,7 @@ void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
   episode_ = Episode{};
   episode_.start_s = ego_frenet_.s;
   episode_.term_returns.assign(spec_.reward_terms.size(), 0.0);
+  past_.clear();
   Observe(observation);
 }
 
@@ -334,9 +351,30 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   return result;
 }
 
-void DrivingEnv::Observe(absl::Span<float> obs) const {
+void DrivingEnv::Observe(absl::Span<float> observation) {
+  if (options_.history == 0) {
+    ObserveFrame(observation);
+    return;
+  }
+  std::fill(observation.begin(), observation.end(), 0.0F);
+  if (observation.size() < static_cast<std::size_t>(spec_.observation_size)) return;
+  const auto frame = static_cast<std::size_t>(frame_size_);
+  ObserveFrame(observation.subspan(0, frame));
+  if (past_.empty()) {  // the episode's first frame stands in for the ones before it
+    for (int h = 0; h < options_.history; ++h) {
+      past_.insert(past_.end(), observation.begin(), observation.begin() + frame);
+    }
+  }
+  std::copy(past_.begin(), past_.end(), observation.begin() + frame);
+  // What the next step's observation holds after its own frame: this one, then all but the
+  // oldest.
+  std::copy_backward(past_.begin(), past_.end() - frame, past_.end());
+  std::copy(observation.begin(), observation.begin() + frame, past_.begin());
+}
+
+void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
   std::fill(obs.begin(), obs.end(), 0.0F);
-  if (obs.size() < static_cast<std::size_t>(spec_.observation_size)) return;
+  if (obs.size() < static_cast<std::size_t>(frame_size_)) return;
   const Road& road = scenario_.road;
   const double w = road.lane_width();
   const int lane = RoundToInt(ego_frenet_.d / w);

@@ -142,6 +142,9 @@ util::OptionTable<EnvConfig> BuildTable() {
   t.Include(&EnvConfig::scenario, ScenarioTable());
   t.Include(&EnvConfig::reward, RewardTable());
   t.Include(&EnvConfig::events, EventTable());
+  t.Int("env.history", &EnvConfig::history, 0, 16,
+        "Past observation frames appended to each observation, newest first (0: none); the "
+        "transformer actor sees each frame's entities as tokens of their own.");
   return t;
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "networks.h"
@@ -45,11 +46,14 @@ struct InferencePolicy::Net {
   // the system BLAS (~30 GFLOP/s with BLIS), oneDNN's own kernels run ~150. Empty when this
   // LibTorch has no oneDNN either; the dense layers are used then.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> mkldnn_layers;
+  // A "sac_transformer" or "torchscript" actor runs as its LibTorch module instead of the
+  // layers above.
+  std::shared_ptr<ActorNet> module;
 
   // Picks the fastest kernels this LibTorch has, or `backend` ("xnnpack", "onednn",
   // "libtorch"; empty: the fastest). False when the one asked for is not available.
   bool PrepareKernels(absl::string_view backend) {
-    if (backend == "libtorch") return true;
+    if (backend == "libtorch" || module != nullptr) return true;
     const auto prepack =
         c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_prepack", ""});
     xnnpack_run = c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_run", ""});
@@ -80,7 +84,10 @@ struct InferencePolicy::Net {
   // `z`, side by side: [rows, 2 * action_dim].
   torch::Tensor Forward(const torch::Tensor& z) const {
     torch::Tensor x;
-    if (!xnnpack_layers.empty()) {
+    if (module != nullptr) {
+      auto [mean, log_std] = module->forward(z);
+      x = torch::cat({mean, log_std}, /*dim=*/1);
+    } else if (!xnnpack_layers.empty()) {
       std::lock_guard<std::mutex> lock(xnnpack_mutex);
       x = z.contiguous();
       for (const c10::IValue& layer : xnnpack_layers) {
@@ -123,13 +130,15 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
         absl::StrCat("unknown inference backend '", backend, "' (xnnpack, onednn or libtorch)"));
   }
   const schemas::Architecture& arch = weights.architecture;
-  if (arch.kind != "sac_mlp" || arch.activation != "relu") {
-    return absl::InvalidArgumentError(absl::StrCat("policy weights of kind '", arch.kind, "' (",
-                                                   arch.activation,
-                                                   ") cannot be run; tarmac runs sac_mlp (relu)"));
+  const bool transformer = arch.kind == "sac_transformer";
+  const bool scripted = arch.kind == "torchscript";
+  if (!scripted && ((arch.kind != "sac_mlp" && !transformer) || arch.activation != "relu")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "policy weights of kind '", arch.kind, "' (", arch.activation,
+        ") cannot be run; tarmac runs sac_mlp and sac_transformer (relu), and torchscript"));
   }
   if (arch.obs_dim == 0 || arch.action_dim == 0 || arch.action_dim > 8 ||
-      arch.hidden_sizes.empty()) {
+      (!scripted && arch.hidden_sizes.empty())) {
     return absl::InvalidArgumentError("policy weights describe an empty network");
   }
   for (auto h : arch.hidden_sizes) {
@@ -138,7 +147,31 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
     }
   }
   std::map<std::string, const schemas::Tensor*> by_name;
+  std::vector<envs::TokenGroup> tokens;           // a transformer's (arch.tokens)
+  const schemas::Tensor* module_bytes = nullptr;  // a TorchScript actor's .pt (actor.module)
   for (const auto& t : weights.tensors) {
+    if (scripted && t.name == "actor.module") {
+      if (t.dtype != schemas::DType::kUInt8) {
+        return absl::InvalidArgumentError("policy tensor actor.module is not uint8 bytes");
+      }
+      module_bytes = &t;
+      continue;
+    }
+    if (transformer && t.name == "arch.tokens") {
+      if (t.dtype != schemas::DType::kInt64 || t.shape.size() != 2 || t.shape[1] != 2 ||
+          t.data.size() != static_cast<std::size_t>(t.shape[0]) * 2 * sizeof(std::int64_t)) {
+        return absl::InvalidArgumentError("policy tensor arch.tokens is not [groups, 2] int64");
+      }
+      std::vector<std::int64_t> layout(static_cast<std::size_t>(t.shape[0]) * 2);
+      std::memcpy(layout.data(), t.data.data(), layout.size() * sizeof(std::int64_t));
+      for (std::size_t g = 0; g < layout.size(); g += 2) {
+        if (layout[g] <= 0 || layout[g + 1] <= 0 || layout[g] > 4096 || layout[g + 1] > 65536) {
+          return absl::InvalidArgumentError("policy tensor arch.tokens holds an empty group");
+        }
+        tokens.push_back({"", static_cast<int>(layout[g]), static_cast<int>(layout[g + 1])});
+      }
+      continue;
+    }
     if (t.dtype != schemas::DType::kFloat32) {
       return absl::InvalidArgumentError(absl::StrCat("policy tensor ", t.name, " is not float32"));
     }
@@ -170,8 +203,47 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
   const auto act = static_cast<std::int64_t>(arch.action_dim);
   try {
     torch::NoGradGuard no_grad;
+    if (transformer) {
+      if (arch.hidden_sizes.size() < 3 || arch.hidden_sizes[0] > 4096 ||
+          arch.hidden_sizes[1] > 32 || arch.hidden_sizes[2] > 64 ||
+          arch.hidden_sizes[0] % arch.hidden_sizes[2] != 0) {
+        return absl::InvalidArgumentError(
+            "sac_transformer weights need hidden sizes (dim, layers, heads, head layers...) with "
+            "dim a multiple of heads");
+      }
+      auto covered = ActorTokens(tokens, static_cast<int>(obs));
+      if (tokens.empty() || !covered.ok()) {
+        return absl::InvalidArgumentError(
+            "sac_transformer weights lack arch.tokens covering the observation");
+      }
+      TransformerShape t;
+      t.dim = static_cast<int>(arch.hidden_sizes[0]);
+      t.layers = static_cast<int>(arch.hidden_sizes[1]);
+      t.heads = static_cast<int>(arch.hidden_sizes[2]);
+      t.hidden.assign(arch.hidden_sizes.begin() + 3, arch.hidden_sizes.end());
+      auto module = std::make_shared<TransformerActorImpl>(static_cast<int>(act), tokens, t);
+      for (auto& p : module->named_parameters()) {
+        auto loaded = load("actor." + p.key(), p.value().sizes().vec());
+        if (!loaded.ok()) return loaded.status();
+        p.value().copy_(*loaded);
+      }
+      module->eval();
+      net->module = std::move(module);
+    }
+    if (scripted) {
+      if (module_bytes == nullptr) {
+        return absl::InvalidArgumentError("torchscript policy weights lack actor.module");
+      }
+      std::istringstream in(module_bytes->data);
+      auto module = LoadPolicyModule(in, "the published TorchScript actor", static_cast<int>(obs),
+                                     static_cast<int>(act));
+      if (!module.ok()) return module.status();
+      auto actor = std::make_shared<ScriptedActorImpl>(*std::move(module));
+      actor->eval();
+      net->module = std::move(actor);
+    }
     std::int64_t width = obs;
-    for (std::size_t l = 0; l <= arch.hidden_sizes.size(); ++l) {
+    for (std::size_t l = 0; !transformer && !scripted && l <= arch.hidden_sizes.size(); ++l) {
       const std::int64_t out =
           l < arch.hidden_sizes.size() ? static_cast<std::int64_t>(arch.hidden_sizes[l]) : 2 * act;
       const std::string name = absl::StrCat("actor.net.", 2 * l);  // Linear, ReLU, Linear, ...
@@ -227,7 +299,7 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::Random(
   options.seed = seed;
   options.device = "cpu";
   options.threads = 1;
-  BatchShape shape{obs_dim, static_cast<int>(action_low.size()), action_low, action_high};
+  BatchShape shape{obs_dim, static_cast<int>(action_low.size()), action_low, action_high, {}};
   auto trainer = SacTrainer::Create(options, shape);
   if (!trainer.ok()) return trainer.status();
   return FromWeights((*trainer)->ExportPolicy(0));
@@ -258,6 +330,35 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadCheckpointFile(const std::s
     options.device = "cpu";
     options.threads = 1;
     BatchShape shape;
+    c10::IValue arch;
+    const bool has_arch = archive.try_read("arch", arch) && arch.isString();
+    if (has_arch && arch.toStringRef() == "torchscript") {
+      torch::Tensor module;
+      archive.read("module", module);
+      module = module.contiguous();
+      options.model = path;
+      options.model_bytes.assign(static_cast<const char*>(module.data_ptr()),
+                                 static_cast<std::size_t>(module.numel()));
+    }
+    if (has_arch && arch.toStringRef() == "transformer") {
+      torch::Tensor sizes, layout;
+      archive.read("transformer", sizes);
+      archive.read("tokens", layout);
+      sizes = sizes.to(torch::kInt64).contiguous();
+      layout = layout.to(torch::kInt64).contiguous();
+      if (sizes.numel() != 3 || layout.dim() != 2 || layout.size(1) != 2) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, " describes a transformer actor without its sizes or tokens"));
+      }
+      options.arch = ActorArch::kTransformer;
+      options.transformer_dim = static_cast<int>(sizes[0].item<std::int64_t>());
+      options.transformer_layers = static_cast<int>(sizes[1].item<std::int64_t>());
+      options.transformer_heads = static_cast<int>(sizes[2].item<std::int64_t>());
+      for (std::int64_t g = 0; g < layout.size(0); ++g) {
+        shape.tokens.push_back({"", static_cast<int>(layout[g][0].item<std::int64_t>()),
+                                static_cast<int>(layout[g][1].item<std::int64_t>())});
+      }
+    }
     shape.obs_dim = static_cast<int>(mean.numel());
     shape.action_dim = static_cast<int>(low.numel());
     shape.action_low.assign(low.data_ptr<float>(), low.data_ptr<float>() + low.numel());

@@ -3,7 +3,12 @@
 #include <ATen/autocast_mode.h>
 
 #include <cmath>
+#include <sstream>
 #include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 
 namespace tarmac::learner {
 
@@ -19,22 +24,188 @@ torch::nn::Sequential MakeMlp(int in, const std::vector<int>& hidden, int out) {
   return net;
 }
 
+namespace {
+
+// Draws the last linear layer of `net` near zero: the untrained policy starts near the middle
+// of the action range with unit noise, instead of saturating tanh with large means.
+void ShrinkOutputLayer(torch::nn::Sequential& net) {
+  torch::NoGradGuard no_grad;
+  auto out = net->ptr<torch::nn::LinearImpl>(net->size() - 1);
+  out->weight.uniform_(-1e-3, 1e-3);
+  out->bias.zero_();
+}
+
+// c10 messages can span lines; a user sees one sentence.
+std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+std::pair<torch::Tensor, torch::Tensor> MeanAndLogStd(const torch::Tensor& out) {
+  auto parts = out.to(torch::kFloat32).chunk(2, /*dim=*/1);
+  return {parts[0], torch::clamp(parts[1], kLogStdMin, kLogStdMax)};
+}
+
+}  // namespace
+
 ActorImpl::ActorImpl(int obs_dim, int action_dim_in, const std::vector<int>& hidden)
     : action_dim(action_dim_in) {
   net = register_module("net", MakeMlp(obs_dim, hidden, 2 * action_dim));
-  // A small output layer: the untrained policy starts near the middle of the action range with
-  // unit noise, instead of saturating tanh with arbitrary large means.
-  torch::NoGradGuard no_grad;
-  auto& out = net->ptr<torch::nn::LinearImpl>(net->size() - 1)->weight;
-  out.uniform_(-1e-3, 1e-3);
-  net->ptr<torch::nn::LinearImpl>(net->size() - 1)->bias.zero_();
+  ShrinkOutputLayer(net);
 }
 
 std::pair<torch::Tensor, torch::Tensor> ActorImpl::forward(const torch::Tensor& obs) {
-  auto out = net->forward(obs).to(torch::kFloat32);
-  auto parts = out.chunk(2, /*dim=*/1);
-  auto log_std = torch::clamp(parts[1], kLogStdMin, kLogStdMax);
-  return {parts[0], log_std};
+  return MeanAndLogStd(net->forward(obs));
+}
+
+TransformerActorImpl::TransformerActorImpl(int action_dim_in,
+                                           const std::vector<envs::TokenGroup>& tokens_in,
+                                           const TransformerShape& shape)
+    : tokens(tokens_in), action_dim(action_dim_in) {
+  embed = register_module("embed", torch::nn::ModuleList());
+  int total = 0;
+  for (const envs::TokenGroup& g : tokens) {
+    embed->push_back(torch::nn::Linear(g.size, shape.dim));
+    total += g.count;
+  }
+  position = register_parameter("position", torch::randn({total, shape.dim}) * 0.02);
+  encoder = register_module("encoder", torch::nn::ModuleList());
+  for (int l = 0; l < shape.layers; ++l) {
+    encoder->push_back(torch::nn::TransformerEncoderLayer(
+        torch::nn::TransformerEncoderLayerOptions(shape.dim, shape.heads)
+            .dim_feedforward(2 * shape.dim)
+            .dropout(0.0)));
+  }
+  head = register_module("head", MakeMlp(2 * shape.dim, shape.hidden, 2 * action_dim));
+  ShrinkOutputLayer(head);
+}
+
+std::pair<torch::Tensor, torch::Tensor> TransformerActorImpl::forward(const torch::Tensor& obs) {
+  const std::int64_t rows = obs.size(0);
+  std::vector<torch::Tensor> parts;
+  std::int64_t offset = 0;
+  for (std::size_t g = 0; g < tokens.size(); ++g) {
+    const envs::TokenGroup& group = tokens[g];
+    auto x = obs.narrow(1, offset, static_cast<std::int64_t>(group.count) * group.size)
+                 .reshape({rows, group.count, group.size});
+    parts.push_back(embed[g]->as<torch::nn::Linear>()->forward(x));
+    offset += static_cast<std::int64_t>(group.count) * group.size;
+  }
+  auto x = (torch::cat(parts, /*dim=*/1) + position).transpose(0, 1);  // [tokens, rows, dim]
+  for (const auto& layer : *encoder) {
+    x = layer->as<torch::nn::TransformerEncoderLayer>()->forward(x);
+  }
+  auto pooled = torch::cat({x[0], x.mean(0)}, /*dim=*/1);
+  return MeanAndLogStd(head->forward(pooled));
+}
+
+absl::StatusOr<torch::jit::Module> LoadPolicyModule(std::istream& bytes, const std::string& what,
+                                                    int obs_dim, int action_dim) {
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(bytes, torch::kCPU);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is not a TorchScript module: ", FirstLine(e.what())));
+  }
+  module.eval();
+  if (!module.find_method("forward")) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " has no forward method"));
+  }
+  // One all-zero observation: the shapes and values forward gives back.
+  c10::IValue out;
+  try {
+    c10::InferenceMode guard;
+    out = module.forward({torch::zeros({1, obs_dim}, torch::kFloat32)});
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": its forward failed on an observation: ", FirstLine(e.what())));
+  }
+  if (!out.isTuple() || out.toTupleRef().elements().size() != 2 ||
+      !out.toTupleRef().elements()[0].isTensor() || !out.toTupleRef().elements()[1].isTensor()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": forward(obs) must return a tuple (mean, log_std) of two tensors"));
+  }
+  const torch::Tensor mean = out.toTupleRef().elements()[0].toTensor();
+  const torch::Tensor log_std = out.toTupleRef().elements()[1].toTensor();
+  const std::vector<std::int64_t> expected = {1, action_dim};
+  if (mean.sizes().vec() != expected || log_std.sizes().vec() != expected) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": forward(obs) of one observation of ", obs_dim,
+                     " floats must give mean and log_std of shape (1, ", action_dim, "), not (",
+                     absl::StrJoin(mean.sizes().vec(), ", "), ") and (",
+                     absl::StrJoin(log_std.sizes().vec(), ", "), ")"));
+  }
+  if (!torch::isfinite(mean).all().item<bool>()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": forward(obs) gives a mean that is not finite"));
+  }
+  return module;
+}
+
+ScriptedActorImpl::ScriptedActorImpl(torch::jit::Module module_in) : module(std::move(module_in)) {
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) {
+    register_parameter(absl::StrReplaceAll(p.name, {{".", "_"}}), p.value);
+  }
+  for (const auto& b : module.named_buffers(/*recurse=*/true)) {
+    register_buffer(absl::StrReplaceAll(b.name, {{".", "_"}}), b.value);
+  }
+  module.train(true);
+}
+
+std::pair<torch::Tensor, torch::Tensor> ScriptedActorImpl::forward(const torch::Tensor& obs) {
+  const c10::IValue out = module.forward({obs});
+  return MeanAndLogStd(torch::cat(
+      {out.toTupleRef().elements()[0].toTensor(), out.toTupleRef().elements()[1].toTensor()},
+      /*dim=*/1));
+}
+
+std::string ScriptedActorImpl::Serialize() const {
+  std::ostringstream bytes;
+  module.save(bytes);
+  return std::move(bytes).str();
+}
+
+void ScriptedActorImpl::train(bool on) {
+  ActorNet::train(on);
+  module.train(on);
+}
+
+absl::StatusOr<std::vector<envs::TokenGroup>> ActorTokens(
+    const std::vector<envs::TokenGroup>& tokens, int obs_dim) {
+  if (tokens.empty()) return std::vector<envs::TokenGroup>{{"observation", 1, obs_dim}};
+  int covered = 0;
+  for (const envs::TokenGroup& g : tokens) {
+    if (g.count <= 0 || g.size <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the env's token group '", g.name, "' has no tokens or empty ones"));
+    }
+    covered += g.count * g.size;
+  }
+  if (covered != obs_dim) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the env's token groups cover ", covered, " of its ", obs_dim,
+                     " observation floats; a transformer actor needs them to cover all"));
+  }
+  return tokens;
+}
+
+absl::StatusOr<std::shared_ptr<ActorNet>> MakeActor(const SacOptions& options,
+                                                    const BatchShape& shape,
+                                                    const std::string& module_bytes) {
+  if (!options.model.empty()) {
+    std::istringstream in(module_bytes);
+    auto module = LoadPolicyModule(in, options.model, shape.obs_dim, shape.action_dim);
+    if (!module.ok()) return module.status();
+    return std::shared_ptr<ActorNet>(std::make_shared<ScriptedActorImpl>(*std::move(module)));
+  }
+  if (options.arch == ActorArch::kMlp) {
+    return std::shared_ptr<ActorNet>(
+        std::make_shared<ActorImpl>(shape.obs_dim, shape.action_dim, options.hidden_sizes));
+  }
+  auto tokens = ActorTokens(shape.tokens, shape.obs_dim);
+  if (!tokens.ok()) return tokens.status();
+  const TransformerShape t{options.transformer_dim, options.transformer_layers,
+                           options.transformer_heads, options.hidden_sizes};
+  return std::shared_ptr<ActorNet>(
+      std::make_shared<TransformerActorImpl>(shape.action_dim, *tokens, t));
 }
 
 TwinCriticImpl::TwinCriticImpl(int obs_dim, int action_dim, const std::vector<int>& hidden,

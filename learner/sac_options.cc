@@ -25,6 +25,19 @@ util::OptionTable<SacOptions> BuildTable() {
          "Matrix products on the CPU: float32, bfloat16 with float32 weights, or auto (bfloat16 "
          "where the CPU has AVX-512 BF16).");
   AddHiddenSizeKeys(t, "learner", &SacOptions::hidden_sizes, "the actor and each critic");
+  t.Enum("learner.arch", &SacOptions::arch,
+         {{"mlp", ActorArch::kMlp}, {"transformer", ActorArch::kTransformer}},
+         "The actor: mlp, or transformer (the observation's entities as tokens, self-attention, "
+         "pooled into an MLP head of learner.hidden_*).");
+  t.Int("learner.transformer_dim", &SacOptions::transformer_dim, 4, 4096,
+        "Token width of the transformer actor (a multiple of learner.transformer_heads).");
+  t.Int("learner.transformer_layers", &SacOptions::transformer_layers, 1, 32,
+        "Self-attention layers of the transformer actor.");
+  t.Int("learner.transformer_heads", &SacOptions::transformer_heads, 1, 64,
+        "Attention heads per layer of the transformer actor.");
+  t.String("learner.model", &SacOptions::model,
+           "A TorchScript actor (.pt of a torch.jit.script'ed module whose forward(obs) returns "
+           "(mean, log_std)) trained instead of learner.arch; empty: the built-in network.");
   t.Number("learner.actor_lr", &SacOptions::actor_lr, 1e-9, 1, "Adam learning rate of the actor.");
   t.Number("learner.critic_lr", &SacOptions::critic_lr, 1e-9, 1,
            "Adam learning rate of the critics.");
@@ -96,6 +109,15 @@ const util::OptionTable<SacOptions>& SacOptionTable() {
 
 absl::Status SacOptions::Validate() const {
   if (absl::Status s = SacOptionTable().Check(*this); !s.ok()) return s;
+  if (!model.empty() && arch != ActorArch::kMlp) {
+    return absl::InvalidArgumentError(
+        "learner.model and learner.arch: transformer both name the actor; set one of them");
+  }
+  if (transformer_dim % transformer_heads != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("learner.transformer_dim (", transformer_dim, ") is not a multiple of ",
+                     "learner.transformer_heads (", transformer_heads, "); make it one"));
+  }
   for (int h : hidden_sizes) {
     if (h <= 0 || h > 65536) {
       return absl::InvalidArgumentError(

@@ -31,9 +31,38 @@ std::uint64_t MixSeed(std::uint64_t seed, std::uint64_t step) {
   return util::SplitMix64(seed + 0x9E3779B97F4A7C15ULL * step);
 }
 
+// Names the networks' sizes; a checkpoint loads only into a learner with the same key. The MLP
+// actor's key has no arch part (checkpoints from before the transformer keep loading).
 std::string ShapeKey(const BatchShape& shape, const SacOptions& options) {
-  return absl::StrCat("obs=", shape.obs_dim, " action=", shape.action_dim,
-                      " hidden=", absl::StrJoin(options.hidden_sizes, "x"));
+  std::string key = absl::StrCat("obs=", shape.obs_dim, " action=", shape.action_dim,
+                                 " hidden=", absl::StrJoin(options.hidden_sizes, "x"));
+  if (!options.model.empty()) {
+    absl::StrAppend(&key, " arch=torchscript");
+  } else if (options.arch == ActorArch::kTransformer) {
+    auto tokens = ActorTokens(shape.tokens, shape.obs_dim);
+    absl::StrAppend(&key, " arch=transformer dim=", options.transformer_dim,
+                    " layers=", options.transformer_layers, " heads=", options.transformer_heads,
+                    " tokens=");
+    if (tokens.ok()) {
+      absl::StrAppend(&key, absl::StrJoin(*tokens, ",", [](std::string* out, const auto& g) {
+        absl::StrAppend(out, g.count, "x", g.size);
+      }));
+    }
+  }
+  return key;
+}
+
+// The transformer actor's tokens as (count, size) pairs, flattened: what published weights and
+// checkpoints carry for the actors and `tarmac eval` to rebuild it.
+std::vector<std::int64_t> TokenLayout(const BatchShape& shape) {
+  std::vector<std::int64_t> layout;
+  auto tokens = ActorTokens(shape.tokens, shape.obs_dim);
+  if (!tokens.ok()) return layout;  // Create refused such a shape
+  for (const envs::TokenGroup& g : *tokens) {
+    layout.push_back(g.count);
+    layout.push_back(g.size);
+  }
+  return layout;
 }
 
 torch::Tensor Rows(const std::vector<float>& data, int rows, int cols) {
@@ -64,7 +93,7 @@ struct SacTrainer::State {
   SacOptions options;
   BatchShape shape;
   torch::Device device{torch::kCPU};
-  Actor actor{nullptr};
+  std::shared_ptr<ActorNet> actor;
   TwinCritic critic{nullptr}, critic_target{nullptr};
   torch::Tensor log_alpha;
   torch::Tensor fixed_alpha;  // options.initial_alpha on the device, made once in Build
@@ -185,8 +214,14 @@ struct SacTrainer::State {
     }
   }
 
-  void Build() {
-    actor = Actor(shape.obs_dim, shape.action_dim, options.hidden_sizes);
+  // The TorchScript actor's .pt bytes (options.model), else empty.
+  std::string module_bytes;
+
+  // InvalidArgument when the actor cannot be made (its tokens, its TorchScript module).
+  absl::Status Build() {
+    auto made = MakeActor(options, shape, module_bytes);
+    if (!made.ok()) return made.status();
+    actor = *std::move(made);
     critic =
         TwinCritic(shape.obs_dim, shape.action_dim, options.hidden_sizes, options.fused_critic);
     critic_target =
@@ -208,6 +243,7 @@ struct SacTrainer::State {
     alpha_opt = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{log_alpha},
                                                      torch::optim::AdamOptions(options.alpha_lr));
     normalizer = std::make_unique<ObsNormalizer>(shape.obs_dim, options.obs_clip, device);
+    return absl::OkStatus();
   }
 };
 
@@ -240,10 +276,22 @@ absl::StatusOr<std::unique_ptr<SacTrainer>> SacTrainer::Create(const SacOptions&
   torch::set_num_threads(options.threads > 0
                              ? options.threads
                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+  if (!options.model_bytes.empty()) {
+    state->module_bytes = options.model_bytes;
+  } else if (!options.model.empty()) {
+    std::ifstream in(options.model, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (!in) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "learner.model ", options.model, " cannot be read; give the path of a .pt file"));
+    }
+    state->module_bytes = std::move(bytes).str();
+  }
   state->target_entropy = options.target_entropy.value_or(-static_cast<double>(shape.action_dim));
   try {
     torch::manual_seed(options.seed);
-    state->Build();
+    if (absl::Status built = state->Build(); !built.ok()) return built;
   } catch (const c10::Error& e) {
     return absl::InternalError(
         absl::StrCat("could not build the networks: ", FirstLine(e.what_without_backtrace())));
@@ -453,13 +501,24 @@ schemas::PolicyWeights SacTrainer::ExportPolicy(std::uint64_t version) const {
   schemas::PolicyWeights weights;
   weights.version = version;
   weights.learner_step = s.step;
-  weights.architecture.kind = "sac_mlp";
+  const auto* scripted = dynamic_cast<const ScriptedActorImpl*>(s.actor.get());
+  weights.architecture.kind = scripted != nullptr                         ? "torchscript"
+                              : s.options.arch == ActorArch::kTransformer ? "sac_transformer"
+                                                                          : "sac_mlp";
   weights.architecture.obs_dim = static_cast<std::uint32_t>(s.shape.obs_dim);
   weights.architecture.action_dim = static_cast<std::uint32_t>(s.shape.action_dim);
-  for (int h : s.options.hidden_sizes) {
-    weights.architecture.hidden_sizes.push_back(static_cast<std::uint32_t>(h));
+  if (s.options.arch == ActorArch::kTransformer) {
+    for (int v :
+         {s.options.transformer_dim, s.options.transformer_layers, s.options.transformer_heads}) {
+      weights.architecture.hidden_sizes.push_back(static_cast<std::uint32_t>(v));
+    }
   }
-  weights.architecture.activation = "relu";
+  if (scripted == nullptr) {  // a TorchScript module describes itself
+    for (int h : s.options.hidden_sizes) {
+      weights.architecture.hidden_sizes.push_back(static_cast<std::uint32_t>(h));
+    }
+  }
+  weights.architecture.activation = scripted != nullptr ? "" : "relu";
   weights.created_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
@@ -472,12 +531,33 @@ schemas::PolicyWeights SacTrainer::ExportPolicy(std::uint64_t version) const {
     out.data.assign(static_cast<const char*>(c.data_ptr()), c.numel() * sizeof(float));
     weights.tensors.push_back(std::move(out));
   };
-  for (const auto& p : s.actor->named_parameters()) add("actor." + p.key(), p.value());
+  if (scripted != nullptr) {
+    // The whole module, its parameters included, as the bytes of a .pt file.
+    schemas::Tensor module;
+    module.name = "actor.module";
+    module.data = scripted->Serialize();
+    module.shape = {static_cast<std::int64_t>(module.data.size())};
+    module.dtype = schemas::DType::kUInt8;
+    weights.tensors.push_back(std::move(module));
+  } else {
+    for (const auto& p : s.actor->named_parameters()) add("actor." + p.key(), p.value());
+  }
   add("obs_norm.mean", s.normalizer->mean);
   add("obs_norm.std", s.normalizer->Std());
   add("obs_norm.clip", torch::full({}, s.options.obs_clip));
   add("action.low", torch::tensor(s.shape.action_low));
   add("action.high", torch::tensor(s.shape.action_high));
+  if (s.options.arch == ActorArch::kTransformer) {
+    // The token layout the actors rebuild the network with: [groups, 2] (count, size), int64.
+    const std::vector<std::int64_t> layout = TokenLayout(s.shape);
+    schemas::Tensor out;
+    out.name = "arch.tokens";
+    out.shape = {static_cast<std::int64_t>(layout.size() / 2), 2};
+    out.dtype = schemas::DType::kInt64;
+    out.data.assign(reinterpret_cast<const char*>(layout.data()),
+                    layout.size() * sizeof(std::int64_t));
+    weights.tensors.push_back(std::move(out));
+  }
   return weights;
 }
 
@@ -503,6 +583,22 @@ absl::StatusOr<std::string> SacTrainer::SerializeCheckpoint() const {
                                                           s.options.hidden_sizes.end())));
     archive.write("action_low", torch::tensor(s.shape.action_low));
     archive.write("action_high", torch::tensor(s.shape.action_high));
+    if (const auto* scripted = dynamic_cast<const ScriptedActorImpl*>(s.actor.get())) {
+      // The checkpoint keeps the module (with these parameters): tarmac eval runs it from here.
+      archive.write("arch", c10::IValue(std::string("torchscript")));
+      const std::string module = scripted->Serialize();
+      archive.write("module",
+                    torch::from_blob(const_cast<char*>(module.data()),
+                                     {static_cast<std::int64_t>(module.size())}, torch::kUInt8)
+                        .clone());
+    } else if (s.options.arch == ActorArch::kTransformer) {
+      // What LoadCheckpointFile (tarmac eval) rebuilds the actor from.
+      archive.write("arch", c10::IValue(std::string("transformer")));
+      archive.write("transformer", torch::tensor(std::vector<std::int64_t>{
+                                       s.options.transformer_dim, s.options.transformer_layers,
+                                       s.options.transformer_heads}));
+      archive.write("tokens", torch::tensor(TokenLayout(s.shape)).view({-1, 2}));
+    }
     const auto sub = [&](const char* key, const auto& save) {
       torch::serialize::OutputArchive part;
       save(part);
@@ -545,8 +641,9 @@ absl::StatusOr<std::unique_ptr<SacTrainer::State>> ReadCheckpoint(const SacTrain
   fresh->shape = s.shape;
   fresh->device = s.device;
   fresh->target_entropy = s.target_entropy;
+  fresh->module_bytes = s.module_bytes;
   try {
-    fresh->Build();
+    if (absl::Status built = fresh->Build(); !built.ok()) return built;
     torch::serialize::InputArchive archive;
     archive.load_from(path, s.device);
     c10::IValue format, shape;
@@ -671,6 +768,13 @@ absl::StatusOr<double> SacTrainer::AnchorDivergence(const std::vector<float>& ob
   auto raw = s.Upload(Rows(obs, rows, s.shape.obs_dim));
   auto [mean, log_std] = s.actor->forward(s.normalizer->Apply(raw));
   return s.AnchorKl(raw, mean, log_std).mean().item<double>();
+}
+
+absl::Status CheckActor(const SacOptions& options, const BatchShape& shape) {
+  SacOptions probe = options;
+  probe.device = "cpu";
+  auto trainer = SacTrainer::Create(probe, shape);
+  return trainer.ok() ? absl::OkStatus() : trainer.status();
 }
 
 absl::StatusOr<InitCheckpoint> CheckInitCheckpoint(const std::string& path,

@@ -36,7 +36,7 @@ LearnerJobOptions SmallLearner(const testing::RedisServer& server, const std::st
   o.sac.threads = 1;
   o.sac.bc_mse_weight = 0.0;  // plain negative log-likelihood, as these tests were written for
   o.demo_event_share = 0.0;   // uniform demo batches unless a test asks for a mixture
-  o.shape = {kObs, 2, {-6.0F, -0.5F}, {2.0F, 0.5F}};
+  o.shape = {kObs, 2, {-6.0F, -0.5F}, {2.0F, 0.5F}, {}};
   o.rl_table = {"rl", 100000, 0.6};
   o.demo_table = {"demos", 100000, 0.0};
   o.batch_size = 64;

@@ -243,7 +243,7 @@ TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
   sac.device = "cpu";
   sac.threads = 1;
   const learner::BatchShape shape{probe.spec().observation_size, probe.spec().action_size,
-                                  probe.spec().action_low, probe.spec().action_high};
+                                  probe.spec().action_low, probe.spec().action_high, {}};
   auto trainer = learner::SacTrainer::Create(sac, shape);
   ASSERT_TRUE(trainer.ok());
 

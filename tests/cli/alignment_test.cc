@@ -254,7 +254,7 @@ TEST_F(AlignmentTest, BadInputIsOneSentenceExitTwoAndWritesNothing) {
   options.hidden_sizes = {8};
   options.device = "cpu";
   options.threads = 1;
-  auto trainer = learner::SacTrainer::Create(options, {4, 2, {-6.0F, -0.4F}, {3.0F, 0.4F}});
+  auto trainer = learner::SacTrainer::Create(options, {4, 2, {-6.0F, -0.4F}, {3.0F, 0.4F}, {}});
   ASSERT_TRUE(trainer.ok()) << trainer.status();
   fs::create_directories(Path("tiny"));
   ASSERT_TRUE((*trainer)->SaveCheckpoint(learner::CheckpointPath(Path("tiny"), 1)).ok());

@@ -115,6 +115,51 @@ TEST(DrivingEnvTest, SpecDescribesTheBuffers) {
   EXPECT_EQ(env.spec().max_steps, 300);
 }
 
+TEST(DrivingEnvTest, TokensCoverTheObservationInOrder) {
+  for (int history : {0, 2}) {
+    DrivingEnvOptions o;
+    o.history = history;
+    DrivingEnv env(o);
+    int covered = 0;
+    for (const TokenGroup& g : env.spec().tokens) covered += g.count * g.size;
+    EXPECT_EQ(covered, env.spec().observation_size) << history;
+    EXPECT_EQ(env.spec().tokens.front().name, "ego");
+    EXPECT_EQ(env.spec().tokens[2].name, "vehicle");
+    EXPECT_EQ(env.spec().tokens[2].count, 8);
+  }
+}
+
+// env.history 2: the current frame is what an env without history observes, bit for bit, and
+// the two after it are the frames of the steps before (the first frame at the start).
+TEST(DrivingEnvTest, HistoryAppendsThePastFramesNewestFirst) {
+  DrivingEnvOptions plain = For(ScenarioFamily::kCutIn);
+  DrivingEnvOptions with_history = plain;
+  with_history.history = 2;
+  DrivingEnv a(plain), b(with_history);
+  const int frame = a.spec().observation_size;
+  ASSERT_EQ(b.spec().observation_size, 3 * frame);
+  std::vector<float> obs_a(frame), obs_b(3 * frame), terms(a.spec().reward_terms.size());
+  a.Reset(11, absl::MakeSpan(obs_a));
+  b.Reset(11, absl::MakeSpan(obs_b));
+  std::vector<std::vector<float>> frames = {obs_a};
+  const auto slot = [&](int k) {
+    return std::vector<float>(obs_b.begin() + k * frame, obs_b.begin() + (k + 1) * frame);
+  };
+  EXPECT_EQ(slot(0), obs_a);
+  EXPECT_EQ(slot(1), obs_a);
+  EXPECT_EQ(slot(2), obs_a);
+  for (int i = 0; i < 40; ++i) {
+    const std::vector<float> action = KeepLane(a, 24.0);
+    a.Step(action, absl::MakeSpan(obs_a), absl::MakeSpan(terms));
+    b.Step(action, absl::MakeSpan(obs_b), absl::MakeSpan(terms));
+    frames.push_back(obs_a);
+    const std::size_t n = frames.size();
+    ASSERT_EQ(slot(0), frames[n - 1]) << "step " << i;
+    ASSERT_EQ(slot(1), frames[n - 2]) << "step " << i;
+    ASSERT_EQ(slot(2), frames[n >= 3 ? n - 3 : 0]) << "step " << i;
+  }
+}
+
 TEST(DrivingEnvTest, ObservesTheLeaderIdmFollowsAndWhereTheLaneEnds) {
   const int leaders = kEgoFeatures + kPreviewFeatures + kVehicleFeatures * 8;
   for (ScenarioFamily family : {ScenarioFamily::kLeadBrake, ScenarioFamily::kStalled}) {

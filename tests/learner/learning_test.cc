@@ -106,7 +106,7 @@ TEST_P(LearningTest, BehaviourCloningFromRedisDemosLearnsToKeepTheLane) {
       envs::DrivingEnvOptions::From({}, "lane-keeping", envs::ScenarioFamily::kCurve);
   const envs::DrivingEnv probe(env_options);
   BatchShape shape{probe.spec().observation_size, probe.spec().action_size, probe.spec().action_low,
-                   probe.spec().action_high};
+                   probe.spec().action_high, probe.spec().tokens};
   SacOptions options;
   options.algorithm = Algorithm::kBc;
   options.bc_mse_weight = 0.0;  // the plain likelihood must suffice here
@@ -210,8 +210,8 @@ TEST(AnchorTest, ALargeKlAnchorHoldsTheActionsOnTheGuardSuite) {
   const Driven guard = DriveFamilies(1000, 2, 5);
   const envs::DrivingEnv probe(envs::DrivingEnvOptions::From({}, "guard", std::nullopt));
   const auto& spec = probe.spec();
-  const BatchShape shape{spec.observation_size, spec.action_size, spec.action_low,
-                         spec.action_high};
+  const BatchShape shape{spec.observation_size, spec.action_size, spec.action_low, spec.action_high,
+                         spec.tokens};
   const int obs_dim = spec.observation_size;
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> row(0, train.rows - 1);

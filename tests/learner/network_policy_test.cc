@@ -18,7 +18,7 @@
 namespace tarmac::learner {
 namespace {
 
-const BatchShape kShape{4, 2, {-6.0F, -0.4F}, {3.0F, 0.4F}};
+const BatchShape kShape{4, 2, {-6.0F, -0.4F}, {3.0F, 0.4F}, {}};
 
 // A small CPU network: what these tests need to save and load checkpoints quickly.
 SacOptions SmallOptions(std::vector<int> hidden_sizes) {
@@ -310,7 +310,7 @@ TEST(NetworkPolicyTest, EvalRunsALearnedPolicyFromACheckpointDirectory) {
   const SacOptions options = SmallOptions({16});
   const int obs = envs::kEgoFeatures + envs::kPreviewFeatures + 8 * envs::kVehicleFeatures +
                   envs::kLeaderFeatures;  // driving-v0's observation
-  const BatchShape driving{obs, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}};
+  const BatchShape driving{obs, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}, {}};
   auto trainer = SacTrainer::Create(options, driving);
   ASSERT_TRUE(trainer.ok());
   ASSERT_TRUE((*trainer)->SaveCheckpoint(CheckpointPath(dir.path(), 0)).ok());

@@ -14,7 +14,7 @@
 namespace tarmac::learner {
 namespace {
 
-BatchShape SmallShape() { return BatchShape{3, 2, {-4.0F, -0.5F}, {2.0F, 0.5F}}; }
+BatchShape SmallShape() { return BatchShape{3, 2, {-4.0F, -0.5F}, {2.0F, 0.5F}, {}}; }
 
 SacOptions SmallOptions() {
   SacOptions options;

@@ -10,7 +10,7 @@
 namespace tarmac::learner {
 namespace {
 
-const BatchShape kShape{3, 2, {-6.0F, -0.5F}, {2.0F, 0.5F}};
+const BatchShape kShape{3, 2, {-6.0F, -0.5F}, {2.0F, 0.5F}, {}};
 
 schemas::Transition MakeTransition(float base, bool done) {
   schemas::Transition t;

@@ -85,6 +85,11 @@ struct LearnerJobResult {
   double seconds = 0.0;              // training wall time (after min_replay was reached)
   double sample_wait_seconds = 0.0;  // part of it spent waiting for batches
   double update_seconds = 0.0;       // part of it spent in SacTrainer updates
+  // Mean behaviour-cloning loss of this run's first and last kLossWindow updates that had a BC
+  // term (BC, or SAC with demos); 0 when none had.
+  double first_bc_loss = 0.0;
+  double last_bc_loss = 0.0;
+  static constexpr int kLossWindow = 20;
 };
 
 // Runs the learner inside `system`: sampler actors prefetch and decode batches from every shard

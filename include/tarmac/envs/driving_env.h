@@ -28,6 +28,7 @@ struct DrivingEnvOptions {
                                 std::optional<ScenarioFamily> family);
   VehicleParams ego = VehicleParams::Car();
   int nearest_vehicles = 8;  // K
+  int history = 0;           // past frames appended to the observation (env.history)
 };
 
 // Observation layout (floats, all roughly in [-1, 1]):
@@ -46,6 +47,8 @@ inline constexpr int kEgoFeatures = 10;
 inline constexpr int kPreviewFeatures = 10;
 inline constexpr int kVehicleFeatures = 7;
 inline constexpr int kLeaderFeatures = 10;
+// With env.history H the observation is H + 1 such frames, the current one first, then the H
+// before it, newest first; an episode starts with H copies of its first frame.
 
 // Highways with IDM/MOBIL traffic and the seven scenario families, the ego on the bicycle
 // model; rewards by term, driving events and nuPlan-style episode metrics.
@@ -80,7 +83,9 @@ class DrivingEnv : public Env {
   double time() const { return step_ * scenario_.dt; }
 
  private:
-  void Observe(absl::Span<float> observation) const;
+  // The current frame into the first frame_size_ floats, the past frames after it.
+  void Observe(absl::Span<float> observation);
+  void ObserveFrame(absl::Span<float> frame) const;
   void RunScripts();
   void EnterTraffic();
   void EnterLogged();  // the logged agents whose tracks begin now
@@ -88,6 +93,8 @@ class DrivingEnv : public Env {
 
   DrivingEnvOptions options_;
   EnvSpec spec_;
+  int frame_size_ = 0;
+  std::vector<float> past_;  // options_.history frames, newest first
   BicycleModel model_;
   std::shared_ptr<const Scenario> fixed_;
   Scenario scenario_;

@@ -14,6 +14,17 @@ namespace tarmac::envs {
 
 class Policy;
 
+// A run of `count` tokens of `size` floats each in the observation (EnvSpec::tokens).
+struct TokenGroup {
+  std::string name;  // e.g. "vehicle"
+  int count = 1;
+  int size = 0;
+
+  bool operator==(const TokenGroup& other) const {
+    return name == other.name && count == other.count && size == other.size;
+  }
+};
+
 // What an environment looks like from outside: sizes and names every consumer (actors, learner,
 // replay) sizes its buffers by.
 struct EnvSpec {
@@ -25,6 +36,10 @@ struct EnvSpec {
   std::vector<std::string> reward_terms;  // order of the per-term values Step writes
   double dt = 0.1;                        // s per step
   int max_steps = 300;
+  // How the observation reads as entities for attention-based policies (learner.arch:
+  // transformer): consecutive groups covering it in order, e.g. the ego, lane-preview points,
+  // each nearby vehicle. Empty: the whole observation is one token.
+  std::vector<TokenGroup> tokens;
 };
 
 struct StepResult {

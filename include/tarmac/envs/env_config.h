@@ -81,6 +81,9 @@ struct EnvConfig {
   RewardConfig reward;
   EventThresholds events;
   ScenarioConfig scenario;
+  // Past frames appended to each observation, newest first (copies of the first frame at the
+  // start of an episode): temporal context for a policy. 0: the current frame only.
+  int history = 0;
 };
 
 // The env.* keys that set EnvConfig (env.name selects the env and belongs to the rollout).

@@ -22,7 +22,8 @@ namespace tarmac::learner {
 // instance is normally owned by one inference actor.
 class InferencePolicy {
  public:
-  // InvalidArgument (one sentence) when the weights are not a "sac_mlp" actor, a tensor is
+  // InvalidArgument (one sentence) when the weights are not a "sac_mlp" or "sac_transformer"
+  // actor (the transformer runs through LibTorch, whatever `backend` says), a tensor is
   // missing or misshapen, or a value is not finite. `backend` picks the kernels (see backend());
   // empty: the fastest this LibTorch has. Unavailable when the one named cannot run here.
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromWeights(

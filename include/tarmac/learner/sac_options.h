@@ -12,6 +12,11 @@
 namespace tarmac::learner {
 
 enum class Algorithm { kSac, kBc };
+// The actor's network (the critics are MLPs either way). kMlp: hidden_sizes, ReLU. kTransformer:
+// every token of the observation (EnvSpec::tokens: the ego, lane-preview points, each nearby
+// vehicle) embedded, a few self-attention layers, the ego token and the mean of all pooled into
+// an MLP head of hidden_sizes.
+enum class ActorArch { kMlp, kTransformer };
 // The arithmetic of the networks' matrix products on the CPU (CUDA always runs float32);
 // kAuto is bfloat16 where the CPU has AVX-512 BF16 (CpuHasBf16), float32 elsewhere.
 enum class Precision { kFloat32, kBfloat16, kAuto };
@@ -30,7 +35,18 @@ bool CpuHasBf16();
 // (SacOptionTable declares the keys; configs/default.yaml is checked against them).
 struct SacOptions {
   Algorithm algorithm = Algorithm::kSac;
-  std::vector<int> hidden_sizes{256, 256};  // actor and each critic
+  std::vector<int> hidden_sizes{256, 256};  // actor (its head, for a transformer) and each critic
+  ActorArch arch = ActorArch::kMlp;
+  int transformer_dim = 64;    // token width (divisible by transformer_heads)
+  int transformer_layers = 2;  // self-attention layers
+  int transformer_heads = 4;   // attention heads per layer
+  // A TorchScript actor (a torch.jit.script'ed module's .pt file) instead of `arch`: forward(obs)
+  // takes normalised observations [rows, obs_dim] and returns (mean, log_std) [rows,
+  // action_dim]; its own parameters are trained. Empty: the built-in `arch`.
+  std::string model;
+  // The module's bytes when they come from elsewhere than the file `model` names (a checkpoint
+  // that carries them); not a configuration key.
+  std::string model_bytes;
   double actor_lr = 3e-4;
   double critic_lr = 3e-4;
   double alpha_lr = 3e-4;

@@ -89,7 +89,9 @@ class SacTrainer {
   // observations); FailedPrecondition without an anchor.
   absl::StatusOr<double> AnchorDivergence(const std::vector<float>& obs, int rows);
 
-  // The actor and normaliser as a PolicyWeights message (architecture "sac_mlp").
+  // The actor and normaliser as a PolicyWeights message (architecture "sac_mlp", or
+  // "sac_transformer" with hidden sizes (dim, layers, heads, head...) and the int64 tensor
+  // arch.tokens).
   schemas::PolicyWeights ExportPolicy(std::uint64_t version) const;
   // Flattened parameters of "actor", "critic" or "critic_target" (tests).
   std::vector<float> Parameters(const std::string& network) const;
@@ -124,6 +126,12 @@ struct InitCheckpoint {
   std::uint64_t step = 0;
   bool critics_trained = false;  // written by SAC (behaviour cloning leaves the critics untrained)
 };
+
+// OK when the actor these options describe can be built for `shape` (on the CPU, then
+// dropped): InvalidArgument in one sentence for tokens that do not cover the observation or a
+// learner.model that is not a TorchScript policy of this shape. What a command checks before it
+// starts its jobs. O(building the networks).
+absl::Status CheckActor(const SacOptions& options, const BatchShape& shape);
 
 // Whether a learner with `options` and `shape` can start from the checkpoint `path` names (a
 // file, or the newest in a directory): the file and its step, or the one sentence that refuses

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "tarmac/buffer/replay_client.h"
+#include "tarmac/envs/env.h"
 
 namespace tarmac::learner {
 
@@ -16,6 +17,7 @@ struct BatchShape {
   int action_dim = 0;
   std::vector<float> action_low;  // physical units, as EnvSpec
   std::vector<float> action_high;
+  std::vector<envs::TokenGroup> tokens;  // EnvSpec::tokens (learner.arch: transformer)
 };
 
 // Decoded replay items, row-major, ready to be wrapped by tensors without another copy.
