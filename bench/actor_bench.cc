@@ -23,6 +23,7 @@
 #include "episode_analyst.h"
 #include "ratio_reporter.h"
 #include "redis_server.h"
+#include "scripted_mlp.h"
 #include "tarmac/actors/rollout_job.h"
 #include "tarmac/actors/system_config.h"
 #include "tarmac/analysis/behaviours.h"
@@ -254,6 +255,56 @@ void BM_PolicyAct(benchmark::State& state) {
 }
 BENCHMARK(BM_PolicyAct)->ArgsProduct({{16, 64, 128, 256}, {0, 1}});
 
+// A trainer of the driving env's shape with these options (its actor is what gets published).
+std::unique_ptr<tarmac::learner::SacTrainer> DrivingTrainer(tarmac::learner::SacOptions sac) {
+  sac.device = "cpu";
+  sac.threads = 1;
+  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
+  return tarmac::learner::SacTrainer::Create(sac, {spec.observation_size, spec.action_size,
+                                                   spec.action_low, spec.action_high, spec.tokens})
+      .value();
+}
+
+tarmac::learner::SacOptions TransformerOptions() {
+  tarmac::learner::SacOptions sac;  // 64 wide, 2 layers, 4 heads, a 2 x 256 head
+  sac.arch = tarmac::learner::ActorArch::kTransformer;
+  return sac;
+}
+
+tarmac::learner::SacOptions ScriptedMlpOptions() {
+  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
+  tarmac::learner::SacOptions sac;
+  sac.model = "/tmp/tarmac_actor_bench_mlp.pt";
+  tarmac::bench::SaveScriptedMlp(sac.model, spec.observation_size, {256, 256}, spec.action_size);
+  return sac;
+}
+
+// BM_PolicyAct's work (mean actions) for the actors users bring: the scene transformer and a
+// TorchScript module of the built-in MLP's shape, as the inference actor runs them.
+void RunPublishedAct(benchmark::State& state, const tarmac::learner::SacOptions& options) {
+  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
+  auto trainer = DrivingTrainer(options);
+  auto policy = tarmac::learner::InferencePolicy::FromWeights(trainer->ExportPolicy(1)).value();
+  tarmac::learner::SetInferenceThreads(1);
+  const int rows = static_cast<int>(state.range(0));
+  std::vector<float> obs(static_cast<std::size_t>(rows) * spec.observation_size, 0.1F);
+  std::vector<float> actions(static_cast<std::size_t>(rows) * spec.action_size);
+  std::uint64_t seed = 0;
+  for (auto _ : state) {
+    policy->Act(obs, rows, {}, ++seed, absl::MakeSpan(actions));
+    benchmark::DoNotOptimize(actions.data());
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+}
+void BM_PolicyActTransformer(benchmark::State& state) {
+  RunPublishedAct(state, TransformerOptions());
+}
+BENCHMARK(BM_PolicyActTransformer)->Args({64})->Args({256});
+void BM_PolicyActScriptedMlp(benchmark::State& state) {
+  RunPublishedAct(state, ScriptedMlpOptions());
+}
+BENCHMARK(BM_PolicyActScriptedMlp)->Args({64})->Args({256});
+
 // A trainer whose exported actor (76-512-512-4, float32) is a ~1.2 MB weights blob.
 std::unique_ptr<tarmac::learner::SacTrainer> LargeTrainer() {
   tarmac::learner::SacOptions sac;
@@ -262,7 +313,7 @@ std::unique_ptr<tarmac::learner::SacTrainer> LargeTrainer() {
   sac.threads = 1;
   auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
   return tarmac::learner::SacTrainer::Create(
-             sac, {spec.observation_size, spec.action_size, spec.action_low, spec.action_high})
+             sac, {spec.observation_size, spec.action_size, spec.action_low, spec.action_high, {}})
       .value();
 }
 
@@ -279,7 +330,8 @@ void BM_DecodeAndLoadWeights1MB(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeAndLoadWeights1MB)->Unit(benchmark::kMillisecond);
 
-void BM_WeightSwap1MB(benchmark::State& state) {
+// Publish -> the inference actor acting with the new version, for `trainer`'s actor.
+void RunWeightSwaps(benchmark::State& state, tarmac::learner::SacTrainer& published) {
   tarmac::actors::RolloutJobOptions o = DefaultJob();
   o.hidden_sizes = {512, 512};
   tarmac::monitoring::Metrics metrics;
@@ -293,7 +345,7 @@ void BM_WeightSwap1MB(benchmark::State& state) {
   auto control = tarmac::buffer::ControlClient::Connect(o.shards.front());
   auto& steps = metrics.env_steps_total.Add({});
   while (steps.Value() < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  auto trainer = LargeTrainer();
+  tarmac::learner::SacTrainer* trainer = &published;
   auto& version = metrics.policy_version.Add({});
   std::vector<double> latencies;
   std::uint64_t v = 100;
@@ -333,7 +385,18 @@ void BM_WeightSwap1MB(benchmark::State& state) {
       "p99 %.1f ms, max %.1f ms\n",
       bytes, latencies.size(), 1000 * at(0.5), 1000 * at(0.99), 1000 * latencies.back());
 }
+
+void BM_WeightSwap1MB(benchmark::State& state) { RunWeightSwaps(state, *LargeTrainer()); }
 BENCHMARK(BM_WeightSwap1MB)->Unit(benchmark::kMillisecond)->Iterations(200)->UseManualTime();
+
+// The scene transformer's blob (default sizes) through the same swap.
+void BM_WeightSwapTransformer(benchmark::State& state) {
+  RunWeightSwaps(state, *DrivingTrainer(TransformerOptions()));
+}
+BENCHMARK(BM_WeightSwapTransformer)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(200)
+    ->UseManualTime();
 
 }  // namespace
 
@@ -346,7 +409,13 @@ int main(int argc, char** argv) {
   }
   g_server = std::move(*server);
   tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{
-      {"BM_EnvsAnalysed/min_time:4.000", "BM_EnvsUnanalysedBaseline/min_time:4.000"}});
+      {"BM_EnvsAnalysed/min_time:4.000", "BM_EnvsUnanalysedBaseline/min_time:4.000"},
+      {"BM_PolicyActTransformer/64", "BM_PolicyAct/64/0"},
+      {"BM_PolicyActTransformer/256", "BM_PolicyAct/256/0"},
+      {"BM_PolicyActScriptedMlp/64", "BM_PolicyAct/64/0"},
+      {"BM_PolicyActScriptedMlp/256", "BM_PolicyAct/256/0"},
+      {"BM_WeightSwapTransformer/iterations:200/manual_time",
+       "BM_WeightSwap1MB/iterations:200/manual_time"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   g_server.reset();
   return 0;

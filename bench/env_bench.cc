@@ -16,6 +16,7 @@
 #include "edge_case_search.h"
 #include "ratio_reporter.h"
 #include "tarmac/envs/driving_env.h"
+#include "tarmac/envs/env_batch.h"
 #include "tarmac/envs/evaluation.h"
 #include "tarmac/envs/policy.h"
 
@@ -75,6 +76,19 @@ void BM_HighwayStep(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_HighwayStep);
+
+// 64 driving-v0 envs of the default config stepped as one EnvBatch with a fixed action (what
+// tarmac.VectorEnv steps; bench/python_bench.py compares VectorEnv.step with this figure).
+void BM_EnvBatch64(benchmark::State& state) {
+  auto batch = tarmac::envs::EnvBatch::Create("driving-v0", 64, 1).value();
+  const std::vector<float> actions(64 * batch->spec().action_size, 0.0F);
+  for (auto _ : state) {
+    batch->Step(actions);
+    benchmark::DoNotOptimize(batch->observations().data());
+  }
+  state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(BM_EnvBatch64)->UseRealTime();
 
 // The fixed action of BM_HighwayStep as a policy.
 class HoldPolicy : public Policy {

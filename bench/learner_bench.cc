@@ -11,6 +11,7 @@
 
 #include "ratio_reporter.h"
 #include "redis_server.h"
+#include "scripted_mlp.h"
 #include "tarmac/actors/learner_job.h"
 #include "tarmac/actors/system_config.h"
 #include "tarmac/learner/sac_trainer.h"
@@ -24,7 +25,9 @@ using tarmac::learner::SacTrainer;
 using tarmac::learner::TrainingBatch;
 
 constexpr int kBatch = 256;
-const BatchShape kShape{76, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}};
+// The driving env's observation as its tokens: the ego, 5 lane-preview points, 8 vehicles.
+const BatchShape kShape{
+    76, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}, {{"ego", 1, 10}, {"preview", 5, 2}, {"vehicle", 8, 7}}};
 
 SacOptions DefaultOptions() {
   SacOptions options;  // 2 x 256, as configs/default.yaml
@@ -125,6 +128,29 @@ void BM_SacUpdateBf16OneThread(benchmark::State& state) {
 }
 BENCHMARK(BM_SacUpdateBf16OneThread)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
+// The actors users bring, on the same update (fused critics, float32, 2 threads): the scene
+// transformer at its default sizes (64 wide, 2 layers, 4 heads; a 2 x 256 head), and a
+// TorchScript module of the built-in 2 x 256 MLP's shape (learner.model). Their ratio to
+// BM_SacUpdateFused is the cost of bringing them.
+void BM_SacUpdateTransformer(benchmark::State& state) {
+  SacOptions options = DefaultOptions();
+  options.precision = tarmac::learner::Precision::kFloat32;
+  options.arch = tarmac::learner::ActorArch::kTransformer;
+  RunUpdates(state, options);
+}
+BENCHMARK(BM_SacUpdateTransformer)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
+void BM_SacUpdateScriptedMlp(benchmark::State& state) {
+  const std::string path = "/tmp/tarmac_learner_bench_mlp.pt";
+  tarmac::bench::SaveScriptedMlp(path, kShape.obs_dim, {256, 256}, kShape.action_dim);
+  SacOptions options = DefaultOptions();
+  options.precision = tarmac::learner::Precision::kFloat32;
+  options.model = path;
+  RunUpdates(state, options);
+  std::remove(path.c_str());
+}
+BENCHMARK(BM_SacUpdateScriptedMlp)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+
 std::unique_ptr<tarmac::testing::RedisServer> g_server;
 
 // The learner job as tarmac train runs it (SAC with the BC term on `demos`), against the
@@ -178,6 +204,25 @@ BENCHMARK(BM_LearnerPipeline)
     ->Iterations(2)
     ->UseManualTime();
 
+// What a learner's sampler does per batch: REPLAY.SAMPLE 256 from `rl` (20 000 Transition
+// items of 76 observation floats, FillReplay) and the decode into training columns; items/s.
+// bench/python_bench.py compares tarmac.Replay.sample (the same work into numpy) with it.
+void BM_SampleDecode256(benchmark::State& state) {
+  tarmac::buffer::ReplayClientOptions options;
+  options.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
+  auto client = tarmac::buffer::ReplayClient::Connect(options).value();
+  TrainingBatch batch;
+  for (auto _ : state) {
+    auto drawn = client->Sample("rl", kBatch);
+    if (!drawn.ok() || !tarmac::learner::DecodeTrainingBatch(*drawn, kShape, &batch).ok()) {
+      state.SkipWithError("sample failed");
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_SampleDecode256)->UseRealTime()->MinTime(2.0);
+
 void FillReplay() {
   tarmac::buffer::ReplayClientOptions options;
   options.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
@@ -221,7 +266,11 @@ int main(int argc, char** argv) {
       {"BM_SacUpdate/min_time:3.000/real_time", "BM_BareForwardBackward/min_time:3.000/real_time"},
       {"BM_SacUpdateFused/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"},
       {"BM_SacUpdateBf16/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"},
-      {"BM_SacUpdateFusedBf16/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"}});
+      {"BM_SacUpdateFusedBf16/min_time:3.000/real_time", "BM_SacUpdate/min_time:3.000/real_time"},
+      {"BM_SacUpdateTransformer/min_time:3.000/real_time",
+       "BM_SacUpdateFused/min_time:3.000/real_time"},
+      {"BM_SacUpdateScriptedMlp/min_time:3.000/real_time",
+       "BM_SacUpdateFused/min_time:3.000/real_time"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   g_server.reset();
   return 0;
