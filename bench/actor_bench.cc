@@ -396,10 +396,7 @@ void BM_WeightSwapTransformer(benchmark::State& state) {
   RunWeightSwaps(state, *DrivingTrainer(TransformerOptions()));
 }
 // 30 swaps: each step of its actors takes ~20 ms of inference on one core.
-BENCHMARK(BM_WeightSwapTransformer)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(30)
-    ->UseManualTime();
+BENCHMARK(BM_WeightSwapTransformer)->Unit(benchmark::kMillisecond)->Iterations(30)->UseManualTime();
 
 }  // namespace
 

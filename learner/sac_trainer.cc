@@ -65,6 +65,20 @@ std::vector<std::int64_t> TokenLayout(const BatchShape& shape) {
   return layout;
 }
 
+// The TorchScript actor's .pt bytes: options.model_bytes, else the file options.model names,
+// else none. InvalidArgument naming the file when it cannot be read.
+absl::StatusOr<std::string> ModelBytes(const SacOptions& options) {
+  if (!options.model_bytes.empty() || options.model.empty()) return options.model_bytes;
+  std::ifstream in(options.model, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat("learner.model ", options.model,
+                                                   " cannot be read; give the path of a .pt file"));
+  }
+  return std::move(bytes).str();
+}
+
 torch::Tensor Rows(const std::vector<float>& data, int rows, int cols) {
   return torch::from_blob(const_cast<float*>(data.data()), {rows, cols}, torch::kFloat32);
 }
@@ -276,18 +290,9 @@ absl::StatusOr<std::unique_ptr<SacTrainer>> SacTrainer::Create(const SacOptions&
   torch::set_num_threads(options.threads > 0
                              ? options.threads
                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
-  if (!options.model_bytes.empty()) {
-    state->module_bytes = options.model_bytes;
-  } else if (!options.model.empty()) {
-    std::ifstream in(options.model, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    if (!in) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "learner.model ", options.model, " cannot be read; give the path of a .pt file"));
-    }
-    state->module_bytes = std::move(bytes).str();
-  }
+  auto module_bytes = ModelBytes(options);
+  if (!module_bytes.ok()) return module_bytes.status();
+  state->module_bytes = *std::move(module_bytes);
   state->target_entropy = options.target_entropy.value_or(-static_cast<double>(shape.action_dim));
   try {
     torch::manual_seed(options.seed);
@@ -771,10 +776,16 @@ absl::StatusOr<double> SacTrainer::AnchorDivergence(const std::vector<float>& ob
 }
 
 absl::Status CheckActor(const SacOptions& options, const BatchShape& shape) {
-  SacOptions probe = options;
-  probe.device = "cpu";
-  auto trainer = SacTrainer::Create(probe, shape);
-  return trainer.ok() ? absl::OkStatus() : trainer.status();
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  auto module_bytes = ModelBytes(options);
+  if (!module_bytes.ok()) return module_bytes.status();
+  try {
+    auto actor = MakeActor(options, shape, *module_bytes);  // the actor only, on the CPU
+    return actor.ok() ? absl::OkStatus() : actor.status();
+  } catch (const c10::Error& e) {
+    return absl::InternalError(
+        absl::StrCat("could not build the actor: ", FirstLine(e.what_without_backtrace())));
+  }
 }
 
 absl::StatusOr<InitCheckpoint> CheckInitCheckpoint(const std::string& path,

@@ -242,8 +242,11 @@ TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
   sac.hidden_sizes = {32, 32};
   sac.device = "cpu";
   sac.threads = 1;
-  const learner::BatchShape shape{probe.spec().observation_size, probe.spec().action_size,
-                                  probe.spec().action_low, probe.spec().action_high, {}};
+  const learner::BatchShape shape{probe.spec().observation_size,
+                                  probe.spec().action_size,
+                                  probe.spec().action_low,
+                                  probe.spec().action_high,
+                                  {}};
   auto trainer = learner::SacTrainer::Create(sac, shape);
   ASSERT_TRUE(trainer.ok());
 

@@ -128,9 +128,9 @@ struct InitCheckpoint {
 };
 
 // OK when the actor these options describe can be built for `shape` (on the CPU, then
-// dropped): InvalidArgument in one sentence for tokens that do not cover the observation or a
-// learner.model that is not a TorchScript policy of this shape. What a command checks before it
-// starts its jobs. O(building the networks).
+// dropped; no critics, no global torch state touched): InvalidArgument in one sentence for
+// tokens that do not cover the observation or a learner.model that is not a TorchScript policy
+// of this shape. What a command checks before it starts its jobs. O(building the actor).
 absl::Status CheckActor(const SacOptions& options, const BatchShape& shape);
 
 // Whether a learner with `options` and `shape` can start from the checkpoint `path` names (a
