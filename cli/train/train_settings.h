@@ -28,7 +28,7 @@ struct TrainSettings {
   std::uint64_t dagger_steps = 40000;
   std::uint64_t dagger_updates = 5000;
   double setup_fraction = 0.35;
-  double bc_weight = 0.25;
+  double bc_weight = 0.5;
   double alpha = 0.001;
   std::uint64_t critic_pretrain_updates = 5000;
   std::uint64_t critic_warmup_updates = 2000;
