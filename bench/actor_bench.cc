@@ -349,8 +349,10 @@ void RunWeightSwaps(benchmark::State& state, tarmac::learner::SacTrainer& publis
   auto& version = metrics.policy_version.Add({});
   std::vector<double> latencies;
   // Above whatever this Redis already holds (an earlier benchmark's swaps): actors ignore a
-  // version older than the one they run.
-  std::uint64_t v = static_cast<std::uint64_t>(version.Value()) + 100;
+  // version older than the one they run. Read from Redis, not from the gauge: the job's weights
+  // actor may not have loaded the stored latest yet when the steps above are reached.
+  auto latest = (*control)->LatestWeightsVersion();
+  std::uint64_t v = (latest.ok() ? *latest : 0) + 100;
   std::size_t bytes = 0;
   const auto swap = [&] {
     auto blob = tarmac::schemas::EncodePolicyWeights(trainer->ExportPolicy(++v)).value();

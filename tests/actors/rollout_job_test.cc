@@ -289,6 +289,55 @@ TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
   EXPECT_EQ(result->unwritten, 0U);
 }
 
+// A running job changes architecture on a swap: from its random MLP to a published scene
+// transformer (sac_transformer), which then acts, and back to an MLP.
+TEST(RolloutJobTest, SwapsBetweenAnMlpAndASceneTransformerWhileRunning) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  monitoring::Metrics metrics;
+  RolloutJobOptions o = SmallJob(**server);
+  o.env_name = "driving-v0";
+  BackgroundJob job(o, &metrics);
+  auto& steps = metrics.env_steps_total.Add({});
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > 100; }));
+
+  auto control = buffer::ControlClient::Connect(Endpoint(**server));
+  ASSERT_TRUE(control.ok());
+  const envs::DrivingEnv probe(
+      envs::DrivingEnvOptions::From({}, "driving-v0", envs::ScenarioFamily::kHighway));
+  const auto& spec = probe.spec();
+  const learner::BatchShape shape{spec.observation_size, spec.action_size, spec.action_low,
+                                  spec.action_high, spec.tokens};
+  learner::SacOptions sac;
+  sac.hidden_sizes = {32, 32};
+  sac.device = "cpu";
+  sac.threads = 1;
+  sac.arch = learner::ActorArch::kTransformer;
+  sac.transformer_dim = 16;
+  sac.transformer_layers = 1;
+  auto transformer = learner::SacTrainer::Create(sac, shape);
+  ASSERT_TRUE(transformer.ok()) << transformer.status();
+  sac.arch = learner::ActorArch::kMlp;
+  auto mlp = learner::SacTrainer::Create(sac, shape);
+  ASSERT_TRUE(mlp.ok()) << mlp.status();
+
+  ASSERT_TRUE(
+      (*control)
+          ->PublishWeights(1, *schemas::EncodePolicyWeights((*transformer)->ExportPolicy(1)))
+          .ok());
+  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 1.0; }));
+  const double on_transformer = steps.Value();
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > on_transformer + 100; }));  // it acts
+  ASSERT_TRUE(
+      (*control)->PublishWeights(2, *schemas::EncodePolicyWeights((*mlp)->ExportPolicy(2))).ok());
+  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 2.0; }));
+  auto result = job.Stop();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->weights_rejected, 0U);
+  EXPECT_EQ(result->weight_swaps, 2U);
+  EXPECT_EQ(result->unwritten, 0U);
+}
+
 TEST(RolloutJobTest, AFailingEnvActorIsRestartedAndTheRestKeepsRunning) {
   auto server = testing::RedisServer::Start();
   ASSERT_TRUE(server.ok()) << server.status();
