@@ -3,7 +3,7 @@
 #   include/tarmac/<name>/ (the include/ root is the public include directory); private headers
 #   sit beside the sources. DEPS are linked PUBLIC, PRIVATE_DEPS PRIVATE.
 #
-# tarmac_add_test(NAME name SRCS ... [DEPS ...] [LABELS ...] [TIMEOUT s] [SERIAL])
+# tarmac_add_test(NAME name SRCS ... [DEPS ...] [LABELS ...] [TIMEOUT s] [COST s] [SERIAL])
 #   Builds a GoogleTest binary and registers each test case with gtest_discover_tests. The label
 #   "unit" is used when none is given; slow suites say "integration" or "fuzz". SERIAL tests
 #   run alone.
@@ -43,7 +43,7 @@ function(tarmac_add_executable)
 endfunction()
 
 function(tarmac_add_test)
-  cmake_parse_arguments(ARG "SERIAL" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "NAME;TIMEOUT;COST" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -62,7 +62,12 @@ function(tarmac_add_test)
   if(ARG_SERIAL)
     set(serial TRUE)
   endif()
+  # COST: seconds the binary's longest test takes; ctest starts costly tests first when it has
+  # no timings of its own yet (a clean clone), so one long test does not run alone at the end.
+  if(NOT ARG_COST)
+    set(ARG_COST 0)
+  endif()
   gtest_discover_tests(${ARG_NAME}
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial}
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial} COST ${ARG_COST}
     DISCOVERY_TIMEOUT 30)
 endfunction()
