@@ -259,7 +259,13 @@ absl::StatusOr<Plan> MakePlan(const Config& command_config, const std::string& r
   if (!rollout.ok()) return rollout.status();
   plan.learner = *learner;
   plan.rollout = *rollout;
-  if (!plan.settings.scenario_mix.empty()) {
+  if (plan.settings.scenario_mix == "rl") {
+    auto env_config = EnvConfigFrom(*plan.config);
+    if (!env_config.ok()) return env_config.status();
+    auto mix = ParseScenarioMix(kRlMixYaml, "the built-in rl mix", env_config->scenario);
+    if (!mix.ok()) return mix.status();
+    plan.rollout.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
+  } else if (!plan.settings.scenario_mix.empty()) {
     auto env_config = EnvConfigFrom(*plan.config);
     if (!env_config.ok()) return env_config.status();
     auto mix = LoadScenarioMix(plan.settings.scenario_mix, env_config->scenario);

@@ -59,8 +59,9 @@ void AddPhaseKeys(util::OptionTable<T>& t) {
         "Torch threads of the learner while the rollout runs beside it (0: half the cores, at "
         "least one; more oversubscribes the cores the rollout and Redis need).");
   t.String("train.scenario_mix", &T::scenario_mix,
-           "Scenario mix of the RL phase's rollouts (a file; empty: actor.scenario_mix, and if "
-           "that is empty too, the env's own draw). Demos and DAgger use the env's own draw.");
+           "Scenario mix of the RL phase's rollouts: rl (built in: every family, merges "
+           "oversampled to ~36 %), a mix file, or empty for actor.scenario_mix (and if that is "
+           "empty too, the env's own draw). Demos and DAgger use the env's own draw.");
   t.String("train.suite", &T::suite, "Final evaluation suite: default (built in) or a suite file.");
   t.String("train.validation_suite", &T::validation_suite,
            "Second evaluation suite, seeds disjoint from the first: validation (built in), a "

@@ -35,7 +35,8 @@ struct TrainSettings {
   double samples_per_insert = 32;
   int rl_learner_threads = 0;
   std::size_t queue_limit = 4096;
-  std::string scenario_mix;  // the RL rollout's scenario mix file (empty: actor.scenario_mix)
+  std::string scenario_mix = "rl";  // the RL rollout's mix: rl (built in), a file, or empty
+                                    // (actor.scenario_mix)
   std::string suite = "default";
   std::string validation_suite = "validation";
   std::string selection_suite = "selection";
