@@ -47,8 +47,9 @@ caf::actor SpawnSampler(caf::actor_system& system, const LearnerJobOptions& opti
 // Messages: (priority_atom, PriorityUpdatesPtr); done_atom -> true after a final flush.
 caf::actor SpawnPriorityWriter(caf::actor_system& system, const LearnerJobOptions& options);
 // Messages: (publish_atom, PolicyWeightsPtr) -> true when published.
+// Signs with `weights_key` when it is not empty.
 caf::actor SpawnPublisher(caf::actor_system& system, const buffer::ShardEndpoint& shard,
-                          monitoring::Metrics* metrics);
+                          std::string weights_key, monitoring::Metrics* metrics);
 // Messages: (save_atom, CheckpointBytesPtr, step) -> the path written, "" on failure.
 caf::actor SpawnCheckpointer(caf::actor_system& system, const std::string& dir, int keep);
 // Runs the update loop; sets ctx->result when it ends.

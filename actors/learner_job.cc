@@ -29,7 +29,7 @@ absl::StatusOr<LearnerJobResult> RunLearnerJob(caf::actor_system& system,
     ctx.samplers.push_back(SpawnSampler(system, options, i, &metrics));
   }
   ctx.priority_writer = SpawnPriorityWriter(system, options);
-  ctx.publisher = SpawnPublisher(system, options.shards.front(), &metrics);
+  ctx.publisher = SpawnPublisher(system, options.shards.front(), options.weights_key, &metrics);
   ctx.checkpointer = SpawnCheckpointer(system, options.checkpoint_dir, options.keep_checkpoints);
   auto future = ctx.result.get_future();
   auto trainer = SpawnTrainer(system, &ctx);

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "learner_actors.h"
 #include "tarmac/actors/messages.h"
@@ -19,11 +21,11 @@ struct PublisherState {
 };
 
 caf::behavior Publisher(caf::stateful_actor<PublisherState>* self, buffer::ShardEndpoint shard,
-                        monitoring::Metrics* metrics) {
+                        std::string weights_key, monitoring::Metrics* metrics) {
   auto& version_gauge = metrics->policy_version.Add({});
   return {
       [=, &version_gauge](publish_atom, PolicyWeightsPtr weights) -> bool {
-        auto blob = schemas::EncodePolicyWeights(*weights);
+        auto blob = schemas::EncodePolicyWeights(*weights, weights_key);
         if (!blob.ok()) {
           spdlog::error("weights v{} not published: {}", weights->version,
                         blob.status().ToString());
@@ -53,8 +55,8 @@ caf::behavior Publisher(caf::stateful_actor<PublisherState>* self, buffer::Shard
 }  // namespace
 
 caf::actor SpawnPublisher(caf::actor_system& system, const buffer::ShardEndpoint& shard,
-                          monitoring::Metrics* metrics) {
-  return system.spawn<caf::detached>(Publisher, shard, metrics);
+                          std::string weights_key, monitoring::Metrics* metrics) {
+  return system.spawn<caf::detached>(Publisher, shard, std::move(weights_key), metrics);
 }
 
 }  // namespace tarmac::actors

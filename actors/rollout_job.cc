@@ -70,7 +70,7 @@ absl::StatusOr<std::pair<InferencePolicyPtr, std::uint64_t>> InitialPolicy(
   auto control = buffer::ControlClient::Connect(o.shards.front());
   if (!control.ok()) return control.status();
   if (auto latest = (*control)->LatestWeightsVersion(); latest.ok()) {
-    auto policy = learner::LoadVerifiedPolicy(**control, *latest, shared.spec);
+    auto policy = learner::LoadVerifiedPolicy(**control, *latest, shared.spec, o.weights_key);
     if (policy.ok()) return std::make_pair(InferencePolicyPtr(std::move(*policy)), *latest);
     spdlog::error(
         "actor {}: the published weights v{} cannot be used ({}); starting from a random "

@@ -1,21 +1,69 @@
 #include "tarmac/buffer/replay_server.h"
 
+#include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
+#include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tarmac/util/atomic_file.h"
 
 namespace tarmac::buffer {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr char kModuleName[] = "tarmac_replay.so";
+constexpr char kAclFileName[] = "users.acl";
+
+// Redis ACL files take a password as '#' and its SHA-256 in hex, so none is stored in clear.
+std::string PasswordHash(absl::string_view password) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(password.data(), password.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    return {};
+  }
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
+}
+
+absl::Status CheckAclPassword(absl::string_view role, const std::string& password) {
+  const std::string variable =
+      absl::StrCat("TARMAC_REDIS_", absl::AsciiStrToUpper(role), "_PASSWORD");
+  if (password.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("replay.acl needs a password for the ", role, " user; set ", variable));
+  }
+  if (password.size() < kMinAclPasswordBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(variable, " is ", password.size(),
+                                                   " bytes; use at least ", kMinAclPasswordBytes,
+                                                   " (e.g. `openssl rand -hex 32`)"));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
+
+std::string ReplayAclFile(const ReplayAclPasswords& passwords) {
+  const std::string tables = "~rl ~demos";
+  return absl::StrCat(
+      "user default off resetkeys resetchannels -@all\n", "user actor on #",
+      PasswordHash(passwords.actor),
+      " resetkeys resetchannels -@all +ping +replay.create +replay.insert +replay.producer ",
+      tables, " +subscribe &tarmac:weights (+get %R~tarmac:weights:*)",
+      " (+hset +pexpire +del ~tarmac:actors:*) (+xadd ~tarmac:episodes)\n", "user learner on #",
+      PasswordHash(passwords.learner),
+      " resetkeys resetchannels -@all +ping +info +multi +exec +scan +replay.create",
+      " +replay.config +replay.sample +replay.update +replay.info +replay.mass +replay.producer ",
+      tables, " +publish &tarmac:weights (+get +set +del ~tarmac:weights:*)",
+      " (+hgetall %R~tarmac:actors:*) (+xrevrange +xrange +xlen %R~tarmac:episodes)\n",
+      "user admin on #", PasswordHash(passwords.admin), " ~* &* +@all\n");
+}
 
 const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable() {
   using O = ReplayServerOptions;
@@ -34,6 +82,9 @@ const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable() {
               "Path of tarmac_replay.so; empty finds it beside the binary.");
     t->String("replay.maxmemory", &O::maxmemory,
               "Memory limit of the replay server (e.g. 8gb; empty: none); full: writes refused.");
+    t->Bool("replay.acl", &O::acl,
+            "Least privilege: actor, learner and admin users, passwords from "
+            "TARMAC_REDIS_{ACTOR,LEARNER,ADMIN}_PASSWORD; no default user.");
     return t;
   }();
   return *table;
@@ -43,6 +94,18 @@ absl::Status ReplayServerOptions::Validate() const {
   if (absl::Status s = ReplayServerOptionTable().Check(*this); !s.ok()) return s;
   if (port == 0 && unix_socket.empty()) {
     return absl::InvalidArgumentError("the replay server needs a TCP port or a unix socket");
+  }
+  if (acl) {
+    if (!password.empty()) {
+      return absl::InvalidArgumentError(
+          "replay.acl replaces the single password; unset TARMAC_REDIS_PASSWORD on the server");
+    }
+    for (const auto& [role, value] :
+         {std::pair<absl::string_view, const std::string&>{"actor", acl_passwords.actor},
+          {"learner", acl_passwords.learner},
+          {"admin", acl_passwords.admin}}) {
+      if (absl::Status s = CheckAclPassword(role, value); !s.ok()) return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -101,6 +164,18 @@ absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptio
     argv.insert(argv.end(), {"--unixsocket", options.unix_socket, "--unixsocketperm", "700"});
   }
   if (!options.password.empty()) argv.insert(argv.end(), {"--requirepass", options.password});
+  if (options.acl) {
+    const fs::path acl_file = fs::absolute(options.dir) / kAclFileName;
+    if (absl::Status s =
+            util::WriteFileAtomically(acl_file.string(), ReplayAclFile(options.acl_passwords));
+        !s.ok()) {
+      return s;
+    }
+    // Password hashes only, still nobody else's business.
+    fs::permissions(acl_file, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace, ec);
+    argv.insert(argv.end(), {"--aclfile", acl_file.string()});
+  }
   if (!options.maxmemory.empty()) {
     // Replay must never be evicted behind the module's back: a full Redis refuses writes.
     argv.insert(argv.end(), {"--maxmemory", options.maxmemory, "--maxmemory-policy", "noeviction"});

@@ -37,13 +37,16 @@ CLI::Option* FlagBindings::Bind(CLI::App& app, const std::string& flag, const st
   binding.key = key;
   binding.option = app.add_option(flag, binding.text, help);
   if (declared != nullptr) binding.option->type_name(TypeName(*declared));
+  // A bool flag alone means true ("--acl"); "--acl false" still works.
+  if (declared != nullptr && declared->type == ConfigType::kBool) binding.option->expected(0, 1);
   return binding.option;
 }
 
 absl::Status FlagBindings::ApplyTo(Config& config) const {
   for (const Binding& binding : bindings_) {
     if (binding.option->count() == 0) continue;
-    if (absl::Status s = config.Set(binding.key, binding.text, binding.flag); !s.ok()) return s;
+    const std::string text = binding.text.empty() ? "true" : binding.text;
+    if (absl::Status s = config.Set(binding.key, text, binding.flag); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

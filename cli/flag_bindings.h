@@ -14,7 +14,8 @@ namespace tarmac::cli {
 // ApplyTo sets the keys after the config files are merged, so flags win. Not thread-safe.
 class FlagBindings {
  public:
-  // Adds `flag` to `app` as a value option for `key`; the help text is the key's own.
+  // Adds `flag` to `app` as a value option for `key`; the help text is the key's own. A bool
+  // key's flag may stand alone for true.
   CLI::Option* Bind(CLI::App& app, const std::string& flag, const std::string& key);
 
   // Sets every flag that was given; the first bad value is the error, naming the flag.

@@ -13,6 +13,7 @@
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/learner/sac_trainer.h"
 #include "tarmac/schemas/event.h"
+#include "tarmac/schemas/policy_weights.h"
 
 namespace tarmac::cli {
 namespace {
@@ -34,6 +35,13 @@ absl::StatusOr<std::vector<buffer::ShardEndpoint>> ShardsFrom(const Config& conf
   auto shards = buffer::ShardEndpoint::ParseList(urls);
   if (!shards.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--redis: ", shards.status().message()));
+  }
+  // A pod's role credential (tarmac replay-server --acl) comes from its environment, so one
+  // URL list serves every role.
+  if (const char* user = std::getenv("TARMAC_REDIS_USER"); user != nullptr && *user != '\0') {
+    for (auto& shard : *shards) {
+      if (shard.user.empty()) shard.user = user;
+    }
   }
   if (const char* password = std::getenv("TARMAC_REDIS_PASSWORD");
       password != nullptr && *password != '\0') {
@@ -101,6 +109,9 @@ absl::StatusOr<actors::LearnerJobOptions> LearnerOptionsFrom(const Config& confi
   o.demo_table = DemoTableFrom(config);
   if (auto s = o.Validate(); !s.ok()) return s;
   if (auto s = learner::CheckActor(o.sac, o.shape); !s.ok()) return s;
+  auto key = schemas::WeightsKeyFromEnvironment();
+  if (!key.ok()) return key.status();
+  o.weights_key = *std::move(key);
   return o;
 }
 
@@ -135,6 +146,9 @@ absl::StatusOr<actors::RolloutJobOptions> RolloutOptionsFrom(const Config& confi
   }
   // The env name is checked where the env is built (RunRolloutJob), once.
   if (auto s = o.Validate(); !s.ok()) return s;
+  auto key = schemas::WeightsKeyFromEnvironment();
+  if (!key.ok()) return key.status();
+  o.weights_key = *std::move(key);
   return o;
 }
 

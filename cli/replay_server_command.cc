@@ -20,6 +20,7 @@ CLI::App* ReplayServerCommand::Register(CLI::App& app, FlagBindings& flags) {
   flags.Bind(*sub, "--appendonly", "replay.appendonly");
   flags.Bind(*sub, "--bind", "replay.bind");
   flags.Bind(*sub, "--maxmemory", "replay.maxmemory");
+  flags.Bind(*sub, "--acl", "replay.acl");
   return sub;
 }
 
@@ -32,6 +33,12 @@ int ReplayServerCommand::Run(const CommandContext& context) {
   }
   if (const char* password = std::getenv("TARMAC_REDIS_PASSWORD"); password != nullptr) {
     options.password = password;
+  }
+  for (auto [variable, field] :
+       {std::pair{"TARMAC_REDIS_ACTOR_PASSWORD", &options.acl_passwords.actor},
+        std::pair{"TARMAC_REDIS_LEARNER_PASSWORD", &options.acl_passwords.learner},
+        std::pair{"TARMAC_REDIS_ADMIN_PASSWORD", &options.acl_passwords.admin}}) {
+    if (const char* value = std::getenv(variable); value != nullptr) *field = value;
   }
   absl::StatusOr<std::vector<std::string>> argv = buffer::RedisServerArgv(options);
   if (!argv.ok()) {

@@ -10,6 +10,8 @@ find_package(CapnProto CONFIG REQUIRED)
 find_package(absl CONFIG REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(zstd CONFIG REQUIRED)
+# HMAC-SHA-256 of published weights (TARMAC_WEIGHTS_KEY) and hashed ACL passwords.
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 
 if(TARMAC_FUZZ)
   # The fuzz tree builds only util/, schemas/ and the fuzzers.

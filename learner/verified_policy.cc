@@ -20,11 +20,13 @@ absl::Status Rejected(absl::Status status) {
 
 absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadVerifiedPolicy(buffer::ControlClient& control,
                                                                     std::uint64_t version,
-                                                                    const envs::EnvSpec& spec) {
+                                                                    const envs::EnvSpec& spec,
+                                                                    absl::string_view key) {
   absl::StatusOr<std::string> blob = control.FetchWeights(version);
   if (!blob.ok()) return blob.status();
   absl::StatusOr<schemas::PolicyWeights> weights = schemas::DecodePolicyWeights(*blob);
   if (!weights.ok()) return Rejected(weights.status());
+  if (absl::Status s = schemas::VerifyPolicyWeights(*weights, key); !s.ok()) return Rejected(s);
   if (weights->version != version) {
     return Rejected(absl::InvalidArgumentError(
         absl::StrCat("tarmac:weights:", version, " holds weights of version ", weights->version)));

@@ -40,4 +40,6 @@ struct PolicyWeights {
   tensors @4 :List(Tensor);
   checksum @5 :UInt64;          # XXH3-64 of everything above, see schemas/policy_weights.cc
   createdUnixMs @6 :Int64;
+  signature @7 :Data;           # HMAC-SHA-256 of what the checksum covers, keyed by
+                                # TARMAC_WEIGHTS_KEY; empty when the learner had no key
 }

@@ -1,10 +1,16 @@
 #include "tarmac/schemas/policy_weights.h"
 
 #include <capnp/message.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <xxhash.h>
 
+#include <cstdlib>
 #include <limits>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "message_bytes.h"
@@ -19,28 +25,50 @@ constexpr unsigned kNumDTypes = 7;
 static_assert(static_cast<int>(DType::kUInt8) == static_cast<int>(wire::DType::UINT8));
 static_assert(static_cast<int>(DType::kBFloat16) == static_cast<int>(wire::DType::BFLOAT16));
 
-// Streams fixed-width little-endian integers and length-prefixed bytes into XXH3.
-class Hasher {
+constexpr std::size_t kSignatureBytes = 32;
+
+// Fixed-width little-endian integers and length-prefixed bytes, the canonical form the checksum
+// and the signature cover; `update(data, size)` takes the bytes.
+template <typename Update>
+class Canonical {
  public:
-  Hasher() : state_(XXH3_createState()) { XXH3_64bits_reset(state_); }
-  ~Hasher() { XXH3_freeState(state_); }
-  Hasher(const Hasher&) = delete;
-  Hasher& operator=(const Hasher&) = delete;
+  explicit Canonical(Update update) : update_(std::move(update)) {}
 
   void U64(std::uint64_t v) {
     unsigned char bytes[8];
     for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(v >> (8 * i));
-    XXH3_64bits_update(state_, bytes, sizeof(bytes));
+    update_(bytes, sizeof(bytes));
   }
   void Bytes(absl::string_view s) {
     U64(s.size());
-    XXH3_64bits_update(state_, s.data(), s.size());
+    update_(s.data(), s.size());
   }
-  std::uint64_t Digest() const { return XXH3_64bits_digest(state_); }
 
  private:
-  XXH3_state_t* state_;
+  Update update_;
 };
+
+// Feeds version, learner step, architecture and every tensor, in that order.
+template <typename Update>
+void FeedContent(const PolicyWeights& weights, Canonical<Update>& h) {
+  h.U64(weights.version);
+  h.U64(weights.learner_step);
+  const Architecture& arch = weights.architecture;
+  h.Bytes(arch.kind);
+  h.U64(arch.obs_dim);
+  h.U64(arch.action_dim);
+  h.U64(arch.hidden_sizes.size());
+  for (std::uint32_t size : arch.hidden_sizes) h.U64(size);
+  h.Bytes(arch.activation);
+  h.U64(weights.tensors.size());
+  for (const Tensor& tensor : weights.tensors) {
+    h.Bytes(tensor.name);
+    h.U64(tensor.shape.size());
+    for (std::int64_t dim : tensor.shape) h.U64(static_cast<std::uint64_t>(dim));
+    h.U64(static_cast<std::uint64_t>(tensor.dtype));
+    h.Bytes(tensor.data);
+  }
+}
 
 // Consistency of one tensor; `where` names it in the error.
 absl::Status CheckTensor(const Tensor& tensor, absl::string_view where) {
@@ -143,28 +171,74 @@ std::int64_t Tensor::NumElements() const {
 }
 
 std::uint64_t PolicyWeightsChecksum(const PolicyWeights& weights) {
-  Hasher h;
-  h.U64(weights.version);
-  h.U64(weights.learner_step);
-  const Architecture& arch = weights.architecture;
-  h.Bytes(arch.kind);
-  h.U64(arch.obs_dim);
-  h.U64(arch.action_dim);
-  h.U64(arch.hidden_sizes.size());
-  for (std::uint32_t size : arch.hidden_sizes) h.U64(size);
-  h.Bytes(arch.activation);
-  h.U64(weights.tensors.size());
-  for (const Tensor& tensor : weights.tensors) {
-    h.Bytes(tensor.name);
-    h.U64(tensor.shape.size());
-    for (std::int64_t dim : tensor.shape) h.U64(static_cast<std::uint64_t>(dim));
-    h.U64(static_cast<std::uint64_t>(tensor.dtype));
-    h.Bytes(tensor.data);
-  }
-  return h.Digest();
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  Canonical h(
+      [state](const void* data, std::size_t size) { XXH3_64bits_update(state, data, size); });
+  FeedContent(weights, h);
+  const std::uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return digest;
 }
 
-absl::StatusOr<std::string> EncodePolicyWeights(const PolicyWeights& weights) {
+std::string PolicyWeightsSignature(const PolicyWeights& weights, absl::string_view key) {
+  // OpenSSL 3's EVP_MAC: HMAC with SHA-256, streamed over the canonical content.
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = mac == nullptr ? nullptr : EVP_MAC_CTX_new(mac);
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_END};
+  std::string out(kSignatureBytes, '\0');
+  std::size_t written = 0;
+  bool ok = ctx != nullptr && EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()),
+                                           key.size(), params) == 1;
+  if (ok) {
+    Canonical h([ctx, &ok](const void* data, std::size_t size) {
+      ok = ok && EVP_MAC_update(ctx, static_cast<const unsigned char*>(data), size) == 1;
+    });
+    FeedContent(weights, h);
+    ok = ok && EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &written,
+                             out.size()) == 1;
+  }
+  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_free(mac);
+  // Only an OpenSSL without HMAC or SHA-256 fails here; an empty signature then verifies
+  // against nothing.
+  if (!ok || written != kSignatureBytes) return {};
+  return out;
+}
+
+absl::Status VerifyPolicyWeights(const PolicyWeights& weights, absl::string_view key) {
+  if (key.empty()) return absl::OkStatus();
+  if (weights.signature.empty()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("weights v", weights.version, " are unsigned but ", kWeightsKeyVariable,
+                     " is set; publish them from a learner that has the same key"));
+  }
+  const std::string expected = PolicyWeightsSignature(weights, key);
+  if (expected.empty() || weights.signature.size() != expected.size() ||
+      CRYPTO_memcmp(weights.signature.data(), expected.data(), expected.size()) != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("weights v", weights.version, " are not signed with this ",
+                     kWeightsKeyVariable, "; give the learner and the actors the same key"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> WeightsKeyFromEnvironment() {
+  const char* value = std::getenv(kWeightsKeyVariable);
+  if (value == nullptr || *value == '\0') return std::string();
+  std::string key(value);
+  if (key.size() < kMinWeightsKeyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(kWeightsKeyVariable, " is ", key.size(),
+                                                   " bytes; use at least ", kMinWeightsKeyBytes,
+                                                   " (e.g. `openssl rand -hex 32`)"));
+  }
+  return key;
+}
+
+absl::StatusOr<std::string> EncodePolicyWeights(const PolicyWeights& weights,
+                                                absl::string_view key) {
   if (absl::Status s = CheckTensors(weights.tensors); !s.ok()) return s;
   capnp::MallocMessageBuilder builder;
   auto root = builder.initRoot<wire::PolicyWeights>();
@@ -192,6 +266,14 @@ absl::StatusOr<std::string> EncodePolicyWeights(const PolicyWeights& weights) {
   }
   root.setChecksum(PolicyWeightsChecksum(weights));
   root.setCreatedUnixMs(weights.created_unix_ms);
+  if (!key.empty()) {
+    const std::string signature = PolicyWeightsSignature(weights, key);
+    if (signature.empty()) {
+      return absl::InternalError("OpenSSL could not compute HMAC-SHA-256 to sign the weights");
+    }
+    root.setSignature(
+        capnp::Data::Reader(reinterpret_cast<const kj::byte*>(signature.data()), signature.size()));
+  }
   return MessageToBytes(builder);
 }
 
@@ -232,6 +314,7 @@ absl::StatusOr<PolicyWeights> DecodePolicyWeights(absl::string_view bytes,
           out.tensors.push_back(std::move(t));
         }
         out.created_unix_ms = root.getCreatedUnixMs();
+        out.signature = std::string(View(root.getSignature()));
         stored_checksum = root.getChecksum();
         return out;
       });

@@ -80,7 +80,7 @@ absl::Status PublishNewestCheckpoint(const TrainContext& ctx) {
   auto trainer = learner::SacTrainer::Create(options, ctx.learner.shape);
   if (!trainer.ok()) return trainer.status();
   if (absl::Status s = (*trainer)->LoadCheckpoint(*newest); !s.ok()) return s;
-  auto blob = schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1));
+  auto blob = schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1), ctx.learner.weights_key);
   if (!blob.ok()) return blob.status();
   spdlog::info("train: published {} as policy version 1", *newest);
   return (*control)->PublishWeights(1, *blob);

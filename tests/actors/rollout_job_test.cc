@@ -20,6 +20,7 @@
 #include "tarmac/actors/episode_log.h"
 #include "tarmac/actors/system_config.h"
 #include "tarmac/buffer/control_client.h"
+#include "tarmac/buffer/replay_server.h"
 #include "tarmac/envs/driving_env.h"
 #include "tarmac/envs/episode_recorder.h"
 #include "tarmac/envs/evaluation.h"
@@ -27,6 +28,7 @@
 #include "tarmac/envs/registry.h"
 #include "tarmac/learner/sac_trainer.h"
 #include "tarmac/schemas/episode_log.h"
+#include "tarmac/schemas/policy_weights.h"
 #include "tarmac/schemas/transition.h"
 
 namespace tarmac::actors {
@@ -81,6 +83,26 @@ RolloutJobOptions SmallJob(const testing::RedisServer& server) {
   o.weights_poll_seconds = 0.5;
   o.seed = 42;
   return o;
+}
+
+learner::BatchShape HighwayShape() {
+  const envs::DrivingEnv probe(
+      envs::DrivingEnvOptions::From({}, "highway-v0", envs::ScenarioFamily::kHighway));
+  const envs::EnvSpec& spec = probe.spec();
+  return {spec.observation_size, spec.action_size, spec.action_low, spec.action_high, {}};
+}
+
+learner::SacOptions SmallSac() {
+  learner::SacOptions sac;
+  sac.hidden_sizes = {32, 32};
+  sac.device = "cpu";
+  sac.threads = 1;
+  return sac;
+}
+
+// A small SAC trainer for highway-v0, whose exported weights SmallJob's actors accept.
+absl::StatusOr<std::unique_ptr<learner::SacTrainer>> SmallHighwayTrainer() {
+  return learner::SacTrainer::Create(SmallSac(), HighwayShape());
 }
 
 // Runs a job on its own thread and actor system.
@@ -236,19 +258,10 @@ TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
 
   auto control = buffer::ControlClient::Connect(Endpoint(**server));
   ASSERT_TRUE(control.ok());
-  const envs::DrivingEnv probe(
-      envs::DrivingEnvOptions::From({}, "highway-v0", envs::ScenarioFamily::kHighway));
-  learner::SacOptions sac;
-  sac.hidden_sizes = {32, 32};
-  sac.device = "cpu";
-  sac.threads = 1;
-  const learner::BatchShape shape{probe.spec().observation_size,
-                                  probe.spec().action_size,
-                                  probe.spec().action_low,
-                                  probe.spec().action_high,
-                                  {}};
-  auto trainer = learner::SacTrainer::Create(sac, shape);
-  ASSERT_TRUE(trainer.ok());
+  auto trainer = SmallHighwayTrainer();
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  const learner::BatchShape shape = HighwayShape();
+  const learner::SacOptions sac = SmallSac();
 
   // v1: valid, picked up.
   auto blob = schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1));
@@ -287,6 +300,104 @@ TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
   EXPECT_EQ(result->weights_rejected, 2U);
   EXPECT_EQ(result->weight_swaps, 2U);
   EXPECT_EQ(result->unwritten, 0U);
+}
+
+// With TARMAC_WEIGHTS_KEY set, only weights the learner signed with that key drive: whoever can
+// write tarmac:weights:* (intact blobs, valid checksums) cannot choose the policy.
+TEST(RolloutJobTest, RefusesWeightsThatAreUnsignedOrSignedWithAnotherKey) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string key = "the-fleet-key-0123456789abcdef";
+  RolloutJobOptions options = SmallJob(**server);
+  options.weights_key = key;
+  monitoring::Metrics metrics;
+  BackgroundJob job(options, &metrics);
+  auto& steps = metrics.env_steps_total.Add({});
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > 100; }));
+
+  auto control = buffer::ControlClient::Connect(Endpoint(**server));
+  ASSERT_TRUE(control.ok());
+  auto trainer = SmallHighwayTrainer();
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  auto& rejected = metrics.weights_rejected_total.Add({});
+
+  // v1 unsigned, v2 signed with another key: both intact, both refused.
+  ASSERT_TRUE((*control)
+                  ->PublishWeights(1, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1)))
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] { return rejected.Value() == 1.0; }));
+  ASSERT_TRUE((*control)
+                  ->PublishWeights(2, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(2),
+                                                                    "an-attackers-key-0123456789"))
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] { return rejected.Value() == 2.0; }));
+  const double before = steps.Value();
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > before + 100; }));  // still stepping
+  EXPECT_EQ(GaugeValue(metrics.policy_version), 0.0);                  // on its own policy
+
+  // v3 signed with the fleet's key: picked up.
+  ASSERT_TRUE(
+      (*control)
+          ->PublishWeights(3, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(3), key))
+          .ok());
+  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 3.0; }));
+  auto result = job.Stop();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->weights_rejected, 2U);
+  EXPECT_EQ(result->weight_swaps, 1U);
+}
+
+// A whole rollout process runs on the `actor` credential of a least-privilege replay server
+// (tarmac replay-server --acl): creates its table, inserts exactly once, heartbeats, streams its
+// episodes and swaps in weights the `learner` user published; nothing it needs is refused.
+TEST(RolloutJobTest, RunsOnTheActorsLeastPrivilegeCredential) {
+  const buffer::ReplayAclPasswords passwords{
+      "actor-password-0123456789", "learner-password-0123456789", "admin-password-0123456789"};
+  testing::TempDir acl_dir;
+  const std::string acl_file = acl_dir.path() + "/users.acl";
+  std::ofstream(acl_file) << buffer::ReplayAclFile(passwords);
+  testing::RedisServer::Options server_options;
+  server_options.extra_args = {"--aclfile", acl_file};
+  server_options.user = "admin";
+  server_options.password = passwords.admin;
+  auto server = testing::RedisServer::Start(server_options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto as = [&](const std::string& user, const std::string& password) {
+    buffer::ShardEndpoint e = Endpoint(**server);
+    e.user = user;
+    e.password = password;
+    return e;
+  };
+  RolloutJobOptions options = SmallJob(**server);
+  options.shards = {as("actor", passwords.actor)};
+  options.actor_id = "fleet-actor-1";
+  monitoring::Metrics metrics;
+  BackgroundJob job(options, &metrics);
+  auto learner = buffer::ControlClient::Connect(as("learner", passwords.learner));
+  ASSERT_TRUE(learner.ok()) << learner.status();
+  ASSERT_TRUE(WaitFor([&] {
+    auto live = (*learner)->LiveActors();
+    return live.ok() && live->size() == 1;
+  }));
+  ASSERT_TRUE(WaitFor([&] {
+    auto episodes = (*learner)->RecentEpisodes(1);
+    return episodes.ok() && episodes->size() == 1;
+  }));
+
+  auto trainer = SmallHighwayTrainer();
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  ASSERT_TRUE((*learner)
+                  ->PublishWeights(1, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1)))
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 1.0; }));
+  auto result = job.Stop();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_GT(result->written, 0U);
+  EXPECT_EQ(result->unwritten, 0U);
+  EXPECT_EQ(result->weights_rejected, 0U);
+  EXPECT_EQ((*server)->RunText({"REPLAY.PRODUCER", "rl", result->actor_id}),
+            std::to_string(result->written));
+  EXPECT_TRUE((*learner)->LiveActors()->empty());  // it could unregister itself
 }
 
 // A running job changes architecture on a swap: from its random MLP to a published scene

@@ -38,19 +38,22 @@ for overlay in "$root"/deploy/k8s/overlays/*/; do
   node "$work/validate.mjs" "$work/$name.yaml" "$work/flags.json"
 done
 
-# The validator is not a rubber stamp: a wrong type, a flag tarmac lacks and an inlined
-# password are each refused.
+# The validator is not a rubber stamp: a wrong type, a flag tarmac lacks, an inlined password,
+# an actor holding the learner's credential and a replay server without --acl are each refused.
 sed -e '0,/replicas: 1/s//replicas: one/' "$work/dev.yaml" > "$work/broken-schema.yaml"
 sed -e 's/--checkpoint-dir/--checkpoint-folder/' "$work/dev.yaml" > "$work/broken-flag.yaml"
-python3 - "$work/dev.yaml" > "$work/broken-secret.yaml" <<'PY'
+python3 - "$work/dev.yaml" "$work" <<'PY'
 import sys
-text = open(sys.argv[1]).read()
-old = ("valueFrom:\n            secretKeyRef:\n              key: password\n"
-       "              name: tarmac-redis")
-assert old in text, "the dev overlay no longer references the tarmac-redis Secret"
-print(text.replace(old, "value: hunter2", 1))
+text, work = open(sys.argv[1]).read(), sys.argv[2]
+def broken(name, old, new):
+    assert old in text, f"the dev overlay no longer holds {old!r}"
+    open(f"{work}/{name}.yaml", "w").write(text.replace(old, new, 1))
+broken("broken-secret", ("valueFrom:\n            secretKeyRef:\n              key: password\n"
+                         "              name: tarmac-redis-actor"), "value: hunter2")
+broken("broken-role", "name: tarmac-redis-actor", "name: tarmac-redis-learner")
+broken("broken-acl", "\n        - --acl\n", "\n")
 PY
-for broken in broken-schema broken-flag broken-secret; do
+for broken in broken-schema broken-flag broken-secret broken-role broken-acl; do
   if node "$work/validate.mjs" "$work/$broken.yaml" "$work/flags.json" 2>/dev/null; then
     echo "validate.mjs accepted $broken.yaml" >&2
     exit 1

@@ -81,6 +81,23 @@ for (const obj of docs) {
     }
   }
 }
+// Least privilege: the replay server runs with --acl, and each role connects with its own
+// credential; learner and actors share the key that signs weights.
+const secretOf = (c, name) => (c.env ?? []).find((e) => e.name === name)?.valueFrom?.secretKeyRef?.name;
+const valueOf = (c, name) => (c.env ?? []).find((e) => e.name === name)?.value;
+for (const obj of docs.filter((d) => d.spec?.template?.spec)) {
+  for (const c of obj.spec.template.spec.containers) {
+    const sub = c.command ? null : (c.args ?? [])[0];
+    if (sub === "replay-server" && !(c.args ?? []).includes("--acl")) fail(obj, `${c.name} runs without --acl`);
+    const role = sub === "actor" ? "actor" : sub === "learner" ? "learner" : null;
+    if (!role) continue;
+    if (valueOf(c, "TARMAC_REDIS_USER") !== role) fail(obj, `${c.name} does not connect as the ${role} user`);
+    if (secretOf(c, "TARMAC_REDIS_PASSWORD") !== `tarmac-redis-${role}`) {
+      fail(obj, `${c.name} takes its Redis password from ${secretOf(c, "TARMAC_REDIS_PASSWORD")}, not tarmac-redis-${role}`);
+    }
+    if (secretOf(c, "TARMAC_WEIGHTS_KEY") !== "tarmac-weights-key") fail(obj, `${c.name} has no TARMAC_WEIGHTS_KEY`);
+  }
+}
 // Services send their ports to ports the selected pods have.
 for (const svc of docs.filter((d) => d.kind === "Service")) {
   const pods = docs.filter((d) => d.spec?.template?.metadata?.labels &&

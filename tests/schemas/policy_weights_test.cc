@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "tarmac/schemas/transition.h"
 
@@ -130,6 +132,71 @@ TEST(PolicyWeightsTest, RefusesATransition) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().message(),
             "expected a message of type PolicyWeights but the bytes hold type Transition");
+}
+
+constexpr char kKey[] = "the-fleet-key-0123456789abcdef";
+
+TEST(PolicyWeightsTest, SignedWeightsVerifyOnlyUnderTheirOwnKey) {
+  absl::StatusOr<PolicyWeights> decoded =
+      DecodePolicyWeights(*EncodePolicyWeights(SmallPolicy(), kKey));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->signature.size(), 32U);
+  EXPECT_EQ(decoded->signature, PolicyWeightsSignature(SmallPolicy(), kKey));
+  EXPECT_TRUE(VerifyPolicyWeights(*decoded, kKey).ok());
+  EXPECT_TRUE(VerifyPolicyWeights(*decoded, "").ok());  // no key: nothing to check
+  const absl::Status other = VerifyPolicyWeights(*decoded, "another-key-0123456789abcdef");
+  EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(other.message(),
+            "weights v17 are not signed with this TARMAC_WEIGHTS_KEY; give the learner and the "
+            "actors the same key");
+}
+
+TEST(PolicyWeightsTest, UnsignedWeightsAreRefusedWhenAKeyIsSet) {
+  absl::StatusOr<PolicyWeights> decoded = DecodePolicyWeights(*EncodePolicyWeights(SmallPolicy()));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(decoded->signature.empty());
+  const absl::Status s = VerifyPolicyWeights(*decoded, kKey);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(s.message(),
+            "weights v17 are unsigned but TARMAC_WEIGHTS_KEY is set; publish them from a learner "
+            "that has the same key");
+}
+
+// A writer without the key can recompute the XXH3 checksum of altered weights, and can copy a
+// real signature onto them; the HMAC covers every field, so neither passes.
+TEST(PolicyWeightsTest, ASignatureCoversEveryFieldTheChecksumDoes) {
+  const std::string genuine = PolicyWeightsSignature(SmallPolicy(), kKey);
+  std::vector<PolicyWeights> altered(7, SmallPolicy());
+  altered[0].version = 18;
+  altered[1].learner_step = 1;
+  altered[2].architecture.kind = "other";
+  altered[3].architecture.hidden_sizes = {4, 5};
+  altered[4].tensors[1].data[0] = static_cast<char>(altered[4].tensors[1].data[0] ^ 1);
+  altered[5].tensors[0].name = "actor.0.weights";
+  altered[6].tensors.pop_back();
+  for (std::size_t i = 0; i < altered.size(); ++i) {
+    altered[i].signature = genuine;
+    EXPECT_NE(PolicyWeightsSignature(altered[i], kKey), genuine) << i;
+    EXPECT_EQ(VerifyPolicyWeights(altered[i], kKey).code(), absl::StatusCode::kPermissionDenied)
+        << i;
+  }
+  PolicyWeights same = SmallPolicy();
+  same.created_unix_ms = 1;  // not covered, as the checksum
+  same.signature = genuine;
+  EXPECT_TRUE(VerifyPolicyWeights(same, kKey).ok());
+}
+
+TEST(PolicyWeightsTest, TheKeyComesFromTheEnvironmentAndMustBeLongEnough) {
+  ASSERT_EQ(unsetenv(kWeightsKeyVariable), 0);
+  EXPECT_EQ(*WeightsKeyFromEnvironment(), "");
+  ASSERT_EQ(setenv(kWeightsKeyVariable, "short", 1), 0);
+  const absl::StatusOr<std::string> short_key = WeightsKeyFromEnvironment();
+  EXPECT_EQ(short_key.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(short_key.status().message(),
+            "TARMAC_WEIGHTS_KEY is 5 bytes; use at least 16 (e.g. `openssl rand -hex 32`)");
+  ASSERT_EQ(setenv(kWeightsKeyVariable, kKey, 1), 0);
+  EXPECT_EQ(*WeightsKeyFromEnvironment(), kKey);
+  ASSERT_EQ(unsetenv(kWeightsKeyVariable), 0);
 }
 
 TEST(PolicyWeightsTest, EveryTruncationIsRefused) {

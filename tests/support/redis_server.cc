@@ -39,7 +39,7 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(Options options)
     }
     argv.insert(argv.end(), module.begin(), module.end());
   }
-  if (!options.password.empty()) {
+  if (!options.password.empty() && options.user.empty()) {
     argv.push_back("--requirepass");
     argv.push_back(options.password);
   }
@@ -47,11 +47,11 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(Options options)
   absl::StatusOr<Subprocess> process = Subprocess::Start(argv, server->dir_ + "/redis.log");
   if (!process.ok()) return process.status();
   server->process_ = *std::move(process);
-  if (absl::Status s = server->WaitReady(options.password); !s.ok()) return s;
+  if (absl::Status s = server->WaitReady(options.user, options.password); !s.ok()) return s;
   return server;
 }
 
-absl::Status RedisServer::WaitReady(const std::string& password) {
+absl::Status RedisServer::WaitReady(const std::string& user, const std::string& password) {
   for (int attempt = 0; attempt < 200; ++attempt) {
     if (!process_.Running()) {
       return absl::InternalError(absl::StrCat("redis-server exited; see ", dir_, "/redis.log"));
@@ -60,7 +60,8 @@ absl::Status RedisServer::WaitReady(const std::string& password) {
     context_ = redisConnectWithTimeout("127.0.0.1", port_, tv);
     if (context_ != nullptr && context_->err == 0) {
       redisSetTimeout(context_, timeval{30, 0});
-      if (!password.empty()) Run({"AUTH", password});
+      if (!password.empty() && user.empty()) Run({"AUTH", password});
+      if (!password.empty() && !user.empty()) Run({"AUTH", user, password});
       Reply reply = Run({"PING"});
       // While loading a dataset Redis answers LOADING; wait until it is done.
       if (reply && reply->type == REDIS_REPLY_STATUS) return absl::OkStatus();

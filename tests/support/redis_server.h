@@ -23,6 +23,8 @@ class RedisServer {
     bool load_module = true;
     std::string module_args;  // e.g. "MAX_PAYLOAD 1024"
     std::string password;     // sets requirepass; the test connection AUTHs
+    std::string user;         // with password: an ACL user (given by an --aclfile in
+                              // extra_args) the test connection AUTHs as; no requirepass
   };
 
   static absl::StatusOr<std::unique_ptr<RedisServer>> Start(Options options);
@@ -50,7 +52,7 @@ class RedisServer {
 
  private:
   RedisServer() = default;
-  absl::Status WaitReady(const std::string& password);
+  absl::Status WaitReady(const std::string& user, const std::string& password);
 
   std::unique_ptr<TempDir> owned_dir_;
   std::string dir_;

@@ -63,6 +63,9 @@ struct LearnerJobOptions {
   std::string anchor;
   std::uint64_t max_updates = 0;  // 0: until stopped
   double max_seconds = 0.0;       // 0: until stopped
+  // Published weights are signed with this (HMAC-SHA-256); empty: unsigned. From
+  // $TARMAC_WEIGHTS_KEY (schemas::WeightsKeyFromEnvironment), never from a config file.
+  std::string weights_key;
 
   // The demo batches' REPLAY.SAMPLE TAGS mixture: {mask, share}, {0, 1 - share}; empty for none.
   std::vector<std::pair<std::uint64_t, double>> DemoTagMixture() const;

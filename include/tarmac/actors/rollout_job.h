@@ -83,6 +83,10 @@ struct RolloutJobOptions {
   // during the run (checked every heartbeat), the new mix replaces the old one from each env's
   // next episode; a file that no longer parses is logged and the old mix kept.
   std::function<absl::StatusOr<envs::ScenarioMix>(const std::string& path)> load_mix;
+  // Weights not signed with this key are refused (kept out of inference, counted in
+  // tarmac_weights_rejected_total); empty: any intact weights load. From $TARMAC_WEIGHTS_KEY,
+  // never from a config file.
+  std::string weights_key;
 
   // InvalidArgument naming the first field outside its key's bounds, or a broken cross-field
   // rule.

@@ -11,6 +11,14 @@
 
 namespace tarmac::buffer {
 
+// Passwords of the three Redis ACL users `tarmac replay-server --acl` creates (from
+// TARMAC_REDIS_{ACTOR,LEARNER,ADMIN}_PASSWORD).
+struct ReplayAclPasswords {
+  std::string actor;
+  std::string learner;
+  std::string admin;
+};
+
 // How to run a redis-server that holds replay tables: the module loaded, persistence on.
 struct ReplayServerOptions {
   int port = 6379;          // 0: no TCP listener (use unix_socket)
@@ -20,14 +28,33 @@ struct ReplayServerOptions {
   bool appendonly = true;
   std::string appendfsync = "everysec";  // always | everysec | no
   std::string password;                  // requirepass; empty: none
-  std::string maxmemory;                 // e.g. "8gb"; empty: unlimited. Full: inserts refused
+  // Least privilege: the default user off; `actor`, `learner` and `admin` users with these
+  // passwords and the rights of ReplayAclFile (written to <dir>/users.acl, mode 0600).
+  bool acl = false;
+  ReplayAclPasswords acl_passwords;
+  std::string maxmemory;  // e.g. "8gb"; empty: unlimited. Full: inserts refused
   std::size_t max_payload_bytes = std::size_t{4} << 20;
   std::string module_path;  // empty: FindReplayModule()
   std::string redis_server = "redis-server";
 
-  // InvalidArgument for a port outside 0..65535, neither port nor socket, a bad appendfsync.
+  // InvalidArgument for a port outside 0..65535, neither port nor socket, a bad appendfsync,
+  // acl with a missing or short password, or acl together with requirepass.
   absl::Status Validate() const;
 };
+
+inline constexpr std::size_t kMinAclPasswordBytes = 16;
+
+// The ACL file of a least-privilege replay server (passwords stored as SHA-256):
+//   default  off: every connection must authenticate
+//   actor    REPLAY.CREATE / INSERT / PRODUCER on the rl and demos tables, GET tarmac:weights:*,
+//            SUBSCRIBE tarmac:weights, its heartbeat (HSET / PEXPIRE / DEL tarmac:actors:*),
+//            XADD tarmac:episodes, PING. Nothing else: no SET of weights, no DEL of a table,
+//            no FLUSHALL, CONFIG, MODULE, DEBUG or KEYS.
+//   learner  every public REPLAY.* on the tables, GET / SET / DEL tarmac:weights:* inside
+//            MULTI / EXEC, PUBLISH tarmac:weights, INFO, reading heartbeats and the episodes
+//            stream, PING.
+//   admin    everything.
+std::string ReplayAclFile(const ReplayAclPasswords& passwords);
 
 // The replay.* keys of the server (the tables' keys belong to the processes that create them).
 const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable();
@@ -37,7 +64,8 @@ const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable();
 // NotFound listing where it looked.
 absl::StatusOr<std::string> FindReplayModule();
 
-// The redis-server command line for `options` (module path resolved). Creates `dir`.
+// The redis-server command line for `options` (module path resolved). Creates `dir`, and with
+// `acl` writes <dir>/users.acl.
 absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptions& options);
 
 }  // namespace tarmac::buffer

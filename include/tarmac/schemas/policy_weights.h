@@ -57,7 +57,20 @@ struct PolicyWeights {
   Architecture architecture;
   std::vector<Tensor> tensors;
   std::int64_t created_unix_ms = 0;
+  // HMAC-SHA-256 (32 bytes) as decoded; empty when unsigned. EncodePolicyWeights ignores it
+  // and signs with the key it is given.
+  std::string signature;
 };
+
+// The environment variable holding the key the learner signs weights with and actors check
+// them against. Whoever can write tarmac:weights:* decides how every car drives; the key makes
+// a blob count only when the learner made it.
+inline constexpr char kWeightsKeyVariable[] = "TARMAC_WEIGHTS_KEY";
+inline constexpr std::size_t kMinWeightsKeyBytes = 16;
+
+// $TARMAC_WEIGHTS_KEY; empty when unset (weights then go unsigned and unchecked).
+// InvalidArgument when it is set but shorter than kMinWeightsKeyBytes.
+absl::StatusOr<std::string> WeightsKeyFromEnvironment();
 
 inline DecodeLimits PolicyWeightsLimits() {
   return DecodeLimits::ForMaxBytes(kMaxPolicyWeightsBytes);
@@ -67,9 +80,18 @@ inline DecodeLimits PolicyWeightsLimits() {
 // bytes), each length-prefixed; created_unix_ms is not covered. O(total tensor bytes).
 std::uint64_t PolicyWeightsChecksum(const PolicyWeights& weights);
 
-// Serializes with the checksum filled in. InvalidArgument when a tensor's data size does not
-// match its shape and dtype, a name is empty or repeated, or a dimension is negative.
-absl::StatusOr<std::string> EncodePolicyWeights(const PolicyWeights& weights);
+// Serializes with the checksum filled in, and the signature when `key` is not empty.
+// InvalidArgument when a tensor's data size does not match its shape and dtype, a name is
+// empty or repeated, or a dimension is negative.
+absl::StatusOr<std::string> EncodePolicyWeights(const PolicyWeights& weights,
+                                                absl::string_view key = {});
+
+// HMAC-SHA-256 under `key` of what PolicyWeightsChecksum covers.
+std::string PolicyWeightsSignature(const PolicyWeights& weights, absl::string_view key);
+
+// OK when `key` is empty or the signature is the one `key` gives (compared in constant time).
+// PermissionDenied naming the version when the weights are unsigned or signed with another key.
+absl::Status VerifyPolicyWeights(const PolicyWeights& weights, absl::string_view key);
 
 // Parses untrusted bytes. InvalidArgument for malformed, oversized or foreign messages and
 // inconsistent tensors; DataLoss when the stored checksum does not match the content.
