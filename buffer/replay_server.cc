@@ -1,7 +1,6 @@
 #include "tarmac/buffer/replay_server.h"
 
 #include <openssl/evp.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -50,19 +49,24 @@ absl::Status CheckAclPassword(absl::string_view role, const std::string& passwor
 }  // namespace
 
 std::string ReplayAclFile(const ReplayAclPasswords& passwords) {
-  const std::string tables = "~rl ~demos";
-  return absl::StrCat(
-      "user default off resetkeys resetchannels -@all\n", "user actor on #",
-      PasswordHash(passwords.actor),
+  constexpr char kTables[] = "~rl ~demos";
+  // Root rights, then selectors in parentheses: each grants its commands on its keys only.
+  const std::string actor = absl::StrCat(
+      "user actor on #", PasswordHash(passwords.actor),
       " resetkeys resetchannels -@all +ping +replay.create +replay.insert +replay.producer ",
-      tables, " +subscribe &tarmac:weights (+get %R~tarmac:weights:*)",
-      " (+hset +pexpire +del ~tarmac:actors:*) (+xadd ~tarmac:episodes)\n", "user learner on #",
-      PasswordHash(passwords.learner),
-      " resetkeys resetchannels -@all +ping +info +multi +exec +scan +replay.create",
-      " +replay.config +replay.sample +replay.update +replay.info +replay.mass +replay.producer ",
-      tables, " +publish &tarmac:weights (+get +set +del ~tarmac:weights:*)",
-      " (+hgetall %R~tarmac:actors:*) (+xrevrange +xrange +xlen %R~tarmac:episodes)\n",
-      "user admin on #", PasswordHash(passwords.admin), " ~* &* +@all\n");
+      kTables, " +subscribe &tarmac:weights", " (+get %R~tarmac:weights:*)",
+      " (+hset +pexpire +del ~tarmac:actors:*)", " (+xadd ~tarmac:episodes)");
+  const std::string learner = absl::StrCat(
+      "user learner on #", PasswordHash(passwords.learner),
+      " resetkeys resetchannels -@all +ping +info +multi +exec +scan",
+      " +replay.create +replay.config +replay.sample +replay.update +replay.info +replay.mass",
+      " +replay.producer ", kTables, " +publish &tarmac:weights",
+      " (+get +set +del ~tarmac:weights:*)", " (+hgetall %R~tarmac:actors:*)",
+      " (+xrevrange +xrange +xlen %R~tarmac:episodes)");
+  const std::string admin =
+      absl::StrCat("user admin on #", PasswordHash(passwords.admin), " ~* &* +@all");
+  return absl::StrCat("user default off resetkeys resetchannels -@all\n", actor, "\n", learner,
+                      "\n", admin, "\n");
 }
 
 const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable() {
