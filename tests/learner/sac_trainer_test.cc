@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "subprocess.h"
 #include "tarmac/learner/network_policy.h"
 
@@ -608,6 +609,31 @@ TEST(SacTrainerTest, RefusesTruncatedForeignAndMismatchedCheckpointsAndChangesNo
   EXPECT_NE(status.message().find("hidden=8x8"), std::string::npos) << status;
   EXPECT_EQ(target->Parameters("actor"), before);
   EXPECT_EQ(target->step(), 0U);
+}
+
+// A checkpoint cut off anywhere (a full disk, a copy interrupted) is one sentence naming the
+// file, never a crash, and the trainer is left as it was.
+TEST(SacTrainerTest, ACheckpointTruncatedAtEveryTenthIsRefusedAndChangesNothing) {
+  testing::TempDir dir;
+  auto source = MakeTrainer();
+  ASSERT_TRUE(source->Update(FixedBatch(), nullptr).ok());
+  const std::string good = CheckpointPath(dir.path(), 1);
+  ASSERT_TRUE(source->SaveCheckpoint(good).ok());
+  std::ifstream in(good, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto target = MakeTrainer();
+  const auto before = target->Parameters("actor");
+  for (int tenth = 0; tenth < 10; ++tenth) {
+    const std::string cut = absl::StrCat(dir.path(), "/cut-", tenth, "0.pt");
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() * tenth / 10);
+    const absl::Status status = target->LoadCheckpoint(cut);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << tenth << "0 %: " << status;
+    EXPECT_NE(status.message().find(cut), std::string::npos) << status;
+    EXPECT_EQ(status.message().find('\n'), std::string::npos) << "one line: " << status;
+  }
+  EXPECT_EQ(target->Parameters("actor"), before);
+  EXPECT_EQ(target->step(), 0U);
+  EXPECT_TRUE(target->LoadCheckpoint(good).ok());  // the whole file still loads
 }
 
 TEST(SacTrainerTest, AnAverageOfCheckpointsIsTheElementwiseMeanOfTheirNetworks) {
