@@ -259,20 +259,18 @@ absl::StatusOr<Plan> MakePlan(const Config& command_config, const std::string& r
   if (!rollout.ok()) return rollout.status();
   plan.learner = *learner;
   plan.rollout = *rollout;
-  if (plan.settings.scenario_mix == "rl") {
+  if (const std::string& name = plan.settings.scenario_mix; !name.empty()) {
     auto env_config = EnvConfigFrom(*plan.config);
     if (!env_config.ok()) return env_config.status();
-    auto mix = ParseScenarioMix(kRlMixYaml, "the built-in rl mix", env_config->scenario);
+    auto mix = name == "rl"
+                   ? ParseScenarioMix(kRlMixYaml, "the built-in rl mix", env_config->scenario)
+                   : LoadScenarioMix(name, env_config->scenario);
     if (!mix.ok()) return mix.status();
     plan.rollout.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
-  } else if (!plan.settings.scenario_mix.empty()) {
-    auto env_config = EnvConfigFrom(*plan.config);
-    if (!env_config.ok()) return env_config.status();
-    auto mix = LoadScenarioMix(plan.settings.scenario_mix, env_config->scenario);
-    if (!mix.ok()) return mix.status();
-    plan.rollout.mix = std::make_shared<const envs::ScenarioMix>(*std::move(mix));
-    plan.rollout.scenario_mix = plan.settings.scenario_mix;  // watched: it may change mid-run
-    plan.rollout.load_mix = MixLoader(env_config->scenario);
+    if (name != "rl") {
+      plan.rollout.scenario_mix = name;  // a file is watched: it may change mid-run
+      plan.rollout.load_mix = MixLoader(env_config->scenario);
+    }
   }
   if (!resuming && !plan.learner.init.empty()) {
     auto init =

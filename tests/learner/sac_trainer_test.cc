@@ -577,19 +577,25 @@ TEST(SacTrainerTest, CheckpointThenResumeGivesTheIdenticalNextUpdate) {
   EXPECT_EQ(resumed->Parameters("critic_target"), trainer->Parameters("critic_target"));
 }
 
+// A checkpoint of a small trainer after one update, at `path`.
+bool SaveUpdatedCheckpoint(const std::string& path) {
+  auto source = MakeTrainer();
+  return source->Update(FixedBatch(), nullptr).ok() && source->SaveCheckpoint(path).ok();
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 TEST(SacTrainerTest, RefusesTruncatedForeignAndMismatchedCheckpointsAndChangesNothing) {
   testing::TempDir dir;
-  auto source = MakeTrainer();
-  ASSERT_TRUE(source->Update(FixedBatch(), nullptr).ok());
   const std::string good = CheckpointPath(dir.path(), 1);
-  ASSERT_TRUE(source->SaveCheckpoint(good).ok());
+  ASSERT_TRUE(SaveUpdatedCheckpoint(good));
 
   const std::string truncated = dir.path() + "/truncated.pt";
-  {
-    std::ifstream in(good, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-  }
+  const std::string bytes = ReadBytes(good);
+  std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   const std::string foreign = dir.path() + "/foreign.pt";
   std::ofstream(foreign, std::ios::binary) << "not a checkpoint at all";
 
@@ -615,12 +621,9 @@ TEST(SacTrainerTest, RefusesTruncatedForeignAndMismatchedCheckpointsAndChangesNo
 // file, never a crash, and the trainer is left as it was.
 TEST(SacTrainerTest, ACheckpointTruncatedAtEveryTenthIsRefusedAndChangesNothing) {
   testing::TempDir dir;
-  auto source = MakeTrainer();
-  ASSERT_TRUE(source->Update(FixedBatch(), nullptr).ok());
   const std::string good = CheckpointPath(dir.path(), 1);
-  ASSERT_TRUE(source->SaveCheckpoint(good).ok());
-  std::ifstream in(good, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(SaveUpdatedCheckpoint(good));
+  const std::string bytes = ReadBytes(good);
   auto target = MakeTrainer();
   const auto before = target->Parameters("actor");
   for (int tenth = 0; tenth < 10; ++tenth) {
