@@ -551,8 +551,22 @@ bool ParseSampleOptions(RedisModuleCtx* ctx, RedisModuleString** argv, int argc,
   return true;
 }
 
+// SAMPLE and UPDATE change the table but are not flagged "write" (see RegisterCommands), so
+// Redis does not refuse them on a read-only replica; they refuse themselves there, as Redis
+// refuses writes, unless the primary sent them.
+bool RefusedOnReadOnlyReplica(RedisModuleCtx* ctx, const char* command) {
+  const int flags = api.GetContextFlags(ctx);
+  if ((flags & kCtxFlagsReadonly) == 0 || (flags & (kCtxFlagsReplicated | kCtxFlagsLoading)) != 0) {
+    return false;
+  }
+  Error(ctx, std::string("READONLY ") + command +
+                 " changes the table; run it on the primary, not on a read-only replica");
+  return true;
+}
+
 int SampleCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc < 3) return api.WrongArity(ctx);
+  if (RefusedOnReadOnlyReplica(ctx, "REPLAY.SAMPLE")) return kRedisOk;
   std::uint64_t n = 0;
   if (!ParseU64(Arg(argv[2]), &n) || n == 0 || n > kMaxBatch) {
     return Error(ctx, "ERR sample count must be an integer between 1 and " +
@@ -632,6 +646,7 @@ int InternalSampledCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int ar
 // REPLAY.UPDATE table n [id priority]...
 int UpdateCommand(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc < 5) return api.WrongArity(ctx);
+  if (RefusedOnReadOnlyReplica(ctx, "REPLAY.UPDATE")) return kRedisOk;
   std::uint64_t n = 0;
   if (!ParseU64(Arg(argv[2]), &n) || n == 0 || n > kMaxBatch) {
     return Error(ctx, "ERR update count must be an integer between 1 and " +
@@ -775,8 +790,12 @@ int RegisterCommands(RedisModuleCtx* ctx) {
       {"replay.create", CreateCommand, "write deny-oom"},
       {"replay.insert", InsertCommand, "write deny-oom"},
       {"replay.config", ConfigCommand, "write"},
-      {"replay.sample", SampleCommand, "write"},
-      {"replay.update", UpdateCommand, "write"},
+      // Sampling and priority updates change only what the learner reads; "may-replicate"
+      // rather than "write" keeps the learner training on what is there while Redis refuses
+      // writes because it cannot persist them (MISCONF: a full disk). Their propagation
+      // (REPLAY._SAMPLED, the UPDATE) waits in the AOF buffer until the disk has room.
+      {"replay.sample", SampleCommand, "may-replicate"},
+      {"replay.update", UpdateCommand, "may-replicate"},
       {"replay.info", InfoCommand, "readonly"},
       {"replay.mass", MassCommand, "readonly"},
       {"replay.producer", ProducerCommand, "readonly"},

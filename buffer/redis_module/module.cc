@@ -18,13 +18,28 @@ namespace {
 constexpr int kEncodingVersion = 1;
 constexpr std::size_t kItemsPerBlob = 1024;
 
+// Loads a table, or logs why not and returns null (Redis then refuses the file). A file cut
+// short is one of those: with kOptionsHandleIoErrors a short read sets IsIOError and returns
+// empty values instead of stopping the server.
 void* RdbLoad(RedisModuleIO* rdb, int encver) {
   if (encver != kEncodingVersion) {
-    api.LogIOError(rdb, "warning", "tarmac_replay: cannot load encoding version %d", encver);
+    api.LogIOError(rdb, "warning",
+                   "tarmac_replay: cannot load encoding version %d (this module reads %d); load "
+                   "this file with the tarmac that wrote it",
+                   encver, kEncodingVersion);
     return nullptr;
   }
+  const auto cut_short = [rdb] {
+    if (api.IsIOError(rdb) == 0) return false;
+    api.LogIOError(rdb, "warning", "tarmac_replay: the replay table ends early (a cut file)");
+    return true;
+  };
   std::size_t len = 0;
   char* header = api.LoadStringBuffer(rdb, &len);
+  if (header == nullptr || cut_short()) {
+    if (header != nullptr) api.Free(header);
+    return nullptr;
+  }
   std::string error;
   std::unique_ptr<ReplayTable> table = ReplayTable::RestoreHeader({header, len}, &error);
   api.Free(header);
@@ -33,8 +48,13 @@ void* RdbLoad(RedisModuleIO* rdb, int encver) {
     return nullptr;
   }
   const std::uint64_t blobs = api.LoadUnsigned(rdb);
+  if (cut_short()) return nullptr;
   for (std::uint64_t i = 0; i < blobs; ++i) {
     char* items = api.LoadStringBuffer(rdb, &len);
+    if (items == nullptr || cut_short()) {
+      if (items != nullptr) api.Free(items);
+      return nullptr;
+    }
     const bool ok = table->RestoreItems({items, len}, &error);
     api.Free(items);
     if (!ok) {
@@ -111,6 +131,7 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
   if (LoadRedisApi(ctx) != kRedisOk) return kRedisErr;
   api.SetModuleAttribs(ctx, "tarmac_replay", 1, kRedisApiVersion1);
   SetModuleAllocator(api.Alloc, api.Free);
+  api.SetModuleOptions(ctx, kOptionsHandleIoErrors);
   if (!ParseModuleArgs(ctx, argv, argc)) return kRedisErr;
 
   RedisModuleTypeMethods methods = {};

@@ -56,7 +56,9 @@ int LoadRedisApi(RedisModuleCtx* ctx) {
       Fetch("RedisModule_GetContextFlags", &api.GetContextFlags) &&
       Fetch("RedisModule_GetServerInfo", &api.GetServerInfo) &&
       Fetch("RedisModule_FreeServerInfo", &api.FreeServerInfo) &&
-      Fetch("RedisModule_ServerInfoGetFieldUnsigned", &api.ServerInfoGetFieldUnsigned);
+      Fetch("RedisModule_ServerInfoGetFieldUnsigned", &api.ServerInfoGetFieldUnsigned) &&
+      Fetch("RedisModule_SetModuleOptions", &api.SetModuleOptions) &&
+      Fetch("RedisModule_IsIOError", &api.IsIOError);
   return ok ? kRedisOk : kRedisErr;
 }
 

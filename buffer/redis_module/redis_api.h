@@ -50,9 +50,12 @@ inline constexpr int kKeyTypeModule = 6;
 inline constexpr long kPostponedLength = -1;
 inline constexpr uint64_t kTypeMethodVersion1 = 1;
 inline constexpr int kLogWarning = 0;
+// RedisModule_SetModuleOptions: a short read in rdb_load is reported (IsIOError) instead of
+// panicking the server.
+inline constexpr int kOptionsHandleIoErrors = 1 << 0;
+inline constexpr int kCtxFlagsReadonly = 1 << 4;     // a replica with replica-read-only
 inline constexpr int kCtxFlagsReplicated = 1 << 12;  // sent over the replication link
-inline constexpr int kCtxFlagsLoading =
-    1 << 13;  // loading the AOF or RDB  // index into the level names below
+inline constexpr int kCtxFlagsLoading = 1 << 13;     // loading the AOF or RDB
 
 // Function pointers filled by LoadRedisApi; null until then.
 struct RedisApi {
@@ -94,6 +97,8 @@ struct RedisApi {
   RedisModuleServerInfoData* (*GetServerInfo)(RedisModuleCtx*, const char*);
   void (*FreeServerInfo)(RedisModuleCtx*, RedisModuleServerInfoData*);
   unsigned long long (*ServerInfoGetFieldUnsigned)(RedisModuleServerInfoData*, const char*, int*);
+  void (*SetModuleOptions)(RedisModuleCtx*, int);
+  int (*IsIOError)(RedisModuleIO*);
 };
 
 extern RedisApi api;

@@ -458,22 +458,29 @@ TEST(ReplayPersistenceTest, RestartFromAofLosesNothingAcknowledged) {
   EXPECT_TRUE(Take(*twin) == after);
 }
 
-TEST(ReplayReplicationTest, ReplicaHoldsIdenticalContents) {
+// A primary and a replica of it whose link is up.
+void StartPrimaryAndReplica(bool replica_read_only, std::unique_ptr<RedisServer>* primary,
+                            std::unique_ptr<RedisServer>* replica) {
   RedisServer::Options primary_options;
   primary_options.extra_args = {"--repl-diskless-sync-delay", "0"};
-  auto primary = StartServer(primary_options);
-  ASSERT_TRUE(primary);
+  *primary = StartServer(primary_options);
+  if (!*primary) return;
   RedisServer::Options replica_options;
-  replica_options.extra_args = {"--replicaof", "127.0.0.1", std::to_string(primary->port()),
-                                "--replica-read-only", "no"};
-  auto replica = StartServer(replica_options);
-  ASSERT_TRUE(replica);
-  for (int i = 0; i < 200; ++i) {
-    if (absl::StrContains(replica->RunText({"INFO", "replication"}), "master_link_status:up")) {
+  replica_options.extra_args = {"--replicaof", "127.0.0.1", std::to_string((*primary)->port()),
+                                "--replica-read-only", replica_read_only ? "yes" : "no"};
+  *replica = StartServer(replica_options);
+  for (int i = 0; *replica && i < 200; ++i) {
+    if (absl::StrContains((*replica)->RunText({"INFO", "replication"}), "master_link_status:up")) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
+}
+
+TEST(ReplayReplicationTest, ReplicaHoldsIdenticalContents) {
+  std::unique_ptr<RedisServer> primary, replica;
+  StartPrimaryAndReplica(/*replica_read_only=*/false, &primary, &replica);
+  ASSERT_TRUE(primary && replica);
   WriteHistory(*primary);
   EXPECT_EQ(primary->RunText({"WAIT", "1", "5000"}), "1");
   EXPECT_EQ(replica->RunText({"REPLAY.INFO", "rl"}), primary->RunText({"REPLAY.INFO", "rl"}));
@@ -483,6 +490,30 @@ TEST(ReplayReplicationTest, ReplicaHoldsIdenticalContents) {
   // before the primary's draw reaches it.
   const Snapshot on_replica = Take(*replica);
   EXPECT_TRUE(Take(*primary) == on_replica);
+}
+
+// SAMPLE and UPDATE are "may-replicate" rather than "write" (so a primary that cannot persist
+// still serves the learner); on a read-only replica they refuse themselves as writes are
+// refused, and what the primary sends them still applies.
+TEST(ReplayReplicationTest, AReadOnlyReplicaRefusesSampleAndUpdateButFollowsThePrimary) {
+  std::unique_ptr<RedisServer> primary, replica;
+  StartPrimaryAndReplica(/*replica_read_only=*/true, &primary, &replica);
+  ASSERT_TRUE(primary && replica);
+  WriteHistory(*primary);
+  ASSERT_EQ(primary->RunText({"WAIT", "1", "5000"}), "1");
+  const std::string info = replica->RunText({"REPLAY.INFO", "rl"});
+  EXPECT_EQ(replica->RunText({"REPLAY.SAMPLE", "rl", "4"}),
+            "READONLY REPLAY.SAMPLE changes the table; run it on the primary, not on a read-only "
+            "replica");
+  EXPECT_THAT(replica->RunText({"REPLAY.UPDATE", "rl", "1", "0", "3"}),
+              StartsWith("READONLY REPLAY.UPDATE"));
+  EXPECT_EQ(replica->RunText({"REPLAY.INFO", "rl"}), info);
+  // The primary's sample and update reach the replica.
+  ASSERT_EQ(primary->Run({"REPLAY.SAMPLE", "rl", "4"})->type, REDIS_REPLY_ARRAY);
+  ASSERT_THAT(primary->RunText({"REPLAY.UPDATE", "rl", "1", "0", "3"}), StartsWith("["));
+  ASSERT_EQ(primary->RunText({"WAIT", "1", "5000"}), "1");
+  EXPECT_EQ(replica->RunText({"REPLAY.INFO", "rl"}), primary->RunText({"REPLAY.INFO", "rl"}));
+  EXPECT_NE(replica->RunText({"REPLAY.INFO", "rl"}), info);
 }
 
 struct BadInput {
