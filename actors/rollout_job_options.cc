@@ -91,6 +91,9 @@ void AddRolloutKeys(util::OptionTable<O>& t) {
   t.Number("actor.gamma", &O::gamma, 1e-6, 1, "Discount factor.");
   t.Int("actor.insert_batch", &O::insert_batch, 1, 65536, "Items per REPLAY.INSERT.");
   t.Int("actor.queue_limit", &O::queue_limit, 1, 1e9, "Transitions held before the envs wait.");
+  t.Int("replay.ack_replicas", &O::ack_replicas, 0, 16,
+        "Replicas that must hold a transition (WAIT) before the actor counts it written; with "
+        "Sentinel URLs, a failover then loses nothing acknowledged (0: the primary's word).");
   t.Number("actor.flush_seconds", &O::flush_seconds, 0, 3600, "Time allowed to flush on SIGTERM.");
   t.Number("actor.heartbeat_seconds", &O::heartbeat_seconds, 0.05, 3600,
            "Heartbeat period (TTL: three).");

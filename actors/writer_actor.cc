@@ -56,11 +56,19 @@ caf::behavior Writer(caf::stateful_actor<WriterActorState>* self, RolloutShared*
   writer_options.table = o.table.name;
   writer_options.producer = o.actor_id;
   writer_options.insert_batch = o.insert_batch;
+  writer_options.ack_replicas = o.ack_replicas;
   self->state.writer = std::make_unique<buffer::SequencedWriter>(std::move(writer_options));
   monitoring::Metrics& m = *shared->metrics;
   auto* inserts = &m.replay_inserts_total.Add({});
   auto* latency = &m.replay_insert_seconds.Add({}, monitoring::Metrics::LatencyBuckets());
   auto* depth = &m.actor_queue_items.Add({});
+  // Every reason exists from the start, so a rate over it is 0 rather than absent.
+  for (const char* reason : buffer::kWriteErrorReasons) {
+    m.replay_write_errors_total.Add({{"reason", reason}});
+  }
+  self->state.writer->set_failure([&m](const absl::Status& status) {
+    m.replay_write_errors_total.Add({{"reason", buffer::WriteErrorReason(status)}}).Increment();
+  });
   self->state.writer->set_progress(
       [self, shared, inserts, latency, depth](std::uint64_t items, std::optional<double> seconds) {
         auto& s = self->state;

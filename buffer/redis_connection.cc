@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace tarmac::buffer {
@@ -16,6 +17,36 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
   return tv;
+}
+
+// Asks each Sentinel in turn where the primary of `e.master_name` is; the first answer wins.
+absl::StatusOr<ShardEndpoint::HostPort> AskSentinels(const ShardEndpoint& e, timeval tv) {
+  std::string why = "no Sentinel answered";
+  for (const ShardEndpoint::HostPort& sentinel : e.sentinels) {
+    redisContext* c = redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port, tv);
+    if (c == nullptr || c->err != 0) {
+      why = absl::StrCat("Sentinel ", sentinel.host, ":", sentinel.port, ": ",
+                         c == nullptr ? "out of memory" : c->errstr);
+      if (c != nullptr) redisFree(c);
+      continue;
+    }
+    redisSetTimeout(c, tv);
+    Reply r(static_cast<redisReply*>(
+        redisCommand(c, "SENTINEL get-master-addr-by-name %s", e.master_name.c_str())));
+    redisFree(c);
+    ShardEndpoint::HostPort primary;
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING &&
+        absl::SimpleAtoi(absl::string_view(r->element[1]->str, r->element[1]->len),
+                         &primary.port)) {
+      primary.host.assign(r->element[0]->str, r->element[0]->len);
+      return primary;
+    }
+    why = absl::StrCat("Sentinel ", sentinel.host, ":", sentinel.port, " knows no master '",
+                       e.master_name, "'");
+  }
+  return absl::UnavailableError(
+      absl::StrCat("cannot find the primary of ", e.ToString(), ": ", why));
 }
 
 }  // namespace
@@ -32,14 +63,21 @@ void RedisConnection::Drop() {
 
 absl::Status RedisConnection::ConnectOnce() {
   const timeval tv = ToTimeval(options_.timeout);
+  ShardEndpoint::HostPort address{endpoint_.host, endpoint_.port};
+  if (!endpoint_.sentinels.empty()) {
+    absl::StatusOr<ShardEndpoint::HostPort> primary = AskSentinels(endpoint_, tv);
+    if (!primary.ok()) return primary.status();
+    address = *std::move(primary);
+  }
   context_ = endpoint_.unix_path.empty()
-                 ? redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv)
+                 ? redisConnectWithTimeout(address.host.c_str(), address.port, tv)
                  : redisConnectUnixWithTimeout(endpoint_.unix_path.c_str(), tv);
   if (context_ == nullptr || context_->err != 0) {
     const std::string why = context_ == nullptr ? "out of memory" : context_->errstr;
     Drop();
-    return absl::UnavailableError(
-        absl::StrCat("cannot connect to replay shard ", endpoint_.ToString(), ": ", why));
+    return absl::UnavailableError(absl::StrCat("cannot connect to replay shard ",
+                                               endpoint_.ToString(), " at ", address.host, ":",
+                                               address.port, ": ", why));
   }
   redisSetTimeout(context_, tv);
   if (!endpoint_.password.empty()) {
@@ -54,6 +92,20 @@ absl::Status RedisConnection::ConnectOnce() {
       Drop();
       return absl::PermissionDeniedError(
           absl::StrCat("replay shard ", endpoint_.ToString(), " refused AUTH: ", why));
+    }
+  }
+  if (!endpoint_.sentinels.empty()) {
+    // A Sentinel may still name a primary that has just been demoted or not yet promoted:
+    // write only to a server that says it is the primary.
+    Reply role(static_cast<redisReply*>(redisCommand(context_, "ROLE")));
+    const bool primary = role && role->type == REDIS_REPLY_ARRAY && role->elements > 0 &&
+                         role->element[0]->type == REDIS_REPLY_STRING &&
+                         absl::string_view(role->element[0]->str) == "master";
+    if (!primary) {
+      Drop();
+      return absl::UnavailableError(absl::StrCat("the Sentinels of ", endpoint_.ToString(),
+                                                 " name ", address.host, ":", address.port,
+                                                 " as the primary, but it is not one (yet)"));
     }
   }
   return absl::OkStatus();

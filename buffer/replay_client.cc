@@ -293,7 +293,9 @@ absl::StatusOr<std::vector<std::vector<ItemKey>>> ReplayClient::InsertBatches(
 
 SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::string_view table,
                                               absl::string_view producer, std::uint64_t counter,
-                                              absl::Span<const SequencedBatch> batches) {
+                                              absl::Span<const SequencedBatch> batches,
+                                              int ack_replicas,
+                                              std::chrono::milliseconds ack_timeout) {
   SequencedResult result;
   result.counter = counter;
   if (shard_index >= shards_.size()) {
@@ -335,11 +337,19 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
     expected += batch.items.size();
     commands.push_back(std::move(insert));
   }
+  if (ack_replicas > 0) {
+    commands.push_back({"WAIT", number(std::to_string(ack_replicas)),
+                        number(std::to_string(ack_timeout.count()))});
+  }
   RedisConnection& shard = *shards_[shard_index];
   absl::StatusOr<std::vector<Reply>> replies = shard.PipelineViews(commands);
   if (!replies.ok()) {
     result.status = replies.status();
     return result;
+  }
+  if (ack_replicas > 0) {
+    const redisReply* wait = replies->back().get();
+    result.replicas = wait->type == REDIS_REPLY_INTEGER ? static_cast<int>(wait->integer) : 0;
   }
   for (std::size_t b = 0; b < batches.size(); ++b) {
     const redisReply* r = (*replies)[b].get();
@@ -366,6 +376,21 @@ SequencedResult ReplayClient::InsertSequenced(std::uint32_t shard_index, absl::s
     result.counter += batches[b].items.size();
   }
   return result;
+}
+
+absl::StatusOr<int> ReplayClient::WaitForReplicas(std::uint32_t shard_index, int replicas,
+                                                  std::chrono::milliseconds timeout) {
+  if (shard_index >= shards_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("no shard ", shard_index));
+  }
+  RedisConnection& shard = *shards_[shard_index];
+  auto replies =
+      shard.Pipeline({{"WAIT", std::to_string(replicas), std::to_string(timeout.count())}});
+  if (!replies.ok()) return replies.status();
+  const redisReply* r = (*replies)[0].get();
+  if (r->type == REDIS_REPLY_ERROR) return ErrorStatus(shard, r);
+  if (r->type != REDIS_REPLY_INTEGER) return Malformed(shard, "WAIT reply");
+  return static_cast<int>(r->integer);
 }
 
 absl::StatusOr<std::uint64_t> ReplayClient::ProducedCount(std::uint32_t shard_index,

@@ -51,14 +51,15 @@ absl::Status CheckAclPassword(absl::string_view role, const std::string& passwor
 std::string ReplayAclFile(const ReplayAclPasswords& passwords) {
   constexpr char kTables[] = "~rl ~demos";
   // Root rights, then selectors in parentheses: each grants its commands on its keys only.
-  const std::string actor = absl::StrCat(
-      "user actor on #", PasswordHash(passwords.actor),
-      " resetkeys resetchannels -@all +ping +replay.create +replay.insert +replay.producer ",
-      kTables, " +subscribe &tarmac:weights", " (+get %R~tarmac:weights:*)",
-      " (+hset +pexpire +del ~tarmac:actors:*)", " (+xadd ~tarmac:episodes)");
+  const std::string actor =
+      absl::StrCat("user actor on #", PasswordHash(passwords.actor),
+                   " resetkeys resetchannels -@all +ping +role +wait +replay.create +replay.insert "
+                   "+replay.producer ",
+                   kTables, " +subscribe &tarmac:weights", " (+get %R~tarmac:weights:*)",
+                   " (+hset +pexpire +del ~tarmac:actors:*)", " (+xadd ~tarmac:episodes)");
   const std::string learner = absl::StrCat(
       "user learner on #", PasswordHash(passwords.learner),
-      " resetkeys resetchannels -@all +ping +info +multi +exec +scan",
+      " resetkeys resetchannels -@all +ping +role +info +multi +exec +scan",
       " +replay.create +replay.config +replay.sample +replay.update +replay.info +replay.mass",
       " +replay.producer ", kTables, " +publish &tarmac:weights",
       " (+get +set +del ~tarmac:weights:*)", " (+hgetall %R~tarmac:actors:*)",

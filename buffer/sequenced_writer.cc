@@ -3,9 +3,30 @@
 #include <algorithm>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace tarmac::buffer {
+
+std::string WriteErrorReason(const absl::Status& status) {
+  if (absl::StartsWith(status.message(), "only ") &&
+      absl::StrContains(status.message(), "replicas acknowledged")) {
+    return "replication";
+  }
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    return "unreachable";
+  }
+  const absl::string_view message = status.message();
+  if (absl::StartsWith(message, "OOM")) return "oom";
+  if (absl::StartsWith(message, "MISCONF")) return "disk";
+  if (absl::StartsWith(message, "READONLY")) return "readonly";
+  if (absl::StartsWith(message, "NOAUTH") || absl::StartsWith(message, "NOPERM") ||
+      absl::StartsWith(message, "WRONGPASS")) {
+    return "auth";
+  }
+  return "other";
+}
 
 absl::Status SequencedWriterOptions::Validate() const {
   if (shards.empty()) return absl::InvalidArgumentError("the writer needs at least one shard");
@@ -14,6 +35,7 @@ absl::Status SequencedWriterOptions::Validate() const {
   if (insert_batch < 1 || batches_per_round < 1) {
     return absl::InvalidArgumentError("insert_batch and batches_per_round must be >= 1");
   }
+  if (ack_replicas < 0) return absl::InvalidArgumentError("ack_replicas must be >= 0");
   return absl::OkStatus();
 }
 
@@ -43,8 +65,15 @@ SequencedWriter::DrainResult SequencedWriter::Drain(Clock::time_point deadline, 
   return result;
 }
 
+absl::Status SequencedWriter::ReplicaShortfall(int replicas) const {
+  return absl::UnavailableError(
+      absl::StrCat("only ", std::max(replicas, 0), " of ", options_.ack_replicas,
+                   " replicas acknowledged within ", options_.ack_timeout.count(), " ms"));
+}
+
 void SequencedWriter::Fail(const absl::Status& status, absl::Status* error) {
   *error = status;
+  if (failure_) failure_(status);
   backoff_.Wait();
 }
 
@@ -67,6 +96,7 @@ std::uint64_t SequencedWriter::Step(absl::Status* error) {
     client_ = std::move(*client);
     sequences_.assign(options_.shards.size(), std::nullopt);
   }
+  if (replicating_) return AwaitReplicas(error);
   if (unknown_) {
     const auto [shard, before] = *unknown_;
     auto sequence = client_->ProducedCount(shard, options_.table, options_.producer);
@@ -83,6 +113,28 @@ std::uint64_t SequencedWriter::Step(absl::Status* error) {
     return applied;
   }
   return SendRound(error);
+}
+
+std::uint64_t SequencedWriter::AwaitReplicas(absl::Status* error) {
+  const Replicating r = *replicating_;
+  absl::StatusOr<int> replicas =
+      client_->WaitForReplicas(r.shard, options_.ack_replicas, options_.ack_timeout);
+  if (!replicas.ok()) {
+    // The primary is gone or unreachable: whoever is primary next says what it holds.
+    replicating_.reset();
+    unknown_ = std::make_pair(r.shard, r.before);
+    sequences_[r.shard].reset();
+    Fail(replicas.status(), error);
+    return 0;
+  }
+  if (*replicas < options_.ack_replicas) {
+    Fail(ReplicaShortfall(*replicas), error);
+    return 0;
+  }
+  replicating_.reset();
+  Acknowledge(r.items);
+  if (progress_) progress_(r.items, std::nullopt);
+  return r.items;
 }
 
 std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
@@ -113,8 +165,10 @@ std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
   batches.reserve(items.size());
   for (std::size_t b = 0; b < items.size(); ++b) batches.push_back({versions[b], items[b]});
   const auto start = Clock::now();
-  const SequencedResult result = client_->InsertSequenced(shard, options_.table, options_.producer,
-                                                          *sequences_[shard], batches);
+  const std::uint64_t before = *sequences_[shard];
+  const SequencedResult result =
+      client_->InsertSequenced(shard, options_.table, options_.producer, before, batches,
+                               options_.ack_replicas, options_.ack_timeout);
   if (result.status.code() == absl::StatusCode::kUnavailable) {
     // Unknown how far it got: ask the sequence on reconnect before sending anything else.
     unknown_ = std::make_pair(shard, *sequences_[shard]);
@@ -125,6 +179,12 @@ std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
   sequences_[shard] = result.counter;
   std::uint64_t applied = 0;
   for (std::size_t b = 0; b < result.applied_batches; ++b) applied += batches[b].items.size();
+  if (options_.ack_replicas > 0 && applied > 0 && result.replicas < options_.ack_replicas) {
+    // Applied on the primary only: held until enough replicas have it too.
+    replicating_ = Replicating{shard, before, applied};
+    Fail(ReplicaShortfall(result.replicas), error);
+    return 0;
+  }
   Acknowledge(applied);
   if (progress_) {
     progress_(applied, std::chrono::duration<double>(Clock::now() - start).count());

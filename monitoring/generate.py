@@ -58,6 +58,8 @@ ROWS = [
          [("tarmac:replay_insert_seconds:p99_5m", "insert"),
           ("tarmac:replay_sample_seconds:p99_5m", "sample")], "s"),
         ("Transitions held by writers", [("sum(tarmac_actor_queue_items)", "queued")], "short"),
+        ("Replay write errors / s",
+         [("sum by (reason) (rate(tarmac_replay_write_errors_total[1m]))", "{{reason}}")], "ops"),
     ]),
     ("Fleet and learner", [
         ("Actors alive", [("max(tarmac_actors_alive)", "processes")], "none"),

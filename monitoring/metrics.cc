@@ -57,6 +57,12 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
                                .Name("tarmac_replay_inserts_total")
                                .Help("Items inserted into replay tables.")
                                .Register(*registry_)),
+      replay_write_errors_total(
+          BuildCounter()
+              .Name("tarmac_replay_write_errors_total")
+              .Help("Replay writes refused or lost and retried, by reason (oom, disk, readonly, "
+                    "auth, unreachable, other); the items stay queued in the writer.")
+              .Register(*registry_)),
       replay_samples_total(BuildCounter()
                                .Name("tarmac_replay_samples_total")
                                .Help("Items sampled from replay tables.")

@@ -187,6 +187,48 @@ TEST(SequencedWriterTest, BatchesHoldOnePolicyVersionEach) {
   }
 }
 
+TEST(SequencedWriterTest, ReportsEachFailureWithItsReason) {
+  // Nothing listens: unreachable.
+  SequencedWriterOptions down;
+  down.shards.push_back(
+      *ShardEndpoint::Parse("redis://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort())));
+  down.table = "rl";
+  down.producer = "writer-1";
+  down.backoff_initial = down.backoff_max = std::chrono::milliseconds(1);
+  SequencedWriter unreachable(down);
+  std::vector<std::string> reasons;
+  unreachable.set_failure([&](const absl::Status& s) { reasons.push_back(WriteErrorReason(s)); });
+  unreachable.Push("x", 0, 1);
+  unreachable.Drain(Clock::now() + std::chrono::milliseconds(50), true);
+  ASSERT_FALSE(reasons.empty());
+  EXPECT_EQ(reasons.front(), "unreachable");
+
+  // A server over maxmemory: oom, and the item stays queued.
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  CreateTable({server.get()});
+  ASSERT_EQ(server->RunText({"CONFIG", "SET", "maxmemory", "1"}), "OK");
+  SequencedWriterOptions o = WriterOptions({server.get()});
+  o.backoff_initial = o.backoff_max = std::chrono::milliseconds(1);
+  SequencedWriter full(o);
+  reasons.clear();
+  full.set_failure([&](const absl::Status& s) { reasons.push_back(WriteErrorReason(s)); });
+  full.Push("x", 0, 1);
+  full.Drain(Clock::now() + std::chrono::milliseconds(50), true);
+  ASSERT_FALSE(reasons.empty());
+  EXPECT_EQ(reasons.front(), "oom");
+  EXPECT_EQ(full.queued(), 1U);
+
+  // The other replies Redis refuses writes with (a full disk is tests/faults/full_disk_test).
+  EXPECT_EQ(WriteErrorReason(absl::UnknownError("MISCONF Errors writing to the AOF file")), "disk");
+  EXPECT_EQ(WriteErrorReason(absl::UnknownError("READONLY You can't write against a read only "
+                                                "replica.")),
+            "readonly");
+  EXPECT_EQ(WriteErrorReason(absl::UnknownError("NOPERM this user has no permissions")), "auth");
+  EXPECT_EQ(WriteErrorReason(absl::NotFoundError("NOTABLE no table rl")), "other");
+  EXPECT_EQ(WriteErrorReason(absl::DeadlineExceededError("no reply in 2 s")), "unreachable");
+}
+
 TEST(SequencedWriterTest, BadOptionsAreOneSentence) {
   SequencedWriterOptions o;
   EXPECT_EQ(o.Validate().message(), "the writer needs at least one shard");

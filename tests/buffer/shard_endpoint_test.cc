@@ -33,6 +33,30 @@ TEST(ShardEndpointTest, ParsesUnixSockets) {
   EXPECT_EQ(e->password, "pw");
 }
 
+TEST(ShardEndpointTest, ParsesSentinelUrls) {
+  auto e = ShardEndpoint::Parse("sentinel://actor:pw@s-0:26379,s-1,10.0.0.7:26380/tarmac-0");
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->sentinels.size(), 3U);
+  EXPECT_EQ(e->sentinels[0].host, "s-0");
+  EXPECT_EQ(e->sentinels[1].port, 26379);
+  EXPECT_EQ(e->sentinels[2].port, 26380);
+  EXPECT_EQ(e->master_name, "tarmac-0");
+  EXPECT_EQ(e->user, "actor");
+  EXPECT_EQ(e->password, "pw");
+  EXPECT_EQ(e->ToString(), "sentinel://actor:***@s-0:26379,s-1:26379,10.0.0.7:26380/tarmac-0");
+  EXPECT_THAT(ShardEndpoint::Parse("sentinel://s-0:26379").status().message(),
+              HasSubstr("names no master"));
+  EXPECT_THAT(ShardEndpoint::Parse("sentinel://s-0:0/m").status().message(),
+              HasSubstr("invalid Sentinel address 's-0:0'"));
+  // In a list, a Sentinel URL keeps its own commas.
+  auto list = ShardEndpoint::ParseList("sentinel://a:1,b:2/m0, sentinel://c:3,d:4/m1,redis://e:5");
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 3U);
+  EXPECT_EQ((*list)[0].sentinels.size(), 2U);
+  EXPECT_EQ((*list)[1].master_name, "m1");
+  EXPECT_EQ((*list)[2].host, "e");
+}
+
 TEST(ShardEndpointTest, RefusesBadUrlsWithOneSentence) {
   EXPECT_THAT(ShardEndpoint::Parse("http://x:1").status().message(),
               HasSubstr("replay URL 'http://x:1' has an unknown scheme"));

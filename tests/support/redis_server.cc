@@ -19,36 +19,48 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(Options options)
     server->dir_ = options.dir;
   }
   server->port_ = options.port != 0 ? options.port : FreeLoopbackPort();
-  std::vector<std::string> argv = {TARMAC_REDIS_SERVER,
-                                   "--port",
-                                   std::to_string(server->port_),
-                                   "--bind",
-                                   "127.0.0.1",
-                                   "--dir",
-                                   server->dir_,
-                                   "--save",
-                                   "",
-                                   "--appendonly",
-                                   "no",
-                                   "--enable-debug-command",
-                                   "yes"};
-  if (options.load_module) {
-    std::vector<std::string> module = {"--loadmodule", TARMAC_REPLAY_MODULE};
-    for (absl::string_view arg : absl::StrSplit(options.module_args, ' ', absl::SkipEmpty())) {
-      module.emplace_back(arg);
-    }
-    argv.insert(argv.end(), module.begin(), module.end());
-  }
-  if (!options.password.empty() && options.user.empty()) {
-    argv.push_back("--requirepass");
-    argv.push_back(options.password);
-  }
-  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  const std::vector<std::string> argv = CommandLine(options, server->port_, server->dir_);
   absl::StatusOr<Subprocess> process = Subprocess::Start(argv, server->dir_ + "/redis.log");
   if (!process.ok()) return process.status();
   server->process_ = *std::move(process);
+  server->user_ = options.user;
+  server->password_ = options.password;
   if (absl::Status s = server->WaitReady(options.user, options.password); !s.ok()) return s;
   return server;
+}
+
+std::vector<std::string> RedisServer::CommandLine(const Options& options, int port,
+                                                  const std::string& dir) {
+  std::vector<std::string> argv = options.launcher;
+  argv.insert(argv.end(),
+              {TARMAC_REDIS_SERVER, "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir",
+               dir, "--save", "", "--appendonly", "no", "--enable-debug-command", "yes"});
+  if (options.load_module) {
+    argv.insert(argv.end(), {"--loadmodule", TARMAC_REPLAY_MODULE});
+    for (absl::string_view arg : absl::StrSplit(options.module_args, ' ', absl::SkipEmpty())) {
+      argv.emplace_back(arg);
+    }
+  }
+  if (!options.password.empty() && options.user.empty()) {
+    argv.insert(argv.end(), {"--requirepass", options.password});
+  }
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  return argv;
+}
+
+const char* RedisServerBinary() { return TARMAC_REDIS_SERVER; }
+
+std::vector<std::string> TmpfsLauncher(const std::string& dir, std::size_t bytes) {
+  return {"unshare",
+          "--user",
+          "--map-root-user",
+          "--mount",
+          "--",
+          "/bin/sh",
+          "-c",
+          "mount -t tmpfs -o size=\"$0\" tmpfs \"$1\" && shift && exec \"$@\"",
+          std::to_string(bytes),
+          dir};
 }
 
 absl::Status RedisServer::WaitReady(const std::string& user, const std::string& password) {

@@ -25,7 +25,14 @@ class RedisServer {
     std::string password;     // sets requirepass; the test connection AUTHs
     std::string user;         // with password: an ACL user (given by an --aclfile in
                               // extra_args) the test connection AUTHs as; no requirepass
+    // Put before redis-server's argv: a wrapper that execs it (keeping the PID), e.g. one that
+    // mounts a small tmpfs on the data dir in a mount namespace (see TmpfsLauncher).
+    std::vector<std::string> launcher;
   };
+
+  // The command line Start runs for these options, port and data dir.
+  static std::vector<std::string> CommandLine(const Options& options, int port,
+                                              const std::string& dir);
 
   static absl::StatusOr<std::unique_ptr<RedisServer>> Start(Options options);
   static absl::StatusOr<std::unique_ptr<RedisServer>> Start() { return Start(Options{}); }
@@ -47,6 +54,13 @@ class RedisServer {
   // The reply as one line of text, for assertions on errors and simple values.
   std::string RunText(const std::vector<std::string>& args);
 
+  // Opens this test's connection again (e.g. after Sentinel's CLIENT KILL during a failover).
+  absl::Status Reconnect() {
+    if (context_ != nullptr) redisFree(context_);
+    context_ = nullptr;
+    return WaitReady(user_, password_);
+  }
+
   // Stops with SIGKILL (no save) or SIGTERM (Redis saves if configured), keeping the dir.
   void Kill(int signal);
 
@@ -56,10 +70,18 @@ class RedisServer {
 
   std::unique_ptr<TempDir> owned_dir_;
   std::string dir_;
+  std::string user_, password_;
   int port_ = 0;
   Subprocess process_;
   redisContext* context_ = nullptr;
 };
+
+// The redis-server binary the tests run (redis-sentinel is the same binary with --sentinel).
+const char* RedisServerBinary();
+
+// A launcher (Options::launcher) that runs redis-server in a new user and mount namespace with
+// a tmpfs of `bytes` mounted on `dir`; the test sees that tmpfs at /proc/<pid>/root<dir>.
+std::vector<std::string> TmpfsLauncher(const std::string& dir, std::size_t bytes);
 
 // Renders a reply as text: strings/status/errors as they are, integers in decimal, arrays as
 // "[a, b, ...]", nil as "(nil)".

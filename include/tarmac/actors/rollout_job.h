@@ -57,13 +57,14 @@ struct RolloutJobOptions {
   std::vector<int> hidden_sizes{256, 256};  // of the random policy used before any weights
   int insert_batch = 64;                    // items per REPLAY.INSERT
   std::size_t queue_limit = 65536;          // transitions the writer holds before env actors wait
-  double flush_seconds = 10.0;              // on stop, how long the writer may take to flush
-  double heartbeat_seconds = 2.0;           // TTL is three periods
-  double weights_poll_seconds = 5.0;        // fallback poll of tarmac:weights:latest
-  std::string actor_id;                     // empty: <host>-<pid>-<random>
-  std::uint64_t seed = 0;                   // 0: drawn at start
-  std::uint64_t max_env_steps = 0;          // 0: until stopped
-  EpisodeLog* episode_log = nullptr;        // also receives every finished episode (not owned)
+  int ack_replicas = 0;  // > 0: a transition is written once this many replicas hold it (WAIT)
+  double flush_seconds = 10.0;        // on stop, how long the writer may take to flush
+  double heartbeat_seconds = 2.0;     // TTL is three periods
+  double weights_poll_seconds = 5.0;  // fallback poll of tarmac:weights:latest
+  std::string actor_id;               // empty: <host>-<pid>-<random>
+  std::uint64_t seed = 0;             // 0: drawn at start
+  std::uint64_t max_env_steps = 0;    // 0: until stopped
+  EpisodeLog* episode_log = nullptr;  // also receives every finished episode (not owned)
   // Behaviour analytics of the training episodes: every driving episode is recorded, its
   // behaviour metrics and behaviour counts ("behaviour.<name>") join its summary and
   // tarmac_behaviour_total; one in log_every is written to log_dir (empty: none).

@@ -69,6 +69,7 @@ struct SequencedResult {
   std::size_t applied_batches = 0;
   std::uint64_t counter = 0;
   std::int64_t retry_after_ms = 0;
+  int replicas = -1;  // replicas that acknowledged the applied batches (WAIT); -1: not asked
 };
 
 struct SampledItem {
@@ -144,9 +145,17 @@ class ReplayClient {
   // replicated with the table). So the applied batches are always a prefix, and after a lost
   // connection ProducedCount tells exactly how many items got in. `counter` is the producer's
   // count on that shard before the first batch. Pipelined: one round trip.
+  // With ack_replicas > 0 the pipeline ends with `WAIT ack_replicas ack_timeout`, and
+  // `replicas` says how many replicas hold the applied batches.
   SequencedResult InsertSequenced(std::uint32_t shard, absl::string_view table,
                                   absl::string_view producer, std::uint64_t counter,
-                                  absl::Span<const SequencedBatch> batches);
+                                  absl::Span<const SequencedBatch> batches, int ack_replicas = 0,
+                                  std::chrono::milliseconds ack_timeout = {});
+  // WAIT on `shard`: how many replicas acknowledged every write this client sent it, waiting
+  // up to `timeout` for `replicas` of them. Unavailable when the connection is lost (a new
+  // connection has sent nothing to wait for).
+  absl::StatusOr<int> WaitForReplicas(std::uint32_t shard, int replicas,
+                                      std::chrono::milliseconds timeout);
   // The producer's sequence on `shard` (REPLAY.PRODUCER; 0 when it never inserted); NotFound
   // when the table does not exist there. Reconnects as needed.
   absl::StatusOr<std::uint64_t> ProducedCount(std::uint32_t shard, absl::string_view table,

@@ -27,6 +27,10 @@ struct SequencedWriterOptions {
   std::chrono::milliseconds backoff_initial{50};  // after a failure, doubling up to backoff_max
   std::chrono::milliseconds backoff_max{2000};
   std::chrono::milliseconds timeout{2000};  // per reply
+  // > 0: items count as written only once this many replicas of the shard hold them (WAIT,
+  // replay.ack_replicas), so a failover to a replica loses nothing acknowledged.
+  int ack_replicas = 0;
+  std::chrono::milliseconds ack_timeout{1000};  // per WAIT
 
   absl::Status Validate() const;
 };
@@ -60,6 +64,11 @@ class SequencedWriter {
   using Progress = std::function<void(std::uint64_t items, std::optional<double> seconds)>;
   void set_progress(Progress progress) { progress_ = std::move(progress); }
 
+  // Called with each failure that is retried (a lost connection, an error reply such as OOM or
+  // MISCONF), before the backoff sleep. Rate limiting is not a failure.
+  using Failure = std::function<void(const absl::Status& status)>;
+  void set_failure(Failure failure) { failure_ = std::move(failure); }
+
   struct DrainResult {
     std::uint64_t written = 0;  // items acknowledged by this call
     bool deadline_passed = false;
@@ -88,12 +97,30 @@ class SequencedWriter {
   std::vector<std::optional<std::uint64_t>> sequences_;  // the producer's per shard, once known
   // A round whose outcome is unknown (the connection broke): its shard and the sequence before.
   std::optional<std::pair<std::uint32_t, std::uint64_t>> unknown_;
+  // A round applied on the primary but not yet held by ack_replicas replicas.
+  struct Replicating {
+    std::uint32_t shard = 0;
+    std::uint64_t before = 0;  // the producer's sequence before the round
+    std::uint64_t items = 0;
+  };
+  std::optional<Replicating> replicating_;
+  std::uint64_t AwaitReplicas(absl::Status* error);
+  absl::Status ReplicaShortfall(int replicas) const;
   std::deque<Item> queue_;
   std::uint32_t next_shard_ = 0;
   std::uint64_t written_ = 0;
   util::Backoff backoff_;
   Progress progress_;
+  Failure failure_;
 };
+
+// Why a write to Redis failed, as a low-cardinality label: "oom" (maxmemory reached, writes
+// refused), "disk" (MISCONF: Redis cannot persist, e.g. a full disk), "readonly" (a replica),
+// "auth" (NOAUTH/NOPERM/WRONGPASS), "unreachable" (no connection or no reply), "replication"
+// (fewer replicas than ack_replicas acknowledged in time), or "other".
+std::string WriteErrorReason(const absl::Status& status);
+inline constexpr const char* kWriteErrorReasons[] = {
+    "oom", "disk", "readonly", "auth", "unreachable", "replication", "other"};
 
 }  // namespace tarmac::buffer
 

@@ -56,6 +56,8 @@ class Metrics {
 
   // Replay.
   prometheus::Family<prometheus::Counter>& replay_inserts_total;
+  // {reason}: writes refused or lost and retried (buffer::WriteErrorReason).
+  prometheus::Family<prometheus::Counter>& replay_write_errors_total;
   prometheus::Family<prometheus::Counter>& replay_samples_total;
   prometheus::Family<prometheus::Gauge>& replay_size;  // {table}
   prometheus::Family<prometheus::Histogram>& replay_insert_seconds;
