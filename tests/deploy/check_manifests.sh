@@ -39,7 +39,8 @@ for overlay in "$root"/deploy/k8s/overlays/*/; do
 done
 
 # The validator is not a rubber stamp: a wrong type, a flag tarmac lacks, an inlined password,
-# an actor holding the learner's credential and a replay server without --acl are each refused.
+# an actor holding the learner's credential, a replay server without --acl and a learner whose
+# demonstrations nothing fills are each refused.
 sed -e '0,/replicas: 1/s//replicas: one/' "$work/dev.yaml" > "$work/broken-schema.yaml"
 sed -e 's/--checkpoint-dir/--checkpoint-folder/' "$work/dev.yaml" > "$work/broken-flag.yaml"
 python3 - "$work/dev.yaml" "$work" <<'PY'
@@ -52,8 +53,9 @@ broken("broken-secret", ("valueFrom:\n            secretKeyRef:\n              k
                          "              name: tarmac-redis-actor"), "value: hunter2")
 broken("broken-role", "name: tarmac-redis-actor", "name: tarmac-redis-learner")
 broken("broken-acl", "\n        - --acl\n", "\n")
+broken("broken-demos", "\n        - --table\n        - demos\n", "\n")
 PY
-for broken in broken-schema broken-flag broken-secret broken-role broken-acl; do
+for broken in broken-schema broken-flag broken-secret broken-role broken-acl broken-demos; do
   if node "$work/validate.mjs" "$work/$broken.yaml" "$work/flags.json" 2>/dev/null; then
     echo "validate.mjs accepted $broken.yaml" >&2
     exit 1

@@ -98,6 +98,17 @@ for (const obj of docs.filter((d) => d.spec?.template?.spec)) {
     if (secretOf(c, "TARMAC_WEIGHTS_KEY") !== "tarmac-weights-key") fail(obj, `${c.name} has no TARMAC_WEIGHTS_KEY`);
   }
 }
+// A learner with a behaviour-cloning term waits for demonstrations: something must fill them.
+const argsOf = (d) => d.spec.template.spec.containers.flatMap((c) => (c.command ? [] : [c.args ?? []]));
+const workloads = docs.filter((d) => d.spec?.template?.spec);
+const bcLearner = workloads.some((d) => argsOf(d).some((a) =>
+  a[0] === "learner" && a.includes("--bc-weight") && Number(a[a.indexOf("--bc-weight") + 1]) > 0));
+const demoFiller = workloads.some((d) => argsOf(d).some((a) => a[0] === "actor" &&
+  a[a.indexOf("--policy") + 1] === "expert" && a[a.indexOf("--table") + 1] === "demos"));
+if (bcLearner && !demoFiller) {
+  errors.push("the learner uses --bc-weight but no workload fills the demos table " +
+              "(tarmac actor --policy expert --table demos)");
+}
 // Services send their ports to ports the selected pods have.
 for (const svc of docs.filter((d) => d.kind === "Service")) {
   const pods = docs.filter((d) => d.spec?.template?.metadata?.labels &&
