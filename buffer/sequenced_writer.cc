@@ -3,16 +3,20 @@
 #include <algorithm>
 #include <thread>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace tarmac::buffer {
+namespace {
+
+// Marks a status as "applied on the primary, not yet on enough replicas".
+constexpr char kReplicaShortfall[] = "tarmac.replay/replica-shortfall";
+
+}  // namespace
 
 std::string WriteErrorReason(const absl::Status& status) {
-  if (absl::StartsWith(status.message(), "only ") &&
-      absl::StrContains(status.message(), "replicas acknowledged")) {
-    return "replication";
-  }
+  if (status.GetPayload(kReplicaShortfall).has_value()) return "replication";
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
     return "unreachable";
@@ -66,9 +70,12 @@ SequencedWriter::DrainResult SequencedWriter::Drain(Clock::time_point deadline, 
 }
 
 absl::Status SequencedWriter::ReplicaShortfall(int replicas) const {
-  return absl::UnavailableError(
+  absl::Status status = absl::UnavailableError(
       absl::StrCat("only ", std::max(replicas, 0), " of ", options_.ack_replicas,
-                   " replicas acknowledged within ", options_.ack_timeout.count(), " ms"));
+                   " replicas acknowledged within ", options_.ack_timeout.count(),
+                   " ms; the items stay queued until they do (replay.ack_replicas)"));
+  status.SetPayload(kReplicaShortfall, absl::Cord("1"));
+  return status;
 }
 
 void SequencedWriter::Fail(const absl::Status& status, absl::Status* error) {

@@ -219,6 +219,21 @@ TEST(SequencedWriterTest, ReportsEachFailureWithItsReason) {
   EXPECT_EQ(reasons.front(), "oom");
   EXPECT_EQ(full.queued(), 1U);
 
+  // Replica acknowledgement asked of a server without replicas: WAIT says 0, the item is
+  // applied on the primary but stays queued.
+  ASSERT_EQ(server->RunText({"CONFIG", "SET", "maxmemory", "0"}), "OK");
+  o.ack_replicas = 1;
+  o.ack_timeout = std::chrono::milliseconds(10);
+  SequencedWriter unreplicated(o);
+  reasons.clear();
+  unreplicated.set_failure([&](const absl::Status& s) { reasons.push_back(WriteErrorReason(s)); });
+  unreplicated.Push("y", 0, 1);
+  unreplicated.Drain(Clock::now() + std::chrono::milliseconds(100), true);
+  ASSERT_FALSE(reasons.empty());
+  EXPECT_EQ(reasons.front(), "replication");
+  EXPECT_EQ(unreplicated.queued(), 1U);
+  EXPECT_EQ(unreplicated.written(), 0U);
+
   // The other replies Redis refuses writes with (a full disk is tests/faults/full_disk_test).
   EXPECT_EQ(WriteErrorReason(absl::UnknownError("MISCONF Errors writing to the AOF file")), "disk");
   EXPECT_EQ(WriteErrorReason(absl::UnknownError("READONLY You can't write against a read only "
