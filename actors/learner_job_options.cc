@@ -90,6 +90,9 @@ void AddScheduleKeys(util::OptionTable<LearnerJobOptions>& t) {
            "(learner.anchor_weight); tarmac finetune sets its --from (empty: no anchor).");
   t.Int("learner.max_updates", &O::max_updates, 0, 1e15,
         "Stop after this many updates (0: never).");
+  t.Int("learner.until_step", &O::until_step, 0, 1e15,
+        "Stop once the learner's step, resumed steps included, reaches this: a rerun stage "
+        "(e.g. SFT in a restarted pod) ends at once (0: never).");
   t.Number("learner.max_seconds", &O::max_seconds, 0, 1e9,
            "Stop after this many seconds of training (0: never).");
 }

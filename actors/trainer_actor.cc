@@ -99,7 +99,12 @@ class Trainer {
                  o.batch_size, o.publish_every);
     Publish(/*wait=*/true);
 
-    if (auto s = WaitForReplay(); !s.ok()) return s;
+    if (Reached()) {
+      spdlog::info("learner: step {} is at learner.until_step {}; nothing to do", trainer_->step(),
+                   o.until_step);
+    } else if (auto s = WaitForReplay(); !s.ok()) {
+      return s;
+    }
     const auto started = LearnerClock::now();
     last_checkpoint_ = started;
     last_info_ = LearnerClock::time_point{};
@@ -187,9 +192,14 @@ class Trainer {
 
   bool Done(LearnerClock::time_point started, std::uint64_t start_step) const {
     const LearnerJobOptions& o = ctx_->options;
-    if (ctx_->stop->load()) return true;
+    if (ctx_->stop->load() || Reached()) return true;
     if (o.max_updates > 0 && trainer_->step() - start_step >= o.max_updates) return true;
     return o.max_seconds > 0 && Seconds(LearnerClock::now() - started) >= o.max_seconds;
+  }
+
+  bool Reached() const {
+    const std::uint64_t until = ctx_->options.until_step;
+    return until > 0 && trainer_->step() >= until;
   }
 
   void Fetch(int sampler, bool demo) {

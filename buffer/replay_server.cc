@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tarmac/util/atomic_file.h"
@@ -44,6 +45,19 @@ absl::Status CheckAclPassword(absl::string_view role, const std::string& passwor
                                                    " (e.g. `openssl rand -hex 32`)"));
   }
   return absl::OkStatus();
+}
+
+// "host:port" of replay.replicaof; InvalidArgument naming the value otherwise.
+absl::StatusOr<std::pair<std::string, int>> ParsePrimary(absl::string_view value) {
+  const std::size_t colon = value.rfind(':');
+  int port = 0;
+  if (colon == absl::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(value.substr(colon + 1), &port) || port < 1 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("replay.replicaof '", value,
+                     "' is not host:port of the primary (e.g. replay-0.replay:6379)"));
+  }
+  return std::pair{std::string(value.substr(0, colon)), port};
 }
 
 }  // namespace
@@ -90,6 +104,9 @@ const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable() {
     t->Bool("replay.acl", &O::acl,
             "Least privilege: actor, learner and admin users, passwords from "
             "TARMAC_REDIS_{ACTOR,LEARNER,ADMIN}_PASSWORD; no default user.");
+    t->String("replay.replicaof", &O::replicaof,
+              "Follow this primary (host:port) as a replica with the same users; empty: a "
+              "primary.");
     return t;
   }();
   return *table;
@@ -111,6 +128,9 @@ absl::Status ReplayServerOptions::Validate() const {
           {"admin", acl_passwords.admin}}) {
       if (absl::Status s = CheckAclPassword(role, value); !s.ok()) return s;
     }
+  }
+  if (!replicaof.empty()) {
+    if (auto primary = ParsePrimary(replicaof); !primary.ok()) return primary.status();
   }
   return absl::OkStatus();
 }
@@ -180,6 +200,17 @@ absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptio
     fs::permissions(acl_file, fs::perms::owner_read | fs::perms::owner_write,
                     fs::perm_options::replace, ec);
     argv.insert(argv.end(), {"--aclfile", acl_file.string()});
+  }
+  if (!options.replicaof.empty()) {
+    const auto [host, port] = *ParsePrimary(options.replicaof);
+    argv.insert(argv.end(), {"--replicaof", host, std::to_string(port)});
+    // The primary's users are the replica's: it logs in as admin, or with the one password.
+    if (options.acl) {
+      argv.insert(argv.end(),
+                  {"--masteruser", "admin", "--masterauth", options.acl_passwords.admin});
+    } else if (!options.password.empty()) {
+      argv.insert(argv.end(), {"--masterauth", options.password});
+    }
   }
   if (!options.maxmemory.empty()) {
     // Replay must never be evicted behind the module's back: a full Redis refuses writes.

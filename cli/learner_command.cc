@@ -24,6 +24,7 @@ CLI::App* LearnerCommand::Register(CLI::App& app, FlagBindings& flags) {
   flags.Bind(*sub, "--metrics-port", "metrics.port");
   flags.Bind(*sub, "--checkpoint-dir", "learner.checkpoint_dir");
   flags.Bind(*sub, "--max-updates", "learner.max_updates");
+  flags.Bind(*sub, "--until-step", "learner.until_step");
   flags.Bind(*sub, "--init", "learner.init");
   sub->add_flag("--resume", resume_, "Continue from the newest checkpoint (learner.resume)");
   return sub;

@@ -21,6 +21,7 @@ CLI::App* ReplayServerCommand::Register(CLI::App& app, FlagBindings& flags) {
   flags.Bind(*sub, "--bind", "replay.bind");
   flags.Bind(*sub, "--maxmemory", "replay.maxmemory");
   flags.Bind(*sub, "--acl", "replay.acl");
+  flags.Bind(*sub, "--replicaof", "replay.replicaof");
   return sub;
 }
 

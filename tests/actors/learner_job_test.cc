@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -15,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fault_proxy.h"
 #include "redis_server.h"
 #include "subprocess.h"
 #include "tarmac/actors/system_config.h"
@@ -130,6 +132,84 @@ TEST(LearnerJobTest, TrainsPublishesWritesPrioritiesAndResumes) {
   EXPECT_EQ(second->updates, 20U);
   EXPECT_EQ(second->learner_step, 60U);  // continued from the checkpoint
   EXPECT_GT(second->policy_version, first->policy_version);
+}
+
+// The SFT stage of a learner pod reruns on every pod start: until_step makes the rerun end at
+// once (without waiting for replay) instead of training another max_updates.
+TEST(LearnerJobTest, UntilStepEndsAResumedStageThatIsAlreadyThere) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  Fill(**server, "rl", 1000);
+  monitoring::Metrics metrics;
+  LearnerJobOptions stage = SmallLearner(**server, dir.path());
+  stage.resume = true;
+  stage.max_updates = 0;
+  stage.until_step = 30;
+  auto first = RunJob(stage, metrics);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->updates, 30U);
+  EXPECT_EQ(first->learner_step, 30U);
+
+  // Rerun on an emptied replay: it would wait for min_replay forever if it had work to do.
+  ASSERT_EQ((*server)->RunText({"FLUSHALL"}), "OK");
+  auto again = RunJob(stage, metrics);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->updates, 0U);
+  EXPECT_EQ(again->learner_step, 30U);
+
+  // Further on, it trains up to the new step and no further.
+  Fill(**server, "rl", 1000);
+  stage.until_step = 45;
+  auto further = RunJob(stage, metrics);
+  ASSERT_TRUE(further.ok()) << further.status();
+  EXPECT_EQ(further->updates, 15U);
+  EXPECT_EQ(further->learner_step, 45U);
+}
+
+// A partition between the learner and Redis (the fault proxy holds traffic for 3 s and delivers
+// it late): the learner waits without failing, tarmac_learner_sample_wait_seconds records the
+// stall, and training resumes after the heal without a restart.
+TEST(LearnerJobTest, APartitionShowsInTheSampleWaitMetricAndTrainingResumes) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  testing::TempDir dir;
+  Fill(**server, "rl", 1000);
+  auto proxy = testing::FaultProxy::Start((*server)->port());
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  monitoring::Metrics metrics;
+  LearnerJobOptions options = SmallLearner(**server, dir.path());
+  options.shards = {*buffer::ShardEndpoint::Parse((*proxy)->url())};
+  options.max_updates = 0;
+  options.max_seconds = 9.0;
+  prometheus::Counter& updates = metrics.learner_updates_total.Add({});
+  double at_heal = 0.0;
+  std::thread faults([&] {
+    for (int i = 0; i < 300 && updates.Value() < 20; ++i) {  // bounded: 30 s
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    (*proxy)->Partition();
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    at_heal = updates.Value();
+    (*proxy)->Heal();
+  });
+  auto result = RunJob(options, metrics);
+  faults.join();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_GT(updates.Value(), at_heal + 20) << "training did not resume after the heal";
+  EXPECT_GE(result->sample_wait_seconds, 2.5);
+  // The histogram holds the stall: an observation above its 2.5 s bucket.
+  const auto families = metrics.learner_sample_wait_seconds.Collect();
+  ASSERT_EQ(families.size(), 1U);
+  ASSERT_EQ(families[0].metric.size(), 1U);
+  const prometheus::ClientMetric::Histogram& h = families[0].metric[0].histogram;
+  ASSERT_GE(h.bucket.size(), 2U);
+  const auto& last_finite = h.bucket[h.bucket.size() - 2];
+  ASSERT_EQ(last_finite.upper_bound, 2.5);
+  EXPECT_GE(h.sample_count - last_finite.cumulative_count, 1U);
+  EXPECT_GE(h.sample_sum, 2.5);
+  std::printf("partition: %.0f updates before the heal, %.0f in all, %.2f s waiting for samples\n",
+              at_heal, updates.Value(), result->sample_wait_seconds);
 }
 
 TEST(LearnerJobTest, InitStartsFromAnotherRunsCheckpointAndRefusesAMismatchedOne) {

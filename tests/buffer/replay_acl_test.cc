@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "redis_server.h"
 #include "subprocess.h"
 #include "tarmac/buffer/control_client.h"
@@ -97,6 +98,32 @@ class ReplayAclTest : public ::testing::Test {
     return e;
   }
 
+  // As the actor: creates `rl` and inserts two items as producer p1 (its sequence is then 2).
+  std::unique_ptr<ReplayClient> ActorWithTwoItems() const {
+    ReplayClientOptions o;
+    o.shards = {Endpoint("actor", kPasswords.actor)};
+    auto actor = ReplayClient::Connect(o);
+    if (!actor.ok()) {
+      ADD_FAILURE() << actor.status();
+      return nullptr;
+    }
+    TableSpec spec;
+    spec.name = "rl";
+    spec.capacity = 100;
+    if (absl::Status s = (*actor)->CreateTable(spec); !s.ok()) {
+      ADD_FAILURE() << s;
+      return nullptr;
+    }
+    const InsertItem items[] = {{1.0, 0, "a"}, {2.0, 0, "b"}};
+    const SequencedBatch batch{7, items};
+    const SequencedResult inserted = (*actor)->InsertSequenced(0, "rl", "p1", 0, {&batch, 1});
+    if (!inserted.status.ok()) {
+      ADD_FAILURE() << inserted.status;
+      return nullptr;
+    }
+    return *std::move(actor);
+  }
+
   testing::TempDir dir_;
   ReplayServerOptions options_;
   testing::Subprocess process_;
@@ -117,19 +144,9 @@ TEST_F(ReplayAclTest, TheAclFileHoldsOnlyHashesAndOnlyItsOwnerReadsIt) {
 TEST_F(ReplayAclTest, EveryRoleDoesItsJobThroughTarmacsClients) {
   // Actor: create the table, insert exactly-once, read its sequence, heartbeat, episodes,
   // read weights.
-  ReplayClientOptions actor_options;
-  actor_options.shards = {Endpoint("actor", kPasswords.actor)};
-  auto actor = ReplayClient::Connect(actor_options);
-  ASSERT_TRUE(actor.ok()) << actor.status();
-  TableSpec spec;
-  spec.name = "rl";
-  spec.capacity = 100;
-  ASSERT_TRUE((*actor)->CreateTable(spec).ok());
-  const InsertItem items[] = {{1.0, 0, "a"}, {2.0, 0, "b"}};
-  const SequencedBatch batch{7, items};
-  const SequencedResult inserted = (*actor)->InsertSequenced(0, "rl", "p1", 0, {&batch, 1});
-  ASSERT_TRUE(inserted.status.ok()) << inserted.status;
-  EXPECT_EQ(*(*actor)->ProducedCount(0, "rl", "p1"), 2U);
+  std::unique_ptr<ReplayClient> actor = ActorWithTwoItems();
+  ASSERT_NE(actor, nullptr);
+  EXPECT_EQ(*actor->ProducedCount(0, "rl", "p1"), 2U);
   auto actor_control = ControlClient::Connect(Endpoint("actor", kPasswords.actor));
   ASSERT_TRUE(actor_control.ok()) << actor_control.status();
   ASSERT_TRUE((*actor_control)
@@ -233,6 +250,79 @@ TEST_F(ReplayAclTest, ALearnerCannotDeleteTablesOrRunTheServerAndNobodyElseGetsI
   // The admin may do everything.
   EXPECT_EQ(admin->Run({"FLUSHALL"}), "OK");
   EXPECT_EQ(admin->Run({"DBSIZE"}), "0");
+}
+
+// A replica started as `tarmac replay-server --acl --replicaof` logs in to its primary as admin
+// and holds the same users, so after a promotion the actor's credential still writes.
+TEST_F(ReplayAclTest, APromotedReplicaTakesTheSameCredentials) {
+  testing::TempDir replica_dir;
+  ReplayServerOptions replica = options_;
+  replica.port = testing::FreeLoopbackPort();
+  replica.dir = replica_dir.path();
+  replica.replicaof = absl::StrCat("127.0.0.1:", options_.port);
+  auto argv = RedisServerArgv(replica);
+  ASSERT_TRUE(argv.ok()) << argv.status();
+  auto process = testing::Subprocess::Start(*argv, replica_dir.path() + "/redis.log");
+  ASSERT_TRUE(process.ok()) << process.status();
+
+  ASSERT_NE(ActorWithTwoItems(), nullptr);
+
+  ShardEndpoint on_replica = Endpoint("actor", kPasswords.actor);
+  on_replica.port = replica.port;
+  std::unique_ptr<Connection> admin;
+  std::string role;
+  for (int attempt = 0; attempt < 100; ++attempt) {  // bounded: 10 s to sync
+    admin = std::make_unique<Connection>();
+    admin->context = redisConnect("127.0.0.1", replica.port);
+    if (admin->context != nullptr && admin->context->err == 0 &&
+        admin->Run({"AUTH", "admin", kPasswords.admin}) == "OK") {
+      role = admin->Run({"INFO", "replication"});
+      if (role.find("master_link_status:up") != std::string::npos &&
+          admin->Run({"REPLAY.PRODUCER", "rl", "p1"}) == "2") {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_THAT(role, HasSubstr("master_link_status:up"));
+  ASSERT_EQ(admin->Run({"REPLAY.PRODUCER", "rl", "p1"}), "2");
+
+  // A replica: the actor logs in and is refused writes; promoted, it writes with the same
+  // credential and the producer sequence carries on where the primary left it.
+  auto actor_on_replica = Connection{};
+  actor_on_replica.context = redisConnect("127.0.0.1", replica.port);
+  ASSERT_EQ(actor_on_replica.Run({"AUTH", "actor", kPasswords.actor}), "OK");
+  EXPECT_THAT(actor_on_replica.Run({"REPLAY.INSERT", "rl", "1", "c"}), StartsWith("READONLY"));
+  ASSERT_EQ(admin->Run({"REPLICAOF", "NO", "ONE"}), "OK");
+  ReplayClientOptions promoted_options;
+  promoted_options.shards = {on_replica};
+  auto promoted = ReplayClient::Connect(promoted_options);
+  ASSERT_TRUE(promoted.ok()) << promoted.status();
+  EXPECT_EQ(*(*promoted)->ProducedCount(0, "rl", "p1"), 2U);
+  const InsertItem items[] = {{1.0, 0, "c"}, {2.0, 0, "d"}};
+  const SequencedBatch next{8, items};
+  ASSERT_TRUE((*promoted)->InsertSequenced(0, "rl", "p1", 2, {&next, 1}).status.ok());
+  EXPECT_EQ(*(*promoted)->ProducedCount(0, "rl", "p1"), 4U);
+  EXPECT_THAT(actor_on_replica.Run({"SET", "tarmac:weights:latest", "666"}), Refused());
+}
+
+TEST(ReplayAclOptionsTest, AReplicaofThatIsNotHostPortIsOneSentence) {
+  ReplayServerOptions options;
+  for (const char* bad : {"replay-0", ":6379", "replay-0:", "replay-0:http", "replay-0:70000"}) {
+    options.replicaof = bad;
+    EXPECT_EQ(options.Validate().message(),
+              absl::StrCat("replay.replicaof '", bad,
+                           "' is not host:port of the primary (e.g. replay-0.replay:6379)"));
+  }
+  options.replicaof = "replay-0.replay:6379";
+  options.password = "one-password-for-all";
+  auto argv = RedisServerArgv(options);
+  if (argv.ok()) {
+    EXPECT_THAT(
+        *argv, ::testing::IsSupersetOf({"--replicaof", "replay-0.replay", "6379", "--masterauth"}));
+  } else {  // no module built beside this test binary: only the options are checked
+    EXPECT_EQ(argv.status().code(), absl::StatusCode::kNotFound) << argv.status();
+  }
 }
 
 TEST(ReplayAclOptionsTest, AMissingOrShortPasswordOrASecondPasswordIsOneSentence) {

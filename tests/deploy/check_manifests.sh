@@ -39,8 +39,10 @@ for overlay in "$root"/deploy/k8s/overlays/*/; do
 done
 
 # The validator is not a rubber stamp: a wrong type, a flag tarmac lacks, an inlined password,
-# an actor holding the learner's credential, a replay server without --acl and a learner whose
-# demonstrations nothing fills are each refused.
+# an actor holding the learner's credential, a replay server without --acl, a learner whose
+# demonstrations nothing fills, a learner whose --init no stage writes, an SFT stage that waits
+# for more demonstrations than are written, a replica with less memory than its primary and a
+# CUDA learner stage without a GPU are each refused.
 sed -e '0,/replicas: 1/s//replicas: one/' "$work/dev.yaml" > "$work/broken-schema.yaml"
 sed -e 's/--checkpoint-dir/--checkpoint-folder/' "$work/dev.yaml" > "$work/broken-flag.yaml"
 python3 - "$work/dev.yaml" "$work" <<'PY'
@@ -54,8 +56,20 @@ broken("broken-secret", ("valueFrom:\n            secretKeyRef:\n              k
 broken("broken-role", "name: tarmac-redis-actor", "name: tarmac-redis-learner")
 broken("broken-acl", "\n        - --acl\n", "\n")
 broken("broken-demos", "\n        - --table\n        - demos\n", "\n")
+broken("broken-init", "\n        - --init\n        - /checkpoints/sft\n", "\n        - --init\n        - /checkpoints/cloned\n")
+broken("broken-sft", "learner.min_replay=400000", "learner.min_replay=900000")
+broken("broken-replica", "        - --maxmemory\n        - 1500mb\n", "        - --maxmemory\n        - 6gb\n")
 PY
-for broken in broken-schema broken-flag broken-secret broken-role broken-acl broken-demos; do
+# The gpu overlay without the GPU for its SFT stage.
+python3 - "$work/gpu.yaml" "$work" <<'PY'
+import sys
+text, work = open(sys.argv[1]).read(), sys.argv[2]
+old = "          limits:\n            memory: 16Gi\n            nvidia.com/gpu: 1\n"
+assert text.count(old) == 2, "the gpu overlay no longer gives both learner stages a GPU"
+open(f"{work}/broken-gpu.yaml", "w").write(text.replace(old, "          limits:\n            memory: 16Gi\n", 1))
+PY
+for broken in broken-schema broken-flag broken-secret broken-role broken-acl broken-demos \
+              broken-init broken-sft broken-replica broken-gpu; do
   if node "$work/validate.mjs" "$work/$broken.yaml" "$work/flags.json" 2>/dev/null; then
     echo "validate.mjs accepted $broken.yaml" >&2
     exit 1

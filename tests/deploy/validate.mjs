@@ -17,6 +17,8 @@ const flags = JSON.parse(fs.readFileSync(flagsPath, "utf8"));
 const errors = [];
 const fail = (obj, message) => errors.push(`${obj.kind}/${obj.metadata?.name}: ${message}`);
 
+const containersOf = (pod) => [...(pod.initContainers ?? []), ...pod.containers];
+
 function modelFor(obj) {
   const [group, version] = obj.apiVersion.includes("/")
     ? obj.apiVersion.split("/")
@@ -43,7 +45,7 @@ for (const obj of docs) {
   const pod = obj.spec?.template?.spec;
   if (!pod) continue;
   const podContext = pod.securityContext ?? {};
-  for (const c of pod.containers) {
+  for (const c of containersOf(pod)) {
     const sc = c.securityContext ?? {};
     if (!(sc.runAsNonRoot ?? podContext.runAsNonRoot)) fail(obj, `${c.name} may run as root`);
     if ((sc.runAsUser ?? podContext.runAsUser ?? 0) === 0) fail(obj, `${c.name} runs as uid 0`);
@@ -86,7 +88,7 @@ for (const obj of docs) {
 const secretOf = (c, name) => (c.env ?? []).find((e) => e.name === name)?.valueFrom?.secretKeyRef?.name;
 const valueOf = (c, name) => (c.env ?? []).find((e) => e.name === name)?.value;
 for (const obj of docs.filter((d) => d.spec?.template?.spec)) {
-  for (const c of obj.spec.template.spec.containers) {
+  for (const c of containersOf(obj.spec.template.spec)) {
     const sub = c.command ? null : (c.args ?? [])[0];
     if (sub === "replay-server" && !(c.args ?? []).includes("--acl")) fail(obj, `${c.name} runs without --acl`);
     const role = sub === "actor" ? "actor" : sub === "learner" ? "learner" : null;
@@ -99,7 +101,7 @@ for (const obj of docs.filter((d) => d.spec?.template?.spec)) {
   }
 }
 // A learner with a behaviour-cloning term waits for demonstrations: something must fill them.
-const argsOf = (d) => d.spec.template.spec.containers.flatMap((c) => (c.command ? [] : [c.args ?? []]));
+const argsOf = (d) => containersOf(d.spec.template.spec).flatMap((c) => (c.command ? [] : [c.args ?? []]));
 const workloads = docs.filter((d) => d.spec?.template?.spec);
 const bcLearner = workloads.some((d) => argsOf(d).some((a) =>
   a[0] === "learner" && a.includes("--bc-weight") && Number(a[a.indexOf("--bc-weight") + 1]) > 0));
@@ -108,6 +110,53 @@ const demoFiller = workloads.some((d) => argsOf(d).some((a) => a[0] === "actor" 
 if (bcLearner && !demoFiller) {
   errors.push("the learner uses --bc-weight but no workload fills the demos table " +
               "(tarmac actor --policy expert --table demos)");
+}
+// The SFT stage: a learner's --init names the checkpoint directory of a stage in its own pod
+// (else it cannot start), and that stage waits for no more demonstrations than are written.
+const flagOf = (a, flag) => (a.includes(flag) ? a[a.indexOf(flag) + 1] : undefined);
+const setOf = (a, key) => a.find((v, i) => a[i - 1] === "--set" && v.startsWith(`${key}=`))?.split("=")[1];
+const demoSteps = workloads.flatMap((d) => argsOf(d)).filter((a) => a[0] === "actor" &&
+  flagOf(a, "--table") === "demos").map((a) => Number(flagOf(a, "--max-env-steps") ?? Infinity));
+for (const obj of workloads) {
+  const pod = obj.spec.template.spec;
+  for (const c of containersOf(pod).filter((c) => !c.command && (c.args ?? [])[0] === "learner")) {
+    const init = flagOf(c.args, "--init");
+    const stages = (pod.initContainers ?? []).filter((s) => !s.command &&
+      flagOf(s.args ?? [], "--checkpoint-dir") === init);
+    if (init !== undefined && stages.length === 0) {
+      fail(obj, `${c.name}: --init ${init} is the checkpoint directory of no init container in its pod`);
+    }
+    if (flagOf(c.args, "--algo") === "bc") {
+      const needed = Number(setOf(c.args, "learner.min_replay") ?? 1000);
+      const written = demoSteps.reduce((a, b) => a + b, 0);
+      if (needed > written) {
+        fail(obj, `${c.name} waits for ${needed} demonstrations; the demos workloads write ${written}`);
+      }
+      if (flagOf(c.args, "--until-step") === undefined) {
+        fail(obj, `${c.name}: a behaviour-cloning stage without --until-step trains again on every pod start`);
+      }
+    }
+  }
+}
+// A replica holds its primary's data and takes over its load when promoted: the same memory
+// limit. A learner on CUDA has a GPU in its container's limits.
+const serverArgs = (name) => workloads.filter((d) => d.metadata.name === name)
+  .flatMap((d) => containersOf(d.spec.template.spec)).map((c) => c.args ?? []);
+for (const [primary, replica] of [["replay", "replay-replica"]]) {
+  for (const r of serverArgs(replica)) {
+    for (const p of serverArgs(primary)) {
+      if (flagOf(r, "--maxmemory") !== flagOf(p, "--maxmemory")) {
+        errors.push(`${replica} has --maxmemory ${flagOf(r, "--maxmemory")}, its primary ${flagOf(p, "--maxmemory")}: a promoted replica would refuse the primary's load`);
+      }
+    }
+  }
+}
+for (const obj of workloads) {
+  for (const c of containersOf(obj.spec.template.spec).filter((c) => !c.command)) {
+    if (flagOf(c.args ?? [], "--device") === "cuda" && !c.resources?.limits?.["nvidia.com/gpu"]) {
+      fail(obj, `${c.name} runs on --device cuda without an nvidia.com/gpu limit`);
+    }
+  }
 }
 // Services send their ports to ports the selected pods have.
 for (const svc of docs.filter((d) => d.kind === "Service")) {

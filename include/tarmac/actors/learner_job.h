@@ -62,7 +62,10 @@ struct LearnerJobOptions {
   // a file or the newest in a directory). Empty: no anchor.
   std::string anchor;
   std::uint64_t max_updates = 0;  // 0: until stopped
-  double max_seconds = 0.0;       // 0: until stopped
+  // Stop once the learner's step (resumed or initialised steps included) reaches this; a run
+  // resumed at or past it ends at once. A stage that a restarted pod may run again. 0: none.
+  std::uint64_t until_step = 0;
+  double max_seconds = 0.0;  // 0: until stopped
   // Published weights are signed with this (HMAC-SHA-256); empty: unsigned. From
   // $TARMAC_WEIGHTS_KEY (schemas::WeightsKeyFromEnvironment), never from a config file.
   std::string weights_key;

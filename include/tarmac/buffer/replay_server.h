@@ -33,12 +33,17 @@ struct ReplayServerOptions {
   bool acl = false;
   ReplayAclPasswords acl_passwords;
   std::string maxmemory;  // e.g. "8gb"; empty: unlimited. Full: inserts refused
+  // "host:port" of the primary this server follows as a replica; empty: a primary. A replica
+  // logs in to its primary as admin (acl) or with `password`, and keeps the same users, so a
+  // promoted replica serves actors and learner with their own credentials.
+  std::string replicaof;
   std::size_t max_payload_bytes = std::size_t{4} << 20;
   std::string module_path;  // empty: FindReplayModule()
   std::string redis_server = "redis-server";
 
   // InvalidArgument for a port outside 0..65535, neither port nor socket, a bad appendfsync,
-  // acl with a missing or short password, or acl together with requirepass.
+  // acl with a missing or short password, acl together with requirepass, or a replicaof that
+  // is not host:port.
   absl::Status Validate() const;
 };
 
