@@ -20,6 +20,8 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "episode_analyst.h"
 #include "ratio_reporter.h"
 #include "redis_server.h"
@@ -202,11 +204,15 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
   state.counters["max"] = *std::max_element(rates.begin(), rates.end());
   state.counters["ratio_to_env_only"] = Median(ratios);
   state.counters["steps_per_episode"] = steps_per_episode;
-  std::printf(
-      "actor process, %s: median %.0f transitions/s per core over %zu runs (min %.0f, max %.0f; "
-      "%.1f steps per episode) = %.3f x bare env stepping under comparable actions\n",
-      label, per_core, rates.size(), *std::min_element(rates.begin(), rates.end()),
-      *std::max_element(rates.begin(), rates.end()), steps_per_episode, Median(ratios));
+  const std::string name = absl::StrCat("actor process, ", label);
+  tarmac::bench::Headline(
+      name + ": transitions/s per core", per_core, "transitions/s",
+      absl::StrFormat(
+          "actor process, %s: median %.0f transitions/s per core over %zu runs (min %.0f, max "
+          "%.0f; %.1f steps per episode) = %.3f x bare env stepping under comparable actions",
+          label, per_core, rates.size(), *std::min_element(rates.begin(), rates.end()),
+          *std::max_element(rates.begin(), rates.end()), steps_per_episode, Median(ratios)));
+  tarmac::bench::Ratio(name, "bare env stepping", Median(ratios));
 }
 
 // The untrained policy sampled with unit noise: most episodes end after ~10 steps, so resets
@@ -384,10 +390,12 @@ void RunWeightSwaps(benchmark::State& state, tarmac::learner::SacTrainer& publis
   state.counters["blob_bytes"] = static_cast<double>(bytes);
   state.counters["p50_ms"] = 1000 * at(0.5);
   state.counters["p99_ms"] = 1000 * at(0.99);
-  std::printf(
-      "weight swap (%zu-byte blob, publish -> acting, %zu swaps after 5 warm-up): p50 %.1f ms, "
-      "p99 %.1f ms, max %.1f ms\n",
-      bytes, latencies.size(), 1000 * at(0.5), 1000 * at(0.99), 1000 * latencies.back());
+  tarmac::bench::Headline(
+      absl::StrCat("weight swap p50 (", bytes, "-byte blob)"), 1000 * at(0.5), "ms",
+      absl::StrFormat("weight swap (%zu-byte blob, publish -> acting, %zu swaps after 5 warm-up): "
+                      "p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                      bytes, latencies.size(), 1000 * at(0.5), 1000 * at(0.99),
+                      1000 * latencies.back()));
 }
 
 void BM_WeightSwap1MB(benchmark::State& state) { RunWeightSwaps(state, *LargeTrainer()); }
@@ -420,5 +428,6 @@ int main(int argc, char** argv) {
        "BM_WeightSwap1MB/iterations:200/manual_time"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   g_server.reset();
-  return 0;
+  benchmark::Shutdown();
+  return tarmac::bench::Finish();
 }

@@ -133,5 +133,5 @@ int main(int argc, char** argv) {
        {"BM_EpisodeRecordedAndEncoded", "BM_EpisodeUnloggedBaseline"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
-  return 0;
+  return tarmac::bench::Finish();
 }

@@ -13,6 +13,7 @@
 #include <new>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "edge_case_search.h"
 #include "ratio_reporter.h"
 #include "tarmac/envs/driving_env.h"
@@ -163,10 +164,12 @@ void ReportSteadyStateAllocations() {
     if (r.terminated || r.truncated) break;
   }
   const long allocations = g_allocations.load() - before;
-  std::printf(
-      "steady state: %ld heap allocations in %d steps (%.3f per step; event records "
-      "are the only ones expected)\n",
-      allocations, steps, static_cast<double>(allocations) / steps);
+  tarmac::bench::Headline(
+      "steady-state heap allocations per step", static_cast<double>(allocations) / steps,
+      "allocations",
+      absl::StrFormat("steady state: %ld heap allocations in %d steps (%.3f per step; event "
+                      "records are the only ones expected)",
+                      allocations, steps, static_cast<double>(allocations) / steps));
 }
 
 }  // namespace
@@ -183,5 +186,5 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   tarmac::envs::ReportSteadyStateAllocations();
-  return 0;
+  return tarmac::bench::Finish();
 }

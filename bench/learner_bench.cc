@@ -273,5 +273,6 @@ int main(int argc, char** argv) {
        "BM_SacUpdateFused/min_time:3.000/real_time"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   g_server.reset();
-  return 0;
+  benchmark::Shutdown();
+  return tarmac::bench::Finish();
 }

@@ -3,7 +3,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
 #include <map>
 #include <string>
 #include <utility>
@@ -11,50 +15,137 @@
 
 namespace tarmac::bench {
 
-// Console reporter that also prints, after the run, each benchmark's time as a ratio to a
-// baseline measured in the same process (the machine is shared and noisy: absolute numbers
-// drift, ratios much less). Pairs are {benchmark name, baseline name}. `rate_pairs` compare
-// items per second instead (for benchmarks whose iterations hold different amounts of work).
-// Not thread-safe.
-class RatioReporter : public benchmark::ConsoleReporter {
+// A headline figure of a benchmark program: a value, or a ratio to a baseline measured in the
+// same process (the machine is shared and noisy: absolute numbers drift, ratios much less).
+struct Figure {
+  std::string name;
+  double value = 0.0;
+  std::string unit;      // "ratio" for ratios
+  std::string baseline;  // ratios: the denominator's name
+};
+
+namespace internal {
+inline std::vector<Figure>& Figures() {
+  static std::vector<Figure> figures;
+  return figures;
+}
+// Whether the display is the console table (else json or csv on stdout: the program's own
+// lines then go to stderr, so stdout stays parseable).
+inline bool& ConsoleDisplay() {
+  static bool console = true;
+  return console;
+}
+inline std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
+}
+}  // namespace internal
+
+// The stream for a program's own lines of text: stdout under the console table, else stderr.
+inline std::FILE* Out() { return internal::ConsoleDisplay() ? stdout : stderr; }
+
+// Records a headline figure and prints `text` (the sentence a reader sees) to Out().
+inline void Headline(std::string name, double value, std::string unit, const std::string& text) {
+  internal::Figures().push_back({std::move(name), value, std::move(unit), {}});
+  std::fprintf(Out(), "%s\n", text.c_str());
+}
+
+// Records a ratio of `name` to `baseline` and prints it as "ratio NAME / BASELINE = R".
+inline void Ratio(const std::string& name, const std::string& baseline, double ratio,
+                  const std::string& label = "ratio") {
+  internal::Figures().push_back({name, ratio, "ratio", baseline});
+  std::fprintf(Out(), "%s %s / %s = %.2f\n", label.c_str(), name.c_str(), baseline.c_str(), ratio);
+}
+
+// The end of a benchmark program's main: with TARMAC_BENCH_FIGURES=FILE, writes every figure and
+// ratio recorded to FILE as JSON ({"figures": [{name, value, unit, baseline}]}, bench/run --json
+// collects them). Returns main's exit code.
+inline int Finish() {
+  const char* path = std::getenv("TARMAC_BENCH_FIGURES");
+  if (path == nullptr || *path == '\0') return 0;
+  std::ofstream out(path);
+  out << std::setprecision(6) << "{\"figures\": [";
+  bool first = true;
+  for (const Figure& f : internal::Figures()) {
+    out << (first ? "\n  " : ",\n  ") << "{\"name\": " << internal::JsonString(f.name)
+        << ", \"value\": ";
+    if (std::isfinite(f.value)) {
+      out << f.value;
+    } else {
+      out << "null";
+    }
+    out << ", \"unit\": " << internal::JsonString(f.unit);
+    if (!f.baseline.empty()) out << ", \"baseline\": " << internal::JsonString(f.baseline);
+    out << "}";
+    first = false;
+  }
+  out << "\n]}\n";
+  if (!out) {
+    std::fprintf(stderr, "bench: cannot write %s\n", path);
+    return 1;
+  }
+  return 0;
+}
+
+// The display reporter --benchmark_format chose (console, json or csv), and after the run each
+// benchmark's time as a ratio to its baseline. Pairs are {benchmark name, baseline name};
+// `rate_pairs` compare items per second instead (for benchmarks whose iterations hold different
+// amounts of work). With --benchmark_repetitions the medians are compared. Not thread-safe.
+class RatioReporter : public benchmark::BenchmarkReporter {
  public:
-  explicit RatioReporter(std::vector<std::pair<std::string, std::string>> pairs,
+  explicit RatioReporter(std::vector<std::pair<std::string, std::string>> pairs = {},
                          std::vector<std::pair<std::string, std::string>> rate_pairs = {})
-      : pairs_(std::move(pairs)), rate_pairs_(std::move(rate_pairs)) {}
+      : display_(benchmark::CreateDefaultDisplayReporter()),
+        pairs_(std::move(pairs)),
+        rate_pairs_(std::move(rate_pairs)) {
+    internal::ConsoleDisplay() = dynamic_cast<benchmark::ConsoleReporter*>(display_) != nullptr;
+  }
+
+  bool ReportContext(const Context& context) override { return display_->ReportContext(context); }
 
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (run.run_type == Run::RT_Iteration && run.iterations > 0) {
-        seconds_per_iteration_[run.benchmark_name()] = run.GetAdjustedRealTime();
-        auto items = run.counters.find("items_per_second");
-        if (items != run.counters.end()) items_per_second_[run.benchmark_name()] = items->second;
+      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if ((run.run_type == Run::RT_Iteration && run.iterations > 0) || median) {
+        runs_[run.run_name.str()] = run;
       }
     }
-    ConsoleReporter::ReportRuns(runs);
+    display_->ReportRuns(runs);
   }
 
   void Finalize() override {
-    ConsoleReporter::Finalize();
+    display_->Finalize();
     for (const auto& [name, baseline] : pairs_) {
-      auto a = seconds_per_iteration_.find(name);
-      auto b = seconds_per_iteration_.find(baseline);
-      if (a == seconds_per_iteration_.end() || b == seconds_per_iteration_.end()) continue;
-      std::printf("ratio %s / %s = %.2f\n", name.c_str(), baseline.c_str(), a->second / b->second);
+      auto a = runs_.find(name);
+      auto b = runs_.find(baseline);
+      if (a == runs_.end() || b == runs_.end()) continue;
+      Ratio(name, baseline, a->second.GetAdjustedRealTime() / b->second.GetAdjustedRealTime());
     }
     for (const auto& [name, baseline] : rate_pairs_) {
-      auto a = items_per_second_.find(name);
-      auto b = items_per_second_.find(baseline);
-      if (a == items_per_second_.end() || b == items_per_second_.end()) continue;
-      std::printf("items/s ratio %s / %s = %.2f\n", name.c_str(), baseline.c_str(),
-                  a->second / b->second);
+      const double a = Counter(name, "items_per_second");
+      const double b = Counter(baseline, "items_per_second");
+      if (std::isnan(a) || std::isnan(b)) continue;
+      Ratio(name, baseline, a / b, "items/s ratio");
     }
   }
 
+  // A counter of a finished benchmark (its median under repetitions); NaN when absent.
+  double Counter(const std::string& benchmark, const std::string& counter) const {
+    auto run = runs_.find(benchmark);
+    if (run == runs_.end()) return NAN;
+    auto it = run->second.counters.find(counter);
+    return it == run->second.counters.end() ? NAN : static_cast<double>(it->second);
+  }
+
  private:
+  benchmark::BenchmarkReporter* display_;  // the library's, not ours to delete
   std::vector<std::pair<std::string, std::string>> pairs_;
   std::vector<std::pair<std::string, std::string>> rate_pairs_;
-  std::map<std::string, double> seconds_per_iteration_;
-  std::map<std::string, double> items_per_second_;
+  std::map<std::string, Run> runs_;
 };
 
 }  // namespace tarmac::bench

@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 #include <signal.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -16,7 +17,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "ratio_reporter.h"
 #include "redis_server.h"
 #include "subprocess.h"
 
@@ -29,8 +32,6 @@ constexpr int kUpdateBatch = 256;
 constexpr int kPipeline = 8;  // commands in flight per round trip
 
 tarmac::testing::RedisServer* g_server = nullptr;
-std::map<std::string, double> g_items_per_second;
-std::map<std::string, double> g_redis_us_per_item;
 
 redisContext* Connect() {
   redisContext* c = redisConnect("127.0.0.1", g_server->port());
@@ -182,19 +183,6 @@ BENCHMARK(BM_SequencedInsert)->Arg(0)->Arg(1)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_ReplaySample)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_ReplayUpdate)->UseRealTime()->MinTime(2.0);
 
-class CapturingReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      auto it = run.counters.find("items_per_second");
-      if (it != run.counters.end()) g_items_per_second[run.benchmark_name()] = it->second;
-      auto cpu = run.counters.find("redis_us_per_item");
-      if (cpu != run.counters.end()) g_redis_us_per_item[run.benchmark_name()] = cpu->second;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-};
-
 // requests/s of redis-benchmark for one test ("SET"/"GET"), -P 64, same payload size.
 double RedisBenchmark(const std::string& test) {
   auto r = tarmac::testing::RunCommand(
@@ -230,8 +218,12 @@ void MemoryPerItem() {
   r = static_cast<redisReply*>(redisCommand(c, "REPLAY.INFO mem"));
   const double size = static_cast<double>(r->element[1]->integer);
   freeReplyObject(r);
-  std::printf("memory: %.0f bytes for %.0f items of %zu bytes = %.1f bytes of overhead per item\n",
-              bytes, size, kPayloadBytes, bytes / size - static_cast<double>(kPayloadBytes));
+  const double overhead = bytes / size - static_cast<double>(kPayloadBytes);
+  tarmac::bench::Headline(
+      "replay overhead per item", overhead, "bytes",
+      absl::StrFormat("memory: %.0f bytes for %.0f items of %zu bytes = %.1f bytes of overhead "
+                      "per item",
+                      bytes, size, kPayloadBytes, overhead));
   redisFree(c);
 }
 
@@ -255,24 +247,35 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 210'000; i += kPipeline * kInsertBatch) RunPipelined(c, commands);
     redisFree(c);
   }
-  CapturingReporter reporter;
+  tarmac::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
 
   const double set = RedisBenchmark("SET");
   const double get = RedisBenchmark("GET");
-  const double insert = g_items_per_second["BM_ReplayInsert/min_time:2.000/real_time"];
-  const double sample = g_items_per_second["BM_ReplaySample/min_time:2.000/real_time"];
-  const double update = g_items_per_second["BM_ReplayUpdate/min_time:2.000/real_time"];
-  std::printf("redis-benchmark -P 64 -d %zu: SET %.0f/s, GET %.0f/s\n", kPayloadBytes, set, get);
-  std::printf("ratio INSERT items/s / SET = %.2f (goal >= 0.7)\n", set > 0 ? insert / set : 0);
-  std::printf("ratio SAMPLE items/s / GET = %.2f (goal >= 0.7)\n", get > 0 ? sample / get : 0);
-  std::printf("UPDATE %.0f items/s (goal >= 1,000,000)\n", update);
-  const double lua = g_redis_us_per_item["BM_SequencedInsert/0/min_time:2.000/real_time"];
-  const double native = g_redis_us_per_item["BM_SequencedInsert/1/min_time:2.000/real_time"];
-  std::printf(
-      "sequenced insert, Redis CPU per item: native %.2f us, Lua script %.2f us, ratio %.2f\n",
-      native, lua, lua > 0 ? native / lua : 0);
+  const auto rate = [&](const char* name) { return reporter.Counter(name, "items_per_second"); };
+  const double insert = rate("BM_ReplayInsert/min_time:2.000/real_time");
+  const double sample = rate("BM_ReplaySample/min_time:2.000/real_time");
+  const double update = rate("BM_ReplayUpdate/min_time:2.000/real_time");
+  std::fprintf(tarmac::bench::Out(), "redis-benchmark -P 64 -d %zu: SET %.0f/s, GET %.0f/s\n",
+               kPayloadBytes, set, get);
+  tarmac::bench::Ratio("INSERT items/s", "redis-benchmark SET/s (goal >= 0.7)",
+                       set > 0 ? insert / set : NAN);
+  tarmac::bench::Ratio("SAMPLE items/s", "redis-benchmark GET/s (goal >= 0.7)",
+                       get > 0 ? sample / get : NAN);
+  tarmac::bench::Headline("UPDATE items/s", update, "items/s",
+                          absl::StrFormat("UPDATE %.0f items/s (goal >= 1,000,000)", update));
+  const auto redis_cpu = [&](const char* name) {
+    return reporter.Counter(name, "redis_us_per_item");
+  };
+  const double lua = redis_cpu("BM_SequencedInsert/0/min_time:2.000/real_time");
+  const double native = redis_cpu("BM_SequencedInsert/1/min_time:2.000/real_time");
+  tarmac::bench::Headline(
+      "sequenced insert: Redis CPU per item", native, "us",
+      absl::StrFormat("sequenced insert, Redis CPU per item: native %.2f us, Lua script %.2f us",
+                      native, lua));
+  tarmac::bench::Ratio("sequenced insert Redis CPU, native", "Lua script",
+                       lua > 0 ? native / lua : NAN);
   MemoryPerItem();
   benchmark::Shutdown();
-  return 0;
+  return tarmac::bench::Finish();
 }

@@ -136,5 +136,5 @@ int main(int argc, char** argv) {
       {"BM_LoadLoggedHighway", "BM_LoadSetLoggedHighway"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
-  return 0;
+  return tarmac::bench::Finish();
 }

@@ -76,5 +76,5 @@ int main(int argc, char** argv) {
                                          {"BM_ViewCopyObs", "BM_MemcpyBaseline"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
-  return 0;
+  return tarmac::bench::Finish();
 }
