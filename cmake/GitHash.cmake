@@ -4,7 +4,12 @@ execute_process(COMMAND git rev-parse --short=12 HEAD
   WORKING_DIRECTORY "${SOURCE_DIR}" OUTPUT_VARIABLE hash OUTPUT_STRIP_TRAILING_WHITESPACE
   ERROR_QUIET RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0 OR hash STREQUAL "")
-  set(hash "unknown")
+  # No repository here (an image's build context has no .git): the builder may say it.
+  if(NOT "$ENV{TARMAC_GIT_HASH}" STREQUAL "")
+    set(hash "$ENV{TARMAC_GIT_HASH}")
+  else()
+    set(hash "unknown")
+  endif()
 else()
   execute_process(COMMAND git status --porcelain --untracked-files=no
     WORKING_DIRECTORY "${SOURCE_DIR}" OUTPUT_VARIABLE changes ERROR_QUIET)
