@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "fault_proxy.h"
 #include "fault_support.h"
+#include "tarmac/buffer/replay_client.h"
 
 namespace tarmac::faults {
 namespace {
@@ -75,6 +76,8 @@ struct FailoverResult {
   std::uint64_t held = 0;     // what the new primary holds, by producer sequence
   double promoted_after = 0;  // seconds from the kill to a replica answering ROLE master
   double writes_after = 0;    // seconds from the kill to the first write on the new primary
+  double learner_after = -1;  // seconds from the kill to the learner's first sample + update
+                              // on the new primary (-1: none)
 };
 
 // Runs the scenario; the new primary is left in *new_primary for ledger checks.
@@ -140,6 +143,40 @@ FailoverResult KillThePrimaryUnderLoad(int ack_replicas,
       w->DrainUntil([] { return false; }, std::chrono::seconds(60));
     });
   }
+  // The learner's side: samples a batch and writes its priorities back, through the same URL.
+  std::atomic<bool> writers_done{false};
+  std::atomic<Clock::rep> killed_ticks{0};  // Clock ticks since its epoch
+  std::atomic<Clock::rep> learner_resumed_ticks{0};
+  std::thread learner([&] {
+    buffer::ReplayClientOptions o;
+    o.shards.push_back(*buffer::ShardEndpoint::Parse(url));
+    o.timeout = std::chrono::milliseconds(1000);
+    o.connect_attempts = 1;
+    std::unique_ptr<buffer::ReplayClient> client;
+    while (!writers_done) {
+      if (!client) {
+        auto c = buffer::ReplayClient::Connect(o);
+        if (c.ok()) client = *std::move(c);
+      }
+      const Clock::rep started = Clock::now().time_since_epoch().count();
+      absl::StatusOr<buffer::SampleBatch> batch =
+          client ? client->Sample("rl", 32) : absl::UnavailableError("not connected");
+      if (batch.ok()) {
+        std::vector<std::pair<buffer::ItemKey, double>> priorities;
+        for (const auto& item : batch->items) priorities.emplace_back(item.key, 0.5);
+        const auto updated = client->Update("rl", priorities);
+        const Clock::rep now = Clock::now().time_since_epoch().count();
+        // Begun after the kill: the new primary answered both.
+        if (updated.ok() && killed_ticks != 0 && started > killed_ticks &&
+            learner_resumed_ticks == 0) {
+          learner_resumed_ticks = now;
+        }
+      } else if (batch.status().code() == absl::StatusCode::kUnavailable) {
+        client.reset();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   // Replication stalls (the replicas' links go silent), writes go on for 0.6 s, then the
   // primary dies: what it acknowledged in those 0.6 s exists nowhere else.
@@ -147,6 +184,7 @@ FailoverResult KillThePrimaryUnderLoad(int ack_replicas,
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   const auto killed = Clock::now();
   primary->Kill(SIGKILL);
+  killed_ticks = killed.time_since_epoch().count();
   // A replica is promoted.
   RedisServer* promoted = nullptr;
   WaitUntil(
@@ -168,6 +206,8 @@ FailoverResult KillThePrimaryUnderLoad(int ack_replicas,
     }
     ADD_FAILURE() << "no replica was promoted; the Sentinels' logs:\n" << logs;
     for (std::thread& t : threads) t.join();
+    writers_done = true;
+    learner.join();
     return out;
   }
   out.promoted_after = std::chrono::duration<double>(Clock::now() - killed).count();
@@ -175,6 +215,15 @@ FailoverResult KillThePrimaryUnderLoad(int ack_replicas,
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   if (!absl::StartsWith(promoted->RunText({"PING"}), "PONG")) (void)promoted->Reconnect();
   for (std::thread& t : threads) t.join();
+  // The writers are done: give the learner until a sample and an update on the new primary.
+  WaitUntil([&] { return learner_resumed_ticks != 0; }, std::chrono::seconds(20));
+  writers_done = true;
+  learner.join();
+  if (learner_resumed_ticks != 0) {
+    out.learner_after =
+        std::chrono::duration<double>(Clock::duration(learner_resumed_ticks - killed_ticks))
+            .count();
+  }
   // Unavailable: from the kill to the first round a writer got acknowledged afterwards.
   std::optional<Clock::time_point> resumed;
   for (auto& w : writers) {
@@ -199,9 +248,10 @@ FailoverResult KillThePrimaryUnderLoad(int ack_replicas,
 void Report(int ack_replicas, const FailoverResult& r) {
   std::printf(
       "failover (ack_replicas %d): replica promoted %.2f s after the kill, writes resumed "
-      "%.2f s after; %llu written, %llu held by the new primary (%lld lost)\n",
-      ack_replicas, r.promoted_after, r.writes_after, static_cast<unsigned long long>(r.written),
-      static_cast<unsigned long long>(r.held),
+      "%.2f s after, the learner sampled and updated %.2f s after; %llu written, %llu held by "
+      "the new primary (%lld lost)\n",
+      ack_replicas, r.promoted_after, r.writes_after, r.learner_after,
+      static_cast<unsigned long long>(r.written), static_cast<unsigned long long>(r.held),
       static_cast<long long>(r.written) - static_cast<long long>(r.held));
 }
 
@@ -219,6 +269,9 @@ TEST(FailoverTest, WithReplicaAcknowledgementAPromotionLosesNothingWritten) {
   }
   EXPECT_EQ(Payloads(*primary, expected.size()), expected);
   EXPECT_LT(r.writes_after, 20.0);
+  // The learner follows the promotion through the same sentinel:// URL.
+  EXPECT_GT(r.learner_after, 0.0) << "the learner never sampled the new primary";
+  EXPECT_LT(r.learner_after, 20.0);
 }
 
 TEST(FailoverTest, WithoutReplicaAcknowledgementTheLossIsCounted) {
