@@ -21,6 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr char kModuleName[] = "tarmac_replay.so";
 constexpr char kAclFileName[] = "users.acl";
+constexpr char kSecretsConfName[] = "secrets.conf";
 
 // Redis ACL files take a password as '#' and its SHA-256 in hex, so none is stored in clear.
 std::string PasswordHash(absl::string_view password) {
@@ -58,6 +59,22 @@ absl::StatusOr<std::pair<std::string, int>> ParsePrimary(absl::string_view value
                      "' is not host:port of the primary (e.g. replay-0.replay:6379)"));
   }
   return std::pair{std::string(value.substr(0, colon)), port};
+}
+
+// A value for a redis.conf line: double-quoted, with the escapes Redis's parser reads back.
+std::string ConfigQuote(absl::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -188,7 +205,12 @@ absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptio
   if (!options.unix_socket.empty()) {
     argv.insert(argv.end(), {"--unixsocket", options.unix_socket, "--unixsocketperm", "700"});
   }
-  if (!options.password.empty()) argv.insert(argv.end(), {"--requirepass", options.password});
+  // Passwords in clear (requirepass, a replica's login to its primary) go to a file only the
+  // owner reads, passed as the config file; never onto the command line, which `ps` shows.
+  std::string secrets;
+  if (!options.password.empty()) {
+    absl::StrAppend(&secrets, "requirepass ", ConfigQuote(options.password), "\n");
+  }
   if (options.acl) {
     const fs::path acl_file = fs::absolute(options.dir) / kAclFileName;
     if (absl::Status s =
@@ -206,11 +228,18 @@ absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptio
     argv.insert(argv.end(), {"--replicaof", host, std::to_string(port)});
     // The primary's users are the replica's: it logs in as admin, or with the one password.
     if (options.acl) {
-      argv.insert(argv.end(),
-                  {"--masteruser", "admin", "--masterauth", options.acl_passwords.admin});
+      absl::StrAppend(&secrets, "masteruser admin\nmasterauth ",
+                      ConfigQuote(options.acl_passwords.admin), "\n");
     } else if (!options.password.empty()) {
-      argv.insert(argv.end(), {"--masterauth", options.password});
+      absl::StrAppend(&secrets, "masterauth ", ConfigQuote(options.password), "\n");
     }
+  }
+  if (!secrets.empty()) {
+    const fs::path conf = fs::absolute(options.dir) / kSecretsConfName;
+    if (absl::Status s = util::WriteFileAtomically(conf.string(), secrets); !s.ok()) return s;
+    fs::permissions(conf, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace,
+                    ec);
+    argv.insert(argv.begin() + 1, conf.string());  // redis-server [configfile] [options]
   }
   if (!options.maxmemory.empty()) {
     // Replay must never be evicted behind the module's back: a full Redis refuses writes.

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,8 +31,9 @@ using ::testing::HasSubstr;
 using testing::ReplyText;
 using ::testing::StartsWith;
 
+// The admin's has a quote and a backslash: a replica's secrets.conf must escape them.
 const ReplayAclPasswords kPasswords{"actor-password-0123456789", "learner-password-0123456789",
-                                    "admin-password-0123456789"};
+                                    "admin-pass\"word\\0123456789"};
 
 struct Connection {
   redisContext* context = nullptr;
@@ -314,12 +317,24 @@ TEST(ReplayAclOptionsTest, AReplicaofThatIsNotHostPortIsOneSentence) {
               absl::StrCat("replay.replicaof '", bad,
                            "' is not host:port of the primary (e.g. replay-0.replay:6379)"));
   }
+  // Passwords go to a file only its owner reads, not onto the command line.
+  testing::TempDir dir;
+  options.dir = dir.path();
   options.replicaof = "replay-0.replay:6379";
   options.password = "one-password-for-all";
   auto argv = RedisServerArgv(options);
   if (argv.ok()) {
-    EXPECT_THAT(
-        *argv, ::testing::IsSupersetOf({"--replicaof", "replay-0.replay", "6379", "--masterauth"}));
+    const std::string conf = dir.path() + "/secrets.conf";
+    EXPECT_THAT(*argv, ::testing::IsSupersetOf(std::vector<std::string>{
+                           conf, "--replicaof", "replay-0.replay", "6379"}));
+    EXPECT_EQ((*argv)[1], conf);
+    for (const std::string& arg : *argv) EXPECT_EQ(arg.find(options.password), std::string::npos);
+    std::ifstream in(conf);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}),
+              "requirepass \"one-password-for-all\"\nmasterauth \"one-password-for-all\"\n");
+    struct stat st {};
+    ASSERT_EQ(stat(conf.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600U);
   } else {  // no module built beside this test binary: only the options are checked
     EXPECT_EQ(argv.status().code(), absl::StatusCode::kNotFound) << argv.status();
   }

@@ -69,8 +69,10 @@ const util::OptionTable<ReplayServerOptions>& ReplayServerOptionTable();
 // NotFound listing where it looked.
 absl::StatusOr<std::string> FindReplayModule();
 
-// The redis-server command line for `options` (module path resolved). Creates `dir`, and with
-// `acl` writes <dir>/users.acl.
+// The redis-server command line for `options` (module path resolved). Creates `dir`, with `acl`
+// writes <dir>/users.acl, and writes passwords in clear (requirepass, a replica's login to its
+// primary) to <dir>/secrets.conf (mode 0600, passed as the config file), never onto the command
+// line.
 absl::StatusOr<std::vector<std::string>> RedisServerArgv(const ReplayServerOptions& options);
 
 }  // namespace tarmac::buffer
