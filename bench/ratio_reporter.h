@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iomanip>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,14 +35,6 @@ inline bool& ConsoleDisplay() {
   static bool console = true;
   return console;
 }
-inline std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) out += c;
-  }
-  return out + "\"";
-}
 }  // namespace internal
 
 // The stream for a program's own lines of text: stdout under the console table, else stderr.
@@ -67,23 +59,15 @@ inline void Ratio(const std::string& name, const std::string& baseline, double r
 inline int Finish() {
   const char* path = std::getenv("TARMAC_BENCH_FIGURES");
   if (path == nullptr || *path == '\0') return 0;
-  std::ofstream out(path);
-  out << std::setprecision(6) << "{\"figures\": [";
-  bool first = true;
+  nlohmann::json figures = nlohmann::json::array();
   for (const Figure& f : internal::Figures()) {
-    out << (first ? "\n  " : ",\n  ") << "{\"name\": " << internal::JsonString(f.name)
-        << ", \"value\": ";
-    if (std::isfinite(f.value)) {
-      out << f.value;
-    } else {
-      out << "null";
-    }
-    out << ", \"unit\": " << internal::JsonString(f.unit);
-    if (!f.baseline.empty()) out << ", \"baseline\": " << internal::JsonString(f.baseline);
-    out << "}";
-    first = false;
+    nlohmann::json figure = {{"name", f.name}, {"unit", f.unit}};
+    figure["value"] = std::isfinite(f.value) ? nlohmann::json(f.value) : nlohmann::json();
+    if (!f.baseline.empty()) figure["baseline"] = f.baseline;
+    figures.push_back(std::move(figure));
   }
-  out << "\n]}\n";
+  std::ofstream out(path);
+  out << nlohmann::json{{"figures", figures}}.dump(1) << "\n";
   if (!out) {
     std::fprintf(stderr, "bench: cannot write %s\n", path);
     return 1;
