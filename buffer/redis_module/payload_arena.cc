@@ -2,11 +2,37 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace tarmac::replay {
 namespace {
 
 constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+
+// Writes `n` as LEB128 at `out`; returns the bytes written.
+std::size_t PutLength(std::size_t n, char* out) {
+  std::size_t i = 0;
+  for (; n >= 0x80; n >>= 7) out[i++] = static_cast<char>((n & 0x7f) | 0x80);
+  out[i++] = static_cast<char>(n);
+  return i;
+}
+
+std::size_t LengthBytes(std::size_t n) {
+  std::size_t bytes = 1;
+  for (; n >= 0x80; n >>= 7) ++bytes;
+  return bytes;
+}
+
+// The length at `in` and the bytes it took.
+std::pair<std::size_t, std::size_t> GetLength(const char* in) {
+  std::size_t n = 0;
+  std::size_t i = 0;
+  for (unsigned shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(in[i++]);
+    n |= static_cast<std::size_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return {n, i};
+  }
+}
 
 }  // namespace
 
@@ -25,24 +51,33 @@ PayloadArena::Blocks::const_iterator PayloadArena::BlockOf(const char* p) const 
 }
 
 const char* PayloadArena::Store(std::string_view bytes) {
-  if (head_ == nullptr || head_->capacity - head_->used < bytes.size()) {
+  const std::size_t stored = LengthBytes(bytes.size()) + bytes.size();
+  if (head_ == nullptr || head_->capacity - head_->used < stored) {
     Block block;
-    block.capacity = std::max(kBlockBytes, bytes.size());
+    block.capacity = std::max(kBlockBytes, stored);
     block.data = static_cast<char*>(ModuleAlloc(block.capacity));
     allocated_ += block.capacity;
     head_ = &blocks_.emplace(reinterpret_cast<std::uintptr_t>(block.data), block).first->second;
   }
   char* p = head_->data + head_->used;
-  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
-  head_->used += bytes.size();
-  head_->live += bytes.size();
-  live_ += bytes.size();
+  const std::size_t prefix = PutLength(bytes.size(), p);
+  if (!bytes.empty()) std::memcpy(p + prefix, bytes.data(), bytes.size());
+  head_->used += stored;
+  head_->live += stored;
+  live_ += stored;
   return p;
 }
 
-void PayloadArena::Release(const char* p, std::size_t size) {
-  if (blocks_.empty()) return;
-  auto it = BlockOf(p);
+std::string_view PayloadArena::Read(const char* handle) {
+  const auto [size, prefix] = GetLength(handle);
+  return {handle + prefix, size};
+}
+
+void PayloadArena::Release(const char* handle) {
+  if (blocks_.empty() || handle == nullptr) return;
+  const auto [length, prefix] = GetLength(handle);
+  const std::size_t size = prefix + length;
+  auto it = BlockOf(handle);
   Block& block = it->second;
   block.live -= size;
   live_ -= size;
@@ -59,8 +94,8 @@ bool PayloadArena::WantsCompaction() const {
   return blocks_.size() > 1 && (allocated_ - live_) * 4 > allocated_;
 }
 
-bool PayloadArena::InSparseBlock(const char* p) const {
-  const Block& block = BlockOf(p)->second;
+bool PayloadArena::InSparseBlock(const char* handle) const {
+  const Block& block = BlockOf(handle)->second;
   return &block != head_ && block.live * 2 < block.capacity;
 }
 

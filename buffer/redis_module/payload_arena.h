@@ -11,7 +11,9 @@
 namespace tarmac::replay {
 
 // Payload bytes of one table, packed back to back in large blocks instead of one allocation per
-// item: no allocator rounding or headers per item (a 600-byte payload costs 600 bytes). Blocks
+// item: no allocator rounding or headers per item. Each payload is stored after its length (a
+// LEB128 varint: 2 bytes up to 16 KiB), so that the owner keeps one pointer per item and no
+// size (a 600-byte payload costs 602 bytes). Blocks
 // whose payloads are all released are freed; FIFO tables release in insertion order, so their
 // blocks empty one after another. Other orders leave holes, which the owner reclaims with
 // Compact when WantsCompaction says a quarter of the arena is dead. Not thread-safe.
@@ -22,16 +24,18 @@ class PayloadArena {
   PayloadArena(const PayloadArena&) = delete;
   PayloadArena& operator=(const PayloadArena&) = delete;
 
-  // Copies `bytes` into the arena; the pointer stays valid until Release (or a relocation by
-  // the owner during compaction). O(1) amortised.
+  // Copies `bytes` (and their length) into the arena; the returned handle stays valid until
+  // Release (or a relocation by the owner during compaction). O(1) amortised.
   const char* Store(std::string_view bytes);
-  // Marks `size` bytes at `p` dead; frees the block when nothing in it is live. O(log blocks).
-  void Release(const char* p, std::size_t size);
+  // The payload a handle from Store holds. O(1).
+  static std::string_view Read(const char* handle);
+  // Marks the payload dead; frees the block when nothing in it is live. O(log blocks).
+  void Release(const char* handle);
 
   // True when at least a quarter of the allocated bytes are dead (and over one block).
   bool WantsCompaction() const;
-  // True when `p` lies in a block that is less than half live: worth moving out.
-  bool InSparseBlock(const char* p) const;
+  // True when `handle` lies in a block that is less than half live: worth moving out.
+  bool InSparseBlock(const char* handle) const;
   // Starts a fresh block for relocated payloads, so they never land in a sparse block.
   void SealHead();
 

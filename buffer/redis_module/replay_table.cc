@@ -11,7 +11,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // 2 added the producers' sequences after the FIFO ids; 1 is still read (no producers).
-constexpr std::uint32_t kFormatVersion = 3;  // 3: the rate limiter's own counts
+// 3: the rate limiter's own counts; 4: items without their insertion time (never read).
+constexpr std::uint32_t kFormatVersion = 4;
 // A tag-mixture component holding less than this share of the mass is refused: drawing from it
 // by rejection would take too long.
 constexpr double kMinComponentShare = 1e-4;
@@ -111,6 +112,7 @@ std::string TableOptions::Validate() const {
 
 ReplayTable::ReplayTable(const TableOptions& options)
     : options_(options),
+      restore_version_(kFormatVersion),
       slot_bits_(BitsFor(options.capacity)),
       slot_mask_((std::uint64_t{1} << slot_bits_) - 1),
       items_(SlotsFor(options.capacity, 0)),
@@ -124,8 +126,9 @@ std::size_t ReplayTable::SlotsFor(std::uint64_t capacity, std::size_t used) {
 }
 
 std::uint64_t ReplayTable::FullMetadataBytes(const TableOptions& options) {
-  const std::uint64_t tree = options.eviction == Eviction::kMinPriority ? 24 : 16;
-  return options.capacity * (sizeof(Item) + tree);
+  return options.capacity * sizeof(Item) +
+         SumTree::BytesFor(static_cast<std::size_t>(options.capacity),
+                           options.eviction == Eviction::kMinPriority);
 }
 
 void ReplayTable::GrowTo(std::size_t slots) {
@@ -258,17 +261,17 @@ std::size_t ReplayTable::TakeSlot() {
     victim = tree_.ArgMinPriority();
   }
   ++evictions_;
-  Remove(victim);
-  free_slots_.pop_back();  // Remove pushed it; it is taken right away
+  Remove(victim, /*update_tree=*/false);  // Place updates the tree for the new item
+  free_slots_.pop_back();                 // Remove pushed it; it is taken right away
   return victim;
 }
 
-void ReplayTable::Remove(std::size_t slot) {
+void ReplayTable::Remove(std::size_t slot, bool update_tree) {
   Item& item = items_[slot];
   AddTagMass(item.tags, -Mass(item.priority), -1);
-  arena_.Release(item.payload, item.payload_size);
+  arena_.Release(item.payload);
   item = Item{};
-  tree_.Update(slot);
+  if (update_tree) tree_.Update(slot);
   free_slots_.push_back(static_cast<std::uint32_t>(slot));
   --size_;
 }
@@ -287,8 +290,8 @@ void ReplayTable::MaybeCompact() {
   for (Item& item : items_) {
     if (item.id == 0 || !arena_.InSparseBlock(item.payload)) continue;
     const char* old = item.payload;
-    item.payload = arena_.Store(std::string_view(old, item.payload_size));
-    arena_.Release(old, item.payload_size);
+    item.payload = arena_.Store(PayloadArena::Read(old));
+    arena_.Release(old);
   }
 }
 
@@ -303,11 +306,9 @@ std::vector<std::uint64_t> ReplayTable::Insert(const std::vector<NewItem>& items
     Item item;
     item.id = (next_seq_++ << slot_bits_) | slot;
     item.priority = priority;
-    item.payload_size = static_cast<std::uint32_t>(in.payload.size());
     item.payload = arena_.Store(in.payload);
     item.tags = in.tags;
     item.policy_version = policy_version;
-    item.insert_s = static_cast<std::uint32_t>(now_ms / 1000);
     Place(slot, item);
     if (options_.eviction == Eviction::kFifo && !ring_fifo()) fifo_.push_back(item.id);
     ids.push_back(item.id);
@@ -361,7 +362,7 @@ ReplayTable::SampleResult ReplayTable::Sample(std::size_t n, double beta,
     out.priority = item.priority;
     out.probability = probability;
     out.weight = buffer::ImportanceWeight(count, probability, beta, max_weight);
-    out.payload = std::string_view(item.payload, item.payload_size);
+    out.payload = PayloadArena::Read(item.payload);
     out.policy_version = item.policy_version;
     out.times_sampled = item.times_sampled;
     out.tags = item.tags;
@@ -538,8 +539,7 @@ void ReplayTable::SerializeItems(std::size_t max_items,
     w.U32(item.times_sampled);
     w.U32(item.tags);
     w.U32(item.policy_version);
-    w.U32(item.insert_s);
-    w.Bytes(std::string_view(item.payload, item.payload_size));
+    w.Bytes(PayloadArena::Read(item.payload));
     if (++in_blob == max_items) {
       emit(w.Take());
       w = Writer();
@@ -570,6 +570,7 @@ std::unique_ptr<ReplayTable> ReplayTable::RestoreHeader(std::string_view blob, s
     return nullptr;
   }
   auto table = std::unique_ptr<ReplayTable>(new ReplayTable(o));
+  table->restore_version_ = version;
   std::uint64_t next_unused = 0, free_count = 0, fifo_count = 0, ring_next = 0;
   bool ok = r.U64(&table->next_seq_) && r.F64(&table->running_max_) && r.U64(&next_unused) &&
             r.U64(&table->inserts_) && r.U64(&table->samples_) && r.U64(&table->updates_) &&
@@ -622,9 +623,10 @@ bool ReplayTable::RestoreItems(std::string_view blob, std::string* error) {
   while (!r.done()) {
     Item item;
     std::string_view payload;
+    std::uint32_t insert_s = 0;  // before version 4; dropped
     if (!r.U64(&item.id) || !r.F64(&item.priority) || !r.U32(&item.times_sampled) ||
-        !r.U32(&item.tags) || !r.U32(&item.policy_version) || !r.U32(&item.insert_s) ||
-        !r.Bytes(&payload)) {
+        !r.U32(&item.tags) || !r.U32(&item.policy_version) ||
+        (restore_version_ < 4 && !r.U32(&insert_s)) || !r.Bytes(&payload)) {
       *error = "replay item data is truncated or corrupt";
       return false;
     }
@@ -638,7 +640,6 @@ bool ReplayTable::RestoreItems(std::string_view blob, std::string* error) {
     parsed.emplace_back(item, payload);
   }
   for (auto& [item, payload] : parsed) {
-    item.payload_size = static_cast<std::uint32_t>(payload.size());
     item.payload = arena_.Store(payload);
     Place(SlotOf(item.id), item);
   }
@@ -664,9 +665,8 @@ bool ReplayTable::SameContents(const ReplayTable& o) const {
     const Item& a = items_[i];
     const Item& b = o.items_[i];
     if (a.id != b.id || a.priority != b.priority || a.times_sampled != b.times_sampled ||
-        a.tags != b.tags || a.policy_version != b.policy_version || a.insert_s != b.insert_s ||
-        a.payload_size != b.payload_size ||
-        (a.payload_size > 0 && std::memcmp(a.payload, b.payload, a.payload_size) != 0)) {
+        a.tags != b.tags || a.policy_version != b.policy_version ||
+        (a.id != 0 && PayloadArena::Read(a.payload) != PayloadArena::Read(b.payload))) {
       return false;
     }
   }

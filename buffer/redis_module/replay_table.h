@@ -78,12 +78,12 @@ struct Admission {
 // eviction, MAX_TIMES_SAMPLED removal, samples-per-insert accounting, and a byte-exact
 // serialization (RDB and AOF). Item ids are monotonic and carry their slot in the low bits, so
 // lookups need no hash map and an id whose slot was reused is recognised as stale.
-// Memory per item: 44 bytes of metadata, 16 of tree (24 with min-priority eviction), the payload
-// packed in an arena, and 8 for the FIFO queue only when MAX_TIMES_SAMPLED removes items. Slots
-// are allocated as items arrive (kInitialSlots, then doubling up to the capacity), so memory
-// grows with the items, not with the capacity.
-// Callers validate arguments before calling a mutating method; methods never partially apply.
-// Not thread-safe (Redis runs commands on one thread).
+// Memory per item: 36 bytes of metadata, 8 of tree (12 with min-priority eviction), the payload
+// and its length (2 bytes up to 16 KiB) packed in an arena, and 8 for the FIFO queue only when
+// MAX_TIMES_SAMPLED removes items. Slots are allocated as items arrive (kInitialSlots, then
+// doubling up to the capacity), so memory grows with the items, not with the capacity. Callers
+// validate arguments before calling a mutating method; methods never partially apply. Not
+// thread-safe (Redis runs commands on one thread).
 class ReplayTable : private LeafSource {
  public:
   explicit ReplayTable(const TableOptions& options);
@@ -193,15 +193,13 @@ class ReplayTable : private LeafSource {
   struct Item {
     std::uint64_t id = 0;  // 0: empty slot
     double priority = 0.0;
-    const char* payload = nullptr;  // in arena_
-    std::uint32_t payload_size = 0;
+    const char* payload = nullptr;  // a handle in arena_
     std::uint32_t times_sampled = 0;
     std::uint32_t tags = 0;
     std::uint32_t policy_version = 0;
-    std::uint32_t insert_s = 0;  // seconds since the Unix epoch
   };
 #pragma pack(pop)
-  static_assert(sizeof(Item) == 44, "item metadata is part of the memory budget");
+  static_assert(sizeof(Item) == 36, "item metadata is part of the memory budget");
 
   double LeafMass(std::size_t slot) const override;
   double LeafPriority(std::size_t slot) const override;
@@ -222,10 +220,13 @@ class ReplayTable : private LeafSource {
   const Item* Find(std::uint64_t id) const;
   std::size_t TakeSlot();          // a free slot, allocating more or evicting when full
   void GrowTo(std::size_t slots);  // allocates slots up to `slots`; O(slots)
-  void Remove(std::size_t slot);   // frees the slot and its payload
+  // Frees the slot and its payload; `update_tree` false when the caller refills the slot at once.
+  void Remove(std::size_t slot, bool update_tree = true);
   void Place(std::size_t slot, Item item);
 
   TableOptions options_;
+  // The format version of the data being restored (item blobs do not repeat it).
+  std::uint32_t restore_version_;
   unsigned slot_bits_;
   std::uint64_t slot_mask_;
   std::vector<Item, ModuleAllocator<Item>> items_;

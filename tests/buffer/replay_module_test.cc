@@ -683,15 +683,15 @@ TEST(ReplayModuleTest, ACapacityThatCannotFitIsRefusedWithNothingAllocated) {
   auto server = StartServer();
   ASSERT_TRUE(server);
   const std::string dbsize = server->RunText({"DBSIZE"});
-  // No maxmemory: measured against the machine's memory (2^32 slots need 258 GiB of metadata).
+  // No maxmemory: measured against the machine's memory (2^32 slots need 176 GiB of metadata).
   EXPECT_THAT(server->RunText({"REPLAY.CREATE", "big", "CAPACITY", "4294967296"}),
-              StartsWith("TOOBIG a table of CAPACITY 4294967296 needs 245760 MiB for its item "
+              StartsWith("TOOBIG a table of CAPACITY 4294967296 needs 180224 MiB for its item "
                          "metadata alone when full, but this server has "));
-  // Under maxmemory 100mb, ten million slots (600 MB) cannot fit either.
+  // Under maxmemory 100mb, ten million slots (440 MB) cannot fit either.
   ASSERT_EQ(server->RunText({"CONFIG", "SET", "maxmemory", "100mb"}), "OK");
   EXPECT_THAT(
       server->RunText({"REPLAY.CREATE", "big", "CAPACITY", "10000000"}),
-      ::testing::AllOf(StartsWith("TOOBIG a table of CAPACITY 10000000 needs 572 MiB"),
+      ::testing::AllOf(StartsWith("TOOBIG a table of CAPACITY 10000000 needs 420 MiB"),
                        HasSubstr("left under maxmemory; lower CAPACITY or raise maxmemory")));
   EXPECT_EQ(server->RunText({"DBSIZE"}), dbsize) << "a refused table was created";
   EXPECT_EQ(server->RunText({"EXISTS", "big"}), "0");
@@ -705,7 +705,7 @@ TEST(ReplayModuleTest, MemoryGrowsWithTheItemsNotWithTheCapacity) {
   ASSERT_EQ(server->RunText({"REPLAY.CREATE", "rl", "CAPACITY", "1000000"}), "OK");
   auto usage = [&] { return server->Run({"MEMORY", "USAGE", "rl"})->integer; };
   const long long empty = usage();
-  // A million slots of metadata would be 60 MB; an empty table holds a few thousand.
+  // A million slots of metadata would be 44 MB; an empty table holds a few thousand.
   EXPECT_LT(empty, 1'000'000);
   std::vector<std::string> insert = {"REPLAY.INSERT", "rl", "VERSION", "1", "1000"};
   for (int i = 0; i < 1000; ++i) insert.insert(insert.end(), {"1", "0", std::string(100, 'x')});

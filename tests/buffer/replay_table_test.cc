@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <random>
 #include <string>
@@ -201,6 +202,37 @@ TEST(ReplayTableTest, SerializationRestoresTheSameTable) {
   ASSERT_EQ(sa.items.size(), sb.items.size());
   for (std::size_t i = 0; i < sa.items.size(); ++i) EXPECT_EQ(sa.items[i].id, sb.items[i].id);
   EXPECT_EQ(table.Insert(Items({1}), 1, 200), copy->Insert(Items({1}), 1, 200));
+}
+
+TEST(ReplayTableTest, RestoresVersionThreeDataWithInsertionTimes) {
+  // Version 3 wrote each item's insertion time (never read, since dropped); its data still loads.
+  ReplayTable table(Options(8, 0.6));
+  table.Insert(Items({1.5, 0.25}, 5), 7, 100);
+  std::string header = table.SerializeHeader();
+  const std::uint32_t three = 3;
+  header.replace(0, 4, reinterpret_cast<const char*>(&three), 4);
+  std::string items;
+  table.SerializeItems(10, [&](std::string_view blob) { items = std::string(blob); });
+  // Each item: id 8, priority 8, times 4, tags 4, version 4, then (v3) insert_s 4, payload.
+  std::string v3;
+  std::string_view rest = items;
+  while (!rest.empty()) {
+    v3.append(rest.substr(0, 28));
+    v3.append("\x10\x27\x00\x00", 4);  // 10000 s
+    std::uint32_t size = 0;
+    std::memcpy(&size, rest.data() + 28, 4);
+    v3.append(rest.substr(28, 4 + size));
+    rest.remove_prefix(32 + size);
+  }
+  std::string error;
+  std::unique_ptr<ReplayTable> copy = ReplayTable::RestoreHeader(header, &error);
+  ASSERT_TRUE(copy) << error;
+  ASSERT_TRUE(copy->RestoreItems(v3, &error)) << error;
+  EXPECT_TRUE(table.SameContents(*copy));
+  // Read as version 4, the same bytes are corrupt: the version decides the layout.
+  std::unique_ptr<ReplayTable> as_v4 = ReplayTable::RestoreHeader(table.SerializeHeader(), &error);
+  ASSERT_TRUE(as_v4);
+  EXPECT_FALSE(as_v4->RestoreItems(v3, &error));
 }
 
 TEST(ReplayTableTest, CorruptSerializationIsRefused) {

@@ -138,5 +138,80 @@ TEST(SumTreeTest, FindSamplesInProportionToMass) {
   EXPECT_GT(chi.p_value, 1e-3) << "chi2 " << chi.statistic << " dof " << chi.dof;
 }
 
+// Every internal node stored, as the tree was before its lowest levels were computed on read.
+class FullTree {
+ public:
+  explicit FullTree(const std::vector<double>& mass) : n_(mass.size()), sum_(2 * n_, 0.0) {
+    for (std::size_t i = 0; i < n_; ++i) sum_[n_ + i] = mass[i];
+    for (std::size_t i = n_ - 1; i >= 1; --i) sum_[i] = sum_[2 * i] + sum_[2 * i + 1];
+  }
+  double Total() const { return sum_[1]; }
+  std::size_t Find(double u) const {
+    std::size_t i = 1;
+    while (i < n_) {
+      const double left = sum_[2 * i];
+      if (u >= left && sum_[2 * i + 1] > 0.0) {
+        u -= left;
+        i = 2 * i + 1;
+      } else {
+        i = left > 0.0 ? 2 * i : 2 * i + 1;
+      }
+    }
+    return i - n_;
+  }
+
+ private:
+  std::size_t n_;
+  std::vector<double> sum_;
+};
+
+TEST(SumTreeTest, SumsAndDrawsAreBitIdenticalToAFullyStoredTree) {
+  // The lowest levels are recomputed on read with the same additions in the same order: the
+  // total and every draw match a tree that stores them, for every layout.
+  std::mt19937_64 rng(17);
+  for (std::size_t n : {2, 3, 4, 5, 6, 7, 9, 13, 100, 1000, 1023, 1025}) {
+    Leaves leaves(n);
+    SumTree tree(n, true, &leaves);
+    std::vector<double> mass(n, 0.0);
+    std::uniform_real_distribution<double> value(0.0, 3.0);
+    for (int step = 0; step < 300; ++step) {
+      const std::size_t slot = rng() % n;
+      mass[slot] = (rng() % 5 == 0) ? 0.0 : value(rng);
+      leaves.Set(tree, slot, mass[slot], mass[slot]);
+      const FullTree full(mass);
+      ASSERT_EQ(tree.Total(), full.Total()) << "n " << n << " step " << step;
+      if (full.Total() <= 0.0) continue;
+      std::uniform_real_distribution<double> u(0.0, full.Total());
+      for (int draw = 0; draw < 20; ++draw) {
+        const double x = u(rng);
+        ASSERT_EQ(tree.Find(x), full.Find(x)) << "n " << n << " step " << step << " u " << x;
+      }
+      ASSERT_EQ(tree.Find(full.Total()), full.Find(full.Total())) << "n " << n;
+    }
+  }
+}
+
+TEST(SumTreeTest, RebuildGivesWhatUpdatesGave) {
+  const std::size_t n = 37;
+  Leaves leaves(n);
+  SumTree updated(n, true, &leaves);
+  for (std::size_t i = 0; i < n; i += 2) {
+    leaves.Set(updated, i, 0.5 + static_cast<double>(i % 7), static_cast<double>(i));
+  }
+  SumTree rebuilt(n, true, &leaves);
+  rebuilt.Rebuild();
+  EXPECT_EQ(rebuilt.Total(), updated.Total());
+  EXPECT_EQ(rebuilt.MinPositiveMass(), updated.MinPositiveMass());
+  EXPECT_EQ(rebuilt.ArgMinPriority(), updated.ArgMinPriority());
+  EXPECT_EQ(rebuilt.ArgMinPriority(), 0U);
+}
+
+TEST(SumTreeTest, HoldsEightBytesASlotOrTwelveWithMinPriority) {
+  Leaves leaves(1'000'000);
+  EXPECT_EQ(SumTree(1'000'000, false, &leaves).MemoryBytes(), 8'000'000U);
+  EXPECT_EQ(SumTree(1'000'000, true, &leaves).MemoryBytes(), 12'000'000U);
+  EXPECT_EQ(SumTree(1'000'000, true, &leaves).MemoryBytes(), SumTree::BytesFor(1'000'000, true));
+}
+
 }  // namespace
 }  // namespace tarmac::replay
