@@ -168,21 +168,23 @@ void DrivingEnv::EnterLogged() {
 }
 
 void DrivingEnv::RunScripts() {
-  auto& vehicles = traffic_->mutable_vehicles();
+  // Read-only until a script acts: a change from outside makes traffic re-index its lanes.
   for (std::size_t i = 0; i < scenario_.scripts.size(); ++i) {
     const Script& script = scenario_.scripts[i];
-    TrafficVehicle& v = vehicles[script.vehicle];
+    const TrafficVehicle& v = traffic_->vehicles()[script.vehicle];
     if (!v.active) continue;
     if (script.kind == Script::Kind::kBrake) {
       if (time() >= script.start_time) {
         script_started_[i] = true;
-        v.forced_accel = v.speed > 0.0 ? -script.decel : 0.0;  // brake to a stop, then hold
+        // Brake to a stop, then hold.
+        traffic_->mutable_vehicles()[script.vehicle].forced_accel =
+            v.speed > 0.0 ? -script.decel : 0.0;
       }
     } else if (!script_started_[i]) {
       const double gap = v.s - ego_frenet_.s - 0.5 * (v.length + options_.ego.length);
       if (gap > 0.0 && gap <= script.trigger_gap) {
         script_started_[i] = true;
-        v.lane = script.target_lane;
+        traffic_->mutable_vehicles()[script.vehicle].lane = script.target_lane;
       }
     }
   }
@@ -426,8 +428,12 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
     const OrientedBox b = traffic_->Box(v);
     const double dx = b.centre.x - ego_.x;
     const double dy = b.centre.y - ego_.y;
-    const double vx = v.speed * std::cos(b.centre.heading) - ego_.speed * std::cos(ego_.heading);
-    const double vy = v.speed * std::sin(b.centre.heading) - ego_.speed * std::sin(ego_.heading);
+    // A vehicle driving straight along a straight road heads exactly 0: cos 1, sin 0.
+    const bool straight = b.centre.heading == 0.0 && !std::signbit(b.centre.heading);
+    const double vc = straight ? 1.0 : std::cos(b.centre.heading);
+    const double vs = straight ? 0.0 : std::sin(b.centre.heading);
+    const double vx = v.speed * vc - ego_.speed * c;
+    const double vy = v.speed * vs - ego_.speed * s;
     float* f = o + kEgoFeatures + kPreviewFeatures + kVehicleFeatures * j;
     f[0] = 1.0F;
     f[1] = static_cast<float>((c * dx + s * dy) / 50.0);

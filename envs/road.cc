@@ -9,35 +9,13 @@
 namespace tarmac::envs {
 namespace {
 
-// Pose at arc length t along a segment that starts at `start`.
-Pose Advance(const Pose& start, const RoadSegment& seg, double t) {
-  if (seg.curvature == 0.0) {
-    return {start.x + t * std::cos(start.heading), start.y + t * std::sin(start.heading),
-            start.heading};
-  }
+// Pose at arc length t along a segment that starts at `start`, whose heading has cosine `c` and
+// sine `sn`.
+Pose Advance(const Pose& start, double c, double sn, const RoadSegment& seg, double t) {
+  if (seg.curvature == 0.0) return {start.x + t * c, start.y + t * sn, start.heading};
   const double k = seg.curvature;
   const double h = start.heading + k * t;
-  return {start.x + (std::sin(h) - std::sin(start.heading)) / k,
-          start.y - (std::cos(h) - std::cos(start.heading)) / k, h};
-}
-
-// (t, d) of point (px, py) relative to a segment, unbounded in t.
-Frenet Project(const Pose& start, const RoadSegment& seg, double px, double py) {
-  if (seg.curvature == 0.0) {
-    const double dx = px - start.x;
-    const double dy = py - start.y;
-    const double c = std::cos(start.heading);
-    const double s = std::sin(start.heading);
-    return {dx * c + dy * s, -dx * s + dy * c};
-  }
-  const double k = seg.curvature;
-  const double cx = start.x - std::sin(start.heading) / k;
-  const double cy = start.y + std::cos(start.heading) / k;
-  const double phi0 = std::atan2(start.y - cy, start.x - cx);
-  const double phi = std::atan2(py - cy, px - cx);
-  const double dphi = std::remainder(phi - phi0, 2.0 * M_PI);
-  const double r = std::hypot(px - cx, py - cy);
-  return {dphi / k, 1.0 / k - (k > 0 ? r : -r)};
+  return {start.x + (std::sin(h) - sn) / k, start.y - (std::cos(h) - c) / k, h};
 }
 
 }  // namespace
@@ -79,8 +57,16 @@ absl::StatusOr<Road> Road::Build(Pose start, std::vector<RoadSegment> segments,
       return absl::InvalidArgumentError(
           absl::StrCat("road segment ", i, " turns more than 180 degrees; split it"));
     }
-    road.segments_.push_back({seg, s0, pose});
-    pose = Advance(pose, seg, seg.length);
+    Placed placed{seg, s0, pose};
+    placed.cos_heading = std::cos(pose.heading);
+    placed.sin_heading = std::sin(pose.heading);
+    if (seg.curvature != 0.0) {
+      placed.centre_x = pose.x - placed.sin_heading / seg.curvature;
+      placed.centre_y = pose.y + placed.cos_heading / seg.curvature;
+      placed.start_angle = std::atan2(pose.y - placed.centre_y, pose.x - placed.centre_x);
+    }
+    road.segments_.push_back(placed);
+    pose = Advance(pose, placed.cos_heading, placed.sin_heading, seg, seg.length);
     s0 += seg.length;
   }
   road.length_ = s0;
@@ -102,9 +88,25 @@ const Road::Placed& Road::SegmentAt(double s) const {
 
 Pose Road::ToWorld(Frenet f) const {
   const Placed& p = SegmentAt(f.s);
-  const Pose on_line = Advance(p.start, p.segment, f.s - p.s0);
+  const Pose on_line = Advance(p.start, p.cos_heading, p.sin_heading, p.segment, f.s - p.s0);
+  if (p.segment.curvature == 0.0) {  // the heading is the start's
+    return {on_line.x - f.d * p.sin_heading, on_line.y + f.d * p.cos_heading, on_line.heading};
+  }
   return {on_line.x - f.d * std::sin(on_line.heading), on_line.y + f.d * std::cos(on_line.heading),
           on_line.heading};
+}
+
+Frenet Road::Project(const Placed& p, double px, double py) {
+  if (p.segment.curvature == 0.0) {
+    const double dx = px - p.start.x;
+    const double dy = py - p.start.y;
+    return {dx * p.cos_heading + dy * p.sin_heading, -dx * p.sin_heading + dy * p.cos_heading};
+  }
+  const double k = p.segment.curvature;
+  const double phi = std::atan2(py - p.centre_y, px - p.centre_x);
+  const double dphi = std::remainder(phi - p.start_angle, 2.0 * M_PI);
+  const double r = std::hypot(px - p.centre_x, py - p.centre_y);
+  return {dphi / k, 1.0 / k - (k > 0 ? r : -r)};
 }
 
 Frenet Road::ToFrenet(double x, double y) const {
@@ -112,7 +114,7 @@ Frenet Road::ToFrenet(double x, double y) const {
   constexpr double kSlack = 1e-6;
   for (std::size_t i = 0; i < segments_.size(); ++i) {
     const Placed& p = segments_[i];
-    const Frenet local = Project(p.start, p.segment, x, y);
+    const Frenet local = Project(p, x, y);
     const bool first = i == 0;
     const bool last = i + 1 == segments_.size();
     const bool inside =
@@ -120,7 +122,7 @@ Frenet Road::ToFrenet(double x, double y) const {
     if (inside && std::abs(local.d) < std::abs(best.d)) best = {p.s0 + local.s, local.d};
   }
   if (std::isinf(best.d)) {  // between segments on the outside of a bend: nearest end
-    const Frenet a = Project(segments_.front().start, segments_.front().segment, x, y);
+    const Frenet a = Project(segments_.front(), x, y);
     best = {a.s, a.d};
   }
   return best;

@@ -38,6 +38,7 @@ void Traffic::Reset(const Road* road, const std::vector<LoggedTrack>* tracks) {
   time_ = 0.0;
   next_id_ = 1;
   ego_.reset();
+  index_current_ = false;
   int max_lane = 0;
   for (const Lane& lane : road_->lanes()) max_lane = std::max(max_lane, lane.index);
   for (auto& lane : lanes_) lane.clear();
@@ -87,7 +88,6 @@ Traffic::Lanes Traffic::LanesOf(const TrafficVehicle& v) const {
 }
 
 void Traffic::Index(const std::optional<EgoView>& ego) {
-  ego_ = ego;
   // order_ stays sorted by (s, index) from step to step and vehicles rarely pass each other, so
   // insertion sort restores it in about one pass; each lane then takes its vehicles in order.
   order_.erase(
@@ -106,6 +106,12 @@ void Traffic::Index(const std::optional<EgoView>& ego) {
       if (lane >= 0 && lane < static_cast<int>(lanes_.size())) lanes_[lane].emplace_back(v.s, i);
     }
   }
+  index_current_ = true;
+  PlaceEgo(ego);
+}
+
+void Traffic::PlaceEgo(const std::optional<EgoView>& ego) {
+  ego_ = ego;
   if (ego) {
     // The ego occupies every lane its box reaches across; (s, -1) sorts before a vehicle at s.
     const double w = road_->lane_width();
@@ -243,7 +249,17 @@ bool Traffic::DecideLaneChange(int index) {
 }
 
 void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
-  Index(ego);
+  if (index_current_) {
+    // Nothing moved since the last Step indexed the lanes but the ego: move its entries only.
+    for (auto& lane : lanes_) {
+      lane.erase(
+          std::remove_if(lane.begin(), lane.end(), [](const auto& e) { return e.second < 0; }),
+          lane.end());
+    }
+    PlaceEgo(ego);
+  } else {
+    Index(ego);
+  }
   // Decide lane changes, then accelerations, all from the same snapshot.
   bool changed = false;
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
@@ -344,7 +360,9 @@ bool Traffic::FollowLog(int index, double dt) {
 
 OrientedBox Traffic::Box(const TrafficVehicle& v) const {
   Pose pose = road_->ToWorld({v.s, v.d});
-  pose.heading += std::atan2(v.lateral_speed, std::max(v.speed, 0.1));
+  // atan2(+-0, x > 0) is +-0: no call for a vehicle keeping its lane.
+  pose.heading += v.lateral_speed == 0.0 ? std::copysign(0.0, v.lateral_speed)
+                                         : std::atan2(v.lateral_speed, std::max(v.speed, 0.1));
   return {pose, v.length, v.width};
 }
 

@@ -85,12 +85,13 @@ VehicleState BicycleModel::Step(const VehicleState& state, VehicleCommand comman
     s.steer = std::clamp(s.steer, -params_.max_steer, params_.max_steer);
 
     // Midpoint integration of the kinematic bicycle about the centre of gravity.
-    const double beta = std::atan(lr_over_l * std::tan(s.steer));
+    const double tan_steer = std::tan(s.steer);
+    const double beta = std::atan(lr_over_l * tan_steer);
     double v_next = s.speed + s.accel * h;
     if (v_next < 0.0) v_next = 0.0;  // stops, does not reverse
     v_next = std::min(v_next, params_.max_speed);
     const double v_mid = 0.5 * (s.speed + v_next);
-    const double yaw_rate = v_mid * std::cos(beta) * std::tan(s.steer) / params_.wheelbase;
+    const double yaw_rate = v_mid * std::cos(beta) * tan_steer / params_.wheelbase;
     const double heading_mid = s.heading + 0.5 * yaw_rate * h;
     s.x += v_mid * std::cos(heading_mid + beta) * h;
     s.y += v_mid * std::sin(heading_mid + beta) * h;

@@ -35,6 +35,24 @@ TEST(TrafficTest, PlatoonSettlesAtTheIdmEquilibriumGap) {
   }
 }
 
+TEST(TrafficTest, AChangeFromOutsideIsSeenByTheNextStep) {
+  // Step keeps the lanes indexed from one step to the next; a script that moves a vehicle into
+  // another lane through mutable_vehicles() must be seen at once by whoever follows there.
+  const Road road = Road::Straight(5000.0, 2);
+  Traffic traffic(&road);
+  TrafficVehicle follower = At(100.0, 0, 20.0, 20.0, road);
+  follower.lane_changes = false;
+  traffic.Add(follower);
+  TrafficVehicle slow = At(112.0, 1, 10.0, 10.0, road);
+  slow.lane_changes = false;
+  traffic.Add(slow);
+  traffic.Step(0.1, std::nullopt);
+  EXPECT_GE(traffic.vehicles()[0].accel, 0.0) << "a free road ahead in its own lane";
+  traffic.mutable_vehicles()[1].lane = 0;  // a scripted cut-in, 2 m ahead bumper to bumper
+  traffic.Step(0.1, std::nullopt);
+  EXPECT_LT(traffic.vehicles()[0].accel, -4.0) << "it brakes for the vehicle cutting in";
+}
+
 TEST(TrafficTest, FastVehicleOvertakesASlowOne) {
   const Road road = Road::Straight(5000.0, 2);
   Traffic traffic(&road);

@@ -104,8 +104,17 @@ class Road {
     RoadSegment segment;
     double s0 = 0.0;  // arc length at its start
     Pose start;
+    // cos and sin of start.heading, and for an arc the centre and the angle of the start seen
+    // from it: computed once, the same numbers every query computed before.
+    double cos_heading = 1.0;
+    double sin_heading = 0.0;
+    double centre_x = 0.0;
+    double centre_y = 0.0;
+    double start_angle = 0.0;
   };
   const Placed& SegmentAt(double s) const;
+  // (t, d) of point (px, py) relative to a segment, unbounded in t.
+  static Frenet Project(const Placed& p, double px, double py);
 
   std::vector<Placed> segments_;
   std::vector<Lane> lanes_;

@@ -100,7 +100,11 @@ class Traffic {
   double time() const { return time_; }
 
   const std::vector<TrafficVehicle>& vehicles() const { return vehicles_; }
-  std::vector<TrafficVehicle>& mutable_vehicles() { return vehicles_; }
+  // For changes from outside (scripts): the next Step re-indexes the lanes in full.
+  std::vector<TrafficVehicle>& mutable_vehicles() {
+    index_current_ = false;
+    return vehicles_;
+  }
 
   // World box of a vehicle (heading follows the road plus its lateral motion).
   OrientedBox Box(const TrafficVehicle& v) const;
@@ -119,6 +123,8 @@ class Traffic {
 
  private:
   void Index(const std::optional<EgoView>& ego);
+  // Puts the ego's entries into the lanes it occupies (after its old ones are gone).
+  void PlaceEgo(const std::optional<EgoView>& ego);
   // The order of order_: by s, then by index.
   bool Before(int a, int b) const;
   // Puts (s, index or -1) into `lane`'s entries where a full sort would (none off the road).
@@ -157,6 +163,9 @@ class Traffic {
   std::optional<EgoView> ego_;
   // Per lane: (s, index into vehicles_, or -1 for the ego), sorted by s.
   std::vector<std::vector<std::pair<double, int>>> lanes_;
+  // lanes_ and order_ hold vehicles_ as they are (the ego aside): set by Index, cleared by any
+  // change from outside. Add keeps them current.
+  bool index_current_ = false;
 };
 
 }  // namespace tarmac::envs
