@@ -381,7 +381,7 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
   const double w = road.lane_width();
   const int lane = RoundToInt(ego_frenet_.d / w);
   const Pose on_road = road.ToWorld(ego_frenet_);
-  const double heading_error = std::remainder(ego_.heading - on_road.heading, 2.0 * M_PI);
+  const double heading_error = WrapAngle(ego_.heading - on_road.heading);
   const double c = std::cos(ego_.heading);
   const double s = std::sin(ego_.heading);
   float* o = obs.data();
@@ -440,7 +440,7 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
     f[2] = static_cast<float>((-s * dx + c * dy) / 10.0);
     f[3] = static_cast<float>((c * vx + s * vy) / 30.0);
     f[4] = static_cast<float>((-s * vx + c * vy) / 10.0);
-    f[5] = static_cast<float>(std::remainder(b.centre.heading - ego_.heading, 2.0 * M_PI));
+    f[5] = static_cast<float>(WrapAngle(b.centre.heading - ego_.heading));
     f[6] = static_cast<float>(v.length / 10.0);
   }
   // What the expert's IDM sees: the leader in each lane, and where the ego lane ends.

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "tarmac/envs/road.h"
+
 namespace tarmac::envs {
 namespace {
 
@@ -121,8 +123,7 @@ std::array<float, 2> ExpertPlanner::Act(const DrivingEnv& env) {
   const double rear_y = ego.y - car.rear_to_cg * std::sin(ego.heading);
   const Frenet rear = road.ToFrenet(rear_x, rear_y);
   const Pose goal = road.ToWorld({rear.s + lookahead, road.LaneCenter(target_lane_)});
-  const double alpha =
-      std::remainder(std::atan2(goal.y - rear_y, goal.x - rear_x) - ego.heading, 2.0 * M_PI);
+  const double alpha = WrapAngle(std::atan2(goal.y - rear_y, goal.x - rear_x) - ego.heading);
   const double distance = std::hypot(goal.x - rear_x, goal.y - rear_y);
   const double steer = std::atan(2.0 * car.wheelbase * std::sin(alpha) / distance);
   return {static_cast<float>(accel), static_cast<float>(steer)};

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
+#include "tarmac/envs/road.h"
 
 namespace tarmac::envs {
 namespace {
@@ -51,7 +52,7 @@ FeasibilityReport CheckFeasibility(const std::vector<Pose>& poses, double dt,
   }
   for (std::size_t i = 0; i + 1 < poses.size(); ++i) {
     if (speed[i] < kMinSpeedForCurvature) continue;
-    const double turn = std::remainder(poses[i + 1].heading - poses[i].heading, 2.0 * M_PI);
+    const double turn = WrapAngle(poses[i + 1].heading - poses[i].heading);
     const double curvature = turn / (speed[i] * dt);
     report.max_abs_curvature = std::max(report.max_abs_curvature, std::abs(curvature));
     report.max_abs_steer =
@@ -64,7 +65,7 @@ FeasibilityReport CheckFeasibility(const std::vector<Pose>& poses, double dt,
     }
     // The heading must follow the direction of travel (no sideways slides beyond slip).
     const double travel = std::atan2(poses[i + 1].y - poses[i].y, poses[i + 1].x - poses[i].x);
-    const double slip = std::abs(std::remainder(travel - poses[i].heading - 0.5 * turn, 2 * M_PI));
+    const double slip = std::abs(WrapAngle(travel - poses[i].heading - 0.5 * turn));
     const double max_slip =
         std::atan(vehicle.rear_to_cg / vehicle.wheelbase * std::tan(vehicle.max_steer));
     if (slip > max_slip * (1 + tolerance) + 0.02) {
@@ -77,7 +78,7 @@ FeasibilityReport CheckFeasibility(const std::vector<Pose>& poses, double dt,
   for (std::size_t i = 0; i + 2 < poses.size(); ++i) {
     if (speed[i] < kMinSpeedForCurvature || speed[i + 1] < kMinSpeedForCurvature) continue;
     const auto steer = [&](std::size_t k) {
-      const double turn = std::remainder(poses[k + 1].heading - poses[k].heading, 2.0 * M_PI);
+      const double turn = WrapAngle(poses[k + 1].heading - poses[k].heading);
       return std::atan(vehicle.wheelbase * turn / (speed[k] * dt));
     };
     const double rate = (steer(i + 1) - steer(i)) / dt;

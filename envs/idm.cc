@@ -19,7 +19,7 @@ double SpeedTerm(const IdmParams& p, double v) {
 
 }  // namespace
 
-double IdmAcceleration(const IdmParams& p, double speed, std::optional<Leader> leader) {
+double IdmAcceleration(const IdmParams& p, double speed, const std::optional<Leader>& leader) {
   const double v = std::max(0.0, speed);
   const double free_road = 1.0 - SpeedTerm(p, v);
   if (!leader) return p.max_accel * free_road;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "tarmac/envs/driving_env.h"
 #include "tarmac/envs/feasibility.h"
+#include "tarmac/envs/road.h"
 
 namespace tarmac::envs {
 namespace {
@@ -146,8 +147,7 @@ void LogPolicy::Act(const Env& env, absl::Span<const float> /*observation*/,
   const Frenet rear = road.ToFrenet(rear_x, rear_y);
   if (goal.s - rear.s < 6.0) goal.s = rear.s + 6.0;
   const Pose target = road.ToWorld({goal.s, goal.d});
-  const double alpha =
-      std::remainder(std::atan2(target.y - rear_y, target.x - rear_x) - ego.heading, 2.0 * M_PI);
+  const double alpha = WrapAngle(std::atan2(target.y - rear_y, target.x - rear_x) - ego.heading);
   const double distance = std::max(std::hypot(target.x - rear_x, target.y - rear_y), 1.0);
   const double steer = std::atan(2.0 * car.wheelbase * std::sin(alpha) / distance);
   action[0] = static_cast<float>(std::clamp(accel, car.min_accel, car.max_accel));

@@ -66,6 +66,7 @@ absl::StatusOr<Road> Road::Build(Pose start, std::vector<RoadSegment> segments,
       placed.start_angle = std::atan2(pose.y - placed.centre_y, pose.x - placed.centre_x);
     }
     road.segments_.push_back(placed);
+    road.straight_ = road.straight_ && seg.curvature == 0.0;
     pose = Advance(pose, placed.cos_heading, placed.sin_heading, seg, seg.length);
     s0 += seg.length;
   }
@@ -104,7 +105,7 @@ Frenet Road::Project(const Placed& p, double px, double py) {
   }
   const double k = p.segment.curvature;
   const double phi = std::atan2(py - p.centre_y, px - p.centre_x);
-  const double dphi = std::remainder(phi - p.start_angle, 2.0 * M_PI);
+  const double dphi = WrapAngle(phi - p.start_angle);
   const double r = std::hypot(px - p.centre_x, py - p.centre_y);
   return {dphi / k, 1.0 / k - (k > 0 ? r : -r)};
 }
@@ -165,6 +166,7 @@ CurveLimit CurveLimitAhead(const Road& road, double s, double d, double speed, d
                            double decel) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   CurveLimit limit{kInf, kInf};
+  if (road.straight()) return limit;
   const double lookahead = speed * speed / (2.0 * decel) + 20.0;
   for (std::size_t i = road.SegmentIndex(s); i < road.segment_count(); ++i) {
     const double ahead = std::max(0.0, road.segment_start(i) - s);

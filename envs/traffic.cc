@@ -164,7 +164,7 @@ std::optional<std::pair<int, double>> Traffic::FollowerOf(int lane, double s, in
   return std::nullopt;
 }
 
-double Traffic::FollowerAccel(int follower, std::optional<Leader> leader) const {
+double Traffic::FollowerAccel(int follower, const std::optional<Leader>& leader) const {
   // The ego is judged as a default IDM driver would be: traffic must not cut it off harder.
   const IdmParams idm = follower < 0 ? IdmParams{} : vehicles_[follower].idm;
   return IdmAcceleration(idm, Speed(follower), leader);
@@ -177,16 +177,22 @@ double Traffic::Accel(int index, int lane) const {
   return AccelBehind(index, leader);
 }
 
-double Traffic::AccelBehind(int index, std::optional<Leader> leader) const {
+double Traffic::AccelBehind(int index, const std::optional<Leader>& leader) const {
   const TrafficVehicle& v = vehicles_[index];
   if (v.forced_accel) return *v.forced_accel;
-  IdmParams idm = v.idm;
-  const CurveLimit curve =
-      CurveLimitAhead(*road_, v.s, v.d, v.speed, params_.comfort_lateral_accel, idm.comfort_decel);
-  idm.desired_speed = std::min(idm.desired_speed, curve.speed_cap);
+  const CurveLimit curve = CurveLimitAhead(*road_, v.s, v.d, v.speed, params_.comfort_lateral_accel,
+                                           v.idm.comfort_decel);
+  // The desired speed capped by the curve (std::min's choice; a copy only when the cap binds).
+  const IdmParams* idm = &v.idm;
+  IdmParams capped;
+  if (curve.speed_cap < v.idm.desired_speed) {
+    capped = v.idm;
+    capped.desired_speed = curve.speed_cap;
+    idm = &capped;
+  }
   // Physical bounds: IDM alone would ask for unbounded braking when cut off.
-  return std::clamp(std::min(IdmAcceleration(idm, v.speed, leader), curve.accel_cap), kMaxBraking,
-                    idm.max_accel);
+  return std::clamp(std::min(IdmAcceleration(*idm, v.speed, leader), curve.accel_cap), kMaxBraking,
+                    idm->max_accel);
 }
 
 bool Traffic::DecideLaneChange(int index) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "tarmac/envs/road.h"
 
 namespace tarmac::envs {
 namespace {
@@ -100,7 +101,7 @@ VehicleState BicycleModel::Step(const VehicleState& state, VehicleCommand comman
     s.speed = v_next;
     if (v_next == 0.0) s.accel = std::max(0.0, s.accel);  // standing: the brakes hold
   }
-  s.heading = std::remainder(s.heading, 2.0 * M_PI);
+  s.heading = WrapAngle(s.heading);
   s.yaw_rate = heading_change / dt;
   s.lateral_accel = s.speed * s.yaw_rate;
   return s;

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
+#include <vector>
 
 namespace tarmac::envs {
 namespace {
@@ -99,6 +102,41 @@ TEST(RoadTest, BuildRefusesImpossibleRoads) {
               HasSubstr("more than 180 degrees"));
   EXPECT_THAT(Road::Build({}, {{50.0, 0.0}}, {{0, 20, 10}}).status().message(),
               HasSubstr("s_begin < s_end"));
+}
+
+}  // namespace
+}  // namespace tarmac::envs
+
+namespace tarmac::envs {
+namespace {
+
+TEST(WrapAngleTest, IsRemainderByTwoPiBitForBit) {
+  // The shortcut for |x| <= pi must return exactly what std::remainder does, signed zeros and
+  // the boundary included.
+  std::vector<double> xs = {0.0,
+                            -0.0,
+                            M_PI,
+                            -M_PI,
+                            std::nextafter(M_PI, 4.0),
+                            std::nextafter(-M_PI, -4.0),
+                            2 * M_PI,
+                            -2 * M_PI,
+                            3 * M_PI,
+                            1e9,
+                            std::numeric_limits<double>::infinity(),
+                            std::numeric_limits<double>::quiet_NaN()};
+  std::mt19937_64 rng(4);
+  std::uniform_real_distribution<double> any(-20.0, 20.0);
+  for (int i = 0; i < 100000; ++i) xs.push_back(any(rng));
+  for (double x : xs) {
+    const double want = std::remainder(x, 2.0 * M_PI);
+    const double got = WrapAngle(x);
+    if (std::isnan(want)) {
+      EXPECT_TRUE(std::isnan(got)) << x;
+      continue;
+    }
+    ASSERT_EQ(std::memcmp(&want, &got, sizeof(double)), 0) << x << ": " << want << " vs " << got;
+  }
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ struct Leader {
 // IDM acceleration: a [1 - (v/v0)^delta - (s*/s)^2] with
 // s* = s0 + max(0, v T + v (v - v_lead) / (2 sqrt(a b))); free road without a leader.
 // Gaps at or below zero give the hardest braking the model expresses. Pure; thread-safe.
-double IdmAcceleration(const IdmParams& p, double speed, std::optional<Leader> leader);
+double IdmAcceleration(const IdmParams& p, double speed, const std::optional<Leader>& leader);
 
 // The gap at which IDM holds `speed` behind a leader at the same speed (acceleration 0).
 double IdmEquilibriumGap(const IdmParams& p, double speed);

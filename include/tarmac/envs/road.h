@@ -30,6 +30,12 @@ inline int RoundToInt(double x) {
   return t;
 }
 
+// std::remainder(x, 2 pi): the angle in [-pi, pi]. Where |x| <= pi the quotient rounds to 0
+// (0.5 ties to even), so remainder returns x itself: that case, the usual one, needs no call.
+inline double WrapAngle(double x) {
+  return std::abs(x) <= M_PI ? x : std::remainder(x, 2.0 * M_PI);
+}
+
 struct Pose {
   double x = 0.0;
   double y = 0.0;
@@ -82,6 +88,8 @@ class Road {
   // Segments in order: where each starts (s) and its shape; for scanning a window ahead
   // without sampling it point by point.
   std::size_t segment_count() const { return segments_.size(); }
+  // True when no segment curves.
+  bool straight() const { return straight_; }
   double segment_start(std::size_t i) const { return segments_[i].s0; }
   const RoadSegment& segment(std::size_t i) const { return segments_[i].segment; }
   // Index of the segment holding s (the first for s < 0, the last past the end).
@@ -120,6 +128,7 @@ class Road {
   std::vector<Lane> lanes_;
   double lane_width_ = 3.6;
   double length_ = 0.0;
+  bool straight_ = true;
 };
 
 // What the curves ahead allow a vehicle at (s, d) driving at `speed`: inside a curve the speed

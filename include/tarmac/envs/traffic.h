@@ -133,9 +133,9 @@ class Traffic {
   double Accel(int index, int lane) const;
   // IDM acceleration of vehicle `index` behind `leader` (none: free road), curves and physical
   // bounds applied.
-  double AccelBehind(int index, std::optional<Leader> leader) const;
+  double AccelBehind(int index, const std::optional<Leader>& leader) const;
   // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
-  double FollowerAccel(int follower, std::optional<Leader> leader) const;
+  double FollowerAccel(int follower, const std::optional<Leader>& leader) const;
   bool DecideLaneChange(int index);  // true when the vehicle changed its lane
   // Moves a vehicle that follows a log to its logged state at time_ + dt; false when it stops
   // following it (a reactive vehicle yielding to the ego, or the log's end) and IDM moves it.
