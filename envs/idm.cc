@@ -19,14 +19,21 @@ double SpeedTerm(const IdmParams& p, double v) {
 
 }  // namespace
 
+double IdmBrakingScale(const IdmParams& p) {
+  return 2.0 * std::sqrt(p.max_accel * p.comfort_decel);
+}
+
 double IdmAcceleration(const IdmParams& p, double speed, const std::optional<Leader>& leader) {
+  return IdmAcceleration(p, IdmBrakingScale(p), speed, leader);
+}
+
+double IdmAcceleration(const IdmParams& p, double braking_scale, double speed,
+                       const std::optional<Leader>& leader) {
   const double v = std::max(0.0, speed);
   const double free_road = 1.0 - SpeedTerm(p, v);
   if (!leader) return p.max_accel * free_road;
   const double dv = v - leader->speed;
-  const double desired_gap =
-      p.min_gap +
-      std::max(0.0, v * p.time_headway + v * dv / (2.0 * std::sqrt(p.max_accel * p.comfort_decel)));
+  const double desired_gap = p.min_gap + std::max(0.0, v * p.time_headway + v * dv / braking_scale);
   const double gap = std::max(leader->gap, 0.01);
   const double ratio = desired_gap / gap;
   return p.max_accel * (free_road - ratio * ratio);

@@ -34,6 +34,7 @@ void Traffic::Reset(const Road* road, const std::vector<LoggedTrack>* tracks) {
   vehicles_.clear();
   next_decision_.clear();
   accel_.clear();
+  idm_scale_.clear();
   order_.clear();
   time_ = 0.0;
   next_id_ = 1;
@@ -48,6 +49,7 @@ void Traffic::Reset(const Road* road, const std::vector<LoggedTrack>* tracks) {
 int Traffic::Add(TrafficVehicle vehicle) {
   vehicle.id = next_id_++;
   vehicles_.push_back(vehicle);
+  idm_scale_.push_back(IdmBrakingScale(vehicle.idm));
   // Decisions are staggered so that vehicles do not all change lanes at once.
   next_decision_.push_back(time_ + params_.decision_interval *
                                        std::fmod(0.37 * static_cast<double>(vehicle.id), 1.0));
@@ -67,6 +69,7 @@ void Traffic::Reserve(std::size_t vehicles) {
   next_decision_.reserve(vehicles);
   order_.reserve(vehicles);
   accel_.reserve(vehicles);
+  idm_scale_.reserve(vehicles);
   for (auto& lane : lanes_) lane.reserve(vehicles + 1);
 }
 
@@ -166,8 +169,10 @@ std::optional<std::pair<int, double>> Traffic::FollowerOf(int lane, double s, in
 
 double Traffic::FollowerAccel(int follower, const std::optional<Leader>& leader) const {
   // The ego is judged as a default IDM driver would be: traffic must not cut it off harder.
-  const IdmParams idm = follower < 0 ? IdmParams{} : vehicles_[follower].idm;
-  return IdmAcceleration(idm, Speed(follower), leader);
+  static const IdmParams kEgoDriver;
+  static const double kEgoScale = IdmBrakingScale(kEgoDriver);
+  if (follower < 0) return IdmAcceleration(kEgoDriver, kEgoScale, Speed(follower), leader);
+  return IdmAcceleration(vehicles_[follower].idm, idm_scale_[follower], Speed(follower), leader);
 }
 
 double Traffic::Accel(int index, int lane) const {
@@ -191,8 +196,9 @@ double Traffic::AccelBehind(int index, const std::optional<Leader>& leader) cons
     idm = &capped;
   }
   // Physical bounds: IDM alone would ask for unbounded braking when cut off.
-  return std::clamp(std::min(IdmAcceleration(*idm, v.speed, leader), curve.accel_cap), kMaxBraking,
-                    idm->max_accel);
+  return std::clamp(
+      std::min(IdmAcceleration(*idm, idm_scale_[index], v.speed, leader), curve.accel_cap),
+      kMaxBraking, idm->max_accel);
 }
 
 bool Traffic::DecideLaneChange(int index) {
@@ -264,6 +270,11 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
     }
     PlaceEgo(ego);
   } else {
+    // A change from outside may have touched a driver's parameters too.
+    idm_scale_.resize(vehicles_.size());
+    for (std::size_t i = 0; i < vehicles_.size(); ++i) {
+      idm_scale_[i] = IdmBrakingScale(vehicles_[i].idm);
+    }
     Index(ego);
   }
   // Decide lane changes, then accelerations, all from the same snapshot.

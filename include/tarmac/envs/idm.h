@@ -25,6 +25,11 @@ struct Leader {
 // s* = s0 + max(0, v T + v (v - v_lead) / (2 sqrt(a b))); free road without a leader.
 // Gaps at or below zero give the hardest braking the model expresses. Pure; thread-safe.
 double IdmAcceleration(const IdmParams& p, double speed, const std::optional<Leader>& leader);
+// The same with 2 sqrt(a b) given: IdmBrakingScale(p), worked out once by a caller that asks for
+// the same driver's acceleration many times (the square root sat on the division's critical path).
+double IdmAcceleration(const IdmParams& p, double braking_scale, double speed,
+                       const std::optional<Leader>& leader);
+double IdmBrakingScale(const IdmParams& p);
 
 // The gap at which IDM holds `speed` behind a leader at the same speed (acceleration 0).
 double IdmEquilibriumGap(const IdmParams& p, double speed);

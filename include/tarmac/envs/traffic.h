@@ -157,6 +157,7 @@ class Traffic {
   std::vector<TrafficVehicle> vehicles_;
   std::vector<double> next_decision_;  // per vehicle, s of simulated time
   std::vector<double> accel_;          // per vehicle, this step (kept to avoid allocation)
+  std::vector<double> idm_scale_;      // per vehicle, IdmBrakingScale of its IDM parameters
   std::vector<int> order_;             // active vehicles by (s, index), kept sorted
   double time_ = 0.0;
   int next_id_ = 1;
