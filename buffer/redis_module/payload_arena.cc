@@ -17,12 +17,6 @@ std::size_t PutLength(std::size_t n, char* out) {
   return i;
 }
 
-std::size_t LengthBytes(std::size_t n) {
-  std::size_t bytes = 1;
-  for (; n >= 0x80; n >>= 7) ++bytes;
-  return bytes;
-}
-
 // The length at `in` and the bytes it took.
 std::pair<std::size_t, std::size_t> GetLength(const char* in) {
   std::size_t n = 0;
@@ -51,7 +45,9 @@ PayloadArena::Blocks::const_iterator PayloadArena::BlockOf(const char* p) const 
 }
 
 const char* PayloadArena::Store(std::string_view bytes) {
-  const std::size_t stored = LengthBytes(bytes.size()) + bytes.size();
+  char length[10];  // LEB128 of a std::size_t
+  const std::size_t prefix = PutLength(bytes.size(), length);
+  const std::size_t stored = prefix + bytes.size();
   if (head_ == nullptr || head_->capacity - head_->used < stored) {
     Block block;
     block.capacity = std::max(kBlockBytes, stored);
@@ -60,7 +56,7 @@ const char* PayloadArena::Store(std::string_view bytes) {
     head_ = &blocks_.emplace(reinterpret_cast<std::uintptr_t>(block.data), block).first->second;
   }
   char* p = head_->data + head_->used;
-  const std::size_t prefix = PutLength(bytes.size(), p);
+  std::memcpy(p, length, prefix);
   if (!bytes.empty()) std::memcpy(p + prefix, bytes.data(), bytes.size());
   head_->used += stored;
   head_->live += stored;
