@@ -12,10 +12,12 @@
 #include "../evaluation_run.h"
 #include "../policy_comparison.h"
 #include "../report_figures.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tarmac/buffer/control_client.h"
 #include "tarmac/learner/checkpoint_files.h"
 #include "tarmac/learner/sac_trainer.h"
+#include "tarmac/schemas/event.h"
 #include "tarmac/schemas/policy_weights.h"
 
 namespace tarmac::cli::train {
@@ -234,9 +236,19 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
   const bool more = settings.updates == 0 || updates_left > 0;
   const double budget = ctx.budget();
   if (more && (budget == 0 || ctx.runner->Elapsed() < budget - ctx.eval_reserve())) {
-    spdlog::info("train: rl: SAC + BC (weight {}) with {} x {} envs, {} samples per insert",
+    // learner.rl_events, when set, change what the critics see: the log says so.
+    std::string oversampled;
+    if (!rl.RlTagMixture().empty()) {
+      oversampled = absl::StrCat("; events ",
+                                 absl::StrJoin(schemas::EventsIn(rl.rl_event_mask), ", ",
+                                               [](std::string* out, schemas::Event e) {
+                                                 absl::StrAppend(out, schemas::EventName(e));
+                                               }),
+                                 " make ", rl.rl_event_share, " of each batch");
+    }
+    spdlog::info("train: rl: SAC + BC (weight {}) with {} x {} envs, {} samples per insert{}",
                  settings.bc_weight, settings.actors, settings.envs_per_actor,
-                 settings.samples_per_insert);
+                 settings.samples_per_insert, oversampled);
     const std::map<std::string, double> before = SourceCounts(ctx);
     const auto statuses = ctx.runner->Run(
         Phase::kRl, budget > 0 ? budget - ctx.eval_reserve() : 0.0,
