@@ -97,17 +97,6 @@ struct TrainContext {
 // process exits 130 and --resume continues there).
 enum class PhaseEnd { kDone, kInterrupted };
 
-// How far below the best RL checkpoint's mean score on the selection suite the weight average
-// of the best ones (train.selection_average) may score and still be the learned policy.
-// Averages of checkpoints from one region of training scored 0.007-0.018 below the best and beat
-// it on the held-out suites; one of checkpoints from 60 k to 127 k updates scored 0.10 below and
-// was a broken network.
-inline constexpr double kAverageTolerance = 0.02;
-
-// Whether that average becomes the learned policy: on the selection suite it has no more
-// at-fault collisions than the best checkpoint and scores at most kAverageTolerance below it.
-bool KeepAverage(double average_score, int average_crashes, double best_score, int best_crashes);
-
 // Phase 1: the expert drives train.demo_steps env steps into `demos` (DART noise).
 absl::StatusOr<PhaseEnd> RunDemosPhase(TrainContext& ctx);
 // Phase 2: behaviour cloning on `demos`.

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tarmac/cli/config_schema.h"
-#include "train/phases.h"
+#include "train/selection.h"
 
 namespace tarmac::cli::train {
 namespace {
