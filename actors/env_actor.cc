@@ -98,6 +98,7 @@ struct EnvActorState {
   int in_flight = 0;
   bool waiting = false;  // for actions from the inference actor
   bool stopping = false;
+  std::uint64_t steps = 0, quota = 0;  // env steps taken; where it stops (0: never)
   float noise = 1.0F;
   std::uint64_t draws = 0;
   std::uint64_t version = 0;
@@ -197,6 +198,7 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   const RolloutJobOptions& o = shared->options;
   auto& s = self->state;
   s.incarnation = incarnation;
+  s.quota = EnvStepQuota(o, index);
   s.episode_metrics = std::make_unique<EpisodeMetrics>(shared->metrics);
   s.steps_counter = &shared->metrics->env_steps_total.Add({});
   auto batch = envs::EnvBatch::Create(o.env_name, o.envs_per_actor, seed, o.env_config);
@@ -307,6 +309,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
     }
   }
   shared->stats->env_steps += b.size();
+  s.steps += b.size();
   auto finished = b.TakeFinishedEpisodes();
   if (s.analyst != nullptr) s.analyst->Analyse(b.TakeFinishedLogs(), &finished);
   s.episode_metrics->Report(finished);
@@ -385,6 +388,7 @@ caf::behavior EnvActor(EnvActorPtr self, RolloutShared* shared, int index,
         LowerThisThread(kEnvNice);
         auto& s = self->state;
         if (s.stopping || s.waiting) return;
+        if (s.quota > 0 && s.steps >= s.quota) return;  // its share is taken: wait for stop
         RequestActions(self, shared, index);
       },
       [=](actions_atom, ActionReplyPtr reply) {

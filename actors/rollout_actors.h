@@ -12,6 +12,7 @@
 // spec and handles are written before the first actor is spawned and only read afterwards; its
 // stats are atomics any actor may add to.
 
+#include <algorithm>
 #include <atomic>
 #include <caf/all.hpp>
 #include <chrono>
@@ -64,6 +65,18 @@ void LowerThisThread(int nice);
 
 // Chunks an env actor may have unacknowledged by the writer.
 inline constexpr int kWriteWindow = 8;
+
+// The env steps env actor `index` takes before it stops (0: no limit): max_env_steps split
+// evenly among the actors, each share rounded up to whole batches. Each actor stops at its own
+// share, so with a seed what the job writes does not depend on which actor ran faster.
+inline std::uint64_t EnvStepQuota(const RolloutJobOptions& o, int index) {
+  if (o.max_env_steps == 0) return 0;
+  const auto actors = static_cast<std::uint64_t>(std::max(1, o.actors));
+  const auto batch = static_cast<std::uint64_t>(std::max(1, o.envs_per_actor));
+  const std::uint64_t share =
+      o.max_env_steps / actors + (static_cast<std::uint64_t>(index) < o.max_env_steps % actors);
+  return (share + batch - 1) / batch * batch;
+}
 
 // Spawners, one per actor file. Messages each actor takes are listed in its file.
 // env_batch actor (scheduled): `index` among the env actors, `incarnation` counts its restarts

@@ -104,15 +104,18 @@ class EnvActors {
  public:
   EnvActors(caf::actor_system& system, caf::scoped_actor& self, RolloutShared& shared)
       : system_(system), self_(self), shared_(shared), actors_(shared.options.actors) {
-    for (int i = 0; i < shared.options.actors; ++i) Spawn(i);
+    for (int i = 0; i < shared.options.actors; ++i) {
+      Spawn(i);
+      total_steps_ += EnvStepQuota(shared.options, i);
+    }
   }
 
-  // Restarts failed env actors until `stop` or max_env_steps.
+  // Restarts failed env actors until `stop` or every actor has taken its share of
+  // max_env_steps.
   void Supervise(const std::atomic<bool>& stop) {
     const RolloutJobOptions& o = shared_.options;
     auto& restarts = shared_.metrics->actor_restarts_total.Add({{"reason", "exception"}});
-    while (!stop.load() &&
-           (o.max_env_steps == 0 || shared_.stats->env_steps.load() < o.max_env_steps)) {
+    while (!stop.load() && (total_steps_ == 0 || shared_.stats->env_steps.load() < total_steps_)) {
       self_->receive(
           [&](const caf::down_msg& down) {
             for (int i = 0; i < o.actors; ++i) {
@@ -149,6 +152,7 @@ class EnvActors {
   RolloutShared& shared_;
   std::vector<caf::actor> actors_;
   std::uint64_t spawned_ = 0;
+  std::uint64_t total_steps_ = 0;  // the actors' shares of max_env_steps (0: no limit)
 };
 
 // The writer flushes within flush_seconds; then every pipeline actor exits. The unwritten count.

@@ -103,7 +103,8 @@ void AddRolloutKeys(util::OptionTable<O>& t) {
            "This process's producer id in the replay (empty: <host>-<pid>-<random>); keep it "
            "unique per process, e.g. the pod name.");
   t.Int("actor.max_env_steps", &O::max_env_steps, 0, 1e15,
-        "Stop after this many env steps (0: never).");
+        "Stop after this many env steps (0: never), split evenly among the env actors, each "
+        "share rounded up to whole batches of actor.envs_per_actor.");
   t.Int("actor.seed", &O::seed, 0, 1e15, "Seed of the envs (0: drawn at start).");
   t.Bool("actor.analyse", &O::analyse,
          "Record every training episode to count its behaviours and log one in "

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "learner_actors.h"
@@ -133,7 +134,7 @@ class Trainer {
       SampledBatchPtr rl, demo;
       if (needs_rl() && !(rl = Next(false))) continue;
       if (needs_demo() && !(demo = Next(true))) {
-        if (rl) rl_ready_.push_front(rl);
+        if (rl) Unget(std::move(rl));
         continue;
       }
       const auto update_start = LearnerClock::now();
@@ -207,11 +208,15 @@ class Trainer {
                 caf::actor_cast<caf::actor>(self_));
   }
 
-  // The next ready batch of a kind, waiting (bounded, so stop is noticed) when none is.
+  // The next batch of a kind, taken from the samplers in turn (so the batch sequence depends on
+  // the seed and the table, not on which sampler answered first), waiting for that sampler's
+  // (bounded, so stop is noticed).
   SampledBatchPtr Next(bool demo) {
-    auto& ready = demo ? demo_ready_ : rl_ready_;
+    std::vector<std::deque<SampledBatchPtr>>& ready = ready_[demo ? 1 : 0];
+    std::size_t& turn = turn_[demo ? 1 : 0];
+    if (ready.size() != ctx_->samplers.size()) ready.resize(ctx_->samplers.size());
     const auto wait_start = LearnerClock::now();
-    while (ready.empty() && !ctx_->stop->load()) {
+    while (ready[turn].empty() && !ctx_->stop->load()) {
       self_->receive(
           [&](batch_atom, SampledBatchPtr batch) {
             if (!batch->status.ok()) {
@@ -223,18 +228,28 @@ class Trainer {
               Fetch(batch->sampler, batch->demo);
               return;
             }
-            (batch->demo ? demo_ready_ : rl_ready_).push_back(batch);
+            auto& queues = ready_[batch->demo ? 1 : 0];
+            if (queues.size() != ctx_->samplers.size()) queues.resize(ctx_->samplers.size());
+            queues[batch->sampler].push_back(batch);
           },
           caf::after(std::chrono::milliseconds(200)) >> [] {});  // look at stop again
     }
     const double waited = Seconds(LearnerClock::now() - wait_start);
     result_.sample_wait_seconds += waited;
     metrics_.sample_wait.Observe(waited);
-    if (ready.empty()) return nullptr;
-    SampledBatchPtr batch = ready.front();
-    ready.pop_front();
+    if (ready[turn].empty()) return nullptr;
+    SampledBatchPtr batch = ready[turn].front();
+    ready[turn].pop_front();
+    turn = (turn + 1) % ready.size();
     Fetch(batch->sampler, batch->demo);
     return batch;
+  }
+
+  // Puts a batch Next returned back, to be returned again first.
+  void Unget(SampledBatchPtr batch) {
+    const std::size_t kind = batch->demo ? 1 : 0;
+    turn_[kind] = static_cast<std::size_t>(batch->sampler);
+    ready_[kind][turn_[kind]].push_front(std::move(batch));
   }
 
   void Report(const learner::UpdateStats& stats, const SampledBatch* rl) {
@@ -377,7 +392,10 @@ class Trainer {
   std::unique_ptr<learner::SacTrainer> trainer_;
   std::unique_ptr<buffer::ReplayClient> client_;
   std::unique_ptr<buffer::ControlClient> control_;
-  std::deque<SampledBatchPtr> rl_ready_, demo_ready_;
+  // Per kind (rl, demos), per sampler: the batches received and not used yet; and the sampler
+  // whose batch is used next.
+  std::vector<std::deque<SampledBatchPtr>> ready_[2];
+  std::size_t turn_[2] = {0, 0};
   std::uint64_t version_ = 0;
   std::uint64_t rl_size_ = 0, demo_size_ = 0;  // as of the last Info()
   LearnerJobResult result_;

@@ -109,6 +109,10 @@ absl::StatusOr<PhaseEnd> RunDemosPhase(TrainContext& ctx) {
     demo.table = ctx.learner.demo_table;
     demo.actor_id = "train-" + ctx.state->run_id + "-demos";
     demo.max_env_steps = settings.demo_steps - have;
+    // One env actor with all the envs: its chunks reach `demos` in the order it steps them, so
+    // the table's order, and with it the SFT phase's batches, follow train.seed.
+    demo.envs_per_actor = ctx.rollout.actors * ctx.rollout.envs_per_actor;
+    demo.actors = 1;
     // The demos' scenarios are a stream of their own, never the rollouts' (train.seed).
     demo.seed = ctx.rollout.seed * 2 + 1;
     spdlog::info("train: demos: the expert drives {} env steps into `demos`", demo.max_env_steps);
@@ -160,6 +164,8 @@ absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx) {
     label.table = ctx.learner.demo_table;
     label.actor_id = "train-" + ctx.state->run_id + "-dagger-" + std::to_string(round);
     label.max_env_steps = settings.dagger_steps;
+    label.envs_per_actor = ctx.rollout.actors * ctx.rollout.envs_per_actor;  // as the demos'
+    label.actors = 1;
     label.seed = ctx.rollout.seed * 2 + 1 + 2 * static_cast<std::uint64_t>(round);
     spdlog::info(
         "train: dagger: round {} of {}: the {} policy drives {} env steps{}, the expert labels "

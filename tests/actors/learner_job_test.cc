@@ -22,6 +22,7 @@
 #include "tarmac/actors/system_config.h"
 #include "tarmac/buffer/control_client.h"
 #include "tarmac/learner/network_policy.h"
+#include "tarmac/learner/sac_trainer.h"
 #include "tarmac/schemas/policy_weights.h"
 #include "tarmac/schemas/transition.h"
 
@@ -274,6 +275,45 @@ TEST(LearnerJobTest, BehaviourCloningTrainsOnTheDemoTable) {
   EXPECT_EQ(result->updates, 40U);
   EXPECT_GT(metrics.learner_loss.Add({{"kind", "bc"}}).Value(), -100.0);
   EXPECT_NE(metrics.learner_loss.Add({{"kind", "bc"}}).Value(), 0.0);
+}
+
+// The policy tensors of a job's final checkpoint.
+std::vector<schemas::Tensor> CheckpointTensors(const LearnerJobOptions& options,
+                                               const std::string& checkpoint) {
+  auto trainer = learner::SacTrainer::Create(options.sac, options.shape);
+  EXPECT_TRUE(trainer.ok()) << trainer.status();
+  if (!trainer.ok()) return {};
+  EXPECT_TRUE((*trainer)->LoadCheckpoint(checkpoint).ok()) << checkpoint;
+  return (*trainer)->ExportPolicy(1).tensors;
+}
+
+// Samplers answer in whatever order their Redis round trips finish; the trainer takes their
+// batches in turn, so a seeded run on the same table learns the same weights every time.
+TEST(LearnerJobTest, BehaviourCloningWithASeedLearnsTheSameWeightsEveryRun) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  Fill(**server, "demos", 800);
+  std::vector<std::vector<schemas::Tensor>> runs;
+  for (int run = 0; run < 2; ++run) {
+    testing::TempDir dir;
+    LearnerJobOptions options = SmallLearner(**server, dir.path());
+    options.sac.algorithm = learner::Algorithm::kBc;
+    options.sac.seed = 7;
+    options.samplers = 4;
+    options.prefetch = 3;
+    options.max_updates = 60;
+    monitoring::Metrics metrics;
+    auto result = RunJob(options, metrics);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->updates, 60U);
+    runs.push_back(CheckpointTensors(options, result->checkpoint));
+  }
+  ASSERT_EQ(runs[0].size(), runs[1].size());
+  ASSERT_FALSE(runs[0].empty());
+  for (std::size_t i = 0; i < runs[0].size(); ++i) {
+    EXPECT_EQ(runs[0][i].name, runs[1][i].name);
+    EXPECT_TRUE(runs[0][i].data == runs[1][i].data) << "tensor " << runs[0][i].name << " differs";
+  }
 }
 
 // SFT oversamples mined events from the demos; demos without any of them are sampled plainly

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <chrono>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "redis_server.h"
 #include "subprocess.h"
 #include "tarmac/actors/episode_log.h"
@@ -245,6 +247,59 @@ TEST(RolloutJobTest, EveryTransitionReachesRedisExactlyOnceAcrossARedisRestart) 
   SCOPED_TRACE(info);
   EXPECT_EQ(all.size(), result->transitions);
   ExpectEveryStepExactlyOnce(all);
+}
+
+// The payloads of every item of a table made with MAX_TIMES_SAMPLED 1, in insertion order.
+std::vector<std::string> PayloadsInOrder(buffer::ReplayClient& client, const std::string& table) {
+  std::map<std::uint64_t, std::string> by_id;
+  for (int round = 0; round < 100000; ++round) {
+    auto sample = client.Sample(table, 256, {});
+    if (!sample.ok()) break;
+    for (const auto& item : sample->items) by_id.emplace(item.key.id, item.payload);
+  }
+  std::vector<std::string> payloads;
+  for (auto& [id, payload] : by_id) payloads.push_back(std::move(payload));
+  return payloads;
+}
+
+// A seeded expert job writes the same demonstrations however its actors are scheduled: each
+// env actor stops at its share of max_env_steps (whole batches), and one actor's transitions
+// reach the table in the order it stepped them, so that table's order is the same too.
+TEST(RolloutJobTest, ASeededExpertJobWritesTheSameDemonstrationsEveryRun) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto client = Connect(**server);
+  ASSERT_TRUE(client.ok());
+  JobRunner runner;
+  for (const int actors : {2, 1}) {
+    SCOPED_TRACE(actors == 1 ? "one actor" : "two actors");
+    std::vector<std::vector<std::string>> runs;
+    for (int run = 0; run < 2; ++run) {
+      RolloutJobOptions options = SmallJob(**server);
+      options.expert = true;
+      options.analyse = false;
+      options.actors = actors;
+      options.envs_per_actor = 4;
+      options.actor_id = "demos";  // in every payload: the same in both runs
+      options.table.name = absl::StrCat("demos-", actors, "-", run);
+      options.table.max_times_sampled = 1;
+      options.max_env_steps = 2001;  // shares 1001 and 1000, rounded up to 1004 and 1000
+      monitoring::Metrics metrics;
+      auto result = runner.Run(options, metrics);
+      ASSERT_TRUE(result.ok()) << result.status();
+      EXPECT_EQ(result->env_steps, 2004U);
+      EXPECT_EQ(result->unwritten, 0U);
+      runs.push_back(PayloadsInOrder(**client, options.table.name));
+      EXPECT_EQ(runs.back().size(), result->written);
+    }
+    if (actors == 1) {
+      EXPECT_TRUE(runs[0] == runs[1]) << "the same demonstrations in another order";
+    } else {
+      std::sort(runs[0].begin(), runs[0].end());
+      std::sort(runs[1].begin(), runs[1].end());
+    }
+    EXPECT_TRUE(runs[0] == runs[1]) << "other demonstrations";
+  }
 }
 
 TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {

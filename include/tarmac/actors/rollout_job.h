@@ -63,7 +63,9 @@ struct RolloutJobOptions {
   double weights_poll_seconds = 5.0;  // fallback poll of tarmac:weights:latest
   std::string actor_id;               // empty: <host>-<pid>-<random>
   std::uint64_t seed = 0;             // 0: drawn at start
-  std::uint64_t max_env_steps = 0;    // 0: until stopped
+  // 0: until stopped. Split among the env actors, each share rounded up to whole batches; an
+  // actor stops at its own share, so with a seed the steps taken do not depend on timing.
+  std::uint64_t max_env_steps = 0;
   EpisodeLog* episode_log = nullptr;  // also receives every finished episode (not owned)
   // Behaviour analytics of the training episodes: every driving episode is recorded, its
   // behaviour metrics and behaviour counts ("behaviour.<name>") join its summary and
