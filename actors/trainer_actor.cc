@@ -109,6 +109,7 @@ class Trainer {
     const auto started = LearnerClock::now();
     last_checkpoint_ = started;
     last_info_ = LearnerClock::time_point{};
+    for (auto& queues : ready_) queues.resize(ctx_->samplers.size());
     for (std::size_t i = 0; i < ctx_->samplers.size(); ++i) {
       for (int k = 0; k < o.prefetch; ++k) {
         if (needs_rl()) Fetch(static_cast<int>(i), false);
@@ -214,7 +215,6 @@ class Trainer {
   SampledBatchPtr Next(bool demo) {
     std::vector<std::deque<SampledBatchPtr>>& ready = ready_[demo ? 1 : 0];
     std::size_t& turn = turn_[demo ? 1 : 0];
-    if (ready.size() != ctx_->samplers.size()) ready.resize(ctx_->samplers.size());
     const auto wait_start = LearnerClock::now();
     while (ready[turn].empty() && !ctx_->stop->load()) {
       self_->receive(
@@ -228,9 +228,7 @@ class Trainer {
               Fetch(batch->sampler, batch->demo);
               return;
             }
-            auto& queues = ready_[batch->demo ? 1 : 0];
-            if (queues.size() != ctx_->samplers.size()) queues.resize(ctx_->samplers.size());
-            queues[batch->sampler].push_back(batch);
+            ready_[batch->demo ? 1 : 0][batch->sampler].push_back(batch);
           },
           caf::after(std::chrono::milliseconds(200)) >> [] {});  // look at stop again
     }
