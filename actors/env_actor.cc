@@ -17,6 +17,7 @@
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/schemas/event.h"
+#include "tarmac/util/splitmix.h"
 
 namespace tarmac::actors {
 
@@ -101,6 +102,7 @@ struct EnvActorState {
   std::uint64_t steps = 0, quota = 0;  // env steps taken; where it stops (0: never)
   float noise = 1.0F;
   std::uint64_t draws = 0;
+  std::uint64_t noise_stream = 0;  // from the actor's seed: each job's noise is its own
   std::uint64_t version = 0;
   std::uint64_t incarnation = 0;
   std::unique_ptr<EpisodeMetrics> episode_metrics;
@@ -198,6 +200,7 @@ void Init(EnvActorPtr self, RolloutShared* shared, int index, std::uint64_t inca
   const RolloutJobOptions& o = shared->options;
   auto& s = self->state;
   s.incarnation = incarnation;
+  s.noise_stream = util::SplitMix64(seed);
   s.quota = EnvStepQuota(o, index);
   s.episode_metrics = std::make_unique<EpisodeMetrics>(shared->metrics);
   s.steps_counter = &shared->metrics->env_steps_total.Add({});
@@ -349,7 +352,7 @@ void RequestActions(EnvActorPtr self, RolloutShared* shared, int index) {
   auto request = std::make_shared<ObservationRequest>();
   request->rows = s.batch->size();
   request->noise_scale = s.noise;
-  request->seed = (static_cast<std::uint64_t>(index) << 40) ^ ++s.draws;
+  request->seed = ((static_cast<std::uint64_t>(index) << 40) ^ ++s.draws) + s.noise_stream;
   const auto obs = s.batch->observations();
   request->observations.assign(obs.begin(), obs.end());
   s.waiting = true;

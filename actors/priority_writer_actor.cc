@@ -1,10 +1,12 @@
 // The priority writer actor: collects the trainer's |TD| priorities and sends them in batches
-// (REPLAY.UPDATE per shard, pipelined) every 20 ms or 4096 items. Updates that cannot be sent
-// are dropped with a warning (priorities are advisory; the next draw sets them again).
-// Detached: Redis round trips.
+// (REPLAY.UPDATE per shard, pipelined) every 20 ms or 4096 items, or all at the job's end with
+// defer_priorities. Updates that cannot be sent are dropped with a warning (priorities are
+// advisory; the next draw sets them again). Detached: Redis round trips.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 
 #include "learner_actors.h"
@@ -37,11 +39,17 @@ caf::behavior PriorityWriter(caf::stateful_actor<PriorityWriterState>* self,
       }
       s.client = std::move(*client);
     }
-    auto result = s.client->Update(options.rl_table.name, s.pending);
-    if (!result.ok()) {
-      spdlog::warn("{} priority updates dropped: {}", s.pending.size(), result.status().ToString());
-    } else {
-      s.stale += result->stale;
+    // In commands of at most kFlushItems (a deferred job's end holds many of them).
+    for (std::size_t at = 0; at < s.pending.size(); at += kFlushItems) {
+      const PriorityUpdates chunk(s.pending.begin() + static_cast<std::ptrdiff_t>(at),
+                                  s.pending.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                          s.pending.size(), at + kFlushItems)));
+      auto result = s.client->Update(options.rl_table.name, chunk);
+      if (!result.ok()) {
+        spdlog::warn("{} priority updates dropped: {}", chunk.size(), result.status().ToString());
+      } else {
+        s.stale += result->stale;
+      }
     }
     s.pending.clear();
   };
@@ -49,6 +57,7 @@ caf::behavior PriorityWriter(caf::stateful_actor<PriorityWriterState>* self,
       [=](priority_atom, PriorityUpdatesPtr updates) {
         auto& s = self->state;
         s.pending.insert(s.pending.end(), updates->begin(), updates->end());
+        if (options.defer_priorities) return;  // all of them when the job ends
         if (s.pending.size() >= kFlushItems) {
           flush();
         } else if (!s.flush_scheduled) {

@@ -48,7 +48,8 @@ caf::behavior Sampler(caf::stateful_actor<SamplerState>* self, LearnerJobOptions
         if (self->state.client != nullptr) {
           buffer::SampleOptions sample_options;
           sample_options.beta = beta;
-          sample_options.seed = options.sac.seed * 1000003 + index * 7919 + self->state.draws++;
+          sample_options.seed = options.sac.seed * 1000003 + index * 7919 + self->state.draws++ +
+                                options.sample_stream * 0x9E3779B97F4A7C15ULL;
           const std::string& table = demo ? options.demo_table.name : options.rl_table.name;
           const int kind = demo ? 1 : 0;
           if (self->state.draws >= self->state.unmixed_until[kind]) {

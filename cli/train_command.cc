@@ -248,6 +248,11 @@ absl::StatusOr<Plan> MakePlan(const Config& command_config, const std::string& r
   if (plan.settings.minutes <= 0 && plan.settings.updates == 0) {
     return absl::InvalidArgumentError("train needs an end: give --minutes M or --updates U");
   }
+  if (plan.settings.lockstep_steps > 0 && plan.settings.samples_per_insert <= 0) {
+    return absl::InvalidArgumentError(
+        "train.lockstep_steps needs train.samples_per_insert above 0: it sets how many updates "
+        "follow each turn's env steps");
+  }
   // Every learner and actor option is checked once, here; the embedded Redis's URL replaces
   // the stand-in shard when it is up.
   plan.embedded = plan.config->GetString("replay.urls").empty();
@@ -319,8 +324,9 @@ absl::StatusOr<Plan> MakePlan(const Config& command_config, const std::string& r
 void ApplyTrainSettings(const Config& config, Plan& plan) {
   const train::TrainSettings& t = plan.settings;
   buffer::TableSpec& rl = plan.learner.rl_table;
-  rl.samples_per_insert = t.samples_per_insert;
-  if (t.samples_per_insert > 0) {
+  // Lock-step turns keep the ratio themselves: a limiter would hold a turn's inserts back.
+  rl.samples_per_insert = t.lockstep_steps > 0 ? 0.0 : t.samples_per_insert;
+  if (rl.samples_per_insert > 0) {
     rl.min_size = static_cast<std::uint64_t>(config.GetInt("learner.min_replay"));
     // Slack for what the writer may hold plus a few insert batches, so a flush never waits.
     rl.tolerance = t.samples_per_insert *

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -201,6 +203,95 @@ absl::StatusOr<PhaseEnd> RunDaggerPhase(TrainContext& ctx) {
   return PhaseEnd::kDone;
 }
 
+namespace {
+
+// The checkpoints of a lock-step phase, one a turn, thinned to the selection's candidates: at
+// most one per train.selection_checkpoint_seconds of the budget, evenly spread over the turns
+// and the newest always kept. Which ones depends on their count alone, so a repeated run keeps
+// the same ones.
+void ThinTurnCheckpoints(const TrainContext& ctx) {
+  if (ctx.selection == nullptr || ctx.budget() <= 0) return;
+  auto all = learner::ListCheckpoints(ctx.dir.checkpoints());  // newest first
+  if (!all.ok()) return;
+  std::vector<std::string> turns;
+  for (const std::string& file : *all) {
+    const auto step = learner::CheckpointStep(file);
+    if (step && *step > ctx.state->sft_step) turns.push_back(file);
+  }
+  const std::size_t keep = std::max<std::size_t>(
+      1, static_cast<std::size_t>(ctx.budget() / ctx.settings->selection_checkpoint_seconds));
+  if (turns.size() <= keep) return;
+  const std::size_t every = (turns.size() + keep - 1) / keep;
+  for (std::size_t i = 0; i < turns.size(); ++i) {
+    std::error_code ec;
+    if (i % every != 0) fs::remove(turns[i], ec);
+  }
+}
+
+// train.lockstep_steps: the rollout (one env actor with all the envs, the policy published
+// last) drives a turn of env steps, then the learner makes the updates samples_per_insert asks
+// for the table's inserts so far, drawing every batch from the table as the turn left it (its
+// priorities written at its end) and checkpointing once at the end; one at a time. Each turn's
+// draws follow from train.seed and the turn's number, so with --updates as the limit a run
+// repeats bit for bit; a time limit cuts the last turn wherever the clock says.
+absl::Status RunLockstepTurns(TrainContext& ctx, const actors::RolloutJobOptions& rollout_base,
+                              const actors::LearnerJobOptions& learner_base,
+                              const std::function<std::uint64_t(std::uint64_t)>& updates_allowed,
+                              double deadline) {
+  const TrainSettings& settings = *ctx.settings;
+  const int envs = rollout_base.actors * rollout_base.envs_per_actor;
+  // A turn's env steps, whole batches of the one env actor's envs (as its quota rounds them).
+  const std::uint64_t turn_steps =
+      (settings.lockstep_steps + static_cast<std::uint64_t>(envs) - 1) /
+      static_cast<std::uint64_t>(envs) * static_cast<std::uint64_t>(envs);
+  const auto out_of_time = [&] {
+    return ctx.signalled->load() || (deadline > 0 && ctx.runner->Elapsed() >= deadline);
+  };
+  while (!out_of_time()) {
+    const std::uint64_t done = LearnerStep(ctx) - ctx.state->sft_step;
+    if (updates_allowed(done) == 0) break;
+    const std::uint64_t inserted = Counts(*ctx.client, learner_base.rl_table.name).inserts;
+    const std::uint64_t turn = inserted / turn_steps;
+    actors::RolloutJobOptions rollout = rollout_base;
+    rollout.actors = 1;
+    rollout.envs_per_actor = envs;
+    rollout.max_env_steps = turn_steps;
+    // Each turn's scenarios and noise a stream of their own; even, as the RL rollout's seed is
+    // (demos and DAgger draw odd ones), and within actor.seed's bounds.
+    rollout.seed = (rollout_base.seed + 2 * 104729 * turn) % 1000000000000000ULL;
+    auto statuses =
+        ctx.runner->Run(Phase::kRl, deadline, {Job(ctx, &actors::RunRolloutJob, rollout)}, false);
+    if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
+    if (out_of_time()) break;
+    const std::uint64_t now_inserted = Counts(*ctx.client, learner_base.rl_table.name).inserts;
+    if (now_inserted < learner_base.min_replay) continue;  // too few to learn from yet
+    const auto target =
+        static_cast<std::uint64_t>(static_cast<double>(now_inserted) * settings.samples_per_insert /
+                                   static_cast<double>(learner_base.batch_size));
+    const std::uint64_t updates =
+        std::min(target > done ? target - done : 0, updates_allowed(done));
+    if (updates == 0) continue;
+    actors::LearnerJobOptions learn = learner_base;
+    learn.max_updates = updates;
+    const std::uint64_t pretrain = settings.critic_pretrain_updates;
+    const std::uint64_t critic_only = pretrain + settings.critic_warmup_updates;
+    learn.critic_pretrain_updates = pretrain > done ? pretrain - done : 0;
+    learn.actor_warmup_updates =
+        critic_only > done ? std::min(settings.critic_warmup_updates, critic_only - done) : 0;
+    learn.defer_priorities = true;
+    learn.sample_stream = turn + 1;
+    learn.sac.threads = ctx.learner.sac.threads;  // alone on the cores during its turn
+    learn.checkpoint_seconds = 1e9;               // one checkpoint, at the turn's end
+    statuses =
+        ctx.runner->Run(Phase::kRl, deadline, {Job(ctx, &actors::RunLearnerJob, learn)}, false);
+    if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
+  }
+  ThinTurnCheckpoints(ctx);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
   const TrainSettings& settings = *ctx.settings;
   actors::LearnerJobOptions rl = ctx.learner;
@@ -249,20 +340,33 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
                                                }),
                                  " make ", rl.rl_event_share, " of each batch");
     }
-    spdlog::info("train: rl: SAC + BC (weight {}) with {} x {} envs, {} samples per insert{}",
+    spdlog::info("train: rl: SAC + BC (weight {}) with {} x {} envs, {} samples per insert{}{}",
                  settings.bc_weight, settings.actors, settings.envs_per_actor,
-                 settings.samples_per_insert, oversampled);
+                 settings.samples_per_insert, oversampled,
+                 settings.lockstep_steps > 0 ? absl::StrCat("; in lock-step turns of ",
+                                                            settings.lockstep_steps, " env steps")
+                                             : std::string());
     const std::map<std::string, double> before = SourceCounts(ctx);
-    const auto statuses = ctx.runner->Run(
-        Phase::kRl, budget > 0 ? budget - ctx.eval_reserve() : 0.0,
-        {Job(ctx, &actors::RunRolloutJob, rollout), Job(ctx, &actors::RunLearnerJob, rl)}, true,
-        enough_updates);
+    const double deadline = budget > 0 ? budget - ctx.eval_reserve() : 0.0;
+    absl::Status status;
+    if (settings.lockstep_steps > 0) {
+      const auto allowed = [&](std::uint64_t done) -> std::uint64_t {
+        if (settings.updates == 0) return std::numeric_limits<std::uint64_t>::max();
+        return settings.updates > done ? settings.updates - done : 0;
+      };
+      status = RunLockstepTurns(ctx, rollout, rl, allowed, deadline);
+    } else {
+      status = FirstFailure(ctx.runner->Run(
+          Phase::kRl, deadline,
+          {Job(ctx, &actors::RunRolloutJob, rollout), Job(ctx, &actors::RunLearnerJob, rl)}, true,
+          enough_updates));
+    }
     for (const auto& [source, count] : SourceCounts(ctx)) {
       const auto it = before.find(source);
       ctx.state->rl_sources[source] +=
           static_cast<std::uint64_t>(count - (it == before.end() ? 0.0 : it->second));
     }
-    if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
+    if (!status.ok()) return status;
   }
   return EndOf(ctx, Phase::kRl);
 }

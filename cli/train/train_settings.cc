@@ -55,6 +55,12 @@ void AddPhaseKeys(util::OptionTable<T>& t) {
         "values), before the warm-up.");
   t.Int("train.critic_warmup_updates", &T::critic_warmup_updates, 0, 1e12,
         "RL updates that train only the critics before the actor moves.");
+  t.Int("train.lockstep_steps", &T::lockstep_steps, 0, 1e12,
+        "0: the RL phase's rollout and learner run side by side, paced by "
+        "train.samples_per_insert. N: they take turns: the policy drives N env steps (one env "
+        "actor, all the envs), then the learner makes as many updates as samples_per_insert "
+        "asks for on the table as it stands and publishes; with train.updates as the limit the "
+        "whole run follows from train.seed, bit for bit.");
   t.Int("train.rl_learner_threads", &T::rl_learner_threads, 0, 1024,
         "Torch threads of the learner while the rollout runs beside it (0: half the cores, at "
         "least one; more oversubscribes the cores the rollout and Redis need).");

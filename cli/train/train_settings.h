@@ -33,6 +33,7 @@ struct TrainSettings {
   std::uint64_t critic_pretrain_updates = 5000;
   std::uint64_t critic_warmup_updates = 2000;
   double samples_per_insert = 32;
+  std::uint64_t lockstep_steps = 0;  // 0: the RL phase's rollout and learner run side by side
   int rl_learner_threads = 0;
   std::size_t queue_limit = 4096;
   std::string scenario_mix = "rl";  // the RL rollout's mix: rl (built in), a file, or empty

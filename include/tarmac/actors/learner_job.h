@@ -39,8 +39,15 @@ struct LearnerJobOptions {
   schemas::EventMask rl_event_mask = 0;
   double rl_event_share = 0.0;
   int batch_size = 256;
-  int samplers = 2;         // sampler actors, each with its own connections
-  int prefetch = 2;         // batches requested ahead per sampler
+  int samplers = 2;  // sampler actors, each with its own connections
+  int prefetch = 2;  // batches requested ahead per sampler
+  // Distinguishes the samplers' seeds of successive jobs on one table (a lock-step RL phase's
+  // turns); 0 leaves them as sac.seed alone gives them.
+  std::uint64_t sample_stream = 0;
+  // Priorities are written when the job ends instead of as the updates produce them: every
+  // batch of the job is then drawn from the table as it stood when the job started, and the
+  // batches follow from the seeds alone, not from when the writes landed (lock-step RL).
+  bool defer_priorities = false;
   double beta_start = 0.4;  // PER exponent, annealed linearly to 1
   std::uint64_t beta_updates = 100000;
   std::uint64_t bc_decay_updates = 0;      // bc weight decays linearly to 0 over this (0: constant)
