@@ -280,7 +280,6 @@ absl::Status RunLockstepTurns(TrainContext& ctx, const actors::RolloutJobOptions
         critic_only > done ? std::min(settings.critic_warmup_updates, critic_only - done) : 0;
     learn.defer_priorities = true;
     learn.sample_stream = turn + 1;
-    learn.sac.threads = ctx.learner.sac.threads;  // alone on the cores during its turn
     learn.checkpoint_seconds = 1e9;               // one checkpoint, at the turn's end
     statuses =
         ctx.runner->Run(Phase::kRl, deadline, {Job(ctx, &actors::RunLearnerJob, learn)}, false);

@@ -62,8 +62,9 @@ void AddPhaseKeys(util::OptionTable<T>& t) {
         "asks for on the table as it stands and publishes; with train.updates as the limit the "
         "whole run follows from train.seed, bit for bit.");
   t.Int("train.rl_learner_threads", &T::rl_learner_threads, 0, 1024,
-        "Torch threads of the learner while the rollout runs beside it (0: half the cores, at "
-        "least one; more oversubscribes the cores the rollout and Redis need).");
+        "Torch threads of the RL phase's learner (0: half the cores, at least one; more "
+        "oversubscribes the cores the rollout, the samplers and Redis need, and in lock-step "
+        "turns too the samplers and Redis beside it made 2 threads slower than 1 on 2 cores).");
   t.String("train.scenario_mix", &T::scenario_mix,
            "Scenario mix of the RL phase's rollouts: rl (built in: every family, merges "
            "oversampled to ~36 %), a mix file, or empty for actor.scenario_mix (and if that is "
