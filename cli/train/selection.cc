@@ -18,8 +18,10 @@
 namespace tarmac::cli::train {
 namespace fs = std::filesystem;
 
-bool KeepAverage(double average_score, int average_crashes, double best_score, int best_crashes) {
-  return average_crashes <= best_crashes && average_score >= best_score - kAverageTolerance;
+bool KeepAverage(double average_score, int average_crashes, double best_score, int best_crashes,
+                 bool collisions_first) {
+  return (!collisions_first || average_crashes <= best_crashes) &&
+         average_score >= best_score - kAverageTolerance;
 }
 
 void AddRunIdentity(const TrainContext& ctx, const std::string& command,
@@ -84,7 +86,8 @@ absl::StatusOr<std::string> AverageBestCheckpoints(TrainContext& ctx,
   if (!report.ok()) return report.status();
   const double score = MeanScore(*report, 0);
   const int crashes = AtFaultCollisions(*report, 0);
-  if (!KeepAverage(score, crashes, best_score, best_crashes)) {
+  if (!KeepAverage(score, crashes, best_score, best_crashes,
+                   ctx.settings->selection_collisions_first)) {
     spdlog::warn(
         "train: selection: the weight average of the {} best ({}) scored {:.3f} with {} at-fault "
         "collisions on suite {}, against {:.3f} and {} for the best: the learned policy is {}",
@@ -140,10 +143,12 @@ absl::StatusOr<std::string> SelectLearnedCheckpoint(TrainContext& ctx) {
     spdlog::info("train: selection: {} mean score {:.3f}, {} at-fault collisions",
                  candidates[i].name, scores[i], crashes[i]);
   }
-  // Best first: fewer at-fault collisions, then the higher score; stable, so the newest among
-  // equals stays first.
+  // Best first: fewer at-fault collisions (train.selection_rank collisions), then the higher
+  // score; stable, so the newest among equals stays first.
+  const bool collisions_first = ctx.settings->selection_collisions_first;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return crashes[a] != crashes[b] ? crashes[a] < crashes[b] : scores[a] > scores[b];
+    if (collisions_first && crashes[a] != crashes[b]) return crashes[a] < crashes[b];
+    return scores[a] > scores[b];
   });
   const std::size_t best = order.front();
   const auto average = std::min<std::size_t>(

@@ -16,9 +16,11 @@ namespace tarmac::cli::train {
 // was a broken network.
 inline constexpr double kAverageTolerance = 0.02;
 
-// Whether that average becomes the learned policy: on the selection suite it has no more
-// at-fault collisions than the best checkpoint and scores at most kAverageTolerance below it.
-bool KeepAverage(double average_score, int average_crashes, double best_score, int best_crashes);
+// Whether that average becomes the learned policy: on the selection suite it scores at most
+// kAverageTolerance below the best checkpoint and, when `collisions_first`, has no more at-fault
+// collisions than it.
+bool KeepAverage(double average_score, int average_crashes, double best_score, int best_crashes,
+                 bool collisions_first = true);
 
 // Mean score of `policy` (-1: the expert) over the report's seeds.
 double MeanScore(const EvaluationReport& report, int policy);
@@ -28,10 +30,10 @@ void AddRunIdentity(const TrainContext& ctx, const std::string& command,
                     const std::string& suite_name, EvaluationReport& report);
 
 // The learned policy's checkpoint. With a selection suite: of the checkpoints written after SFT
-// ended, the best on it (the fewest at-fault collisions, then the best mean score, then the
-// newest), or with train.selection_average > 1 the weight average of that many best; every
-// candidate's results in selection/report.json. Else, or with fewer than two candidates, the
-// newest.
+// ended, the best on it (train.selection_rank collisions: the fewest at-fault collisions, then
+// the best mean score; score: the best mean score; then the newest), or with
+// train.selection_average > 1 the weight average of that many best; every candidate's results in
+// selection/report.json. Else, or with fewer than two candidates, the newest.
 absl::StatusOr<std::string> SelectLearnedCheckpoint(TrainContext& ctx);
 
 }  // namespace tarmac::cli::train

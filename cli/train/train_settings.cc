@@ -83,6 +83,12 @@ void AddPhaseKeys(util::OptionTable<T>& t) {
   t.Int("train.selection_average", &T::selection_average, 1, 1000,
         "With a selection suite: the learned policy is the weight average (actor, critics, "
         "normaliser) of this many best-scoring RL checkpoints; 1: the best one itself.");
+  t.Enum("train.selection_rank", &T::selection_collisions_first,
+         {{"collisions", true}, {"score", false}},
+         "How the selection ranks RL checkpoints: collisions (the fewest at-fault collisions on "
+         "the selection suite, then the mean score) or score (the mean score alone, where each "
+         "at-fault collision already scores its episode 0); the weight average must then match "
+         "the best on the same terms.");
   t.Int("train.seed", &T::seed, 1, 1e15,
         "Seeds the run: the learner's networks and noise, the demos' and the rollouts' draws.");
   t.Number("train.progress_seconds", &T::progress_seconds, 0.1, 3600,

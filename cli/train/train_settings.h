@@ -43,6 +43,7 @@ struct TrainSettings {
   std::string selection_suite = "selection";
   double selection_checkpoint_seconds = 60;
   int selection_average = 5;  // the learned policy: the weight average of the best this many
+  bool selection_collisions_first = true;  // rank by at-fault collisions, then score; else score
   std::uint64_t seed = 1;
   double progress_seconds = 10;
   double curve_seconds = 20;

@@ -1,5 +1,6 @@
 #include "train/train_settings.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tarmac/cli/config_schema.h"
@@ -73,6 +74,21 @@ TEST(TrainSettingsTest, TheWeightAverageIsKeptOnlyWhenItDrivesTheSelectionSuiteA
   EXPECT_FALSE(KeepAverage(0.760, 0, 0.861, 1));   // seed 2's broken average
   EXPECT_FALSE(KeepAverage(0.880, 1, 0.870, 0));   // a higher score but a collision more
   EXPECT_FALSE(KeepAverage(0.8589, 0, 0.879, 0));  // just past the tolerance
+  // Ranked by score alone (train.selection_rank score), the collision count is no guard of its
+  // own: each at-fault collision is in the score already.
+  EXPECT_TRUE(KeepAverage(0.880, 1, 0.870, 0, /*collisions_first=*/false));
+  EXPECT_FALSE(KeepAverage(0.760, 0, 0.861, 1, /*collisions_first=*/false));
+}
+
+TEST(TrainSettingsTest, SelectionRankReadsCollisionsOrScore) {
+  auto config = DefaultConfig();
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(TrainSettings::From(*config).selection_collisions_first);
+  ASSERT_TRUE(config->Set("train.selection_rank", "score", "--set").ok());
+  EXPECT_FALSE(TrainSettings::From(*config).selection_collisions_first);
+  const absl::Status bad = config->Set("train.selection_rank", "crashes", "--set");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.message()), ::testing::HasSubstr("train.selection_rank"));
 }
 
 }  // namespace
