@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -235,10 +234,13 @@ void ThinTurnCheckpoints(const TrainContext& ctx) {
 // draws follow from train.seed and the turn's number, so with --updates as the limit a run
 // repeats bit for bit; a time limit cuts the last turn wherever the clock says.
 absl::Status RunLockstepTurns(TrainContext& ctx, const actors::RolloutJobOptions& rollout_base,
-                              const actors::LearnerJobOptions& learner_base,
-                              const std::function<std::uint64_t(std::uint64_t)>& updates_allowed,
-                              double deadline) {
+                              const actors::LearnerJobOptions& learner_base, double deadline) {
   const TrainSettings& settings = *ctx.settings;
+  // The RL updates train.updates still allows after `done` (0: no limit, so all of them).
+  const auto updates_allowed = [&](std::uint64_t done) -> std::uint64_t {
+    if (settings.updates == 0) return std::numeric_limits<std::uint64_t>::max();
+    return settings.updates > done ? settings.updates - done : 0;
+  };
   const int envs = rollout_base.actors * rollout_base.envs_per_actor;
   // A turn's env steps, whole batches of the one env actor's envs (as its quota rounds them).
   const std::uint64_t turn_steps =
@@ -280,7 +282,7 @@ absl::Status RunLockstepTurns(TrainContext& ctx, const actors::RolloutJobOptions
         critic_only > done ? std::min(settings.critic_warmup_updates, critic_only - done) : 0;
     learn.defer_priorities = true;
     learn.sample_stream = turn + 1;
-    learn.checkpoint_seconds = 1e9;               // one checkpoint, at the turn's end
+    learn.checkpoint_seconds = 1e9;  // one checkpoint, at the turn's end
     statuses =
         ctx.runner->Run(Phase::kRl, deadline, {Job(ctx, &actors::RunLearnerJob, learn)}, false);
     if (absl::Status s = FirstFailure(statuses); !s.ok()) return s;
@@ -349,11 +351,7 @@ absl::StatusOr<PhaseEnd> RunRlPhase(TrainContext& ctx) {
     const double deadline = budget > 0 ? budget - ctx.eval_reserve() : 0.0;
     absl::Status status;
     if (settings.lockstep_steps > 0) {
-      const auto allowed = [&](std::uint64_t done) -> std::uint64_t {
-        if (settings.updates == 0) return std::numeric_limits<std::uint64_t>::max();
-        return settings.updates > done ? settings.updates - done : 0;
-      };
-      status = RunLockstepTurns(ctx, rollout, rl, allowed, deadline);
+      status = RunLockstepTurns(ctx, rollout, rl, deadline);
     } else {
       status = FirstFailure(ctx.runner->Run(
           Phase::kRl, deadline,
