@@ -543,6 +543,8 @@ TEST_F(TrainTest, LockstepRunsOfOneSeedLearnTheSameWeights) {
     EXPECT_THAT(Read(out + "/train.log"), HasSubstr("in lock-step turns of 1000 env steps"));
     const ReplayContent replay = ReadReplay(out + "/replay");
     EXPECT_EQ(replay.inserts, 2016U);  // two turns of 1008 steps (63 of the 2 x 8 envs)
+    // 400 SFT and 500 RL updates: the weights compared below are RL's, not the cloned ones.
+    EXPECT_TRUE(fs::exists(out + "/checkpoints/ckpt-000000000900.pt"));
     runs.push_back(NewestPolicyTensors(out));
   }
   ASSERT_FALSE(runs[0].empty());
