@@ -310,11 +310,19 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
     }
   }
   const double lateral_rate = road_->lane_width() / params_.lane_change_duration;
+  // Whether every vehicle still occupies the lanes its entries are in (then the index only
+  // needs the new positions, not a rebuild).
+  bool lanes_kept = true;
+  const auto under = [&](const TrafficVehicle& v) { return RoundToInt(v.d / road_->lane_width()); };
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
     TrafficVehicle& v = vehicles_[i];
     if (!v.active) continue;
     if (v.track >= 0) {
-      if (FollowLog(static_cast<int>(i), dt)) continue;
+      const int lane_before = v.lane;
+      const int under_before = under(v);
+      const bool followed = FollowLog(static_cast<int>(i), dt);
+      lanes_kept = lanes_kept && v.active && v.lane == lane_before && under(v) == under_before;
+      if (followed) continue;
       accel[i] = Accel(static_cast<int>(i), v.lane);  // it yields to IDM from this step
     }
     // A driver with a reaction lag closes only part of the gap to what IDM asks each step.
@@ -327,12 +335,42 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
     v.s += v.speed * dt;
     const double offset = road_->LaneCenter(v.lane) - v.d;
     const double move = std::clamp(offset, -lateral_rate * dt, lateral_rate * dt);
+    const int under_before = move != 0.0 ? under(v) : 0;
     v.d += move;
+    if (move != 0.0) lanes_kept = lanes_kept && under(v) == under_before;
     v.lateral_speed = move / dt;
-    if (v.s - 0.5 * v.length > road_->length()) v.active = false;  // left the road
+    if (v.s - 0.5 * v.length > road_->length()) {  // left the road
+      v.active = false;
+      lanes_kept = false;
+    }
   }
   time_ += dt;
-  Index(ego);
+  if (lanes_kept) {
+    Reindex(ego);
+  } else {
+    Index(ego);
+  }
+}
+
+void Traffic::Reindex(const std::optional<EgoView>& ego) {
+  // Each lane keeps its vehicles: their new s, the ego's old entries dropped, and the order
+  // restored by insertion sort (vehicles rarely pass one another within a step). The lanes then
+  // hold what Index would build; order_ is left as it was, still every active vehicle, and
+  // Index sorts it when it next runs.
+  for (auto& entries : lanes_) {
+    std::size_t kept = 0;
+    for (const auto& [s, i] : entries) {
+      if (i >= 0) entries[kept++] = {vehicles_[i].s, i};
+    }
+    entries.resize(kept);
+    for (std::size_t j = 1; j < kept; ++j) {
+      const std::pair<double, int> moving = entries[j];
+      std::size_t k = j;
+      for (; k > 0 && moving < entries[k - 1]; --k) entries[k] = entries[k - 1];
+      entries[k] = moving;
+    }
+  }
+  PlaceEgo(ego);
 }
 
 bool Traffic::FollowLog(int index, double dt) {

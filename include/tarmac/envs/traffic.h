@@ -123,6 +123,9 @@ class Traffic {
 
  private:
   void Index(const std::optional<EgoView>& ego);
+  // The lanes after a step in which no vehicle left, changed the lanes it occupies or was
+  // changed from outside: the same entries at their new s, then the ego placed.
+  void Reindex(const std::optional<EgoView>& ego);
   // Puts the ego's entries into the lanes it occupies (after its old ones are gone).
   void PlaceEgo(const std::optional<EgoView>& ego);
   // The order of order_: by s, then by index.
