@@ -235,7 +235,7 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
   traffic_->Overlapping(box, ego_frenet_, &hits_);
   const std::vector<int>& hits = hits_;
   const bool collision = !hits.empty();
-  const bool off_road = !road.BoxDrivable(box.centre, box.length, box.width);
+  const bool off_road = !road.BoxDrivable(box.centre, ego_frenet_, box.length, box.width);
   EgoMotion motion;
   motion.lon_accel = ego_.accel;
   motion.lon_jerk = (ego_.accel - before.accel) / dt;

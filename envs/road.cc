@@ -162,6 +162,30 @@ bool Road::BoxDrivable(const Pose& centre, double length, double width) const {
   return true;
 }
 
+bool Road::BoxDrivable(const Pose& centre, Frenet at, double length, double width) const {
+  if (straight_) {
+    // Every corner projects within `reach` of `at` along and across the road (the margin covers
+    // the rounding of the corners and projections). It is on the road when the lane nearest it
+    // is present at its s; rounding is monotone, so the nearest lanes of all corners lie between
+    // those of the box's lateral extremes.
+    const double reach = 0.5 * std::hypot(length, width) + 1e-3;
+    const int low = RoundToInt((at.d - reach) / lane_width_);
+    const int high = RoundToInt((at.d + reach) / lane_width_);
+    bool covered = true;
+    for (int index = low; index <= high && covered; ++index) {
+      covered = false;
+      for (const Lane& lane : lanes_) {
+        if (lane.index == index && lane.s_begin <= at.s - reach && at.s + reach < lane.s_end) {
+          covered = true;
+          break;
+        }
+      }
+    }
+    if (covered) return true;
+  }
+  return BoxDrivable(centre, length, width);
+}
+
 CurveLimit CurveLimitAhead(const Road& road, double s, double d, double speed, double lateral_accel,
                            double decel) {
   constexpr double kInf = std::numeric_limits<double>::infinity();

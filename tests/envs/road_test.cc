@@ -77,6 +77,33 @@ TEST(RoadTest, BoxDrivableChecksEveryCorner) {
   EXPECT_FALSE(road.BoxDrivable({499.0, 0.0, 0.0}, 4.8, 1.9)) << "past the end";
 }
 
+// The form given the centre's Frenet coordinates answers as the corner projections do, at every
+// pose near lane edges, lane ends and road ends, on straight roads (where it may skip them) and
+// a curved one (where it does not).
+TEST(RoadTest, BoxDrivableGivenTheFrenetCentreAgreesWithTheCornerTest) {
+  const std::vector<Road> roads = {
+      Road::Straight(500.0, 3, 3.6),
+      *Road::Build({10.0, -5.0, 0.3}, {{200.0, 0.0}, {300.0, 0.0}},
+                   {{0, 0.0, 250.0}, {1, 0.0, 1e9}, {2, 120.0, 1e9}, {0, 260.0, 1e9}}),
+      Winding()};
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> s(-10.0, 510.0), d(-3.0, 10.0), heading(-0.6, 0.6);
+  int on = 0, off = 0;
+  for (const Road& road : roads) {
+    for (int i = 0; i < 20000; ++i) {
+      const Pose centre = road.ToWorld({s(rng), d(rng)});
+      const Pose box{centre.x, centre.y, centre.heading + (i % 4 == 0 ? heading(rng) : 0.0)};
+      const Frenet at = road.ToFrenet(box.x, box.y);
+      const bool drivable = road.BoxDrivable(box, 4.8, 1.9);
+      ASSERT_EQ(road.BoxDrivable(box, at, 4.8, 1.9), drivable)
+          << "s " << at.s << " d " << at.d << " heading " << box.heading;
+      (drivable ? on : off) += 1;
+    }
+  }
+  EXPECT_GT(on, 10000);
+  EXPECT_GT(off, 10000);
+}
+
 TEST(RoadTest, CurveLimitAheadBrakesToReachTheCurveSpeed) {
   absl::StatusOr<Road> road = Road::Build({}, {{200.0, 0.0}, {300.0, 1.0 / 100.0}}, {{0, 0, 500}});
   ASSERT_TRUE(road.ok());

@@ -106,6 +106,10 @@ class Road {
   bool OnRoad(Frenet f) const;
   // True when all four corners of the box (centre pose, length, width) are on the road.
   bool BoxDrivable(const Pose& centre, double length, double width) const;
+  // The same answer given also the centre's Frenet coordinates (ToFrenet of it): on a straight
+  // road, a box whose reach around `at` lies on lanes present all along it is drivable without
+  // projecting its corners (the env asks every step; the corners are projected otherwise).
+  bool BoxDrivable(const Pose& centre, Frenet at, double length, double width) const;
 
  private:
   struct Placed {
