@@ -37,7 +37,7 @@ DrivingEnvOptions DrivingEnvOptions::From(const EnvConfig& config, std::string n
 }
 
 DrivingEnv::DrivingEnv(DrivingEnvOptions options)
-    : options_(std::move(options)), model_(options_.ego) {
+    : options_(std::move(options)), model_(options_.ego, 4, options_.scenario.dt) {
   options_.nearest_vehicles = std::clamp(options_.nearest_vehicles, 0, 32);
   spec_.name = options_.name;
   options_.history = std::clamp(options_.history, 0, 16);
@@ -176,9 +176,10 @@ void DrivingEnv::RunScripts() {
     if (script.kind == Script::Kind::kBrake) {
       if (time() >= script.start_time) {
         script_started_[i] = true;
-        // Brake to a stop, then hold.
-        traffic_->mutable_vehicles()[script.vehicle].forced_accel =
-            v.speed > 0.0 ? -script.decel : 0.0;
+        // Brake to a stop, then hold (written only when it changes: a write re-indexes traffic).
+        const double accel = v.speed > 0.0 ? -script.decel : 0.0;
+        if (v.forced_accel != accel)
+          traffic_->mutable_vehicles()[script.vehicle].forced_accel = accel;
       }
     } else if (!script_started_[i]) {
       const double gap = v.s - ego_frenet_.s - 0.5 * (v.length + options_.ego.length);
@@ -396,18 +397,31 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
   o[8] = road.LaneExists(lane - 1, ego_frenet_.s) ? 1.0F : 0.0F;
   o[9] = static_cast<float>(scenario_.speed_limit / 30.0);
   const double ahead[] = {10.0, 20.0, 40.0, 60.0, 80.0};
+  // The segment of every preview point when one holds them all (the usual case): looked up once.
+  const std::size_t first = road.SegmentIndex(ego_frenet_.s + ahead[0]);
+  const bool one_segment = first == road.SegmentIndex(ego_frenet_.s + ahead[4]);
   for (int i = 0; i < 5; ++i) {
     const double at = ego_frenet_.s + ahead[i];
-    const Pose p = road.ToWorld({at, road.LaneCenter(std::max(lane, 0))});
+    const Frenet centre{at, road.LaneCenter(std::max(lane, 0))};
+    const Pose p = one_segment ? road.ToWorldOn(first, centre) : road.ToWorld(centre);
     const double dx = p.x - ego_.x;
     const double dy = p.y - ego_.y;
-    o[kEgoFeatures + 2 * i] = static_cast<float>(road.Curvature(at) * 100.0);
+    const double curvature = one_segment ? road.segment(first).curvature : road.Curvature(at);
+    o[kEgoFeatures + 2 * i] = static_cast<float>(curvature * 100.0);
     o[kEgoFeatures + 2 * i + 1] = static_cast<float>((-s * dx + c * dy) / 10.0);
   }
-  // K nearest active vehicles by distance (partial selection; K is small).
+  // K nearest active vehicles by distance (partial selection; K is small), ordered as pairs of
+  // (distance, index) would be. Left uninitialised: only the first `count` are read.
+  struct Near {
+    double distance;
+    int index;
+    bool operator<(const Near& other) const {
+      return distance < other.distance || (!(other.distance < distance) && index < other.index);
+    }
+  };
   const auto& vehicles = traffic_->vehicles();
   const int k = options_.nearest_vehicles;
-  std::array<std::pair<double, int>, 32> nearest;
+  Near nearest[32];
   int count = 0;
   for (std::size_t i = 0; i < vehicles.size(); ++i) {
     const TrafficVehicle& v = vehicles[i];
@@ -415,16 +429,16 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
     const double distance = std::abs(v.s - ego_frenet_.s) + std::abs(v.d - ego_frenet_.d);
     if (count < k) {
       nearest[count++] = {distance, static_cast<int>(i)};
-      std::push_heap(nearest.begin(), nearest.begin() + count);
-    } else if (distance < nearest[0].first) {
-      std::pop_heap(nearest.begin(), nearest.begin() + count);
+      std::push_heap(nearest, nearest + count);
+    } else if (distance < nearest[0].distance) {
+      std::pop_heap(nearest, nearest + count);
       nearest[count - 1] = {distance, static_cast<int>(i)};
-      std::push_heap(nearest.begin(), nearest.begin() + count);
+      std::push_heap(nearest, nearest + count);
     }
   }
-  std::sort(nearest.begin(), nearest.begin() + count);
+  std::sort(nearest, nearest + count);
   for (int j = 0; j < count; ++j) {
-    const TrafficVehicle& v = vehicles[nearest[j].second];
+    const TrafficVehicle& v = vehicles[nearest[j].index];
     const OrientedBox b = traffic_->Box(v);
     const double dx = b.centre.x - ego_.x;
     const double dy = b.centre.y - ego_.y;

@@ -87,8 +87,10 @@ const Road::Placed& Road::SegmentAt(double s) const {
   return it == segments_.begin() ? segments_.front() : *std::prev(it);
 }
 
-Pose Road::ToWorld(Frenet f) const {
-  const Placed& p = SegmentAt(f.s);
+Pose Road::ToWorld(Frenet f) const { return ToWorldOn(SegmentIndex(f.s), f); }
+
+Pose Road::ToWorldOn(std::size_t segment, Frenet f) const {
+  const Placed& p = segments_[segment];
   const Pose on_line = Advance(p.start, p.cos_heading, p.sin_heading, p.segment, f.s - p.s0);
   if (p.segment.curvature == 0.0) {  // the heading is the start's
     return {on_line.x - f.d * p.sin_heading, on_line.y + f.d * p.cos_heading, on_line.heading};
@@ -164,18 +166,21 @@ bool Road::BoxDrivable(const Pose& centre, double length, double width) const {
 
 bool Road::BoxDrivable(const Pose& centre, Frenet at, double length, double width) const {
   if (straight_) {
-    // Every corner projects within `reach` of `at` along and across the road (the margin covers
-    // the rounding of the corners and projections). It is on the road when the lane nearest it
-    // is present at its s; rounding is monotone, so the nearest lanes of all corners lie between
-    // those of the box's lateral extremes.
-    const double reach = 0.5 * std::hypot(length, width) + 1e-3;
-    const int low = RoundToInt((at.d - reach) / lane_width_);
-    const int high = RoundToInt((at.d + reach) / lane_width_);
+    // Turned by psi against the road, the corners lie within 0.5 (L |sin psi| + W |cos psi|) of
+    // `at` across the road and 0.5 (L |cos psi| + W |sin psi|) along it; |sin psi| <= |psi|
+    // bounds both without a sine (the margin covers the rounding of corners and projections). A
+    // corner is on the road when the lane nearest it is present at its s; rounding is monotone,
+    // so the nearest lanes of all corners lie between those of the lateral extremes.
+    const double psi = std::abs(WrapAngle(centre.heading - segments_.front().start.heading));
+    const double across = 0.5 * (length * psi + width) + 1e-3;
+    const double along = 0.5 * (length + width * psi) + 1e-3;
+    const int low = RoundToInt((at.d - across) / lane_width_);
+    const int high = RoundToInt((at.d + across) / lane_width_);
     bool covered = true;
     for (int index = low; index <= high && covered; ++index) {
       covered = false;
       for (const Lane& lane : lanes_) {
-        if (lane.index == index && lane.s_begin <= at.s - reach && at.s + reach < lane.s_end) {
+        if (lane.index == index && lane.s_begin <= at.s - along && at.s + along < lane.s_end) {
           covered = true;
           break;
         }

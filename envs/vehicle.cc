@@ -57,6 +57,18 @@ VehicleParams VehicleParams::Truck() {
   return p;
 }
 
+BicycleModel::BicycleModel(VehicleParams params, int substeps, double dt)
+    : params_(params), substeps_(substeps), dt_(dt), decays_(DecaysFor(dt)) {}
+
+BicycleModel::Decays BicycleModel::DecaysFor(double dt) const {
+  // Exact first-order lag over one substep: x <- target + (x - target) * exp(-h / tau).
+  const double h = dt / substeps_;
+  Decays d;
+  d.accel = params_.accel_time_constant > 0 ? std::exp(-h / params_.accel_time_constant) : 0.0;
+  d.steer = params_.steer_time_constant > 0 ? std::exp(-h / params_.steer_time_constant) : 0.0;
+  return d;
+}
+
 VehicleCommand BicycleModel::Clip(VehicleCommand command) const {
   // NaN commands (a broken policy) count as "no input".
   if (!std::isfinite(command.accel)) command.accel = 0.0;
@@ -72,11 +84,9 @@ VehicleState BicycleModel::Step(const VehicleState& state, VehicleCommand comman
   VehicleState s = state;
   const double h = dt / substeps_;
   const double lr_over_l = params_.rear_to_cg / params_.wheelbase;
-  // Exact first-order lag over one substep: x <- target + (x - target) * exp(-h / tau).
-  const double accel_decay =
-      params_.accel_time_constant > 0 ? std::exp(-h / params_.accel_time_constant) : 0.0;
-  const double steer_decay =
-      params_.steer_time_constant > 0 ? std::exp(-h / params_.steer_time_constant) : 0.0;
+  const Decays decays = dt == dt_ ? decays_ : DecaysFor(dt);
+  const double accel_decay = decays.accel;
+  const double steer_decay = decays.steer;
   const double max_steer_change = params_.max_steer_rate * h;
   double heading_change = 0.0;
   for (int i = 0; i < substeps_; ++i) {

@@ -78,6 +78,8 @@ class Road {
 
   // The world pose of (s, d): position, and the heading of the reference line at s.
   Pose ToWorld(Frenet f) const;
+  // The same on segment `segment`, which the caller knows holds f.s (SegmentIndex(f.s)).
+  Pose ToWorldOn(std::size_t segment, Frenet f) const;
   // The closest reference-line point to (x, y), as (s, d). Points before the start or past the
   // end are extrapolated along the first/last segment.
   Frenet ToFrenet(double x, double y) const;

@@ -51,8 +51,9 @@ struct VehicleCommand {
 // on acceleration, steering angle and rate, and speed >= 0. Stateless; thread-safe.
 class BicycleModel {
  public:
-  explicit BicycleModel(VehicleParams params, int substeps = 4)
-      : params_(params), substeps_(substeps) {}
+  // `dt`: the step most calls use, whose actuator decays are worked out here once (any other
+  // step works them out each call; the numbers are the same).
+  explicit BicycleModel(VehicleParams params, int substeps = 4, double dt = 0.1);
 
   // Advances `state` by dt seconds under `command`. O(substeps); allocation-free.
   VehicleState Step(const VehicleState& state, VehicleCommand command, double dt) const;
@@ -63,8 +64,16 @@ class BicycleModel {
   const VehicleParams& params() const { return params_; }
 
  private:
+  struct Decays {
+    double accel = 0.0;  // exp(-h / accel_time_constant) over a substep h, 0 without a lag
+    double steer = 0.0;
+  };
+  Decays DecaysFor(double dt) const;
+
   VehicleParams params_;
   int substeps_;
+  double dt_;
+  Decays decays_;  // DecaysFor(dt_)
 };
 
 }  // namespace tarmac::envs
