@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "tarmac/envs/divide.h"
 #include "tarmac/envs/metrics.h"
 #include "tarmac/envs/policy.h"
 #include "tarmac/util/splitmix.h"
@@ -410,8 +411,8 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
     o[kEgoFeatures + 2 * i] = static_cast<float>(curvature * 100.0);
     o[kEgoFeatures + 2 * i + 1] = static_cast<float>((-s * dx + c * dy) / 10.0);
   }
-  // K nearest active vehicles by distance (partial selection; K is small), ordered as pairs of
-  // (distance, index) would be. Left uninitialised: only the first `count` are read.
+  // K nearest active vehicles by distance (K is small), ordered as pairs of (distance, index)
+  // would be. Left uninitialised: only the first `count` are read.
   struct Near {
     double distance;
     int index;
@@ -427,16 +428,13 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
     const TrafficVehicle& v = vehicles[i];
     if (!v.active || std::abs(v.s - ego_frenet_.s) > 150.0) continue;
     const double distance = std::abs(v.s - ego_frenet_.s) + std::abs(v.d - ego_frenet_.d);
-    if (count < k) {
-      nearest[count++] = {distance, static_cast<int>(i)};
-      std::push_heap(nearest, nearest + count);
-    } else if (distance < nearest[0].distance) {
-      std::pop_heap(nearest, nearest + count);
-      nearest[count - 1] = {distance, static_cast<int>(i)};
-      std::push_heap(nearest, nearest + count);
-    }
+    // Kept sorted: a vehicle nearer than the K-th moves in at its place.
+    const Near candidate{distance, static_cast<int>(i)};
+    if (count == k && (k == 0 || !(candidate < nearest[k - 1]))) continue;
+    int at = count < k ? count++ : k - 1;
+    for (; at > 0 && candidate < nearest[at - 1]; --at) nearest[at] = nearest[at - 1];
+    nearest[at] = candidate;
   }
-  std::sort(nearest, nearest + count);
   for (int j = 0; j < count; ++j) {
     const TrafficVehicle& v = vehicles[nearest[j].index];
     const OrientedBox b = traffic_->Box(v);
@@ -449,11 +447,13 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
     const double vx = v.speed * vc - ego_.speed * c;
     const double vy = v.speed * vs - ego_.speed * s;
     float* f = o + kEgoFeatures + kPreviewFeatures + kVehicleFeatures * j;
+    const auto position = DividePair(c * dx + s * dy, 50.0, -s * dx + c * dy, 10.0);
+    const auto velocity = DividePair(c * vx + s * vy, 30.0, -s * vx + c * vy, 10.0);
     f[0] = 1.0F;
-    f[1] = static_cast<float>((c * dx + s * dy) / 50.0);
-    f[2] = static_cast<float>((-s * dx + c * dy) / 10.0);
-    f[3] = static_cast<float>((c * vx + s * vy) / 30.0);
-    f[4] = static_cast<float>((-s * vx + c * vy) / 10.0);
+    f[1] = static_cast<float>(position[0]);
+    f[2] = static_cast<float>(position[1]);
+    f[3] = static_cast<float>(velocity[0]);
+    f[4] = static_cast<float>(velocity[1]);
     f[5] = static_cast<float>(WrapAngle(b.centre.heading - ego_.heading));
     f[6] = static_cast<float>(v.length / 10.0);
   }
@@ -466,9 +466,11 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
     if (!road.LaneExists(lanes[j], ego_frenet_.s)) continue;
     const auto leader = traffic_->LeaderOf(lanes[j], ego_frenet_.s, length, -1);
     if (!leader || leader->first.gap > 150.0) continue;
+    const auto features = DividePair(std::min(leader->first.gap, 150.0), 100.0,
+                                     leader->first.speed - ego_.speed, 30.0);
     f[0] = 1.0F;
-    f[1] = static_cast<float>(std::min(leader->first.gap, 150.0) / 100.0);
-    f[2] = static_cast<float>((leader->first.speed - ego_.speed) / 30.0);
+    f[1] = static_cast<float>(features[0]);
+    f[2] = static_cast<float>(features[1]);
   }
   // Where the ego lane ends: follow its pieces (a lane may be built from several) from the
   // ego's s; O(lanes) per piece, and roads have a handful.

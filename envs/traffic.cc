@@ -338,8 +338,8 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
     const int under_before = move != 0.0 ? under(v) : 0;
     v.d += move;
     if (move != 0.0) lanes_kept = lanes_kept && under(v) == under_before;
-    v.lateral_speed = move / dt;
-    if (v.s - 0.5 * v.length > road_->length()) {  // left the road
+    v.lateral_speed = move == 0.0 ? move : move / dt;  // +-0 / dt is +-0: no division to wait on
+    if (v.s - 0.5 * v.length > road_->length()) {      // left the road
       v.active = false;
       lanes_kept = false;
     }

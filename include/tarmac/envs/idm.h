@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "tarmac/envs/divide.h"
+
 namespace tarmac::envs {
 
 // Intelligent Driver Model parameters (Treiber et al. 2000); defaults from DESIGN.md.
@@ -65,15 +67,18 @@ inline double IdmAcceleration(const IdmParams& p, double braking_scale, double s
                               const std::optional<Leader>& leader) {
   const double v = std::max(0.0, speed);
   // (v / v0)^delta; delta is 4 almost always, where a multiplication beats pow tenfold.
-  const double r = v / p.desired_speed;
-  const double r2 = r * r;
-  const double free_road = 1.0 - (p.exponent == 4.0 ? r2 * r2 : IdmSpeedPower(r, p.exponent));
-  if (!leader) return p.max_accel * free_road;
+  const auto free_road = [&](double r) {
+    const double r2 = r * r;
+    return 1.0 - (p.exponent == 4.0 ? r2 * r2 : IdmSpeedPower(r, p.exponent));
+  };
+  if (!leader) return p.max_accel * free_road(v / p.desired_speed);
+  // v / v0 and v dv / (2 sqrt(a b)) in one two-lane division.
   const double dv = v - leader->speed;
-  const double desired_gap = p.min_gap + std::max(0.0, v * p.time_headway + v * dv / braking_scale);
+  const auto quotients = DividePair(v, p.desired_speed, v * dv, braking_scale);
+  const double desired_gap = p.min_gap + std::max(0.0, v * p.time_headway + quotients[1]);
   const double gap = std::max(leader->gap, 0.01);
   const double ratio = desired_gap / gap;
-  return p.max_accel * (free_road - ratio * ratio);
+  return p.max_accel * (free_road(quotients[0]) - ratio * ratio);
 }
 
 }  // namespace tarmac::envs
