@@ -201,21 +201,51 @@ double Traffic::AccelBehind(int index, const std::optional<Leader>& leader) cons
       kMaxBraking, idm->max_accel);
 }
 
+Traffic::Neighbours Traffic::NeighboursOf(int lane, double s, double length, int self) const {
+  Neighbours around;
+  if (lane < 0 || lane >= static_cast<int>(lanes_.size())) return around;
+  const auto& entries = lanes_[lane];
+  // The first entry at or past s (FollowerOf's search): the follower is the one before it, and
+  // that follower's leader (the entry after the follower's) is this one.
+  const auto first = std::lower_bound(entries.begin(), entries.end(), std::make_pair(s, -2));
+  if (first != entries.begin()) {
+    const auto& [follower_s, f] = *(first - 1);
+    around.follower = std::make_pair(f, follower_s);
+    if (first != entries.end()) {
+      const double gap = first->first - follower_s - 0.5 * (Length(first->second) + Length(f));
+      around.follower_leader = Leader{gap, Speed(first->second)};
+    }
+  }
+  // LeaderOf's upper bound of (s, self), found onwards from `first`: the entries before it are
+  // behind s.
+  const std::pair<double, int> key(s, self);
+  auto it = first;
+  while (it != entries.end() && !(key < *it)) ++it;
+  for (; it != entries.end(); ++it) {
+    if (it->second == self && self >= 0) continue;
+    const double gap = it->first - s - 0.5 * (Length(it->second) + length);
+    around.leader = std::make_pair(Leader{gap, Speed(it->second)}, it->second);
+    break;
+  }
+  return around;
+}
+
 bool Traffic::DecideLaneChange(int index) {
   TrafficVehicle& v = vehicles_[index];
   if (!v.lane_changes || v.forced_accel || v.track >= 0 ||
       std::abs(v.d - road_->LaneCenter(v.lane)) > kSettled) {
     return false;
   }
+  const Neighbours own = NeighboursOf(v.lane, v.s, v.length, index);
   std::optional<Leader> own_leader;
-  if (auto l = LeaderOf(v.lane, v.s, v.length, index)) own_leader = l->first;
+  if (own.leader) own_leader = own.leader->first;
   const double changer_now = AccelBehind(index, own_leader);
   // The follower left behind is the same whichever way the vehicle goes: worked out once, when
   // a target lane is first worth weighing.
   std::optional<MobilInputs> behind;
   const auto left_behind = [&] {
     MobilInputs in;
-    if (auto follower = FollowerOf(v.lane, v.s, index)) {
+    if (const auto& follower = own.follower) {
       const int f = follower->first;
       const double gap = v.s - follower->second - 0.5 * (Length(f) + v.length);
       in.old_follower_now = FollowerAccel(f, Leader{gap, v.speed});
@@ -232,19 +262,18 @@ bool Traffic::DecideLaneChange(int index) {
     if (!road_->LaneExists(target, v.s) || !road_->LaneExists(target, v.s + 2 * v.speed + 20)) {
       continue;
     }
+    const Neighbours around = NeighboursOf(target, v.s, v.length, index);
     std::optional<Leader> target_leader;
-    if (auto l = LeaderOf(target, v.s, v.length, index)) target_leader = l->first;
+    if (around.leader) target_leader = around.leader->first;
     // A leader already overlapping in the target lane rules the change out.
     if (target_leader && target_leader->gap < 0) continue;
     if (!behind) behind = left_behind();
     MobilInputs in = *behind;
     in.changer_now = changer_now;
     in.changer_after = AccelBehind(index, target_leader);
-    if (auto follower = FollowerOf(target, v.s, index)) {
+    if (const auto& follower = around.follower) {
       const int f = follower->first;
-      std::optional<Leader> f_leader;
-      if (auto l = LeaderOf(target, follower->second, Length(f), f)) f_leader = l->first;
-      in.new_follower_now = FollowerAccel(f, f_leader);
+      in.new_follower_now = FollowerAccel(f, around.follower_leader);
       const double gap = v.s - follower->second - 0.5 * (Length(f) + v.length);
       in.new_follower_after = FollowerAccel(f, Leader{gap, v.speed});
       if (gap < 0) in.new_follower_after = -1e9;  // overlapping: never safe

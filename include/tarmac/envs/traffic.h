@@ -140,6 +140,15 @@ class Traffic {
   // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
   double FollowerAccel(int follower, const std::optional<Leader>& leader) const;
   bool DecideLaneChange(int index);  // true when the vehicle changed its lane
+  // Around vehicle `self` at `s` in `lane` (where its entry, if any, is (s, self)), from one
+  // search: what LeaderOf(lane, s, length, self) and FollowerOf(lane, s, self) answer, and the
+  // follower's own leader there (LeaderOf from the follower's entry).
+  struct Neighbours {
+    std::optional<std::pair<Leader, int>> leader;
+    std::optional<std::pair<int, double>> follower;
+    std::optional<Leader> follower_leader;
+  };
+  Neighbours NeighboursOf(int lane, double s, double length, int self) const;
   // Moves a vehicle that follows a log to its logged state at time_ + dt; false when it stops
   // following it (a reactive vehicle yielding to the ego, or the log's end) and IDM moves it.
   bool FollowLog(int index, double dt);
