@@ -53,12 +53,11 @@ int Traffic::Add(TrafficVehicle vehicle) {
   // Decisions are staggered so that vehicles do not all change lanes at once.
   next_decision_.push_back(time_ + params_.decision_interval *
                                        std::fmod(0.37 * static_cast<double>(vehicle.id), 1.0));
-  // Into the index where a rebuild would put it (a scenario adds dozens in a row).
+  // Into the lanes where a rebuild would put it (a scenario adds dozens in a row); order_ only
+  // needs to hold it, the next rebuild sorts it.
   const int index = static_cast<int>(vehicles_.size()) - 1;
   if (vehicle.active) {
-    order_.insert(std::upper_bound(order_.begin(), order_.end(), index,
-                                   [&](int a, int b) { return Before(a, b); }),
-                  index);
+    order_.push_back(index);
     for (int lane : LanesOf(vehicle)) InsertEntry(lane, {vehicle.s, index});
   }
   return vehicle.id;
@@ -91,8 +90,9 @@ Traffic::Lanes Traffic::LanesOf(const TrafficVehicle& v) const {
 }
 
 void Traffic::Index(const std::optional<EgoView>& ego) {
-  // order_ stays sorted by (s, index) from step to step and vehicles rarely pass each other, so
-  // insertion sort restores it in about one pass; each lane then takes its vehicles in order.
+  // order_ is as the last rebuild left it, plus the vehicles added since; vehicles rarely pass
+  // each other, so insertion sort restores the order by (s, index) in about one pass; each lane
+  // then takes its vehicles in order.
   order_.erase(
       std::remove_if(order_.begin(), order_.end(), [&](int i) { return !vehicles_[i].active; }),
       order_.end());

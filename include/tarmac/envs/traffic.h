@@ -170,13 +170,13 @@ class Traffic {
   std::vector<double> next_decision_;  // per vehicle, s of simulated time
   std::vector<double> accel_;          // per vehicle, this step (kept to avoid allocation)
   std::vector<double> idm_scale_;      // per vehicle, IdmBrakingScale of its IDM parameters
-  std::vector<int> order_;             // active vehicles by (s, index), kept sorted
+  std::vector<int> order_;             // active vehicles; by (s, index) after Index
   double time_ = 0.0;
   int next_id_ = 1;
   std::optional<EgoView> ego_;
   // Per lane: (s, index into vehicles_, or -1 for the ego), sorted by s.
   std::vector<std::vector<std::pair<double, int>>> lanes_;
-  // lanes_ and order_ hold vehicles_ as they are (the ego aside): set by Index, cleared by any
+  // lanes_ hold vehicles_ as they are (the ego aside): set by Index and Reindex, cleared by any
   // change from outside. Add keeps them current.
   bool index_current_ = false;
 };
