@@ -89,12 +89,8 @@ const Road::Placed& Road::SegmentAt(double s) const {
 
 Pose Road::ToWorld(Frenet f) const { return ToWorldOn(SegmentIndex(f.s), f); }
 
-Pose Road::ToWorldOn(std::size_t segment, Frenet f) const {
-  const Placed& p = segments_[segment];
+Pose Road::ToWorldOnArc(const Placed& p, Frenet f) {
   const Pose on_line = Advance(p.start, p.cos_heading, p.sin_heading, p.segment, f.s - p.s0);
-  if (p.segment.curvature == 0.0) {  // the heading is the start's
-    return {on_line.x - f.d * p.sin_heading, on_line.y + f.d * p.cos_heading, on_line.heading};
-  }
   return {on_line.x - f.d * std::sin(on_line.heading), on_line.y + f.d * std::cos(on_line.heading),
           on_line.heading};
 }

@@ -127,6 +127,8 @@ class Road {
     double start_angle = 0.0;
   };
   const Placed& SegmentAt(double s) const;
+  // ToWorldOn on a curved segment.
+  static Pose ToWorldOnArc(const Placed& p, Frenet f);
   // (t, d) of point (px, py) relative to a segment, unbounded in t.
   static Frenet Project(const Placed& p, double px, double py);
 
@@ -148,6 +150,17 @@ struct CurveLimit {
 };
 CurveLimit CurveLimitAhead(const Road& road, double s, double d, double speed, double lateral_accel,
                            double decel);
+
+// Inline: a step places some twenty points on the road, and the straight case is a few
+// multiplications (the same as Advance's, in the same order).
+inline Pose Road::ToWorldOn(std::size_t segment, Frenet f) const {
+  const Placed& p = segments_[segment];
+  if (p.segment.curvature != 0.0) return ToWorldOnArc(p, f);
+  const double t = f.s - p.s0;
+  const double x = p.start.x + t * p.cos_heading;
+  const double y = p.start.y + t * p.sin_heading;
+  return {x - f.d * p.sin_heading, y + f.d * p.cos_heading, p.start.heading};
+}
 
 // The four corners of a box centred at `centre`, counter-clockwise from front-right.
 std::array<std::array<double, 2>, 4> BoxCorners(const Pose& centre, double length, double width);
