@@ -108,8 +108,8 @@ void DrivingEnv::Reset(std::uint64_t seed, absl::Span<float> observation) {
   entry_rng_ = scenario_.seed ^ 0xD1B54A32D192ED03ULL;
   ego_ = scenario_.ego;
   ego_frenet_ = scenario_.road.ToFrenet(ego_.x, ego_.y);
-  ego_leader_ = traffic_->LeaderOf(RoundToInt(ego_frenet_.d / scenario_.road.lane_width()),
-                                   ego_frenet_.s, options_.ego.length, -1);
+  ego_leader_ = traffic_->LeaderOf(scenario_.road.NearestLane(ego_frenet_.d), ego_frenet_.s,
+                                   options_.ego.length, -1);
   step_ = 0;
   done_ = false;
   script_started_.assign(scenario_.scripts.size(), false);
@@ -139,7 +139,7 @@ void DrivingEnv::EnterTraffic() {
       if (rear->second < 40.0) continue;
       if (rear->first >= 0) speed = std::min(speed, traffic_->vehicles()[rear->first].speed);
     }
-    if (RoundToInt(ego_frenet_.d / scenario_.road.lane_width()) == lane && ego_frenet_.s < 40.0) {
+    if (scenario_.road.NearestLane(ego_frenet_.d) == lane && ego_frenet_.s < 40.0) {
       continue;
     }
     TrafficVehicle v;
@@ -162,7 +162,7 @@ void DrivingEnv::EnterLogged() {
     v.s = at.s;
     v.d = at.d;
     v.speed = at.speed;
-    v.lane = std::max(RoundToInt(at.d / scenario_.road.lane_width()), 0);
+    v.lane = std::max(scenario_.road.NearestLane(at.d), 0);
     traffic_->Add(v);
   }
 }
@@ -214,7 +214,7 @@ StepResult DrivingEnv::Step(absl::Span<const float> action, absl::Span<float> ob
 
   // Where the ego is and who leads it.
   const int lane = road.LaneAt(ego_frenet_.s, ego_frenet_.d);
-  const int nearest_lane = RoundToInt(ego_frenet_.d / road.lane_width());
+  const int nearest_lane = road.NearestLane(ego_frenet_.d);
   std::optional<double> ttc;
   double leader_gap = std::numeric_limits<double>::infinity();
   int leader_id = 0;

@@ -34,7 +34,7 @@ void DrivingEnv::ObserveFrame(absl::Span<float> obs) const {
   if (obs.size() < static_cast<std::size_t>(frame_size_)) return;
   const Road& road = scenario_.road;
   const double w = road.lane_width();
-  const int lane = RoundToInt(ego_frenet_.d / w);
+  const int lane = road.NearestLane(ego_frenet_.d);
   const Pose on_road = road.ToWorld(ego_frenet_);
   const double heading_error = WrapAngle(ego_.heading - on_road.heading);
   const double c = std::cos(ego_.heading);

@@ -152,7 +152,7 @@ schemas::LoggedStep EpisodeRecorder::Snapshot(const DrivingEnv& env, bool vehicl
   const VehicleState& ego = env.ego();
   const Frenet at = env.ego_frenet();
   const Road& road = env.scenario().road;
-  const int lane = RoundToInt(at.d / road.lane_width());
+  const int lane = road.NearestLane(at.d);
   step.ego = {ego.x,        ego.y, ego.heading, ego.speed, ego.accel, ego.steer, ego.lateral_accel,
               ego.yaw_rate, at.s,  at.d,        lane};
   step.road_curvature = static_cast<float>(road.CurvatureAt(at.s, at.d));

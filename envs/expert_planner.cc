@@ -23,7 +23,7 @@ double LaneEnd(const Road& road, int lane, double s, double horizon) {
 
 void ExpertPlanner::Reset(const DrivingEnv& env) {
   const Road& road = env.scenario().road;
-  target_lane_ = RoundToInt(env.ego_frenet().d / road.lane_width());
+  target_lane_ = road.NearestLane(env.ego_frenet().d);
   next_decision_ = 0.0;
   last_accel_ = env.ego().accel;
   params_.idm.desired_speed = env.scenario().speed_limit * 0.97;
@@ -97,7 +97,7 @@ std::array<float, 2> ExpertPlanner::Act(const DrivingEnv& env) {
   const Road& road = env.scenario().road;
   const VehicleState& ego = env.ego();
   const Frenet f = env.ego_frenet();
-  const int current = RoundToInt(f.d / road.lane_width());
+  const int current = road.NearestLane(f.d);
   const bool settled = std::abs(f.d - road.LaneCenter(target_lane_)) < kSettled;
   if (env.time() >= next_decision_ && settled) {
     DecideLane(env);

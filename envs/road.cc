@@ -146,7 +146,7 @@ bool Road::LaneExists(int index, double s) const {
 }
 
 int Road::LaneAt(double s, double d) const {
-  const int index = RoundToInt(d / lane_width_);
+  const int index = NearestLane(d);
   if (std::abs(d - index * lane_width_) > 0.5 * lane_width_ + 1e-9) return -1;
   return LaneExists(index, s) ? index : -1;
 }
@@ -170,8 +170,8 @@ bool Road::BoxDrivable(const Pose& centre, Frenet at, double length, double widt
     const double psi = std::abs(WrapAngle(centre.heading - segments_.front().start.heading));
     const double across = 0.5 * (length * psi + width) + 1e-3;
     const double along = 0.5 * (length + width * psi) + 1e-3;
-    const int low = RoundToInt((at.d - across) / lane_width_);
-    const int high = RoundToInt((at.d + across) / lane_width_);
+    const int low = NearestLane(at.d - across);
+    const int high = NearestLane(at.d + across);
     bool covered = true;
     for (int index = low; index <= high && covered; ++index) {
       covered = false;

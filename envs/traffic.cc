@@ -82,7 +82,7 @@ std::optional<std::pair<int, double>> Traffic::Rearmost(int lane) const {
 Traffic::Lanes Traffic::LanesOf(const TrafficVehicle& v) const {
   Lanes lanes;
   lanes.lane[lanes.count++] = v.lane;
-  const int under = RoundToInt(v.d / road_->lane_width());
+  const int under = road_->NearestLane(v.d);
   if (under != v.lane && under >= 0 && under < static_cast<int>(lanes_.size())) {
     lanes.lane[lanes.count++] = under;
   }
@@ -117,9 +117,8 @@ void Traffic::PlaceEgo(const std::optional<EgoView>& ego) {
   ego_ = ego;
   if (ego) {
     // The ego occupies every lane its box reaches across; (s, -1) sorts before a vehicle at s.
-    const double w = road_->lane_width();
-    const int lo = RoundToInt((ego->d - 0.5 * ego->width) / w);
-    const int hi = RoundToInt((ego->d + 0.5 * ego->width) / w);
+    const int lo = road_->NearestLane(ego->d - 0.5 * ego->width);
+    const int hi = road_->NearestLane(ego->d + 0.5 * ego->width);
     for (int lane = std::max(lo, 0); lane <= std::min(hi, static_cast<int>(lanes_.size()) - 1);
          ++lane) {
       InsertEntry(lane, {ego->s, -1});
@@ -342,15 +341,15 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
   // Whether every vehicle still occupies the lanes its entries are in (then the index only
   // needs the new positions, not a rebuild).
   bool lanes_kept = true;
-  const auto under = [&](const TrafficVehicle& v) { return RoundToInt(v.d / road_->lane_width()); };
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
     TrafficVehicle& v = vehicles_[i];
     if (!v.active) continue;
     if (v.track >= 0) {
       const int lane_before = v.lane;
-      const int under_before = under(v);
+      const int under_before = road_->NearestLane(v.d);
       const bool followed = FollowLog(static_cast<int>(i), dt);
-      lanes_kept = lanes_kept && v.active && v.lane == lane_before && under(v) == under_before;
+      lanes_kept = lanes_kept && v.active && v.lane == lane_before &&
+                   road_->NearestLane(v.d) == under_before;
       if (followed) continue;
       accel[i] = Accel(static_cast<int>(i), v.lane);  // it yields to IDM from this step
     }
@@ -364,9 +363,9 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
     v.s += v.speed * dt;
     const double offset = road_->LaneCenter(v.lane) - v.d;
     const double move = std::clamp(offset, -lateral_rate * dt, lateral_rate * dt);
-    const int under_before = move != 0.0 ? under(v) : 0;
+    const int under_before = move != 0.0 ? road_->NearestLane(v.d) : 0;
     v.d += move;
-    if (move != 0.0) lanes_kept = lanes_kept && under(v) == under_before;
+    if (move != 0.0) lanes_kept = lanes_kept && road_->NearestLane(v.d) == under_before;
     v.lateral_speed = move == 0.0 ? move : move / dt;  // +-0 / dt is +-0: no division to wait on
     if (v.s - 0.5 * v.length > road_->length()) {      // left the road
       v.active = false;
@@ -436,8 +435,7 @@ bool Traffic::FollowLog(int index, double dt) {
   v.speed = next.speed;
   v.s = next.s;
   v.d = next.d;
-  v.lane =
-      std::clamp(RoundToInt(v.d / road_->lane_width()), 0, static_cast<int>(lanes_.size()) - 1);
+  v.lane = std::clamp(road_->NearestLane(v.d), 0, static_cast<int>(lanes_.size()) - 1);
   if (v.s - 0.5 * v.length > road_->length()) v.active = false;
   return true;
 }
@@ -459,8 +457,7 @@ std::vector<int> Traffic::Overlapping(const OrientedBox& box, Frenet at) const {
 void Traffic::Overlapping(const OrientedBox& box, Frenet at, std::vector<int>* out) const {
   std::vector<int>& ids = *out;
   ids.clear();
-  const double w = road_->lane_width();
-  const int centre = RoundToInt(at.d / w);
+  const int centre = road_->NearestLane(at.d);
   const double reach = box.length + 25.0;  // longer than any vehicle: the broad phase window
   for (int lane = std::max(centre - 1, 0);
        lane <= std::min(centre + 1, static_cast<int>(lanes_.size()) - 1); ++lane) {

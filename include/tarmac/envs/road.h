@@ -103,6 +103,9 @@ class Road {
   int LaneAt(double s, double d) const;
   bool LaneExists(int index, double s) const;
   double LaneCenter(int index) const { return index * lane_width_; }
+  // The index of the lane whose centre is nearest lateral offset d, present or not (may lie
+  // outside the road's lanes).
+  int NearestLane(double d) const { return RoundToInt(d / lane_width_); }
 
   // True when (s, d) lies on a lane present at s.
   bool OnRoad(Frenet f) const;
