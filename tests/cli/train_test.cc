@@ -1,5 +1,6 @@
 // `tarmac train` end to end: a real embedded redis-server, rollout actors, the learner and the
 // final evaluation in one process; then a kill -9 in the middle of RL and --resume.
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,11 +16,9 @@
 #include <thread>
 
 #include "job_settings.h"
-#include "redis_server.h"
 #include "subprocess.h"
 #include "tarmac/cli/config_schema.h"
-#include "tarmac/learner/checkpoint_files.h"
-#include "tarmac/learner/sac_trainer.h"
+#include "train_run.h"
 
 namespace tarmac::cli {
 namespace {
@@ -27,39 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
-
-// Small enough for CI (two cores): few envs, small networks, short phases.
-constexpr char kSmallRun[] = R"(
-train:
-  envs_per_actor: 8
-  demo_steps: 20000
-  sft_updates: 400
-  dagger_rounds: 1
-  dagger_steps: 4000
-  dagger_updates: 100
-  critic_pretrain_updates: 200
-  curve_seconds: 4
-  progress_seconds: 5
-  selection_average: 2
-learner:
-  hidden_units: 64
-  batch_size: 128
-  min_replay: 500
-  publish_every: 25
-  checkpoint_seconds: 10
-actor:
-  hidden_units: 64
-  heartbeat_seconds: 1
-replay:
-  capacity: 100000
-)";
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The pid of the embedded redis-server, from the run's log.
 pid_t RedisPid(const std::string& log) {
@@ -110,84 +76,6 @@ std::vector<std::string> DeclaredFamilies() {
   }
   return names;
 }
-
-// Counts of the rl table and the writers' sequence counters, read from the run's replay data
-// by a fresh redis-server (the run's own one is gone).
-struct ReplayContent {
-  std::uint64_t inserts = 0;
-  std::uint64_t size = 0;
-  std::uint64_t produced = 0;  // sum of REPLAY.PRODUCER rl (what writers got acknowledged)
-};
-
-ReplayContent ReadReplay(const std::string& dir) {
-  testing::RedisServer::Options options;
-  options.dir = dir;
-  options.extra_args = {"--appendonly", "yes"};
-  auto server = testing::RedisServer::Start(options);
-  EXPECT_TRUE(server.ok()) << server.status();
-  ReplayContent content;
-  if (!server.ok()) return content;
-  auto info = (*server)->Run({"REPLAY.INFO", "rl"});
-  for (std::size_t i = 0; info && i + 1 < info->elements; i += 2) {
-    const std::string key = info->element[i]->str;
-    const auto* v = info->element[i + 1];
-    const std::uint64_t value = v->type == REDIS_REPLY_INTEGER
-                                    ? static_cast<std::uint64_t>(v->integer)
-                                    : std::strtoull(v->str, nullptr, 10);
-    if (key == "inserts") content.inserts = value;
-    if (key == "size") content.size = value;
-  }
-  auto producers = (*server)->Run({"REPLAY.PRODUCER", "rl"});
-  EXPECT_TRUE(producers && producers->type == REDIS_REPLY_ARRAY);
-  for (std::size_t i = 1; producers && i < producers->elements; i += 2) {
-    content.produced += static_cast<std::uint64_t>(producers->element[i]->integer);
-  }
-  return content;
-}
-
-// A command refused before it starts: exit 2, one line on stderr that holds `error`, and
-// `not_created` (the run directory it was given) not created.
-void ExpectRefused(const std::vector<std::string>& argv, const std::string& error,
-                   const std::string& not_created) {
-  auto refused = testing::RunCommand(argv);
-  ASSERT_TRUE(refused.ok()) << refused.status();
-  EXPECT_EQ(refused->exit_code, 2) << refused->err;
-  EXPECT_THAT(refused->err, HasSubstr(error));
-  EXPECT_EQ(std::count(refused->err.begin(), refused->err.end(), '\n'), 1) << refused->err;
-  EXPECT_FALSE(fs::exists(not_created)) << not_created;
-}
-
-// The actor's tensors in the newest checkpoint of the run in `run`, loaded under the run's own
-// config (empty, with a failure, when they cannot be).
-std::vector<schemas::Tensor> NewestPolicyTensors(const std::string& run) {
-  auto config = DefaultConfig();
-  EXPECT_TRUE(config.ok()) << config.status();
-  if (!config.ok()) return {};
-  EXPECT_TRUE(config->MergeYamlFile(run + "/config.yaml").ok());
-  EXPECT_TRUE(config->Set("replay.urls", "unix:///unused", "test").ok());
-  auto options = LearnerOptionsFrom(*config);
-  EXPECT_TRUE(options.ok()) << options.status();
-  if (!options.ok()) return {};
-  options->sac.device = "cpu";
-  auto trainer = learner::SacTrainer::Create(options->sac, options->shape);
-  EXPECT_TRUE(trainer.ok()) << trainer.status();
-  auto newest = learner::NewestCheckpoint(run + "/checkpoints");
-  EXPECT_TRUE(newest.ok()) << newest.status();
-  if (!trainer.ok() || !newest.ok()) return {};
-  EXPECT_TRUE((*trainer)->LoadCheckpoint(*newest).ok()) << *newest;
-  return (*trainer)->ExportPolicy(1).tensors;
-}
-
-class TrainTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    config_ = dir_.path() + "/small.yaml";
-    std::ofstream(config_) << kSmallRun;
-    run_ = dir_.path() + "/run";
-  }
-  testing::TempDir dir_;
-  std::string config_, run_;
-};
 
 TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProcess) {
   const int port = testing::FreeLoopbackPort();
@@ -515,126 +403,6 @@ TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
                             "/report.html\n");
   EXPECT_EQ(Read(run_ + "/train.log"), finished_log);
   EXPECT_EQ(Read(run_ + "/report.json"), finished_report);
-}
-
-// train.lockstep_steps: the rollout and the learner take turns, each turn's draws from the seed,
-// so two runs of one seed end with the same weights: demos, SFT and the RL phase (two turns of
-// 1008 env steps, 252 and 248 SAC updates, with prioritised replay) all repeat bit for bit.
-TEST_F(TrainTest, LockstepRunsOfOneSeedLearnTheSameWeights) {
-  const std::string suite = dir_.path() + "/tiny.yaml";
-  std::ofstream(suite) << "name: tiny\nfamilies:\n  - {family: highway, count: 1, seed: 1}\n";
-  std::vector<std::vector<schemas::Tensor>> runs;
-  for (int run = 0; run < 2; ++run) {
-    const std::string out = dir_.path() + "/lockstep" + std::to_string(run);
-    auto r = testing::RunCommand({TARMAC_BINARY, "train",
-                                  "--config",    config_,
-                                  "--out",       out,
-                                  "--minutes",   "0",
-                                  "--updates",   "500",
-                                  "--set",       "train.lockstep_steps=1000",
-                                  "--set",       "train.dagger_rounds=0",
-                                  "--set",       "train.critic_warmup_updates=50",
-                                  "--set",       "train.seed=3",
-                                  "--set",       "train.suite=" + suite,
-                                  "--set",       "train.validation_suite=",
-                                  "--set",       "train.selection_suite="});
-    ASSERT_TRUE(r.ok()) << r.status();
-    ASSERT_EQ(r->exit_code, 0) << r->err;
-    EXPECT_THAT(Read(out + "/train.log"), HasSubstr("in lock-step turns of 1000 env steps"));
-    const ReplayContent replay = ReadReplay(out + "/replay");
-    EXPECT_EQ(replay.inserts, 2016U);  // two turns of 1008 steps (63 of the 2 x 8 envs)
-    // 400 SFT and 500 RL updates: the weights compared below are RL's, not the cloned ones.
-    EXPECT_TRUE(fs::exists(out + "/checkpoints/ckpt-000000000900.pt"));
-    runs.push_back(NewestPolicyTensors(out));
-  }
-  ASSERT_FALSE(runs[0].empty());
-  ASSERT_EQ(runs[0].size(), runs[1].size());
-  for (std::size_t i = 0; i < runs[0].size(); ++i) {
-    EXPECT_EQ(runs[0][i].name, runs[1][i].name);
-    EXPECT_TRUE(runs[0][i].data == runs[1][i].data) << "tensor " << runs[0][i].name << " differs";
-  }
-  // Without samples to pace the turns by, lock-step has no update count: refused up front.
-  ExpectRefused({TARMAC_BINARY, "train", "--out", dir_.path() + "/nopace", "--minutes", "1",
-                 "--set", "train.lockstep_steps=1000", "--set", "train.samples_per_insert=0"},
-                "train.lockstep_steps needs train.samples_per_insert above 0",
-                dir_.path() + "/nopace");
-}
-
-TEST_F(TrainTest, RefusesToStartOverARunAndToResumeNothing) {
-  fs::create_directories(run_);
-  std::ofstream(run_ + "/state.json") << "{}";
-  auto again = testing::RunCommand({TARMAC_BINARY, "train", "--out", run_, "--minutes", "1"});
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->exit_code, 2);
-  EXPECT_EQ(again->err, "tarmac: " + run_ + " already holds a run; continue it with --resume " +
-                            run_ + " or choose another --out.\n");
-  auto nothing = testing::RunCommand(
-      {TARMAC_BINARY, "train", "--resume", dir_.path() + "/nowhere", "--minutes", "1"});
-  ASSERT_TRUE(nothing.ok());
-  EXPECT_EQ(nothing->exit_code, 2);
-  EXPECT_THAT(nothing->err, HasSubstr("no tarmac train run there"));
-  // A wrong env name is refused before anything is created or started.
-  const std::string fresh = dir_.path() + "/fresh";
-  auto env = testing::RunCommand(
-      {TARMAC_BINARY, "train", "--out", fresh, "--minutes", "1", "--env", "no-such-env"});
-  ASSERT_TRUE(env.ok());
-  EXPECT_EQ(env->exit_code, 2);
-  EXPECT_THAT(env->err, HasSubstr("no-such-env"));
-  EXPECT_FALSE(fs::exists(fresh));
-  // So is an --init that names no checkpoint, or a file that is not one.
-  auto no_init = testing::RunCommand({TARMAC_BINARY, "train", "--out", fresh, "--minutes", "1",
-                                      "--init", dir_.path() + "/nowhere.pt"});
-  ASSERT_TRUE(no_init.ok());
-  EXPECT_EQ(no_init->exit_code, 2);
-  EXPECT_EQ(no_init->err, "tarmac: --init: there is no checkpoint at " + dir_.path() +
-                              "/nowhere.pt; give a checkpoint file (ckpt-<step>.pt) or a "
-                              "directory holding one.\n");
-  std::ofstream(dir_.path() + "/ckpt-000000000007.pt") << "truncated";
-  auto bad_init = testing::RunCommand(
-      {TARMAC_BINARY, "train", "--out", fresh, "--minutes", "1", "--init", dir_.path()});
-  ASSERT_TRUE(bad_init.ok());
-  EXPECT_EQ(bad_init->exit_code, 2);
-  EXPECT_THAT(bad_init->err, HasSubstr("--init: " + dir_.path() + "/ckpt-000000000007.pt is not"));
-  EXPECT_FALSE(fs::exists(fresh));
-  // tarmac finetune: a start that is not there or not a checkpoint, no start, a mix outside
-  // (0, 1]: one sentence, exit 2, nothing created (a focus suite without cases: ShortRun).
-  const std::string good_focus = dir_.path() + "/focus.yaml";
-  std::ofstream(good_focus) << "name: some\nfamilies:\n  - {family: cut_in, count: 2, seed: 1}\n";
-  for (const auto& [args, error] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-           {{"--from", dir_.path() + "/nowhere.pt", "--focus", good_focus},
-            "tarmac: --from: there is no checkpoint at " + dir_.path() +
-                "/nowhere.pt; give a checkpoint file (ckpt-<step>.pt) or a directory holding "
-                "one.\n"},
-           {{"--from", dir_.path(), "--focus", good_focus},
-            "tarmac: --from: " + dir_.path() + "/ckpt-000000000007.pt is not"},
-           {{"--focus", good_focus}, "tarmac: finetune needs --from CKPT"},
-           {{"--from", dir_.path(), "--focus", good_focus, "--mix", "0"}, "finetune.mix"},
-       }) {
-    std::vector<std::string> argv = {TARMAC_BINARY, "finetune", "--out", fresh};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ExpectRefused(argv, error, fresh);
-  }
-  // A reward A/B needs both files, each setting env.reward.* keys and nothing else.
-  const std::string not_reward = dir_.path() + "/not-reward.yaml";
-  std::ofstream(not_reward) << "learner:\n  batch_size: 64\n";
-  const std::string reward = dir_.path() + "/reward.yaml";
-  std::ofstream(reward) << "env:\n  reward:\n    comfort: 3\n";
-  for (const auto& [args, error] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-           {{"--reward-a", reward}, "needs both --reward-a FILE and --reward-b FILE"},
-           {{"--reward-a", reward, "--reward-b", not_reward},
-            "--reward-b " + not_reward +
-                " sets learner.batch_size; a reward file sets "
-                "env.reward.* keys only"},
-       }) {
-    std::vector<std::string> argv = {TARMAC_BINARY, "finetune",  "--out",   fresh,
-                                     "--from",      dir_.path(), "--focus", good_focus};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ExpectRefused(argv, error, fresh);
-  }
-  auto broken = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "1"});
-  ASSERT_TRUE(broken.ok());
-  EXPECT_EQ(broken->exit_code, 2);
-  EXPECT_THAT(broken->err, HasSubstr("is not the state of a tarmac train run"));
 }
 
 }  // namespace
