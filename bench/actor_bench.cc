@@ -7,6 +7,7 @@
 
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <caf/all.hpp>
@@ -15,8 +16,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -46,14 +50,40 @@ double CpuSeconds() {
          1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
-// Bare stepping of 16 envs of the default env: under a constant action (long episodes), or
-// under uniform random actions, the random policy's regime (an untrained network steers hard
-// and most episodes end after ~10 steps, so resets dominate).
+// CPU seconds (user + system) process `pid` has used: fields 14 and 15 of /proc/PID/stat, in
+// clock ticks; -1 when it cannot be read. For the Redis server, whose work per transition (the
+// inserts, the priority tree) the actor process's own CPU time leaves out.
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t after_name = stat.rfind(')');  // the name may hold spaces
+  if (after_name == std::string::npos) return -1.0;
+  std::istringstream fields(stat.substr(after_name + 2));
+  std::string field;
+  double utime = -1, stime = -1;
+  for (int k = 3; k <= 15 && fields >> field; ++k) {
+    if (k == 14) utime = std::stod(field);
+    if (k == 15) stime = std::stod(field);
+  }
+  if (utime < 0 || stime < 0) return -1.0;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Bare stepping of 16 envs of the default env: under the middle of the action range, where an
+// untrained network's mean action lies (gentle braking, straight on: episodes of ~260 steps,
+// as the actor process's under mean actions), or under uniform random actions, the random
+// policy's regime (an untrained network steers hard and most episodes end after ~10 steps, so
+// resets dominate).
 class BareEnvs {
  public:
   explicit BareEnvs(bool random_actions)
       : batch_(tarmac::envs::EnvBatch::Create("driving-v0", kEnvs, 1).value()),
-        random_(random_actions) {}
+        random_(random_actions) {
+    const auto& spec = batch_->spec();
+    for (int i = 0; i < 2 * kEnvs; ++i) {
+      actions_[i] = 0.5F * (spec.action_low[i % 2] + spec.action_high[i % 2]);
+    }
+  }
   // One step of every env; returns the episodes it finished.
   std::size_t Step() {
     if (random_) {
@@ -175,7 +205,7 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
     return std::string(mkdtemp(pattern) != nullptr ? pattern : "/tmp");
   }();
   o.log_dir = log_dir;
-  std::vector<double> rates, ratios;
+  std::vector<double> rates, ratios, redis_per_transition;
   double written = 0, episodes = 0;
   for (auto _ : state) {
     const double baseline = BareStepsPerCoreSecond(random_baseline, 0.5);
@@ -184,9 +214,11 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
     caf::actor_system system{cfg};
     tarmac::monitoring::Metrics metrics;
     std::atomic<bool> stop{false};
+    const double redis0 = ProcessCpuSeconds(g_server->pid());
     const double cpu0 = CpuSeconds();
     auto result = tarmac::actors::RunRolloutJob(system, o, metrics, stop);
     const double cpu = CpuSeconds() - cpu0;
+    const double redis = ProcessCpuSeconds(g_server->pid()) - redis0;
     if (!result.ok()) {
       state.SkipWithError(std::string(result.status().message()).c_str());
       return;
@@ -195,6 +227,9 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
     episodes += static_cast<double>(result->episodes);
     rates.push_back(static_cast<double>(result->written) / cpu);
     ratios.push_back(rates.back() / baseline);
+    if (redis0 >= 0 && result->written > 0) {
+      redis_per_transition.push_back(redis / static_cast<double>(result->written));
+    }
     state.SetIterationTime(result->seconds);
   }
   const double per_core = Median(rates);
@@ -204,14 +239,21 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
   state.counters["max"] = *std::max_element(rates.begin(), rates.end());
   state.counters["ratio_to_env_only"] = Median(ratios);
   state.counters["steps_per_episode"] = steps_per_episode;
+  // Redis's CPU per transition next to the actor's (both in microseconds): what one transition
+  // costs the machine, with the replay's own work counted.
+  const double redis_us = redis_per_transition.empty() ? -1 : 1e6 * Median(redis_per_transition);
+  state.counters["actor_cpu_us_per_transition"] = 1e6 / per_core;
+  state.counters["redis_cpu_us_per_transition"] = redis_us;
   const std::string name = absl::StrCat("actor process, ", label);
   tarmac::bench::Headline(
       name + ": transitions/s per core", per_core, "transitions/s",
       absl::StrFormat(
           "actor process, %s: median %.0f transitions/s per core over %zu runs (min %.0f, max "
-          "%.0f; %.1f steps per episode) = %.3f x bare env stepping under comparable actions",
+          "%.0f; %.1f steps per episode) = %.3f x bare env stepping under comparable actions; "
+          "CPU per transition: %.2f us in the actor process, %.2f us in Redis",
           label, per_core, rates.size(), *std::min_element(rates.begin(), rates.end()),
-          *std::max_element(rates.begin(), rates.end()), steps_per_episode, Median(ratios)));
+          *std::max_element(rates.begin(), rates.end()), steps_per_episode, Median(ratios),
+          1e6 / per_core, redis_us));
   tarmac::bench::Ratio(name, "bare env stepping", Median(ratios));
 }
 
@@ -223,7 +265,7 @@ void BM_ActorProcess(benchmark::State& state) {
 BENCHMARK(BM_ActorProcess)->Unit(benchmark::kSecond)->Iterations(5)->UseManualTime();
 
 // The policy's mean action (noise 0): the untrained network's mean sits mid-range, episodes run
-// long as a driving policy's do; compared with bare stepping under a constant action.
+// long as a driving policy's do; compared with bare stepping under the mid-range action.
 void BM_ActorProcessLongEpisodes(benchmark::State& state) {
   RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions");
 }
