@@ -313,6 +313,33 @@ std::unique_ptr<tarmac::learner::SacTrainer> DrivingTrainer(tarmac::learner::Sac
       .value();
 }
 
+// BM_PolicyAct's work (mean actions, the default 2 x 256 policy) on each of the inference
+// kernels, at `rows` observations (arg 1: 0 xnnpack, 1 onednn, 2 libtorch): which is fastest
+// depends on the CPU (XNNPACK's AVX2 kernels against its AVX-512 ones, oneDNN's own).
+void BM_PolicyActBackend(benchmark::State& state) {
+  static const char* const kBackends[] = {"eigen", "xnnpack", "onednn", "libtorch"};
+  const char* backend = kBackends[state.range(1)];
+  auto trainer = DrivingTrainer({});
+  auto policy = tarmac::learner::InferencePolicy::FromWeights(trainer->ExportPolicy(1), backend);
+  if (!policy.ok()) {
+    state.SkipWithError(std::string(policy.status().message()).c_str());
+    return;
+  }
+  tarmac::learner::SetInferenceThreads(1);
+  const int rows = static_cast<int>(state.range(0));
+  const int obs_dim = (*policy)->architecture().obs_dim;
+  std::vector<float> obs(static_cast<std::size_t>(rows) * obs_dim, 0.1F);
+  std::vector<float> actions(static_cast<std::size_t>(rows) * (*policy)->architecture().action_dim);
+  std::uint64_t seed = 0;
+  for (auto _ : state) {
+    (*policy)->Act(obs, rows, {}, ++seed, absl::MakeSpan(actions));
+    benchmark::DoNotOptimize(actions.data());
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+  state.SetLabel(backend);
+}
+BENCHMARK(BM_PolicyActBackend)->ArgsProduct({{8, 64, 256}, {0, 1, 2, 3}});
+
 tarmac::learner::SacOptions TransformerOptions() {
   tarmac::learner::SacOptions sac;  // 64 wide, 2 layers, 4 heads, a 2 x 256 head
   sac.arch = tarmac::learner::ActorArch::kTransformer;

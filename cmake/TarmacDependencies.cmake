@@ -52,6 +52,9 @@ if(TARMAC_WITH_TORCH)
   endif()
 endif()
 
+# Eigen 3 (headers only): the built-in MLP's inference on AVX2 CPUs (learner/mlp_avx2.h).
+find_package(Eigen3 3.3 CONFIG REQUIRED)
+
 if(TARMAC_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
   include(GoogleTest)

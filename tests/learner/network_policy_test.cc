@@ -9,6 +9,9 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "subprocess.h"
 #include "tarmac/envs/driving_env.h"
@@ -155,7 +158,7 @@ TEST(NetworkPolicyTest, ActionsEqualAPlainForwardPassOfThePublishedTensors) {
   const schemas::PolicyWeights weights = trainer->ExportPolicy(3);
   const auto expected = ReferenceActions(weights, Observations(64), 64);
   int ran = 0;
-  for (const char* backend : {"", "xnnpack", "onednn", "libtorch"}) {
+  for (const char* backend : {"", "eigen", "xnnpack", "onednn", "libtorch"}) {
     auto policy = InferencePolicy::FromWeights(weights, backend);
     if (!policy.ok()) {
       EXPECT_EQ(policy.status().code(), absl::StatusCode::kUnavailable) << policy.status();
@@ -174,6 +177,43 @@ TEST(NetworkPolicyTest, ActionsEqualAPlainForwardPassOfThePublishedTensors) {
   EXPECT_GE(ran, 2) << "the default and at least the dense LibTorch path";
   EXPECT_EQ(InferencePolicy::FromWeights(weights, "cuda").status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The default kernels follow from the CPU alone (so that runs repeat on one machine): Eigen's
+// AVX2 ones where there is AVX2 and FMA but no AVX-512, XNNPACK's otherwise.
+TEST(NetworkPolicyTest, TheDefaultKernelsFollowFromTheCpu) {
+  auto trainer = TrainedALittle();
+  auto policy = InferencePolicy::FromWeights(trainer->ExportPolicy(1));
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  auto eigen = InferencePolicy::FromWeights(trainer->ExportPolicy(1), "eigen");
+  if (!avx2) {
+    EXPECT_EQ(eigen.status().code(), absl::StatusCode::kUnavailable) << eigen.status();
+  }
+  if (eigen.ok() && !__builtin_cpu_supports("avx512f")) {
+    EXPECT_STREQ((*policy)->backend(), "eigen");
+  } else {
+    EXPECT_STRNE((*policy)->backend(), "eigen");
+  }
+}
+
+// The AVX2 kernels' library exports its entry point and nothing else: an exported AVX2
+// instantiation of inline code (Eigen's, the standard library's) could stand in for the
+// baseline build's in another library and run on a CPU without AVX2.
+TEST(NetworkPolicyTest, TheAvx2KernelLibraryExportsOnlyItsEntryPoint) {
+  const std::string library = std::string(TARMAC_BINARY_DIR) + "/learner/libtarmac_mlp_avx2.so";
+  if (!std::filesystem::exists(library)) GTEST_SKIP() << "not built here (not x86-64)";
+  auto nm = testing::RunCommand({"nm", "-D", "--defined-only", "-C", library});
+  ASSERT_TRUE(nm.ok()) << nm.status();
+  ASSERT_EQ(nm->exit_code, 0) << nm->err;
+  std::istringstream lines(nm->out);
+  std::vector<std::string> exported;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) exported.push_back(line);
+  }
+  ASSERT_EQ(exported.size(), 1U) << nm->out;
+  EXPECT_NE(exported[0].find("tarmac::learner::mlp_avx2::Forward("), std::string::npos)
+      << exported[0];
 }
 
 TEST(NetworkPolicyTest, NoiseScaleZeroIsDeterministicAndOneSamplesReproducibly) {

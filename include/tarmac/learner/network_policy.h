@@ -50,8 +50,9 @@ class InferencePolicy {
 
   const schemas::Architecture& architecture() const;
   std::uint64_t version() const;
-  // Which kernels run the forward pass: "xnnpack" (prepacked, the fast path), "onednn", or
-  // "libtorch" (dense tensors through the system BLAS) when this LibTorch lacks the others.
+  // Which kernels run the forward pass: "eigen" (AVX2/FMA, the default on CPUs with AVX2 and
+  // without AVX-512), "xnnpack" (prepacked; the default with AVX-512), "onednn", or
+  // "libtorch" (dense tensors through the system BLAS) when neither of those can run.
   const char* backend() const;
 
   // Writes one action row per observation row into `actions` (rows * action_dim, physical
