@@ -338,7 +338,7 @@ void BM_PolicyActBackend(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * rows);
   state.SetLabel(backend);
 }
-BENCHMARK(BM_PolicyActBackend)->ArgsProduct({{8, 64, 256}, {0, 1, 2, 3}});
+BENCHMARK(BM_PolicyActBackend)->ArgsProduct({{1, 8, 64, 256}, {0, 1, 2, 3}});
 
 tarmac::learner::SacOptions TransformerOptions() {
   tarmac::learner::SacOptions sac;  // 64 wide, 2 layers, 4 heads, a 2 x 256 head
