@@ -70,7 +70,8 @@ absl::StatusOr<std::pair<InferencePolicyPtr, std::uint64_t>> InitialPolicy(
   auto control = buffer::ControlClient::Connect(o.shards.front());
   if (!control.ok()) return control.status();
   if (auto latest = (*control)->LatestWeightsVersion(); latest.ok()) {
-    auto policy = learner::LoadVerifiedPolicy(**control, *latest, shared.spec, o.weights_key);
+    auto policy =
+        learner::LoadVerifiedPolicy(**control, *latest, shared.spec, o.weights_key, o.Backend());
     if (policy.ok()) return std::make_pair(InferencePolicyPtr(std::move(*policy)), *latest);
     spdlog::error(
         "actor {}: the published weights v{} cannot be used ({}); starting from a random "
@@ -81,9 +82,9 @@ absl::StatusOr<std::pair<InferencePolicyPtr, std::uint64_t>> InitialPolicy(
   } else if (latest.status().code() != absl::StatusCode::kNotFound) {
     return latest.status();
   }
-  auto random =
-      learner::InferencePolicy::Random(shared.spec.observation_size, shared.spec.action_low,
-                                       shared.spec.action_high, o.hidden_sizes, o.seed);
+  auto random = learner::InferencePolicy::Random(shared.spec.observation_size,
+                                                 shared.spec.action_low, shared.spec.action_high,
+                                                 o.hidden_sizes, o.seed, o.Backend());
   if (!random.ok()) return random.status();
   return std::make_pair(InferencePolicyPtr(std::move(*random)), std::uint64_t{0});
 }

@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tarmac/actors/rollout_job.h"
+#include "tarmac/learner/network_policy.h"
 #include "tarmac/learner/sac_options.h"
 
 namespace tarmac::actors {
@@ -89,6 +90,11 @@ void AddRolloutKeys(util::OptionTable<O>& t) {
         "Envs stepped by each env_batch actor.");
   t.Int("actor.n_step", &O::n_step, 1, 255, "Rewards summed per transition.");
   t.Number("actor.gamma", &O::gamma, 1e-6, 1, "Discount factor.");
+  t.Choice("actor.inference_backend", &O::inference_backend,
+           {"auto", "eigen", "xnnpack", "onednn", "libtorch"},
+           "Kernels of the policy's forward pass: auto (this CPU's fastest: eigen with AVX2 and "
+           "no AVX-512, else xnnpack), or one named, so that a fleet of different CPUs acts "
+           "alike.");
   t.Int("actor.insert_batch", &O::insert_batch, 1, 65536, "Items per REPLAY.INSERT.");
   t.Int("actor.queue_limit", &O::queue_limit, 1, 1e9, "Transitions held before the envs wait.");
   t.Int("replay.ack_replicas", &O::ack_replicas, 0, 16,
@@ -156,6 +162,11 @@ absl::Status RolloutJobOptions::Validate() const {
     return absl::InvalidArgumentError(
         "DAgger drives the published weights and labels with the expert; it cannot also drive "
         "the expert (actor.policy expert)");
+  }
+  if (inference_backend != "auto" && !learner::InferencePolicy::BackendRuns(inference_backend)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "actor.inference_backend ", inference_backend,
+        " cannot run in this build on this CPU (eigen needs AVX2 and FMA); use auto or another"));
   }
   if (queue_limit < static_cast<std::size_t>(insert_batch)) {
     return absl::InvalidArgumentError(absl::StrCat("actor.queue_limit (", queue_limit,

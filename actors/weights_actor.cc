@@ -64,7 +64,8 @@ void WeightsActor(caf::blocking_actor* self, RolloutShared* shared, std::uint64_
     if (!announced || *announced <= current || *announced == rejected_version) continue;
     const std::uint64_t version = *announced;
     const auto t0 = RolloutClock::now();
-    auto policy = learner::LoadVerifiedPolicy(*control, version, shared->spec, o.weights_key);
+    auto policy =
+        learner::LoadVerifiedPolicy(*control, version, shared->spec, o.weights_key, o.Backend());
     if (!policy.ok() && !learner::IsRejectedWeights(policy.status())) {
       if (policy.status().code() != absl::StatusCode::kNotFound) control.reset();
       continue;

@@ -342,9 +342,24 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
   return std::unique_ptr<InferencePolicy>(new InferencePolicy(std::move(net)));
 }
 
+bool InferencePolicy::BackendRuns(absl::string_view backend) {
+  if (backend == "eigen") return EigenKernelsRun();
+  if (backend == "libtorch") return true;
+  if (backend == "onednn") return at::hasMKLDNN();
+  if (backend != "xnnpack") return false;
+  // XNNPACK: its operators registered, and a one-unit layer packs on this CPU.
+  Net net;
+  net.layers.emplace_back(torch::ones({1, 1}), torch::zeros({1}));
+  try {
+    return net.PrepareKernels("xnnpack");
+  } catch (const c10::Error&) {
+    return false;
+  }
+}
+
 absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::Random(
     int obs_dim, const std::vector<float>& action_low, const std::vector<float>& action_high,
-    const std::vector<int>& hidden_sizes, std::uint64_t seed) {
+    const std::vector<int>& hidden_sizes, std::uint64_t seed, absl::string_view backend) {
   SacOptions options;
   options.hidden_sizes = hidden_sizes;
   options.seed = seed;
@@ -353,7 +368,7 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::Random(
   BatchShape shape{obs_dim, static_cast<int>(action_low.size()), action_low, action_high, {}};
   auto trainer = SacTrainer::Create(options, shape);
   if (!trainer.ok()) return trainer.status();
-  return FromWeights((*trainer)->ExportPolicy(0));
+  return FromWeights((*trainer)->ExportPolicy(0), backend);
 }
 
 namespace {

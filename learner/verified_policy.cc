@@ -21,7 +21,8 @@ absl::Status Rejected(absl::Status status) {
 absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadVerifiedPolicy(buffer::ControlClient& control,
                                                                     std::uint64_t version,
                                                                     const envs::EnvSpec& spec,
-                                                                    absl::string_view key) {
+                                                                    absl::string_view key,
+                                                                    absl::string_view backend) {
   absl::StatusOr<std::string> blob = control.FetchWeights(version);
   if (!blob.ok()) return blob.status();
   absl::StatusOr<schemas::PolicyWeights> weights = schemas::DecodePolicyWeights(*blob);
@@ -38,7 +39,8 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadVerifiedPolicy(buffer::Cont
         "they are for observations of ", a.obs_dim, " and actions of ", a.action_dim,
         " floats, but ", spec.name, " has ", spec.observation_size, " and ", spec.action_size)));
   }
-  absl::StatusOr<std::unique_ptr<InferencePolicy>> policy = InferencePolicy::FromWeights(*weights);
+  absl::StatusOr<std::unique_ptr<InferencePolicy>> policy =
+      InferencePolicy::FromWeights(*weights, backend);
   if (!policy.ok()) return Rejected(policy.status());
   return policy;
 }

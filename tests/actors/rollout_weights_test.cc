@@ -20,6 +20,38 @@
 namespace tarmac::actors {
 namespace {
 
+// actor.inference_backend pins the kernels of the random policy and of every published one
+// (here LibTorch's dense layers, not this CPU's default); a name that cannot run is refused
+// before anything starts.
+TEST(RolloutJobTest, APinnedInferenceBackendActsWithEveryVersion) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  RolloutJobOptions options = SmallJob(**server);
+  options.inference_backend = "libtorch";
+  ASSERT_TRUE(options.Validate().ok()) << options.Validate();
+  monitoring::Metrics metrics;
+  BackgroundJob job(options, &metrics);
+  auto& steps = metrics.env_steps_total.Add({});
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > 100; }));
+  auto control = buffer::ControlClient::Connect(Endpoint(**server));
+  ASSERT_TRUE(control.ok());
+  auto trainer = SmallHighwayTrainer();
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  ASSERT_TRUE((*control)
+                  ->PublishWeights(1, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1)))
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 1.0; }));
+  const double before = steps.Value();
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > before + 100; }));
+  auto result = job.Stop();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->weights_rejected, 0U);
+
+  options.inference_backend = "cuda";
+  EXPECT_NE(options.Validate().message().find("actor.inference_backend"), std::string::npos)
+      << options.Validate();
+}
+
 TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
   auto server = testing::RedisServer::Start();
   ASSERT_TRUE(server.ok()) << server.status();

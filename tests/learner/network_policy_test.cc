@@ -197,6 +197,21 @@ TEST(NetworkPolicyTest, TheDefaultKernelsFollowFromTheCpu) {
   }
 }
 
+TEST(NetworkPolicyTest, BackendRunsSaysWhichKernelsThisCpuRuns) {
+  EXPECT_EQ(InferencePolicy::BackendRuns("eigen"),
+            __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+  EXPECT_TRUE(InferencePolicy::BackendRuns("libtorch"));
+  EXPECT_FALSE(InferencePolicy::BackendRuns("cuda"));
+  EXPECT_FALSE(InferencePolicy::BackendRuns(""));
+  // What it says agrees with loading a policy on each.
+  auto trainer = TrainedALittle();
+  for (const char* backend : {"eigen", "xnnpack", "onednn", "libtorch"}) {
+    EXPECT_EQ(InferencePolicy::FromWeights(trainer->ExportPolicy(1), backend).ok(),
+              InferencePolicy::BackendRuns(backend))
+        << backend;
+  }
+}
+
 // The AVX2 kernels' library exports its entry point and nothing else: an exported AVX2
 // instantiation of inline code (Eigen's, the standard library's) could stand in for the
 // baseline build's in another library and run on a CPU without AVX2.

@@ -55,8 +55,13 @@ struct RolloutJobOptions {
   float demo_noise = 0.5F;
   std::vector<float> demo_noise_std{1.0F, 0.03F};
   std::vector<int> hidden_sizes{256, 256};  // of the random policy used before any weights
-  int insert_batch = 64;                    // items per REPLAY.INSERT
-  std::size_t queue_limit = 65536;          // transitions the writer holds before env actors wait
+  // The inference kernels (learner::InferencePolicy::FromWeights): "auto" (this CPU's fastest)
+  // or eigen, xnnpack, onednn, libtorch, to act alike on a fleet of different CPUs.
+  std::string inference_backend = "auto";
+  // inference_backend as FromWeights takes it ("auto": empty).
+  std::string Backend() const { return inference_backend == "auto" ? "" : inference_backend; }
+  int insert_batch = 64;            // items per REPLAY.INSERT
+  std::size_t queue_limit = 65536;  // transitions the writer holds before env actors wait
   int ack_replicas = 0;  // > 0: a transition is written once this many replicas hold it (WAIT)
   double flush_seconds = 10.0;        // on stop, how long the writer may take to flush
   double heartbeat_seconds = 2.0;     // TTL is three periods

@@ -39,10 +39,14 @@ class InferencePolicy {
   // InvalidArgument (one sentence naming the file) when none can be read.
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromCheckpoint(
       const std::string& dir, CheckpointChoice* choice = nullptr);
-  // A randomly initialised actor of the default architecture (before a learner has published).
+  // A randomly initialised actor of the default architecture (before a learner has published),
+  // on the kernels `backend` names (as FromWeights).
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> Random(
       int obs_dim, const std::vector<float>& action_low, const std::vector<float>& action_high,
-      const std::vector<int>& hidden_sizes, std::uint64_t seed);
+      const std::vector<int>& hidden_sizes, std::uint64_t seed, absl::string_view backend = {});
+  // Whether the kernels `backend` names ("eigen", "xnnpack", "onednn", "libtorch") run in this
+  // build on this CPU.
+  static bool BackendRuns(absl::string_view backend);
 
   ~InferencePolicy();
   InferencePolicy(const InferencePolicy&) = delete;
