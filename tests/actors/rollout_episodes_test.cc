@@ -87,9 +87,7 @@ TEST(RolloutJobTest, ActorsCountBehavioursAndLogOneInNEpisodesThatReplay) {
   EXPECT_EQ(streamed_recorded, recorded);
 
   options.behaviours = dir.path() + "/missing.yaml";
-  auto refused = runner.Run(options, metrics);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("missing.yaml"), std::string::npos) << refused.status();
+  ASSERT_TRUE(RefusedNaming(runner, options, metrics, "missing.yaml"));
 }
 
 // A scenario mix: the actors draw each episode's scenario from its sources, count them per
@@ -268,9 +266,7 @@ TEST(RolloutJobTest, DaggerRecordsTheExpertsActionInEveryStateThePolicyVisits) {
   EXPECT_GT(relabelled, checked * 9 / 10);
 
   options.expert = true;  // DAgger labels a network's driving; it cannot drive the expert
-  auto refused = runner.Run(options, metrics);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("DAgger"), std::string::npos) << refused.status();
+  ASSERT_TRUE(RefusedNaming(runner, options, metrics, "DAgger"));
 }
 
 // --policy log: the logged ego of each imported scenario drives (here the expert's own driving
@@ -289,20 +285,14 @@ TEST(RolloutJobTest, PolicyLogRecordsTheLoggedEgosDrivingAsDemonstrations) {
   options.max_env_steps = 6000;         // 750 steps an env: past the 300-step episodes
   monitoring::Metrics metrics;
   JobRunner runner;
-  auto refused = runner.Run(options, metrics);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("give a scenario mix"), std::string::npos)
-      << refused.status();
+  ASSERT_TRUE(RefusedNaming(runner, options, metrics, "give a scenario mix"));
 
   envs::ScenarioSource generated;
   generated.name = "generated";
   generated.family = envs::ScenarioFamily::kHighway;
   generated.cases = {{envs::ScenarioFamily::kHighway, {}, 3, nullptr}};
   options.mix = std::make_shared<const envs::ScenarioMix>(*envs::ScenarioMix::Create({generated}));
-  refused = runner.Run(options, metrics);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("source 'generated'"), std::string::npos)
-      << refused.status();
+  ASSERT_TRUE(RefusedNaming(runner, options, metrics, "source 'generated'"));
 
   envs::ScenarioSource humans;
   humans.name = "humans";

@@ -143,6 +143,36 @@ inline double GaugeValue(prometheus::Family<prometheus::Gauge>& family) {
   return family.Add({}).Value();
 }
 
+// Publishes `trainer`'s actor as weights `version`, signed with `key` when one is given.
+inline ::testing::AssertionResult Publish(buffer::ControlClient& control,
+                                          learner::SacTrainer& trainer, std::uint64_t version,
+                                          const std::string& key = "") {
+  absl::StatusOr<std::string> blob =
+      schemas::EncodePolicyWeights(trainer.ExportPolicy(version), key);
+  if (!blob.ok()) return ::testing::AssertionFailure() << blob.status();
+  if (absl::Status s = control.PublishWeights(version, *blob); !s.ok()) {
+    return ::testing::AssertionFailure() << s;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Waits (bounded) until the job acts with weights `version` (its policy-version gauge).
+inline bool ActsWith(monitoring::Metrics& metrics, double version) {
+  return WaitFor([&] { return GaugeValue(metrics.policy_version) == version; });
+}
+
+// `runner` refuses `options` before stepping, in an error that names `what`.
+inline ::testing::AssertionResult RefusedNaming(JobRunner& runner, const RolloutJobOptions& options,
+                                                monitoring::Metrics& metrics,
+                                                const std::string& what) {
+  absl::StatusOr<RolloutJobResult> result = runner.Run(options, metrics);
+  if (result.ok()) return ::testing::AssertionFailure() << "the job ran";
+  if (result.status().message().find(what) == std::string::npos) {
+    return ::testing::AssertionFailure() << result.status() << " does not name " << what;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // Every item of the table, drained by sampling a table made with MAX_TIMES_SAMPLED 1; each
 // item's tags to `tags` when given.
 inline std::vector<schemas::Transition> DrainTable(buffer::ReplayClient& client,

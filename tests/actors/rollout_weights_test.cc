@@ -37,10 +37,8 @@ TEST(RolloutJobTest, APinnedInferenceBackendActsWithEveryVersion) {
   ASSERT_TRUE(control.ok());
   auto trainer = SmallHighwayTrainer();
   ASSERT_TRUE(trainer.ok()) << trainer.status();
-  ASSERT_TRUE((*control)
-                  ->PublishWeights(1, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1)))
-                  .ok());
-  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 1.0; }));
+  ASSERT_TRUE(Publish(**control, **trainer, 1));
+  ASSERT_TRUE(ActsWith(metrics, 1));
   const double before = steps.Value();
   ASSERT_TRUE(WaitFor([&] { return steps.Value() > before + 100; }));
   auto result = job.Stop();
@@ -72,7 +70,7 @@ TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
   auto blob = schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1));
   ASSERT_TRUE(blob.ok());
   ASSERT_TRUE((*control)->PublishWeights(1, *blob).ok());
-  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 1.0; }));
+  ASSERT_TRUE(ActsWith(metrics, 1));
 
   // v2: one flipped byte in a tensor; the checksum catches it.
   std::string corrupt = *blob;
@@ -86,20 +84,15 @@ TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
   other.obs_dim = 10;
   auto other_trainer = learner::SacTrainer::Create(sac, other);
   ASSERT_TRUE(other_trainer.ok());
-  ASSERT_TRUE(
-      (*control)
-          ->PublishWeights(3, *schemas::EncodePolicyWeights((*other_trainer)->ExportPolicy(3)))
-          .ok());
+  ASSERT_TRUE(Publish(**control, **other_trainer, 3));
   ASSERT_TRUE(WaitFor([&] { return rejected.Value() == 2.0; }));
   const double before = steps.Value();
   ASSERT_TRUE(WaitFor([&] { return steps.Value() > before + 100; }));  // still stepping
   EXPECT_EQ(GaugeValue(metrics.policy_version), 1.0);                  // on the old policy
 
   // v4: valid again.
-  ASSERT_TRUE((*control)
-                  ->PublishWeights(4, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(4)))
-                  .ok());
-  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 4.0; }));
+  ASSERT_TRUE(Publish(**control, **trainer, 4));
+  ASSERT_TRUE(ActsWith(metrics, 4));
   auto result = job.Stop();
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->weights_rejected, 2U);
@@ -127,25 +120,17 @@ TEST(RolloutJobTest, RefusesWeightsThatAreUnsignedOrSignedWithAnotherKey) {
   auto& rejected = metrics.weights_rejected_total.Add({});
 
   // v1 unsigned, v2 signed with another key: both intact, both refused.
-  ASSERT_TRUE((*control)
-                  ->PublishWeights(1, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1)))
-                  .ok());
+  ASSERT_TRUE(Publish(**control, **trainer, 1));
   ASSERT_TRUE(WaitFor([&] { return rejected.Value() == 1.0; }));
-  ASSERT_TRUE((*control)
-                  ->PublishWeights(2, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(2),
-                                                                    "an-attackers-key-0123456789"))
-                  .ok());
+  ASSERT_TRUE(Publish(**control, **trainer, 2, "an-attackers-key-0123456789"));
   ASSERT_TRUE(WaitFor([&] { return rejected.Value() == 2.0; }));
   const double before = steps.Value();
   ASSERT_TRUE(WaitFor([&] { return steps.Value() > before + 100; }));  // still stepping
   EXPECT_EQ(GaugeValue(metrics.policy_version), 0.0);                  // on its own policy
 
   // v3 signed with the fleet's key: picked up.
-  ASSERT_TRUE(
-      (*control)
-          ->PublishWeights(3, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(3), key))
-          .ok());
-  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 3.0; }));
+  ASSERT_TRUE(Publish(**control, **trainer, 3, key));
+  ASSERT_TRUE(ActsWith(metrics, 3));
   auto result = job.Stop();
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->weights_rejected, 2U);
@@ -191,10 +176,8 @@ TEST(RolloutJobTest, RunsOnTheActorsLeastPrivilegeCredential) {
 
   auto trainer = SmallHighwayTrainer();
   ASSERT_TRUE(trainer.ok()) << trainer.status();
-  ASSERT_TRUE((*learner)
-                  ->PublishWeights(1, *schemas::EncodePolicyWeights((*trainer)->ExportPolicy(1)))
-                  .ok());
-  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 1.0; }));
+  ASSERT_TRUE(Publish(**learner, **trainer, 1));
+  ASSERT_TRUE(ActsWith(metrics, 1));
   auto result = job.Stop();
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_GT(result->written, 0U);
@@ -237,16 +220,12 @@ TEST(RolloutJobTest, SwapsBetweenAnMlpAndASceneTransformerWhileRunning) {
   auto mlp = learner::SacTrainer::Create(sac, shape);
   ASSERT_TRUE(mlp.ok()) << mlp.status();
 
-  ASSERT_TRUE(
-      (*control)
-          ->PublishWeights(1, *schemas::EncodePolicyWeights((*transformer)->ExportPolicy(1)))
-          .ok());
-  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 1.0; }));
+  ASSERT_TRUE(Publish(**control, **transformer, 1));
+  ASSERT_TRUE(ActsWith(metrics, 1));
   const double on_transformer = steps.Value();
   ASSERT_TRUE(WaitFor([&] { return steps.Value() > on_transformer + 100; }));  // it acts
-  ASSERT_TRUE(
-      (*control)->PublishWeights(2, *schemas::EncodePolicyWeights((*mlp)->ExportPolicy(2))).ok());
-  ASSERT_TRUE(WaitFor([&] { return GaugeValue(metrics.policy_version) == 2.0; }));
+  ASSERT_TRUE(Publish(**control, **mlp, 2));
+  ASSERT_TRUE(ActsWith(metrics, 2));
   auto result = job.Stop();
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->weights_rejected, 0U);
