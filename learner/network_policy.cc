@@ -13,9 +13,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#if TARMAC_MLP_AVX2
-#include "mlp_avx2.h"
-#endif
+#include "inference_net.h"
 #include "networks.h"
 #include "tarmac/learner/checkpoint_files.h"
 #include "tarmac/learner/sac_trainer.h"
@@ -26,141 +24,7 @@ namespace {
 // c10 messages can span lines; a user sees one sentence.
 std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-// Whether this build has the Eigen kernels (mlp_avx2.h) and this CPU can run them.
-bool EigenKernelsRun() {
-#if TARMAC_MLP_AVX2
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
-
 }  // namespace
-
-struct InferencePolicy::Net {
-  schemas::Architecture architecture;
-  std::uint64_t version = 0;
-  // The actor's linear layers (weight [out, in], bias [out]), ReLU between them, as MakeMlp
-  // builds them; the last one outputs the mean and log-std side by side. Plain tensors rather
-  // than an Actor module: a module would first initialise every parameter at random.
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> layers;
-  std::vector<float> mean, std, low, high;  // observation normaliser and action bounds
-  float clip = 10.0F;
-  // The actor's layers packed once for XNNPACK's fully-connected kernels, with the ReLU fused
-  // (LibTorch registers them as the operators prepacked::linear_clamp_prepack/run, which its
-  // mobile optimiser emits). At the actors' batch sizes they cost about half a oneDNN forward,
-  // which reorders its weights on every call. An XNNPACK operator is set up per call, so runs
-  // of one policy are serialised. Empty when this LibTorch lacks them.
-  c10::optional<c10::OperatorHandle> xnnpack_run;
-  std::vector<c10::IValue> xnnpack_layers;
-  mutable std::mutex xnnpack_mutex;
-  // Otherwise the layers as oneDNN tensors: Debian's LibTorch multiplies dense tensors through
-  // the system BLAS (~30 GFLOP/s with BLIS), oneDNN's own kernels run ~150. Empty when this
-  // LibTorch has no oneDNN either; the dense layers are used then.
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> mkldnn_layers;
-  // A "sac_transformer" or "torchscript" actor runs as its LibTorch module instead of the
-  // layers above.
-  std::shared_ptr<ActorNet> module;
-
-  // The layers for the Eigen kernels (mlp_avx2.h): pointers into `layers`' tensors, which
-  // stay alive and unchanged with the policy. Empty unless they run.
-  std::vector<std::pair<const float*, const float*>> eigen_layers;
-
-  // Picks the fastest kernels for this CPU, or `backend` ("eigen", "xnnpack", "onednn",
-  // "libtorch"; empty: the fastest). False when the one asked for is not available. Without
-  // AVX-512, Eigen's AVX2 kernels (measured: about half XNNPACK's time at 64 rows, whose AVX2
-  // kernel spills an accumulator); with it, XNNPACK's AVX-512 kernels; then oneDNN, then the
-  // dense LibTorch layers. The choice depends on the CPU only, so runs repeat on one machine.
-  bool PrepareKernels(absl::string_view backend) {
-    if (backend == "libtorch" || module != nullptr) return true;
-    const bool eigen_first = backend.empty() && !__builtin_cpu_supports("avx512f");
-    if (EigenKernelsRun() && (backend == "eigen" || eigen_first)) {
-      for (const auto& [weight, bias] : layers) {
-        eigen_layers.emplace_back(weight.data_ptr<float>(), bias.data_ptr<float>());
-      }
-      return true;
-    }
-    if (backend == "eigen") return false;
-    const auto prepack =
-        c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_prepack", ""});
-    xnnpack_run = c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_run", ""});
-    if (prepack && xnnpack_run && (backend.empty() || backend == "xnnpack")) {
-      try {
-        for (std::size_t i = 0; i < layers.size(); ++i) {
-          const bool hidden = i + 1 < layers.size();
-          torch::jit::Stack stack{layers[i].first, layers[i].second,
-                                  hidden ? c10::IValue(c10::Scalar(0.0)) : c10::IValue(),
-                                  c10::IValue()};
-          prepack->callBoxed(&stack);
-          xnnpack_layers.push_back(std::move(stack.at(0)));
-        }
-        return true;
-      } catch (const c10::Error&) {  // XNNPACK cannot run on this CPU: try oneDNN
-        xnnpack_layers.clear();
-      }
-    }
-    if (backend == "xnnpack") return false;
-    if (!at::hasMKLDNN()) return backend.empty();
-    for (const auto& [weight, bias] : layers) {
-      mkldnn_layers.emplace_back(weight.to_mkldnn(), bias.to_mkldnn());
-    }
-    return true;
-  }
-
-  // Forward on the Eigen kernels into `out` [rows, 2 * action_dim]; `z` [rows, obs_dim].
-  void ForwardEigen(const float* z, int rows, float* out) const {
-#if TARMAC_MLP_AVX2
-    std::vector<mlp_avx2::Layer> spec(layers.size());
-    std::size_t widest = 0;
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-      spec[i] = {eigen_layers[i].first, eigen_layers[i].second,
-                 static_cast<int>(layers[i].first.size(1)),
-                 static_cast<int>(layers[i].first.size(0))};
-      if (i + 1 < layers.size())
-        widest = std::max(widest, static_cast<std::size_t>(spec[i].outputs));
-    }
-    // Per thread and kept: at 64 rows of 256 units it is 128 KiB, which malloc would map and
-    // unmap (page faults) on every call.
-    thread_local std::vector<float> scratch;
-    scratch.resize(std::max(scratch.size(), 2 * static_cast<std::size_t>(rows) * widest));
-    mlp_avx2::Forward(spec.data(), static_cast<int>(spec.size()), z, rows, scratch.data(), out);
-#else
-    (void)z, (void)rows, (void)out;
-#endif
-  }
-
-  // Mean and log-std (not yet clamped) of the pre-tanh Gaussian for normalised observations
-  // `z`, side by side: [rows, 2 * action_dim].
-  torch::Tensor Forward(const torch::Tensor& z) const {
-    torch::Tensor x;
-    if (module != nullptr) {
-      auto [mean, log_std] = module->forward(z);
-      x = torch::cat({mean, log_std}, /*dim=*/1);
-    } else if (!xnnpack_layers.empty()) {
-      std::lock_guard<std::mutex> lock(xnnpack_mutex);
-      x = z.contiguous();
-      for (const c10::IValue& layer : xnnpack_layers) {
-        torch::jit::Stack stack{x, layer};
-        xnnpack_run->callBoxed(&stack);
-        x = stack.at(0).toTensor();
-      }
-    } else if (!mkldnn_layers.empty()) {
-      x = z.contiguous().to_mkldnn();
-      for (std::size_t i = 0; i < mkldnn_layers.size(); ++i) {
-        x = at::mkldnn_linear(x, mkldnn_layers[i].first, mkldnn_layers[i].second);
-        if (i + 1 < mkldnn_layers.size()) x = torch::relu(x);
-      }
-      x = x.to_dense();
-    } else {
-      x = z;
-      for (std::size_t i = 0; i < layers.size(); ++i) {
-        x = torch::linear(x, layers[i].first, layers[i].second);
-        if (i + 1 < layers.size()) x = torch::relu(x);
-      }
-    }
-    return x;  // the log-std is clamped by the caller
-  }
-};
 
 InferencePolicy::InferencePolicy(std::unique_ptr<Net> net) : net_(std::move(net)) {}
 InferencePolicy::~InferencePolicy() = default;
