@@ -95,17 +95,27 @@ VehicleState BicycleModel::Step(const VehicleState& state, VehicleCommand comman
     s.steer += std::clamp(steer_target - s.steer, -max_steer_change, max_steer_change);
     s.steer = std::clamp(s.steer, -params_.max_steer, params_.max_steer);
 
-    // Midpoint integration of the kinematic bicycle about the centre of gravity.
-    const double tan_steer = std::tan(s.steer);
-    const double beta = std::atan(lr_over_l * tan_steer);
+    // Midpoint integration of the kinematic bicycle about the centre of gravity. The slip angle
+    // beta = atan(u), u = l_r / L tan(delta), enters only through its cosine and sine,
+    // 1 / sqrt(1 + u^2) and u / sqrt(1 + u^2), and the direction of travel heading_mid + beta
+    // through the angle-sum formulas: two sine-cosine pairs a substep instead of tan, atan, cos
+    // and a sine-cosine pair (glibc's tan and atan also switch the rounding mode each call).
+    const double sin_steer = std::sin(s.steer);
+    const double cos_steer = std::cos(s.steer);
+    const double tan_steer = sin_steer / cos_steer;
+    const double u = lr_over_l * tan_steer;
+    const double cos_beta = 1.0 / std::sqrt(1.0 + u * u);
+    const double sin_beta = u * cos_beta;
     double v_next = s.speed + s.accel * h;
     if (v_next < 0.0) v_next = 0.0;  // stops, does not reverse
     v_next = std::min(v_next, params_.max_speed);
     const double v_mid = 0.5 * (s.speed + v_next);
-    const double yaw_rate = v_mid * std::cos(beta) * tan_steer / params_.wheelbase;
+    const double yaw_rate = v_mid * cos_beta * tan_steer / params_.wheelbase;
     const double heading_mid = s.heading + 0.5 * yaw_rate * h;
-    s.x += v_mid * std::cos(heading_mid + beta) * h;
-    s.y += v_mid * std::sin(heading_mid + beta) * h;
+    const double sin_mid = std::sin(heading_mid);
+    const double cos_mid = std::cos(heading_mid);
+    s.x += v_mid * (cos_mid * cos_beta - sin_mid * sin_beta) * h;
+    s.y += v_mid * (sin_mid * cos_beta + cos_mid * sin_beta) * h;
     s.heading += yaw_rate * h;
     heading_change += yaw_rate * h;
     s.speed = v_next;

@@ -18,7 +18,7 @@ namespace {
 const double kMissing = std::numeric_limits<double>::quiet_NaN();
 
 // TrajectoryHash() of the env as of this commit (see below).
-constexpr std::uint64_t kTrajectoryHash = 7655468150195412657ULL;
+constexpr std::uint64_t kTrajectoryHash = 16590343097587961214ULL;
 
 DrivingEnvOptions For(ScenarioFamily family) {
   DrivingEnvOptions o;
