@@ -94,7 +94,7 @@ void AddRolloutKeys(util::OptionTable<O>& t) {
            {"auto", "eigen", "xnnpack", "onednn", "libtorch"},
            "Kernels of the policy's forward pass: auto (this CPU's fastest: eigen with AVX2 and "
            "no AVX-512, else xnnpack), or one named, so that a fleet of different CPUs acts "
-           "alike.");
+           "alike (the rollouts, and the checkpoints eval, compare, search and finetune load).");
   t.Int("actor.insert_batch", &O::insert_batch, 1, 65536, "Items per REPLAY.INSERT.");
   t.Int("actor.queue_limit", &O::queue_limit, 1, 1e9, "Transitions held before the envs wait.");
   t.Int("replay.ack_replicas", &O::ack_replicas, 0, 16,
@@ -163,10 +163,8 @@ absl::Status RolloutJobOptions::Validate() const {
         "DAgger drives the published weights and labels with the expert; it cannot also drive "
         "the expert (actor.policy expert)");
   }
-  if (inference_backend != "auto" && !learner::InferencePolicy::BackendRuns(inference_backend)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "actor.inference_backend ", inference_backend,
-        " cannot run in this build on this CPU (eigen needs AVX2 and FMA); use auto or another"));
+  if (auto pinned = learner::InferencePolicy::PinnedBackend(inference_backend); !pinned.ok()) {
+    return pinned.status();
   }
   if (queue_limit < static_cast<std::size_t>(insert_batch)) {
     return absl::InvalidArgumentError(absl::StrCat("actor.queue_limit (", queue_limit,

@@ -48,8 +48,13 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
   }
   if (name == "expert") return std::make_unique<envs::EnvExpert>();
   if (name == "log") return std::make_unique<envs::LogPolicy>();
+  // actor.inference_backend pins the kernels of every network policy, the rollout's and these,
+  // so that a policy evaluated on one CPU acts as it does on another.
+  auto backend =
+      learner::InferencePolicy::PinnedBackend(config.GetString("actor.inference_backend"));
+  if (!backend.ok()) return backend.status();
   learner::InferencePolicy::CheckpointChoice choice;
-  auto net = learner::InferencePolicy::FromCheckpoint(name, &choice);
+  auto net = learner::InferencePolicy::FromCheckpoint(name, &choice, *backend);
   if (!net.ok() && net.status().code() == absl::StatusCode::kNotFound &&
       !NearestName(name, {"expert"}).empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -80,7 +85,7 @@ absl::StatusOr<std::unique_ptr<envs::Policy>> LoadEvaluationPolicy(const std::st
     for (const auto& [path, why] : choice.skipped) {
       *log << "policy: skipped " << path << ": " << why << "\n";
     }
-    *log << "policy: loaded " << choice.loaded << "\n";
+    *log << "policy: loaded " << choice.loaded << " (" << (*net)->backend() << " kernels)\n";
   }
   auto env_config = EnvConfigFrom(config);
   if (!env_config.ok()) return env_config.status();

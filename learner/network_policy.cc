@@ -206,6 +206,16 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromWeights(
   return std::unique_ptr<InferencePolicy>(new InferencePolicy(std::move(net)));
 }
 
+absl::StatusOr<std::string> InferencePolicy::PinnedBackend(absl::string_view setting) {
+  if (setting == "auto") return std::string();
+  if (!BackendRuns(setting)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "actor.inference_backend ", setting,
+        " cannot run in this build on this CPU (eigen needs AVX2 and FMA); use auto or another"));
+  }
+  return std::string(setting);
+}
+
 bool InferencePolicy::BackendRuns(absl::string_view backend) {
   if (backend == "eigen") return EigenKernelsRun();
   if (backend == "libtorch") return true;
@@ -238,7 +248,8 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::Random(
 namespace {
 
 // The actor of one checkpoint file; InvalidArgument naming the file when it cannot be read.
-absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadCheckpointFile(const std::string& path) {
+absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadCheckpointFile(const std::string& path,
+                                                                    absl::string_view backend) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, torch::kCPU);
@@ -296,7 +307,7 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadCheckpointFile(const std::s
     auto trainer = SacTrainer::Create(options, shape);
     if (!trainer.ok()) return trainer.status();
     if (auto status = (*trainer)->LoadCheckpoint(path); !status.ok()) return status;
-    return InferencePolicy::FromWeights((*trainer)->ExportPolicy((*trainer)->step()));
+    return InferencePolicy::FromWeights((*trainer)->ExportPolicy((*trainer)->step()), backend);
   } catch (const c10::Error&) {
     // LibTorch's own words ("PytorchStreamReader failed reading zip archive") mean nothing to
     // the user; what they can act on is that the file is damaged.
@@ -308,7 +319,12 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> LoadCheckpointFile(const std::s
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromCheckpoint(
-    const std::string& dir, CheckpointChoice* choice) {
+    const std::string& dir, CheckpointChoice* choice, absl::string_view backend) {
+  if (!backend.empty() && !BackendRuns(backend)) {
+    // Said before any file is read: no checkpoint is at fault, so none may be skipped.
+    return absl::UnavailableError(
+        absl::StrCat("the inference backend '", backend, "' cannot run in this build on this CPU"));
+  }
   std::error_code error;
   if (!std::filesystem::exists(dir, error)) {
     return absl::NotFoundError(absl::StrCat("no checkpoint at ", dir));
@@ -324,7 +340,7 @@ absl::StatusOr<std::unique_ptr<InferencePolicy>> InferencePolicy::FromCheckpoint
   c = CheckpointChoice();
   absl::Status first_error;
   for (const std::string& path : candidates) {
-    auto policy = LoadCheckpointFile(path);
+    auto policy = LoadCheckpointFile(path, backend);
     if (policy.ok()) {
       c.loaded = path;
       return policy;

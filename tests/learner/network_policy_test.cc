@@ -1,5 +1,6 @@
 #include "tarmac/learner/network_policy.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,6 +21,8 @@
 
 namespace tarmac::learner {
 namespace {
+
+using ::testing::HasSubstr;
 
 const BatchShape kShape{4, 2, {-6.0F, -0.4F}, {3.0F, 0.4F}, {}};
 
@@ -319,6 +322,35 @@ TEST(NetworkPolicyTest, RandomPolicyActsWithinBounds) {
   }
 }
 
+// Kernels that cannot run here are the setting's fault, not the checkpoints': refused before
+// any is read, none skipped; the ones that run are the ones the policy uses.
+TEST(NetworkPolicyTest, FromCheckpointLoadsOntoTheKernelsItIsGiven) {
+  testing::TempDir dir;
+  auto trainer = SacTrainer::Create(SmallOptions({16}), kShape);
+  ASSERT_TRUE(trainer.ok());
+  ASSERT_TRUE((*trainer)->SaveCheckpoint(CheckpointPath(dir.path(), 0)).ok());
+  for (const char* backend : {"eigen", "xnnpack", "onednn", "libtorch"}) {
+    InferencePolicy::CheckpointChoice choice;
+    auto policy = InferencePolicy::FromCheckpoint(dir.path(), &choice, backend);
+    if (!InferencePolicy::BackendRuns(backend)) {
+      ASSERT_FALSE(policy.ok()) << backend;
+      EXPECT_EQ(policy.status().code(), absl::StatusCode::kUnavailable) << backend;
+      continue;
+    }
+    ASSERT_TRUE(policy.ok()) << backend << ": " << policy.status();
+    EXPECT_STREQ((*policy)->backend(), backend);
+  }
+  InferencePolicy::CheckpointChoice choice;
+  auto unknown = InferencePolicy::FromCheckpoint(dir.path(), &choice, "nope");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kUnavailable) << unknown.status();
+  EXPECT_TRUE(choice.skipped.empty());
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("'nope'"));
+  EXPECT_FALSE(InferencePolicy::PinnedBackend("nope").ok());
+  EXPECT_EQ(*InferencePolicy::PinnedBackend("auto"), "");
+  EXPECT_EQ(*InferencePolicy::PinnedBackend("libtorch"), "libtorch");
+}
+
 TEST(NetworkPolicyTest, FromCheckpointNamesAnEmptyDirectory) {
   testing::TempDir dir;
   auto policy = InferencePolicy::FromCheckpoint(dir.path());
@@ -382,6 +414,17 @@ TEST(NetworkPolicyTest, EvalRunsALearnedPolicyFromACheckpointDirectory) {
   const std::string report((std::istreambuf_iterator<char>(json)), {});
   EXPECT_NE(report.find("\"policy\": \"" + dir.path() + "\""), std::string::npos)
       << report.substr(0, 300);
+  // The CPU's default kernels, unless actor.inference_backend pins them as it does the rollout's.
+  auto defaults = InferencePolicy::FromCheckpoint(dir.path());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_THAT(r->out, HasSubstr(std::string(" (") + (*defaults)->backend() + " kernels)"));
+  auto pinned =
+      testing::RunCommand({TARMAC_BINARY, "eval", "--policy", dir.path(), "--suite", suite, "--out",
+                           dir.path() + "/pinned", "--set", "actor.inference_backend=libtorch"},
+                          std::chrono::seconds(60));
+  ASSERT_TRUE(pinned.ok()) << pinned.status();
+  ASSERT_EQ(pinned->exit_code, 0) << pinned->err;
+  EXPECT_THAT(pinned->out, HasSubstr(CheckpointPath(dir.path(), 0) + " (libtorch kernels)"));
 
   // A checkpoint of another observation size cannot drive these envs: one sentence, exit 2.
   testing::TempDir other;

@@ -36,9 +36,10 @@ class InferencePolicy {
   // Loads the actor of the newest readable checkpoint in `dir` (or of the file `dir` names):
   // a truncated newest checkpoint (a crash while writing) falls back to the one before, and
   // `choice` says which was used and what was skipped. NotFound when there is none;
-  // InvalidArgument (one sentence naming the file) when none can be read.
+  // InvalidArgument (one sentence naming the file) when none can be read. `backend` picks the
+  // kernels as FromWeights; Unavailable, with nothing skipped, when they cannot run here.
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> FromCheckpoint(
-      const std::string& dir, CheckpointChoice* choice = nullptr);
+      const std::string& dir, CheckpointChoice* choice = nullptr, absl::string_view backend = {});
   // A randomly initialised actor of the default architecture (before a learner has published),
   // on the kernels `backend` names (as FromWeights).
   static absl::StatusOr<std::unique_ptr<InferencePolicy>> Random(
@@ -47,6 +48,9 @@ class InferencePolicy {
   // Whether the kernels `backend` names ("eigen", "xnnpack", "onednn", "libtorch") run in this
   // build on this CPU.
   static bool BackendRuns(absl::string_view backend);
+  // The backend the setting actor.inference_backend names, as FromWeights takes it ("auto":
+  // empty); InvalidArgument, one sentence naming the key, when those kernels cannot run here.
+  static absl::StatusOr<std::string> PinnedBackend(absl::string_view setting);
 
   ~InferencePolicy();
   InferencePolicy(const InferencePolicy&) = delete;
