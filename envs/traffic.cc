@@ -113,17 +113,19 @@ void Traffic::Index(const std::optional<EgoView>& ego) {
   PlaceEgo(ego);
 }
 
+std::pair<int, int> Traffic::EgoLanes(const std::optional<EgoView>& ego) const {
+  if (!ego) return {0, -1};
+  // The ego occupies every lane its box reaches across.
+  return {
+      std::max(road_->NearestLane(ego->d - 0.5 * ego->width), 0),
+      std::min(road_->NearestLane(ego->d + 0.5 * ego->width), static_cast<int>(lanes_.size()) - 1)};
+}
+
 void Traffic::PlaceEgo(const std::optional<EgoView>& ego) {
   ego_ = ego;
-  if (ego) {
-    // The ego occupies every lane its box reaches across; (s, -1) sorts before a vehicle at s.
-    const int lo = road_->NearestLane(ego->d - 0.5 * ego->width);
-    const int hi = road_->NearestLane(ego->d + 0.5 * ego->width);
-    for (int lane = std::max(lo, 0); lane <= std::min(hi, static_cast<int>(lanes_.size()) - 1);
-         ++lane) {
-      InsertEntry(lane, {ego->s, -1});
-    }
-  }
+  const auto [low, high] = EgoLanes(ego);
+  // (s, -1) sorts before a vehicle at s.
+  for (int lane = low; lane <= high; ++lane) InsertEntry(lane, {ego->s, -1});
 }
 
 bool Traffic::Before(int a, int b) const {
@@ -291,12 +293,7 @@ bool Traffic::DecideLaneChange(int index) {
 void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
   if (index_current_) {
     // Nothing moved since the last Step indexed the lanes but the ego: move its entries only.
-    for (auto& lane : lanes_) {
-      lane.erase(
-          std::remove_if(lane.begin(), lane.end(), [](const auto& e) { return e.second < 0; }),
-          lane.end());
-    }
-    PlaceEgo(ego);
+    MoveEgo(ego);
   } else {
     // A change from outside may have touched a driver's parameters too.
     idm_scale_.resize(vehicles_.size());
@@ -381,24 +378,61 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
 }
 
 void Traffic::Reindex(const std::optional<EgoView>& ego) {
-  // Each lane keeps its vehicles: their new s, the ego's old entries dropped, and the order
-  // restored by insertion sort (vehicles rarely pass one another within a step). The lanes then
-  // hold what Index would build; order_ is left as it was, still every active vehicle, and
-  // Index sorts it when it next runs.
-  for (auto& entries : lanes_) {
+  // Each lane keeps its vehicles: their new s, the ego's entry moved to its new s where it
+  // still occupies the lane (dropped where it left it, added where it entered), and the order
+  // restored by insertion sort (vehicles rarely pass one another within a step). The entries
+  // are distinct pairs, so the sorted lanes are exactly what Index would build. order_ is left
+  // as it was, still every active vehicle, and Index sorts it when it next runs.
+  ego_ = ego;
+  const auto [ego_low, ego_high] = EgoLanes(ego);
+  for (int lane = 0; lane < static_cast<int>(lanes_.size()); ++lane) {
+    auto& entries = lanes_[lane];
+    const bool ego_here = ego_low <= lane && lane <= ego_high;
+    bool ego_placed = false;
     std::size_t kept = 0;
-    for (const auto& [s, i] : entries) {
-      if (i >= 0) entries[kept++] = {vehicles_[i].s, i};
+    for (const auto& [s, i] : entries) {  // s: where the entry was
+      if (i >= 0) {
+        entries[kept++] = {vehicles_[i].s, i};
+      } else if (ego_here && !ego_placed) {
+        entries[kept++] = {ego->s, -1};
+        ego_placed = true;
+      }
     }
     entries.resize(kept);
-    for (std::size_t j = 1; j < kept; ++j) {
+    if (ego_here && !ego_placed) entries.emplace_back(ego->s, -1);
+    for (std::size_t j = 1; j < entries.size(); ++j) {
       const std::pair<double, int> moving = entries[j];
       std::size_t k = j;
       for (; k > 0 && moving < entries[k - 1]; --k) entries[k] = entries[k - 1];
       entries[k] = moving;
     }
   }
-  PlaceEgo(ego);
+}
+
+void Traffic::MoveEgo(const std::optional<EgoView>& ego) {
+  // Per lane, the ego's entry slides to its new place among entries that stay sorted: the same
+  // lanes as removing it and inserting it again, without moving the others twice.
+  ego_ = ego;
+  const auto [ego_low, ego_high] = EgoLanes(ego);
+  for (int lane = 0; lane < static_cast<int>(lanes_.size()); ++lane) {
+    auto& entries = lanes_[lane];
+    const bool ego_here = ego_low <= lane && lane <= ego_high;
+    const auto old =
+        std::find_if(entries.begin(), entries.end(), [](const auto& e) { return e.second < 0; });
+    if (old == entries.end()) {
+      if (ego_here) InsertEntry(lane, {ego->s, -1});
+      continue;
+    }
+    if (!ego_here) {
+      entries.erase(old);
+      continue;
+    }
+    const std::pair<double, int> moved(ego->s, -1);
+    auto at = old;
+    for (; at != entries.begin() && moved < *(at - 1); --at) *at = *(at - 1);
+    for (; at + 1 != entries.end() && *(at + 1) < moved; ++at) *at = *(at + 1);
+    *at = moved;
+  }
 }
 
 bool Traffic::FollowLog(int index, double dt) {

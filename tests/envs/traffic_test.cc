@@ -262,5 +262,45 @@ TEST(TrafficTest, DeterministicForTheSameInputs) {
   EXPECT_EQ(run(first), expected);
 }
 
+TEST(TrafficTest, StepsAlikeWhetherTheLanesAreKeptOrRebuiltAroundAMovingEgo) {
+  // Step keeps the lanes from one step to the next and moves only the ego's entries; a copy
+  // whose lanes are rebuilt from scratch before every step (mutable_vehicles() marks them
+  // stale) must step identically while the ego weaves across all three lanes, jumps forwards
+  // and backwards past vehicles, and leaves the road and comes back.
+  const Road road = Road::Straight(2000.0, 3);
+  Traffic kept(&road);
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> desired(18.0, 34.0);
+  for (int k = 0; k < 36; ++k) kept.Add(At(100.0 + 12.0 * k, k % 3, 20.0, desired(rng), road));
+  Traffic rebuilt = kept;
+  std::uniform_real_distribution<double> jump(-15.0, 15.0), across(-1.0, 8.2);
+  EgoView ego{250.0, 3.6, 20.0};
+  int differing = 0;
+  for (int step = 0; step < 400; ++step) {
+    ego.s += 2.0 + (step % 5 == 0 ? jump(rng) : 0.0);
+    ego.d = step % 3 == 0 ? across(rng) : ego.d;
+    const std::optional<EgoView> seen = step % 50 < 45 ? std::optional<EgoView>(ego) : std::nullopt;
+    kept.Step(0.1, seen);
+    rebuilt.mutable_vehicles();
+    rebuilt.Step(0.1, seen);
+    for (std::size_t i = 0; i < kept.vehicles().size(); ++i) {
+      const TrafficVehicle& a = kept.vehicles()[i];
+      const TrafficVehicle& b = rebuilt.vehicles()[i];
+      differing += a.s != b.s || a.speed != b.speed || a.accel != b.accel || a.lane != b.lane;
+    }
+  }
+  EXPECT_EQ(differing, 0);
+  // The ego mattered: traffic without it drives otherwise.
+  Traffic alone(&road);
+  std::mt19937_64 again(11);
+  for (int k = 0; k < 36; ++k) alone.Add(At(100.0 + 12.0 * k, k % 3, 20.0, desired(again), road));
+  for (int step = 0; step < 400; ++step) alone.Step(0.1, std::nullopt);
+  int moved_otherwise = 0;
+  for (std::size_t i = 0; i < alone.vehicles().size(); ++i) {
+    moved_otherwise += alone.vehicles()[i].s != kept.vehicles()[i].s;
+  }
+  EXPECT_GT(moved_otherwise, 10);
+}
+
 }  // namespace
 }  // namespace tarmac::envs

@@ -124,10 +124,15 @@ class Traffic {
  private:
   void Index(const std::optional<EgoView>& ego);
   // The lanes after a step in which no vehicle left, changed the lanes it occupies or was
-  // changed from outside: the same entries at their new s, then the ego placed.
+  // changed from outside: the same entries at their new s, and the ego's moved to `ego`.
   void Reindex(const std::optional<EgoView>& ego);
+  // The lanes when only the ego moved: its entries moved to `ego`, the others left as they are.
+  void MoveEgo(const std::optional<EgoView>& ego);
   // Puts the ego's entries into the lanes it occupies (after its old ones are gone).
   void PlaceEgo(const std::optional<EgoView>& ego);
+  // The lanes the ego occupies, lowest and highest (every lane its box reaches across, within
+  // the road's); none (low > high) without an ego.
+  std::pair<int, int> EgoLanes(const std::optional<EgoView>& ego) const;
   // The order of order_: by s, then by index.
   bool Before(int a, int b) const;
   // Puts (s, index or -1) into `lane`'s entries where a full sort would (none off the road).
