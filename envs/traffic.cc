@@ -39,6 +39,7 @@ void Traffic::Reset(const Road* road, const std::vector<LoggedTrack>* tracks) {
   time_ = 0.0;
   next_id_ = 1;
   ego_.reset();
+  ego_lanes_ = {0, -1};
   index_current_ = false;
   int max_lane = 0;
   for (const Lane& lane : road_->lanes()) max_lane = std::max(max_lane, lane.index);
@@ -67,6 +68,7 @@ void Traffic::Reserve(std::size_t vehicles) {
   vehicles_.reserve(vehicles);
   next_decision_.reserve(vehicles);
   order_.reserve(vehicles);
+  due_.reserve(vehicles);
   accel_.reserve(vehicles);
   idm_scale_.reserve(vehicles);
   for (auto& lane : lanes_) lane.reserve(vehicles + 1);
@@ -89,7 +91,7 @@ Traffic::Lanes Traffic::LanesOf(const TrafficVehicle& v) const {
   return lanes;
 }
 
-void Traffic::Index(const std::optional<EgoView>& ego) {
+void Traffic::Index() {
   // order_ is as the last rebuild left it, plus the vehicles added since; vehicles rarely pass
   // each other, so insertion sort restores the order by (s, index) in about one pass; each lane
   // then takes its vehicles in order.
@@ -110,22 +112,22 @@ void Traffic::Index(const std::optional<EgoView>& ego) {
     }
   }
   index_current_ = true;
-  PlaceEgo(ego);
+  PlaceEgo();
 }
 
-std::pair<int, int> Traffic::EgoLanes(const std::optional<EgoView>& ego) const {
-  if (!ego) return {0, -1};
+std::pair<int, int> Traffic::EgoLanes() const {
+  if (!ego_) return {0, -1};
   // The ego occupies every lane its box reaches across.
-  return {
-      std::max(road_->NearestLane(ego->d - 0.5 * ego->width), 0),
-      std::min(road_->NearestLane(ego->d + 0.5 * ego->width), static_cast<int>(lanes_.size()) - 1)};
+  return {std::max(road_->NearestLane(ego_->d - 0.5 * ego_->width), 0),
+          std::min(road_->NearestLane(ego_->d + 0.5 * ego_->width),
+                   static_cast<int>(lanes_.size()) - 1)};
 }
 
-void Traffic::PlaceEgo(const std::optional<EgoView>& ego) {
-  ego_ = ego;
-  const auto [low, high] = EgoLanes(ego);
+void Traffic::PlaceEgo() {
   // (s, -1) sorts before a vehicle at s.
-  for (int lane = low; lane <= high; ++lane) InsertEntry(lane, {ego->s, -1});
+  for (int lane = ego_lanes_.first; lane <= ego_lanes_.second; ++lane) {
+    InsertEntry(lane, {ego_->s, -1});
+  }
 }
 
 bool Traffic::Before(int a, int b) const {
@@ -186,6 +188,11 @@ double Traffic::Accel(int index, int lane) const {
 double Traffic::AccelBehind(int index, const std::optional<Leader>& leader) const {
   const TrafficVehicle& v = vehicles_[index];
   if (v.forced_accel) return *v.forced_accel;
+  // Physical bounds: IDM alone would ask for unbounded braking when cut off.
+  if (road_->straight()) {  // no curve caps speed or acceleration (std::min with +inf is a no-op)
+    return std::clamp(IdmAcceleration(v.idm, idm_scale_[index], v.speed, leader), kMaxBraking,
+                      v.idm.max_accel);
+  }
   const CurveLimit curve = CurveLimitAhead(*road_, v.s, v.d, v.speed, params_.comfort_lateral_accel,
                                            v.idm.comfort_decel);
   // The desired speed capped by the curve (std::min's choice; a copy only when the cap binds).
@@ -196,7 +203,6 @@ double Traffic::AccelBehind(int index, const std::optional<Leader>& leader) cons
     capped.desired_speed = curve.speed_cap;
     idm = &capped;
   }
-  // Physical bounds: IDM alone would ask for unbounded braking when cut off.
   return std::clamp(
       std::min(IdmAcceleration(*idm, idm_scale_[index], v.speed, leader), curve.accel_cap),
       kMaxBraking, idm->max_accel);
@@ -291,25 +297,35 @@ bool Traffic::DecideLaneChange(int index) {
 }
 
 void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
+  ego_ = ego;
+  ego_lanes_ = EgoLanes();
   if (index_current_) {
     // Nothing moved since the last Step indexed the lanes but the ego: move its entries only.
-    MoveEgo(ego);
+    MoveEgo();
   } else {
     // A change from outside may have touched a driver's parameters too.
     idm_scale_.resize(vehicles_.size());
     for (std::size_t i = 0; i < vehicles_.size(); ++i) {
       idm_scale_[i] = IdmBrakingScale(vehicles_[i].idm);
     }
-    Index(ego);
+    Index();
   }
   // Decide lane changes, then accelerations, all from the same snapshot.
-  bool changed = false;
+  // The vehicles due to decide are gathered without a branch (a tenth of them each step, at
+  // staggered places, which a branch per vehicle mispredicted), then decide in index order.
+  due_.resize(vehicles_.size());
+  std::size_t due = 0;
   for (std::size_t i = 0; i < vehicles_.size(); ++i) {
-    if (!vehicles_[i].active || time_ < next_decision_[i]) continue;
-    next_decision_[i] += params_.decision_interval;
-    changed = DecideLaneChange(static_cast<int>(i)) || changed;
+    due_[due] = static_cast<int>(i);
+    due += static_cast<std::size_t>(vehicles_[i].active & !(time_ < next_decision_[i]));
   }
-  if (changed) Index(ego);
+  bool changed = false;
+  for (std::size_t k = 0; k < due; ++k) {
+    const int i = due_[k];
+    next_decision_[i] += params_.decision_interval;
+    changed = DecideLaneChange(i) || changed;
+  }
+  if (changed) Index();
   // Accelerations, lane by lane: a vehicle follows the next entry of each lane it occupies
   // (while changing lanes it also keeps clear of the leader in the lane being left), so no
   // leader needs looking up. The same as the minimum of Accel(i, lane) over those lanes.
@@ -371,20 +387,19 @@ void Traffic::Step(double dt, const std::optional<EgoView>& ego) {
   }
   time_ += dt;
   if (lanes_kept) {
-    Reindex(ego);
+    Reindex();
   } else {
-    Index(ego);
+    Index();
   }
 }
 
-void Traffic::Reindex(const std::optional<EgoView>& ego) {
+void Traffic::Reindex() {
   // Each lane keeps its vehicles: their new s, the ego's entry moved to its new s where it
   // still occupies the lane (dropped where it left it, added where it entered), and the order
   // restored by insertion sort (vehicles rarely pass one another within a step). The entries
   // are distinct pairs, so the sorted lanes are exactly what Index would build. order_ is left
   // as it was, still every active vehicle, and Index sorts it when it next runs.
-  ego_ = ego;
-  const auto [ego_low, ego_high] = EgoLanes(ego);
+  const auto [ego_low, ego_high] = ego_lanes_;
   for (int lane = 0; lane < static_cast<int>(lanes_.size()); ++lane) {
     auto& entries = lanes_[lane];
     const bool ego_here = ego_low <= lane && lane <= ego_high;
@@ -394,12 +409,12 @@ void Traffic::Reindex(const std::optional<EgoView>& ego) {
       if (i >= 0) {
         entries[kept++] = {vehicles_[i].s, i};
       } else if (ego_here && !ego_placed) {
-        entries[kept++] = {ego->s, -1};
+        entries[kept++] = {ego_->s, -1};
         ego_placed = true;
       }
     }
     entries.resize(kept);
-    if (ego_here && !ego_placed) entries.emplace_back(ego->s, -1);
+    if (ego_here && !ego_placed) entries.emplace_back(ego_->s, -1);
     for (std::size_t j = 1; j < entries.size(); ++j) {
       const std::pair<double, int> moving = entries[j];
       std::size_t k = j;
@@ -409,25 +424,24 @@ void Traffic::Reindex(const std::optional<EgoView>& ego) {
   }
 }
 
-void Traffic::MoveEgo(const std::optional<EgoView>& ego) {
+void Traffic::MoveEgo() {
   // Per lane, the ego's entry slides to its new place among entries that stay sorted: the same
   // lanes as removing it and inserting it again, without moving the others twice.
-  ego_ = ego;
-  const auto [ego_low, ego_high] = EgoLanes(ego);
+  const auto [ego_low, ego_high] = ego_lanes_;
   for (int lane = 0; lane < static_cast<int>(lanes_.size()); ++lane) {
     auto& entries = lanes_[lane];
     const bool ego_here = ego_low <= lane && lane <= ego_high;
     const auto old =
         std::find_if(entries.begin(), entries.end(), [](const auto& e) { return e.second < 0; });
     if (old == entries.end()) {
-      if (ego_here) InsertEntry(lane, {ego->s, -1});
+      if (ego_here) InsertEntry(lane, {ego_->s, -1});
       continue;
     }
     if (!ego_here) {
       entries.erase(old);
       continue;
     }
-    const std::pair<double, int> moved(ego->s, -1);
+    const std::pair<double, int> moved(ego_->s, -1);
     auto at = old;
     for (; at != entries.begin() && moved < *(at - 1); --at) *at = *(at - 1);
     for (; at + 1 != entries.end() && *(at + 1) < moved; ++at) *at = *(at + 1);

@@ -122,17 +122,18 @@ class Traffic {
   std::optional<std::pair<int, double>> FollowerOf(int lane, double s, int self) const;
 
  private:
-  void Index(const std::optional<EgoView>& ego);
+  // The lanes rebuilt from the vehicles as they are, with the ego's entries (ego_lanes_).
+  void Index();
   // The lanes after a step in which no vehicle left, changed the lanes it occupies or was
-  // changed from outside: the same entries at their new s, and the ego's moved to `ego`.
-  void Reindex(const std::optional<EgoView>& ego);
-  // The lanes when only the ego moved: its entries moved to `ego`, the others left as they are.
-  void MoveEgo(const std::optional<EgoView>& ego);
+  // changed from outside: the same entries at their new s, and the ego's moved to ego_.
+  void Reindex();
+  // The lanes when only the ego moved: its entries moved to ego_, the others left as they are.
+  void MoveEgo();
   // Puts the ego's entries into the lanes it occupies (after its old ones are gone).
-  void PlaceEgo(const std::optional<EgoView>& ego);
-  // The lanes the ego occupies, lowest and highest (every lane its box reaches across, within
-  // the road's); none (low > high) without an ego.
-  std::pair<int, int> EgoLanes(const std::optional<EgoView>& ego) const;
+  void PlaceEgo();
+  // The lanes ego_ occupies, lowest and highest (every lane its box reaches across, within the
+  // road's); none (low > high) without an ego.
+  std::pair<int, int> EgoLanes() const;
   // The order of order_: by s, then by index.
   bool Before(int a, int b) const;
   // Puts (s, index or -1) into `lane`'s entries where a full sort would (none off the road).
@@ -174,11 +175,13 @@ class Traffic {
   std::vector<TrafficVehicle> vehicles_;
   std::vector<double> next_decision_;  // per vehicle, s of simulated time
   std::vector<double> accel_;          // per vehicle, this step (kept to avoid allocation)
+  std::vector<int> due_;               // this step's vehicles due to decide (the same)
   std::vector<double> idm_scale_;      // per vehicle, IdmBrakingScale of its IDM parameters
   std::vector<int> order_;             // active vehicles; by (s, index) after Index
   double time_ = 0.0;
   int next_id_ = 1;
-  std::optional<EgoView> ego_;
+  std::optional<EgoView> ego_;            // as this Step sees it
+  std::pair<int, int> ego_lanes_{0, -1};  // EgoLanes() of ego_
   // Per lane: (s, index into vehicles_, or -1 for the ego), sorted by s.
   std::vector<std::vector<std::pair<double, int>>> lanes_;
   // lanes_ hold vehicles_ as they are (the ego aside): set by Index and Reindex, cleared by any
