@@ -170,7 +170,7 @@ std::optional<std::pair<int, double>> Traffic::FollowerOf(int lane, double s, in
   return std::nullopt;
 }
 
-double Traffic::FollowerAccel(int follower, const std::optional<Leader>& leader) const {
+inline double Traffic::FollowerAccel(int follower, const std::optional<Leader>& leader) const {
   // The ego is judged as a default IDM driver would be: traffic must not cut it off harder.
   static const IdmParams kEgoDriver;
   static const double kEgoScale = IdmBrakingScale(kEgoDriver);
@@ -185,14 +185,18 @@ double Traffic::Accel(int index, int lane) const {
   return AccelBehind(index, leader);
 }
 
-double Traffic::AccelBehind(int index, const std::optional<Leader>& leader) const {
+inline double Traffic::AccelBehind(int index, const std::optional<Leader>& leader) const {
   const TrafficVehicle& v = vehicles_[index];
   if (v.forced_accel) return *v.forced_accel;
+  if (!road_->straight()) return AccelOnCurves(index, leader);
+  // No curve caps speed or acceleration (CurveLimitAhead's +inf; std::min with it is a no-op).
   // Physical bounds: IDM alone would ask for unbounded braking when cut off.
-  if (road_->straight()) {  // no curve caps speed or acceleration (std::min with +inf is a no-op)
-    return std::clamp(IdmAcceleration(v.idm, idm_scale_[index], v.speed, leader), kMaxBraking,
-                      v.idm.max_accel);
-  }
+  return std::clamp(IdmAcceleration(v.idm, idm_scale_[index], v.speed, leader), kMaxBraking,
+                    v.idm.max_accel);
+}
+
+double Traffic::AccelOnCurves(int index, const std::optional<Leader>& leader) const {
+  const TrafficVehicle& v = vehicles_[index];
   const CurveLimit curve = CurveLimitAhead(*road_, v.s, v.d, v.speed, params_.comfort_lateral_accel,
                                            v.idm.comfort_decel);
   // The desired speed capped by the curve (std::min's choice; a copy only when the cap binds).

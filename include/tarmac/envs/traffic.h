@@ -143,6 +143,9 @@ class Traffic {
   // IDM acceleration of vehicle `index` behind `leader` (none: free road), curves and physical
   // bounds applied.
   double AccelBehind(int index, const std::optional<Leader>& leader) const;
+  // AccelBehind of a vehicle not forced, on a road with curves: the desired speed capped where
+  // a curve binds, and the braking to reach a curve ahead at its speed.
+  double AccelOnCurves(int index, const std::optional<Leader>& leader) const;
   // IDM acceleration of a follower (index, or -1 for the ego) behind a given leader.
   double FollowerAccel(int follower, const std::optional<Leader>& leader) const;
   bool DecideLaneChange(int index);  // true when the vehicle changed its lane
