@@ -92,7 +92,7 @@ struct EnvActorState {
   std::mt19937_64 demo_rng;
   std::vector<std::uint64_t> prev_episode;
   std::vector<std::uint32_t> prev_step;
-  std::vector<schemas::Transition> scratch;
+  TransitionScratch scratch;
   // Per scratch transition: the replay tags of its episode's scenario source; per env, those of
   // the episode the last step belonged to (a finished episode's env has reset by then).
   std::vector<std::uint64_t> scratch_tags, prev_source_tags;
@@ -165,7 +165,7 @@ void SendTransitions(Self* self, RolloutShared* shared) {
     chunk->items.push_back(std::move(item));
   }
   shared->stats->transitions += chunk->items.size();
-  s.scratch.clear();
+  s.scratch.Clear();
   s.scratch_tags.clear();
   ++s.in_flight;
   self->request(shared->writer, caf::infinite, write_atom::value,
@@ -278,7 +278,7 @@ void StepBatch(EnvActorPtr self, RolloutShared* shared, int index) {
   for (float v : next) {
     if (!std::isfinite(v)) throw std::runtime_error("an env produced a non-finite observation");
   }
-  s.scratch.clear();
+  s.scratch.Clear();
   s.scratch_tags.clear();
   for (int i = 0; i < b.size(); ++i) {
     const bool ended = b.terminated()[i] || b.truncated()[i];
@@ -364,7 +364,7 @@ void RequestActions(EnvActorPtr self, RolloutShared* shared, int index) {
 void CutWindows(EnvActorPtr self, RolloutShared* shared, int index) {
   auto& s = self->state;
   s.stopping = true;
-  s.scratch.clear();
+  s.scratch.Clear();
   s.scratch_tags.clear();
   const envs::EnvSpec& spec = s.batch->spec();
   for (int i = 0; i < s.batch->size(); ++i) {

@@ -8,7 +8,7 @@ namespace tarmac::actors {
 NStepAssembler::NStepAssembler(int n, float gamma, std::vector<std::string> term_names)
     : n_(n), gamma_(gamma), term_names_(std::move(term_names)), ring_(std::max(n, 1)) {}
 
-void NStepAssembler::Add(const Step& step, std::vector<schemas::Transition>* out) {
+void NStepAssembler::Add(const Step& step, TransitionScratch* out) {
   Pending& p = ring_[(head_ + count_) % ring_.size()];
   p.obs.assign(step.obs.begin(), step.obs.end());
   p.action.assign(step.action.begin(), step.action.end());
@@ -27,8 +27,7 @@ void NStepAssembler::Add(const Step& step, std::vector<schemas::Transition>* out
   }
 }
 
-void NStepAssembler::Truncate(absl::Span<const float> next_obs,
-                              std::vector<schemas::Transition>* out) {
+void NStepAssembler::Truncate(absl::Span<const float> next_obs, TransitionScratch* out) {
   if (count_ == 0) return;
   Emit(count_, next_obs, false, true, out);
   count_ = 0;
@@ -36,14 +35,14 @@ void NStepAssembler::Truncate(absl::Span<const float> next_obs,
 
 // Emits the oldest `count` pending steps; each sums the rewards from itself to the newest.
 void NStepAssembler::Emit(std::size_t count, absl::Span<const float> next_obs, bool terminated,
-                          bool truncated, std::vector<schemas::Transition>* out) {
+                          bool truncated, TransitionScratch* out) {
   for (std::size_t first = 0; first < count; ++first) {
     const Pending& head = At(first);
-    schemas::Transition t;
+    schemas::Transition& t = out->Next();
     t.obs = head.obs;
     t.action = head.action;
     t.next_obs.assign(next_obs.begin(), next_obs.end());
-    t.reward_terms.resize(term_names_.size());
+    t.reward_terms.resize(term_names_.size());  // names assigned into kept capacity
     for (std::size_t k = 0; k < term_names_.size(); ++k) t.reward_terms[k].name = term_names_[k];
     double reward = 0.0, scale = 1.0;
     std::vector<double>& terms = terms_;
@@ -69,7 +68,6 @@ void NStepAssembler::Emit(std::size_t count, absl::Span<const float> next_obs, b
     t.episode_id = head.episode_id;
     t.step = head.step;
     t.n_steps = static_cast<std::uint8_t>(horizon);
-    out->push_back(std::move(t));
   }
   if (!terminated && !truncated) {
     head_ = (head_ + count) % ring_.size();

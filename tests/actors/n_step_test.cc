@@ -11,10 +11,9 @@ namespace {
 
 // A 4-step episode: observation t is {t}, action t is {10 t}, reward t is t + 1, the per-term
 // rewards are {t + 1, 2 (t + 1)}, step 1 carries event bit 0 and step 3 event bit 2.
-std::vector<schemas::Transition> RunEpisode(int n, float gamma, bool terminated, bool truncated,
-                                            int length = 4) {
+TransitionScratch RunEpisode(int n, float gamma, bool terminated, bool truncated, int length = 4) {
   NStepAssembler assembler(n, gamma, {"a", "b"});
-  std::vector<schemas::Transition> out;
+  TransitionScratch out;
   std::vector<float> obs(1), next(1), action(1), terms(2);
   for (int t = 0; t < length; ++t) {
     obs[0] = static_cast<float>(t);
@@ -99,7 +98,7 @@ TEST(NStepAssemblerTest, OneStepTransitionsAreThePlainOnes) {
 
 TEST(NStepAssemblerTest, TruncateEmitsThePendingWindowAndClearDropsIt) {
   NStepAssembler assembler(5, 0.9F, {});
-  std::vector<schemas::Transition> out;
+  TransitionScratch out;
   std::vector<float> obs{0}, action{0};
   NStepAssembler::Step step;
   step.obs = obs;
@@ -128,14 +127,14 @@ TEST(NStepAssemblerTest, ManyEpisodesInOneAssemblerMatchSumsOverTheWholeEpisode)
   constexpr float kGamma = 0.9F;
   NStepAssembler assembler(kN, kGamma, {"a"});
   std::mt19937 rng(8);
-  std::vector<schemas::Transition> out;
+  TransitionScratch out;  // reused: each episode's transitions overwrite the last one's
   int checked = 0;
   for (std::uint64_t episode = 1; episode <= 200; ++episode) {
     const int length = 1 + static_cast<int>(rng() % 9);
     const bool terminated = rng() % 2 == 0;
     std::vector<float> rewards(length);
     for (float& r : rewards) r = static_cast<float>(rng() % 100) / 10.0F;
-    out.clear();
+    out.Clear();
     for (int t = 0; t < length; ++t) {
       const std::vector<float> obs{static_cast<float>(t)}, next{static_cast<float>(t + 1)};
       const std::vector<float> action{0.0F}, terms{2.0F * rewards[t]};

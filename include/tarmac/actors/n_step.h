@@ -10,6 +10,27 @@
 
 namespace tarmac::actors {
 
+// Transitions whose vectors and strings keep their capacity from one batch to the next: Clear()
+// forgets them without freeing, Next() hands out the next slot to overwrite. An env actor emits
+// a transition per env and step; reusing them saves their five allocations each.
+class TransitionScratch {
+ public:
+  // The next slot; its fields hold an earlier transition's values until overwritten.
+  schemas::Transition& Next() {
+    if (size_ == items_.size()) items_.emplace_back();
+    return items_[size_++];
+  }
+  void Clear() { size_ = 0; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  schemas::Transition& operator[](std::size_t k) { return items_[k]; }
+  const schemas::Transition& operator[](std::size_t k) const { return items_[k]; }
+
+ private:
+  std::vector<schemas::Transition> items_;
+  std::size_t size_ = 0;
+};
+
 // Turns one env's stream of steps into n-step transitions:
 //   reward   = r_t + g r_{t+1} + ... + g^(k-1) r_{t+k-1}   (k = n, or fewer at an episode end)
 //   discount = g^k, or 0 when the episode terminated within the k steps
@@ -36,12 +57,12 @@ class NStepAssembler {
 
   NStepAssembler(int n, float gamma, std::vector<std::string> term_names);
 
-  // Adds one step; appends the transitions it completes to `out` (fields actor_id, env_id and
-  // scenario are left for the caller).
-  void Add(const Step& step, std::vector<schemas::Transition>* out);
+  // Adds one step; appends the transitions it completes to `out`, every field but actor_id,
+  // env_id and scenario written (those are left for the caller).
+  void Add(const Step& step, TransitionScratch* out);
   // Emits every pending step as truncated at `next_obs` (the rollout stops mid-episode: the
   // learner bootstraps from there).
-  void Truncate(absl::Span<const float> next_obs, std::vector<schemas::Transition>* out);
+  void Truncate(absl::Span<const float> next_obs, TransitionScratch* out);
   // Drops pending steps (the episode is discarded).
   void Clear() { count_ = 0; }
   std::size_t pending() const { return count_; }
@@ -56,7 +77,7 @@ class NStepAssembler {
     std::uint64_t policy_version = 0;
   };
   void Emit(std::size_t count, absl::Span<const float> next_obs, bool terminated, bool truncated,
-            std::vector<schemas::Transition>* out);
+            TransitionScratch* out);
   const Pending& At(std::size_t k) const { return ring_[(head_ + k) % ring_.size()]; }
 
   int n_;
