@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -98,6 +99,37 @@ TEST(TransitionTest, RoundTripOfEmptyListsAndDefaults) {
   ExpectSame(t, *decoded);
   EXPECT_TRUE(decoded->obs.empty());
   EXPECT_TRUE(decoded->reward_terms.empty());
+}
+
+// EncodeTransition reuses its thread's first segment: after a message that outgrew it (two
+// segments) and one that filled it, a small message still encodes to the bytes a thread that
+// never encoded anything gives, in one segment.
+TEST(TransitionTest, EncodingAfterLargerMessagesGivesAFreshThreadsBytes) {
+  Transition big = FullTransition();
+  big.obs.assign(3000, 0.5F);  // 12 KB each way: past the 8 KiB first segment
+  big.next_obs.assign(3000, -0.5F);
+  Transition filling = FullTransition();
+  filling.obs.assign(900, 1.5F);  // most of the first segment
+  filling.next_obs.assign(900, 2.5F);
+  Transition small = FullTransition();
+  small.reward_terms.clear();
+  small.scenario.clear();
+  std::string fresh;
+  std::thread([&] { fresh = EncodeTransition(small); }).join();
+
+  const std::string big_bytes = EncodeTransition(big);
+  std::uint32_t segments_less_one;
+  std::memcpy(&segments_less_one, big_bytes.data(), sizeof(segments_less_one));
+  EXPECT_GE(segments_less_one, 1U);
+  absl::StatusOr<Transition> decoded = DecodeTransition(big_bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ExpectSame(*decoded, big);
+  EncodeTransition(filling);
+
+  const std::string again = EncodeTransition(small);
+  std::memcpy(&segments_less_one, again.data(), sizeof(segments_less_one));
+  EXPECT_EQ(segments_less_one, 0U);
+  EXPECT_EQ(again, fresh);
 }
 
 TEST(TransitionTest, MessageAtTheSizeLimitDecodesAndOneWordLessIsRefused) {

@@ -44,7 +44,7 @@ inline DecodeLimits TransitionBatchLimits() {
 }
 
 // Serializes to an unpacked Cap'n Proto message (a whole number of 8-byte words).
-// Cost: one allocation for the builder, one copy into the string.
+// Cost: one allocation, the string's (the builder reuses a per-thread first segment), one copy.
 std::string EncodeTransition(const Transition& transition);
 
 // Parses untrusted bytes into an owned Transition. Errors (InvalidArgument) say what was wrong:
