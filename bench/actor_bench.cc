@@ -123,6 +123,45 @@ BENCHMARK(BM_EnvOnly)->MinTime(2.0);
 void BM_EnvOnlyRandomActions(benchmark::State& state) { RunBareEnvs(state, true); }
 BENCHMARK(BM_EnvOnlyRandomActions)->MinTime(2.0);
 
+// The ceiling of BM_ActorProcessLongEpisodes: its stepping and inference alone, in one thread,
+// with no n-step windows, encoding, Redis or threads to wake. 2 x 64 envs of the default env
+// acting on the mean actions of the untrained default policy (2 x 256, the rollout job's seed),
+// one 128-row forward pass a round as the inference actor batches both env actors' requests.
+// Its ratio to BM_EnvOnly is what an actor process could reach if everything else were free.
+void BM_EnvAndInferenceOnly(benchmark::State& state) {
+  constexpr int kBatches = 2, kEnvs = 64, kRows = kBatches * kEnvs;
+  std::vector<std::unique_ptr<tarmac::envs::EnvBatch>> batches;
+  for (int b = 0; b < kBatches; ++b) {
+    batches.push_back(tarmac::envs::EnvBatch::Create("driving-v0", kEnvs, 1 + b).value());
+  }
+  const tarmac::envs::EnvSpec& spec = batches[0]->spec();
+  auto policy = tarmac::learner::InferencePolicy::Random(spec.observation_size, spec.action_low,
+                                                         spec.action_high, {256, 256}, 7)
+                    .value();
+  tarmac::learner::SetInferenceThreads(1);
+  const std::size_t obs_size = spec.observation_size, act_size = spec.action_size;
+  std::vector<float> obs(kRows * obs_size), actions(kRows * act_size);
+  std::uint64_t seed = 0, episodes = 0;
+  const double cpu0 = CpuSeconds();
+  for (auto _ : state) {
+    for (int b = 0; b < kBatches; ++b) {
+      const auto o = batches[b]->observations();
+      std::copy(o.begin(), o.end(), obs.begin() + b * kEnvs * obs_size);
+    }
+    policy->Act(obs, kRows, {}, ++seed, absl::MakeSpan(actions));
+    for (int b = 0; b < kBatches; ++b) {
+      batches[b]->Step(
+          absl::MakeConstSpan(actions).subspan(b * kEnvs * act_size, kEnvs * act_size));
+      episodes += batches[b]->TakeFinishedEpisodes().size();
+    }
+  }
+  const double steps = static_cast<double>(state.iterations()) * kRows;
+  state.SetItemsProcessed(static_cast<std::int64_t>(steps));
+  state.counters["steps_per_core_s"] = steps / (CpuSeconds() - cpu0);
+  state.counters["steps_per_episode"] = steps / std::max<double>(1, episodes);
+}
+BENCHMARK(BM_EnvAndInferenceOnly)->MinTime(2.0);
+
 // What behaviour analytics adds to an env actor's stepping, in process and without the rest of
 // the actor (inference, Redis), so that its few per cent are not lost in the process
 // benchmark's noise: 64 envs of the default env under a constant action, bare or with every
@@ -487,14 +526,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   g_server = std::move(*server);
-  tarmac::bench::RatioReporter reporter(std::vector<std::pair<std::string, std::string>>{
-      {"BM_EnvsAnalysed/min_time:4.000", "BM_EnvsUnanalysedBaseline/min_time:4.000"},
-      {"BM_PolicyActTransformer/64", "BM_PolicyAct/64/0"},
-      {"BM_PolicyActTransformer/256", "BM_PolicyAct/256/0"},
-      {"BM_PolicyActScriptedMlp/64", "BM_PolicyAct/64/0"},
-      {"BM_PolicyActScriptedMlp/256", "BM_PolicyAct/256/0"},
-      {"BM_WeightSwapTransformer/iterations:30/manual_time",
-       "BM_WeightSwap1MB/iterations:200/manual_time"}});
+  tarmac::bench::RatioReporter reporter(
+      std::vector<std::pair<std::string, std::string>>{
+          {"BM_EnvsAnalysed/min_time:4.000", "BM_EnvsUnanalysedBaseline/min_time:4.000"},
+          {"BM_PolicyActTransformer/64", "BM_PolicyAct/64/0"},
+          {"BM_PolicyActTransformer/256", "BM_PolicyAct/256/0"},
+          {"BM_PolicyActScriptedMlp/64", "BM_PolicyAct/64/0"},
+          {"BM_PolicyActScriptedMlp/256", "BM_PolicyAct/256/0"},
+          {"BM_WeightSwapTransformer/iterations:30/manual_time",
+           "BM_WeightSwap1MB/iterations:200/manual_time"}},
+      std::vector<std::pair<std::string, std::string>>{
+          {"BM_EnvAndInferenceOnly/min_time:2.000", "BM_EnvOnly/min_time:2.000"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
   g_server.reset();
   benchmark::Shutdown();
