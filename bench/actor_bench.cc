@@ -231,19 +231,35 @@ double Median(std::vector<double> v) {
 // Runs the rollout job to 200k env steps per iteration; reports transitions written per CPU
 // second of this process (median, min and max over the iterations: the machine is shared and
 // a neighbour only ever slows a run down) and the median ratio to bare stepping measured just
-// before each run.
+// before each run. With `full_replay` the job writes into a table of 200k items that an
+// unmeasured run has filled first, so every measured insert replaces an item, as nearly all of
+// a training run's do; otherwise into the default 2M-item table, which the runs are filling.
 void RunActorProcess(benchmark::State& state, float noise_scale, bool random_baseline,
-                     const char* label, bool analyse = true) {
+                     const char* label, bool analyse = true, bool full_replay = false) {
   tarmac::actors::RolloutJobOptions o = DefaultJob();
   o.max_env_steps = 200000;
   o.noise_scale = noise_scale;
   o.analyse = analyse;
+  if (full_replay) o.table = {"rl_full", 200000, 0.6};
   // Episode logs are written (one in the default actor.log_every), as a training run does.
   static const std::string log_dir = [] {
     char pattern[] = "/tmp/tarmac-actor-bench-XXXXXX";
     return std::string(mkdtemp(pattern) != nullptr ? pattern : "/tmp");
   }();
   o.log_dir = log_dir;
+  if (full_replay) {
+    caf::actor_system_config cfg;
+    tarmac::actors::ConfigureActorSystem(cfg);
+    caf::actor_system system{cfg};
+    tarmac::monitoring::Metrics metrics;
+    std::atomic<bool> stop{false};
+    auto fill = o;
+    fill.max_env_steps = 250000;  // past the capacity: the table is full and has wrapped
+    if (auto filled = tarmac::actors::RunRolloutJob(system, fill, metrics, stop); !filled.ok()) {
+      state.SkipWithError(std::string(filled.status().message()).c_str());
+      return;
+    }
+  }
   std::vector<double> rates, ratios, redis_per_transition;
   double written = 0, episodes = 0;
   for (auto _ : state) {
@@ -309,6 +325,18 @@ void BM_ActorProcessLongEpisodes(benchmark::State& state) {
   RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions");
 }
 BENCHMARK(BM_ActorProcessLongEpisodes)->Unit(benchmark::kSecond)->Iterations(5)->UseManualTime();
+
+// The same into a full replay table: the steady state of a training run, whose table fills in
+// its first minute. While a table grows, Redis touches new memory for every item (page faults),
+// which costs it more than twice the CPU and slows an actor process that shares its cores.
+void BM_ActorProcessLongEpisodesFullReplay(benchmark::State& state) {
+  RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions, full replay",
+                  /*analyse=*/true, /*full_replay=*/true);
+}
+BENCHMARK(BM_ActorProcessLongEpisodesFullReplay)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(5)
+    ->UseManualTime();
 
 // The same with actor.analyse false: no recording, behaviour counts or logs. Its ratio to
 // BM_ActorProcessLongEpisodes is the cost of behaviour analytics in training.
