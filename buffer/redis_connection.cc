@@ -161,31 +161,22 @@ absl::Status RedisConnection::SendAll(const std::vector<C>& commands) {
   };
   std::string framing;
   std::vector<Piece> pieces;
-  const auto frame = [&](std::size_t from) {  // framing[from, end) follows the last piece
-    if (!pieces.empty() && pieces.back().data == nullptr) {
-      pieces.back().size = framing.size() - pieces.back().offset;
-    } else {
-      pieces.push_back({nullptr, from, framing.size() - from});
-    }
-  };
+  std::size_t open = 0;  // where the framing not yet in a piece starts
   for (const C& command : commands) {
-    std::size_t from = framing.size();
     absl::StrAppend(&framing, "*", command.size(), "\r\n");
-    frame(from);
     for (const auto& arg : command) {
-      from = framing.size();
       absl::StrAppend(&framing, "$", arg.size(), "\r\n");
       if (arg.size() >= kInPlaceBytes) {
-        frame(from);
+        pieces.push_back({nullptr, open, framing.size() - open});
         pieces.push_back({arg.data(), 0, arg.size()});
-        from = framing.size();
+        open = framing.size();
       } else {
         framing.append(arg.data(), arg.size());
       }
       framing.append("\r\n");
-      frame(from);
     }
   }
+  if (open < framing.size()) pieces.push_back({nullptr, open, framing.size() - open});
   std::vector<iovec> iov;
   iov.reserve(pieces.size());
   for (const Piece& p : pieces) {
