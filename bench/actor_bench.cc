@@ -312,19 +312,24 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
   tarmac::bench::Ratio(name, "bare env stepping", Median(ratios));
 }
 
+// Each actor-process benchmark: five runs, timed by the job's own clock.
+void FiveRuns(benchmark::internal::Benchmark* b) {
+  b->Unit(benchmark::kSecond)->Iterations(5)->UseManualTime();
+}
+
 // The untrained policy sampled with unit noise: most episodes end after ~10 steps, so resets
 // dominate; compared with bare stepping under uniform random actions.
 void BM_ActorProcess(benchmark::State& state) {
   RunActorProcess(state, 1.0F, /*random_baseline=*/true, "random policy");
 }
-BENCHMARK(BM_ActorProcess)->Unit(benchmark::kSecond)->Iterations(5)->UseManualTime();
+BENCHMARK(BM_ActorProcess)->Apply(FiveRuns);
 
 // The policy's mean action (noise 0): the untrained network's mean sits mid-range, episodes run
 // long as a driving policy's do; compared with bare stepping under the mid-range action.
 void BM_ActorProcessLongEpisodes(benchmark::State& state) {
   RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions");
 }
-BENCHMARK(BM_ActorProcessLongEpisodes)->Unit(benchmark::kSecond)->Iterations(5)->UseManualTime();
+BENCHMARK(BM_ActorProcessLongEpisodes)->Apply(FiveRuns);
 
 // The same into a full replay table: the steady state of a training run, whose table fills in
 // its first minute. While a table grows, Redis touches new memory for every item (page faults),
@@ -333,10 +338,7 @@ void BM_ActorProcessLongEpisodesFullReplay(benchmark::State& state) {
   RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions, full replay",
                   /*analyse=*/true, /*full_replay=*/true);
 }
-BENCHMARK(BM_ActorProcessLongEpisodesFullReplay)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(5)
-    ->UseManualTime();
+BENCHMARK(BM_ActorProcessLongEpisodesFullReplay)->Apply(FiveRuns);
 
 // The same with actor.analyse false: no recording, behaviour counts or logs. Its ratio to
 // BM_ActorProcessLongEpisodes is the cost of behaviour analytics in training.
@@ -344,10 +346,7 @@ void BM_ActorProcessLongEpisodesUnanalysed(benchmark::State& state) {
   RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions, not analysed",
                   /*analyse=*/false);
 }
-BENCHMARK(BM_ActorProcessLongEpisodesUnanalysed)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(5)
-    ->UseManualTime();
+BENCHMARK(BM_ActorProcessLongEpisodesUnanalysed)->Apply(FiveRuns);
 
 // The inference actor's forward pass alone, per batch of `rows` observations (the default
 // 2 x 256 policy; arg 1: sampled with unit noise, 0: the mean action).
