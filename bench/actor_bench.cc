@@ -2,10 +2,13 @@
 // into a local Redis, against bare env stepping of the same env in the same process: how much
 // the actor machinery (inference, n-step assembly, encoding, inserts) costs per transition.
 // Throughput is per core: transitions divided by the process's CPU seconds (all threads), so the
-// figure does not depend on how many cores the machine lends us. Also: the latency from
-// publishing a ~1 MB weights blob to the inference actor acting with it.
+// figure does not depend on how many cores the machine lends us. Also: the ceiling of that ratio
+// (stepping and inference alone), behaviour analytics' share, what a page fault costs, and the
+// latency from publishing a weights blob to the inference actor acting with it. (The forward
+// pass alone, per inference kernel and model: policy_bench.)
 
 #include <benchmark/benchmark.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -26,10 +29,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "driving_trainers.h"
 #include "episode_analyst.h"
 #include "ratio_reporter.h"
 #include "redis_server.h"
-#include "scripted_mlp.h"
 #include "tarmac/actors/rollout_job.h"
 #include "tarmac/actors/system_config.h"
 #include "tarmac/analysis/behaviours.h"
@@ -50,23 +53,36 @@ double CpuSeconds() {
          1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
-// CPU seconds (user + system) process `pid` has used: fields 14 and 15 of /proc/PID/stat, in
-// clock ticks; -1 when it cannot be read. For the Redis server, whose work per transition (the
-// inserts, the priority tree) the actor process's own CPU time leaves out.
-double ProcessCpuSeconds(pid_t pid) {
+// Minor page faults this process has taken.
+double PageFaults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_minflt);
+}
+
+// What /proc/PID/stat says process `pid` has used: its CPU seconds (user + system, fields 14
+// and 15, in clock ticks) and its minor page faults (field 10); -1 each when they cannot be
+// read. For the Redis server, whose work per transition (the inserts, the priority tree) the
+// actor process's own figures leave out.
+struct ProcessUse {
+  double cpu_seconds = -1.0;
+  double page_faults = -1.0;
+};
+ProcessUse ReadProcessUse(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::size_t after_name = stat.rfind(')');  // the name may hold spaces
-  if (after_name == std::string::npos) return -1.0;
+  if (after_name == std::string::npos) return {};
   std::istringstream fields(stat.substr(after_name + 2));
   std::string field;
-  double utime = -1, stime = -1;
+  double faults = -1, utime = -1, stime = -1;
   for (int k = 3; k <= 15 && fields >> field; ++k) {
+    if (k == 10) faults = std::stod(field);
     if (k == 14) utime = std::stod(field);
     if (k == 15) stime = std::stod(field);
   }
-  if (utime < 0 || stime < 0) return -1.0;
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  if (faults < 0 || utime < 0 || stime < 0) return {};
+  return {(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK)), faults};
 }
 
 // Bare stepping of 16 envs of the default env: under the middle of the action range, where an
@@ -202,6 +218,29 @@ void BM_EnvsAnalysed(benchmark::State& state) { RunAnalysedEnvs(state, true); }
 BENCHMARK(BM_EnvsUnanalysedBaseline)->MinTime(4.0);
 BENCHMARK(BM_EnvsAnalysed)->MinTime(4.0);
 
+// What one page fault costs this machine: writing one byte to each 4 KiB page of fresh
+// anonymous memory (64 MiB a round, unmapped after). The actor-process benchmarks count the
+// faults of the actor process and of Redis; their product with this is the CPU they cost.
+void BM_FirstTouchPage(benchmark::State& state) {
+  constexpr std::size_t kBytes = std::size_t{64} << 20, kPage = 4096;
+  const double cpu0 = CpuSeconds();
+  for (auto _ : state) {
+    void* memory =
+        mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) {
+      state.SkipWithError("mmap failed");
+      return;
+    }
+    auto* bytes = static_cast<volatile char*>(memory);
+    for (std::size_t at = 0; at < kBytes; at += kPage) bytes[at] = 1;
+    munmap(memory, kBytes);
+  }
+  const double pages = static_cast<double>(state.iterations()) * (kBytes / kPage);
+  state.SetItemsProcessed(static_cast<std::int64_t>(pages));
+  state.counters["cpu_us_per_page"] = 1e6 * (CpuSeconds() - cpu0) / pages;
+}
+BENCHMARK(BM_FirstTouchPage)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+
 tarmac::actors::RolloutJobOptions DefaultJob() {
   tarmac::actors::RolloutJobOptions o;  // as configs/default.yaml
   o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
@@ -260,7 +299,7 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
       return;
     }
   }
-  std::vector<double> rates, ratios, redis_per_transition;
+  std::vector<double> rates, ratios, redis_per_transition, faults_per_k, redis_faults_per_k;
   double written = 0, episodes = 0;
   for (auto _ : state) {
     const double baseline = BareStepsPerCoreSecond(random_baseline, 0.5);
@@ -269,11 +308,13 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
     caf::actor_system system{cfg};
     tarmac::monitoring::Metrics metrics;
     std::atomic<bool> stop{false};
-    const double redis0 = ProcessCpuSeconds(g_server->pid());
+    const ProcessUse redis0 = ReadProcessUse(g_server->pid());
+    const double faults0 = PageFaults();
     const double cpu0 = CpuSeconds();
     auto result = tarmac::actors::RunRolloutJob(system, o, metrics, stop);
     const double cpu = CpuSeconds() - cpu0;
-    const double redis = ProcessCpuSeconds(g_server->pid()) - redis0;
+    const double faults = PageFaults() - faults0;
+    const ProcessUse redis1 = ReadProcessUse(g_server->pid());
     if (!result.ok()) {
       state.SkipWithError(std::string(result.status().message()).c_str());
       return;
@@ -282,10 +323,15 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
     episodes += static_cast<double>(result->episodes);
     rates.push_back(static_cast<double>(result->written) / cpu);
     ratios.push_back(rates.back() / baseline);
-    if (redis0 >= 0 && result->written > 0) {
-      redis_per_transition.push_back(redis / static_cast<double>(result->written));
-    }
     state.SetIterationTime(result->seconds);
+    const double thousands = static_cast<double>(result->written) / 1000;
+    if (thousands == 0) continue;
+    faults_per_k.push_back(faults / thousands);
+    if (redis0.cpu_seconds >= 0 && redis1.cpu_seconds >= 0) {
+      redis_per_transition.push_back((redis1.cpu_seconds - redis0.cpu_seconds) /
+                                     (1000 * thousands));
+      redis_faults_per_k.push_back((redis1.page_faults - redis0.page_faults) / thousands);
+    }
   }
   const double per_core = Median(rates);
   const double steps_per_episode = written / std::max<double>(1, episodes);
@@ -299,16 +345,23 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
   const double redis_us = redis_per_transition.empty() ? -1 : 1e6 * Median(redis_per_transition);
   state.counters["actor_cpu_us_per_transition"] = 1e6 / per_core;
   state.counters["redis_cpu_us_per_transition"] = redis_us;
+  // Minor page faults per 1000 transitions, in each process: new memory touched (a fault takes
+  // ~15 us of CPU on a virtual machine whose host backs guest memory lazily, ~1 us elsewhere).
+  const double faults_k = faults_per_k.empty() ? -1 : Median(faults_per_k);
+  const double redis_faults_k = redis_faults_per_k.empty() ? -1 : Median(redis_faults_per_k);
+  state.counters["actor_faults_per_k_transitions"] = faults_k;
+  state.counters["redis_faults_per_k_transitions"] = redis_faults_k;
   const std::string name = absl::StrCat("actor process, ", label);
   tarmac::bench::Headline(
       name + ": transitions/s per core", per_core, "transitions/s",
       absl::StrFormat(
           "actor process, %s: median %.0f transitions/s per core over %zu runs (min %.0f, max "
           "%.0f; %.1f steps per episode) = %.3f x bare env stepping under comparable actions; "
-          "CPU per transition: %.2f us in the actor process, %.2f us in Redis",
+          "CPU per transition: %.2f us in the actor process, %.2f us in Redis; page faults per "
+          "1000 transitions: %.0f in the actor process, %.0f in Redis",
           label, per_core, rates.size(), *std::min_element(rates.begin(), rates.end()),
           *std::max_element(rates.begin(), rates.end()), steps_per_episode, Median(ratios),
-          1e6 / per_core, redis_us));
+          1e6 / per_core, redis_us, faults_k, redis_faults_k));
   tarmac::bench::Ratio(name, "bare env stepping", Median(ratios));
 }
 
@@ -347,129 +400,6 @@ void BM_ActorProcessLongEpisodesUnanalysed(benchmark::State& state) {
                   /*analyse=*/false);
 }
 BENCHMARK(BM_ActorProcessLongEpisodesUnanalysed)->Apply(FiveRuns);
-
-// The inference actor's forward pass alone, per batch of `rows` observations (the default
-// 2 x 256 policy; arg 1: sampled with unit noise, 0: the mean action).
-void BM_PolicyAct(benchmark::State& state) {
-  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
-  auto policy = tarmac::learner::InferencePolicy::Random(spec.observation_size, spec.action_low,
-                                                         spec.action_high, {256, 256}, 3)
-                    .value();
-  tarmac::learner::SetInferenceThreads(1);
-  const int rows = static_cast<int>(state.range(0));
-  std::vector<float> obs(static_cast<std::size_t>(rows) * spec.observation_size, 0.1F);
-  std::vector<float> noise(state.range(1) != 0 ? rows : 0, 1.0F);
-  std::vector<float> actions(static_cast<std::size_t>(rows) * spec.action_size);
-  std::uint64_t seed = 0;
-  for (auto _ : state) {
-    policy->Act(obs, rows, noise, ++seed, absl::MakeSpan(actions));
-    benchmark::DoNotOptimize(actions.data());
-  }
-  state.SetItemsProcessed(state.iterations() * rows);
-}
-BENCHMARK(BM_PolicyAct)->ArgsProduct({{16, 64, 128, 256}, {0, 1}});
-
-// A trainer of the driving env's shape with these options (its actor is what gets published).
-std::unique_ptr<tarmac::learner::SacTrainer> DrivingTrainer(tarmac::learner::SacOptions sac) {
-  sac.device = "cpu";
-  sac.threads = 1;
-  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
-  return tarmac::learner::SacTrainer::Create(sac, {spec.observation_size, spec.action_size,
-                                                   spec.action_low, spec.action_high, spec.tokens})
-      .value();
-}
-
-// BM_PolicyAct's work (mean actions, the default 2 x 256 policy) on each of the inference
-// kernels, at `rows` observations (arg 1: 0 xnnpack, 1 onednn, 2 libtorch): which is fastest
-// depends on the CPU (XNNPACK's AVX2 kernels against its AVX-512 ones, oneDNN's own).
-void BM_PolicyActBackend(benchmark::State& state) {
-  static const char* const kBackends[] = {"eigen", "xnnpack", "onednn", "libtorch"};
-  const char* backend = kBackends[state.range(1)];
-  auto trainer = DrivingTrainer({});
-  auto policy = tarmac::learner::InferencePolicy::FromWeights(trainer->ExportPolicy(1), backend);
-  if (!policy.ok()) {
-    state.SkipWithError(std::string(policy.status().message()).c_str());
-    return;
-  }
-  tarmac::learner::SetInferenceThreads(1);
-  const int rows = static_cast<int>(state.range(0));
-  const int obs_dim = (*policy)->architecture().obs_dim;
-  std::vector<float> obs(static_cast<std::size_t>(rows) * obs_dim, 0.1F);
-  std::vector<float> actions(static_cast<std::size_t>(rows) * (*policy)->architecture().action_dim);
-  std::uint64_t seed = 0;
-  for (auto _ : state) {
-    (*policy)->Act(obs, rows, {}, ++seed, absl::MakeSpan(actions));
-    benchmark::DoNotOptimize(actions.data());
-  }
-  state.SetItemsProcessed(state.iterations() * rows);
-  state.SetLabel(backend);
-}
-BENCHMARK(BM_PolicyActBackend)->ArgsProduct({{1, 8, 64, 256}, {0, 1, 2, 3}});
-
-tarmac::learner::SacOptions TransformerOptions() {
-  tarmac::learner::SacOptions sac;  // 64 wide, 2 layers, 4 heads, a 2 x 256 head
-  sac.arch = tarmac::learner::ActorArch::kTransformer;
-  return sac;
-}
-
-tarmac::learner::SacOptions ScriptedMlpOptions() {
-  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
-  tarmac::learner::SacOptions sac;
-  sac.model = "/tmp/tarmac_actor_bench_mlp.pt";
-  tarmac::bench::SaveScriptedMlp(sac.model, spec.observation_size, {256, 256}, spec.action_size);
-  return sac;
-}
-
-// BM_PolicyAct's work (mean actions) for the actors users bring: the scene transformer and a
-// TorchScript module of the built-in MLP's shape, as the inference actor runs them.
-void RunPublishedAct(benchmark::State& state, const tarmac::learner::SacOptions& options) {
-  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
-  auto trainer = DrivingTrainer(options);
-  auto policy = tarmac::learner::InferencePolicy::FromWeights(trainer->ExportPolicy(1)).value();
-  tarmac::learner::SetInferenceThreads(1);
-  const int rows = static_cast<int>(state.range(0));
-  std::vector<float> obs(static_cast<std::size_t>(rows) * spec.observation_size, 0.1F);
-  std::vector<float> actions(static_cast<std::size_t>(rows) * spec.action_size);
-  std::uint64_t seed = 0;
-  for (auto _ : state) {
-    policy->Act(obs, rows, {}, ++seed, absl::MakeSpan(actions));
-    benchmark::DoNotOptimize(actions.data());
-  }
-  state.SetItemsProcessed(state.iterations() * rows);
-}
-void BM_PolicyActTransformer(benchmark::State& state) {
-  RunPublishedAct(state, TransformerOptions());
-}
-BENCHMARK(BM_PolicyActTransformer)->Args({64})->Args({256});
-void BM_PolicyActScriptedMlp(benchmark::State& state) {
-  RunPublishedAct(state, ScriptedMlpOptions());
-}
-BENCHMARK(BM_PolicyActScriptedMlp)->Args({64})->Args({256});
-
-// A trainer whose exported actor (76-512-512-4, float32) is a ~1.2 MB weights blob.
-std::unique_ptr<tarmac::learner::SacTrainer> LargeTrainer() {
-  tarmac::learner::SacOptions sac;
-  sac.hidden_sizes = {512, 512};
-  sac.device = "cpu";
-  sac.threads = 1;
-  auto spec = tarmac::envs::EnvBatch::Create("driving-v0", 1, 1).value()->spec();
-  return tarmac::learner::SacTrainer::Create(
-             sac, {spec.observation_size, spec.action_size, spec.action_low, spec.action_high, {}})
-      .value();
-}
-
-// The part of a swap spent in this process's code: decode (checksum) and load a 1.2 MB blob.
-void BM_DecodeAndLoadWeights1MB(benchmark::State& state) {
-  auto trainer = LargeTrainer();
-  const std::string blob = tarmac::schemas::EncodePolicyWeights(trainer->ExportPolicy(1)).value();
-  for (auto _ : state) {
-    auto weights = tarmac::schemas::DecodePolicyWeights(blob);
-    auto policy = tarmac::learner::InferencePolicy::FromWeights(*weights);
-    benchmark::DoNotOptimize(policy);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * blob.size()));
-}
-BENCHMARK(BM_DecodeAndLoadWeights1MB)->Unit(benchmark::kMillisecond);
 
 // Publish -> the inference actor acting with the new version, for `trainer`'s actor.
 void RunWeightSwaps(benchmark::State& state, tarmac::learner::SacTrainer& published) {
@@ -533,12 +463,14 @@ void RunWeightSwaps(benchmark::State& state, tarmac::learner::SacTrainer& publis
                       1000 * latencies.back()));
 }
 
-void BM_WeightSwap1MB(benchmark::State& state) { RunWeightSwaps(state, *LargeTrainer()); }
+void BM_WeightSwap1MB(benchmark::State& state) {
+  RunWeightSwaps(state, *tarmac::bench::LargeTrainer());
+}
 BENCHMARK(BM_WeightSwap1MB)->Unit(benchmark::kMillisecond)->Iterations(200)->UseManualTime();
 
 // The scene transformer's blob (default sizes) through the same swap.
 void BM_WeightSwapTransformer(benchmark::State& state) {
-  RunWeightSwaps(state, *DrivingTrainer(TransformerOptions()));
+  RunWeightSwaps(state, *tarmac::bench::DrivingTrainer(tarmac::bench::TransformerOptions()));
 }
 // 30 swaps: each step of its actors takes ~20 ms of inference on one core.
 BENCHMARK(BM_WeightSwapTransformer)->Unit(benchmark::kMillisecond)->Iterations(30)->UseManualTime();
@@ -556,10 +488,6 @@ int main(int argc, char** argv) {
   tarmac::bench::RatioReporter reporter(
       std::vector<std::pair<std::string, std::string>>{
           {"BM_EnvsAnalysed/min_time:4.000", "BM_EnvsUnanalysedBaseline/min_time:4.000"},
-          {"BM_PolicyActTransformer/64", "BM_PolicyAct/64/0"},
-          {"BM_PolicyActTransformer/256", "BM_PolicyAct/256/0"},
-          {"BM_PolicyActScriptedMlp/64", "BM_PolicyAct/64/0"},
-          {"BM_PolicyActScriptedMlp/256", "BM_PolicyAct/256/0"},
           {"BM_WeightSwapTransformer/iterations:30/manual_time",
            "BM_WeightSwap1MB/iterations:200/manual_time"}},
       std::vector<std::pair<std::string, std::string>>{
