@@ -345,8 +345,8 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
   const double redis_us = redis_per_transition.empty() ? -1 : 1e6 * Median(redis_per_transition);
   state.counters["actor_cpu_us_per_transition"] = 1e6 / per_core;
   state.counters["redis_cpu_us_per_transition"] = redis_us;
-  // Minor page faults per 1000 transitions, in each process: new memory touched (a fault takes
-  // ~15 us of CPU on a virtual machine whose host backs guest memory lazily, ~1 us elsewhere).
+  // Minor page faults per 1000 transitions, in each process: new memory touched (what one costs
+  // this machine: BM_FirstTouchPage).
   const double faults_k = faults_per_k.empty() ? -1 : Median(faults_per_k);
   const double redis_faults_k = redis_faults_per_k.empty() ? -1 : Median(redis_faults_per_k);
   state.counters["actor_faults_per_k_transitions"] = faults_k;
