@@ -353,7 +353,7 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
   state.counters["redis_faults_per_k_transitions"] = redis_faults_k;
   const std::string name = absl::StrCat("actor process, ", label);
   tarmac::bench::Headline(
-      name + ": transitions/s per core", per_core, "transitions/s",
+      name + ": transitions/s per core", per_core, "transitions/s", tarmac::bench::Better::kHigher,
       absl::StrFormat(
           "actor process, %s: median %.0f transitions/s per core over %zu runs (min %.0f, max "
           "%.0f; %.1f steps per episode) = %.3f x bare env stepping under comparable actions; "
@@ -362,7 +362,7 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
           label, per_core, rates.size(), *std::min_element(rates.begin(), rates.end()),
           *std::max_element(rates.begin(), rates.end()), steps_per_episode, Median(ratios),
           1e6 / per_core, redis_us, faults_k, redis_faults_k));
-  tarmac::bench::Ratio(name, "bare env stepping", Median(ratios));
+  tarmac::bench::Ratio(name, "bare env stepping", Median(ratios), tarmac::bench::Better::kHigher);
 }
 
 // Each actor-process benchmark: five runs, timed by the job's own clock.
@@ -457,6 +457,7 @@ void RunWeightSwaps(benchmark::State& state, tarmac::learner::SacTrainer& publis
   state.counters["p99_ms"] = 1000 * at(0.99);
   tarmac::bench::Headline(
       absl::StrCat("weight swap p50 (", bytes, "-byte blob)"), 1000 * at(0.5), "ms",
+      tarmac::bench::Better::kLower,
       absl::StrFormat("weight swap (%zu-byte blob, publish -> acting, %zu swaps after 5 warm-up): "
                       "p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                       bytes, latencies.size(), 1000 * at(0.5), 1000 * at(0.99),

@@ -166,7 +166,7 @@ void ReportSteadyStateAllocations() {
   const long allocations = g_allocations.load() - before;
   tarmac::bench::Headline(
       "steady-state heap allocations per step", static_cast<double>(allocations) / steps,
-      "allocations",
+      "allocations", tarmac::bench::Better::kLower,
       absl::StrFormat("steady state: %ld heap allocations in %d steps (%.3f per step; event "
                       "records are the only ones expected)",
                       allocations, steps, static_cast<double>(allocations) / steps));

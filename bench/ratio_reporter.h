@@ -15,6 +15,9 @@
 
 namespace tarmac::bench {
 
+// Which way a figure improves: bench/compare reads it to call a change better or worse.
+enum class Better { kHigher, kLower };
+
 // A headline figure of a benchmark program: a value, or a ratio to a baseline measured in the
 // same process (the machine is shared and noisy: absolute numbers drift, ratios much less).
 struct Figure {
@@ -22,6 +25,7 @@ struct Figure {
   double value = 0.0;
   std::string unit;      // "ratio" for ratios
   std::string baseline;  // ratios: the denominator's name
+  Better better = Better::kHigher;
 };
 
 namespace internal {
@@ -41,27 +45,30 @@ inline bool& ConsoleDisplay() {
 inline std::FILE* Out() { return internal::ConsoleDisplay() ? stdout : stderr; }
 
 // Records a headline figure and prints `text` (the sentence a reader sees) to Out().
-inline void Headline(std::string name, double value, std::string unit, const std::string& text) {
-  internal::Figures().push_back({std::move(name), value, std::move(unit), {}});
+inline void Headline(std::string name, double value, std::string unit, Better better,
+                     const std::string& text) {
+  internal::Figures().push_back({std::move(name), value, std::move(unit), {}, better});
   std::fprintf(Out(), "%s\n", text.c_str());
 }
 
 // Records a ratio of `name` to `baseline` and prints it as "ratio NAME / BASELINE = R".
-inline void Ratio(const std::string& name, const std::string& baseline, double ratio,
+inline void Ratio(const std::string& name, const std::string& baseline, double ratio, Better better,
                   const std::string& label = "ratio") {
-  internal::Figures().push_back({name, ratio, "ratio", baseline});
+  internal::Figures().push_back({name, ratio, "ratio", baseline, better});
   std::fprintf(Out(), "%s %s / %s = %.2f\n", label.c_str(), name.c_str(), baseline.c_str(), ratio);
 }
 
 // The end of a benchmark program's main: with TARMAC_BENCH_FIGURES=FILE, writes every figure and
-// ratio recorded to FILE as JSON ({"figures": [{name, value, unit, baseline}]}, bench/run --json
-// collects them). Returns main's exit code.
+// ratio recorded to FILE as JSON ({"figures": [{name, value, unit, baseline, better}]}, better
+// being "higher" or "lower"; bench/run --json collects them). Returns main's exit code.
 inline int Finish() {
   const char* path = std::getenv("TARMAC_BENCH_FIGURES");
   if (path == nullptr || *path == '\0') return 0;
   nlohmann::json figures = nlohmann::json::array();
   for (const Figure& f : internal::Figures()) {
-    nlohmann::json figure = {{"name", f.name}, {"unit", f.unit}};
+    nlohmann::json figure = {{"name", f.name},
+                             {"unit", f.unit},
+                             {"better", f.better == Better::kHigher ? "higher" : "lower"}};
     figure["value"] = std::isfinite(f.value) ? nlohmann::json(f.value) : nlohmann::json();
     if (!f.baseline.empty()) figure["baseline"] = f.baseline;
     figures.push_back(std::move(figure));
@@ -76,9 +83,10 @@ inline int Finish() {
 }
 
 // The display reporter --benchmark_format chose (console, json or csv), and after the run each
-// benchmark's time as a ratio to its baseline. Pairs are {benchmark name, baseline name};
-// `rate_pairs` compare items per second instead (for benchmarks whose iterations hold different
-// amounts of work). With --benchmark_repetitions the medians are compared. Not thread-safe.
+// benchmark's time as a ratio to its baseline (lower is better). Pairs are {benchmark name,
+// baseline name}; `rate_pairs` compare items per second instead (for benchmarks whose iterations
+// hold different amounts of work; higher is better). With --benchmark_repetitions the medians are
+// compared. Not thread-safe.
 class RatioReporter : public benchmark::BenchmarkReporter {
  public:
   explicit RatioReporter(std::vector<std::pair<std::string, std::string>> pairs = {},
@@ -107,13 +115,14 @@ class RatioReporter : public benchmark::BenchmarkReporter {
       auto a = runs_.find(name);
       auto b = runs_.find(baseline);
       if (a == runs_.end() || b == runs_.end()) continue;
-      Ratio(name, baseline, a->second.GetAdjustedRealTime() / b->second.GetAdjustedRealTime());
+      Ratio(name, baseline, a->second.GetAdjustedRealTime() / b->second.GetAdjustedRealTime(),
+            Better::kLower);
     }
     for (const auto& [name, baseline] : rate_pairs_) {
       const double a = Counter(name, "items_per_second");
       const double b = Counter(baseline, "items_per_second");
       if (std::isnan(a) || std::isnan(b)) continue;
-      Ratio(name, baseline, a / b, "items/s ratio");
+      Ratio(name, baseline, a / b, Better::kHigher, "items/s ratio");
     }
   }
 

@@ -220,7 +220,7 @@ void MemoryPerItem() {
   freeReplyObject(r);
   const double overhead = bytes / size - static_cast<double>(kPayloadBytes);
   tarmac::bench::Headline(
-      "replay overhead per item", overhead, "bytes",
+      "replay overhead per item", overhead, "bytes", tarmac::bench::Better::kLower,
       absl::StrFormat("memory: %.0f bytes for %.0f items of %zu bytes = %.1f bytes of overhead "
                       "per item",
                       bytes, size, kPayloadBytes, overhead));
@@ -259,10 +259,10 @@ int main(int argc, char** argv) {
   std::fprintf(tarmac::bench::Out(), "redis-benchmark -P 64 -d %zu: SET %.0f/s, GET %.0f/s\n",
                kPayloadBytes, set, get);
   tarmac::bench::Ratio("INSERT items/s", "redis-benchmark SET/s (goal >= 0.7)",
-                       set > 0 ? insert / set : NAN);
+                       set > 0 ? insert / set : NAN, tarmac::bench::Better::kHigher);
   tarmac::bench::Ratio("SAMPLE items/s", "redis-benchmark GET/s (goal >= 0.7)",
-                       get > 0 ? sample / get : NAN);
-  tarmac::bench::Headline("UPDATE items/s", update, "items/s",
+                       get > 0 ? sample / get : NAN, tarmac::bench::Better::kHigher);
+  tarmac::bench::Headline("UPDATE items/s", update, "items/s", tarmac::bench::Better::kHigher,
                           absl::StrFormat("UPDATE %.0f items/s (goal >= 1,000,000)", update));
   const auto redis_cpu = [&](const char* name) {
     return reporter.Counter(name, "redis_us_per_item");
@@ -270,11 +270,11 @@ int main(int argc, char** argv) {
   const double lua = redis_cpu("BM_SequencedInsert/0/min_time:2.000/real_time");
   const double native = redis_cpu("BM_SequencedInsert/1/min_time:2.000/real_time");
   tarmac::bench::Headline(
-      "sequenced insert: Redis CPU per item", native, "us",
+      "sequenced insert: Redis CPU per item", native, "us", tarmac::bench::Better::kLower,
       absl::StrFormat("sequenced insert, Redis CPU per item: native %.2f us, Lua script %.2f us",
                       native, lua));
   tarmac::bench::Ratio("sequenced insert Redis CPU, native", "Lua script",
-                       lua > 0 ? native / lua : NAN);
+                       lua > 0 ? native / lua : NAN, tarmac::bench::Better::kLower);
   MemoryPerItem();
   benchmark::Shutdown();
   return tarmac::bench::Finish();
