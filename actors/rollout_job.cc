@@ -2,7 +2,6 @@
 // (rollout_actors.h) and supervises them until stopped, then shuts them down in order.
 #include "tarmac/actors/rollout_job.h"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -21,6 +20,7 @@
 #include "tarmac/learner/network_policy.h"
 #include "tarmac/learner/verified_policy.h"
 #include "tarmac/schemas/event.h"
+#include "tarmac/util/keep_freed_memory.h"
 
 namespace tarmac::actors {
 
@@ -32,20 +32,6 @@ void LowerThisThread(int nice) {
 }
 
 namespace {
-
-// Keeps the heap's freed memory in the process instead of handing it back to the kernel. The
-// rollout threads allocate and free the same few MB every batch step (observations, actions,
-// encoded transitions crossing from env actors to the writer, the writer's ~100 KB command
-// buffers); by default glibc trims arenas that shrink and maps blocks past its mmap threshold
-// afresh each time, and the page faults of touching that memory again were ~4 % of the actor
-// process's CPU (perf, BM_ActorProcessLongEpisodes). Blocks under 32 MiB come from the heap
-// (fixing the trim threshold would otherwise pin the mmap threshold at 128 KiB). The process's
-// memory stays at its peak rather than its current use.
-void KeepFreedMemory() {
-  static const bool set =
-      mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1;
-  (void)set;
-}
 
 // OK when every case of `mix` is a scenario file's with a logged ego for --policy log to drive.
 absl::Status CheckLoggedEgoMix(const envs::ScenarioMix* mix) {
@@ -225,7 +211,7 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
                                                monitoring::Metrics& metrics,
                                                const std::atomic<bool>& stop) {
   if (auto s = options_in.Validate(); !s.ok()) return s;
-  KeepFreedMemory();
+  util::KeepFreedMemory();
   RolloutStats stats;
   RolloutShared shared;
   shared.options = options_in;

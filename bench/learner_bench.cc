@@ -16,6 +16,7 @@
 #include "tarmac/actors/system_config.h"
 #include "tarmac/learner/sac_trainer.h"
 #include "tarmac/schemas/transition.h"
+#include "tarmac/util/keep_freed_memory.h"
 
 namespace {
 
@@ -267,6 +268,8 @@ void FillReplay() {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  // As a learner process does (RunLearnerJob): the standalone updates measure the same heap.
+  tarmac::util::KeepFreedMemory();
   auto server = tarmac::testing::RedisServer::Start();
   if (!server.ok()) {
     std::fprintf(stderr, "learner_bench: %s\n", std::string(server.status().message()).c_str());
