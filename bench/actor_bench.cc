@@ -249,6 +249,16 @@ tarmac::actors::RolloutJobOptions DefaultJob() {
   return o;
 }
 
+// Runs rollout job `o` in an actor system of its own until it ends (max_env_steps) or `stop`.
+absl::StatusOr<tarmac::actors::RolloutJobResult> RunJob(const tarmac::actors::RolloutJobOptions& o,
+                                                        tarmac::monitoring::Metrics& metrics,
+                                                        const std::atomic<bool>& stop) {
+  caf::actor_system_config cfg;
+  tarmac::actors::ConfigureActorSystem(cfg);
+  caf::actor_system system{cfg};
+  return tarmac::actors::RunRolloutJob(system, o, metrics, stop);
+}
+
 // Bare stepping for about `seconds` of CPU, in env steps per CPU second: the baseline each
 // actor-process run is compared with, measured right before it.
 double BareStepsPerCoreSecond(bool random_actions, double seconds) {
@@ -271,8 +281,8 @@ double Median(std::vector<double> v) {
 // second of this process (median, min and max over the iterations: the machine is shared and
 // a neighbour only ever slows a run down) and the median ratio to bare stepping measured just
 // before each run. With `full_replay` the job writes into a table of 200k items that an
-// unmeasured run has filled first, so every measured insert replaces an item, as nearly all of
-// a training run's do; otherwise into the default 2M-item table, which the runs are filling.
+// unmeasured run has filled first, so every measured insert replaces an item, as a fleet's do
+// after its first minute; otherwise into the default 2M-item table, which the runs are filling.
 void RunActorProcess(benchmark::State& state, float noise_scale, bool random_baseline,
                      const char* label, bool analyse = true, bool full_replay = false) {
   tarmac::actors::RolloutJobOptions o = DefaultJob();
@@ -287,14 +297,11 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
   }();
   o.log_dir = log_dir;
   if (full_replay) {
-    caf::actor_system_config cfg;
-    tarmac::actors::ConfigureActorSystem(cfg);
-    caf::actor_system system{cfg};
     tarmac::monitoring::Metrics metrics;
-    std::atomic<bool> stop{false};
+    const std::atomic<bool> stop{false};
     auto fill = o;
     fill.max_env_steps = 250000;  // past the capacity: the table is full and has wrapped
-    if (auto filled = tarmac::actors::RunRolloutJob(system, fill, metrics, stop); !filled.ok()) {
+    if (auto filled = RunJob(fill, metrics, stop); !filled.ok()) {
       state.SkipWithError(std::string(filled.status().message()).c_str());
       return;
     }
@@ -303,6 +310,7 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
   double written = 0, episodes = 0;
   for (auto _ : state) {
     const double baseline = BareStepsPerCoreSecond(random_baseline, 0.5);
+    // Not RunJob: the actor system's start and shutdown stay out of the measured CPU.
     caf::actor_system_config cfg;
     tarmac::actors::ConfigureActorSystem(cfg);
     caf::actor_system system{cfg};
@@ -384,9 +392,10 @@ void BM_ActorProcessLongEpisodes(benchmark::State& state) {
 }
 BENCHMARK(BM_ActorProcessLongEpisodes)->Apply(FiveRuns);
 
-// The same into a full replay table: the steady state of a training run, whose table fills in
-// its first minute. While a table grows, Redis touches new memory for every item (page faults),
-// which costs it more than twice the CPU and slows an actor process that shares its cores.
+// The same into a full replay table: the steady state of a rollout fleet, whose table fills in
+// its first minute (tarmac train's, at a few hundred inserts a second, fills over most of a
+// 30-minute run). While a table grows, Redis touches new memory for every item (page faults,
+// counted): more than twice its CPU, and an actor process sharing its core runs slower.
 void BM_ActorProcessLongEpisodesFullReplay(benchmark::State& state) {
   RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions, full replay",
                   /*analyse=*/true, /*full_replay=*/true);
@@ -407,12 +416,7 @@ void RunWeightSwaps(benchmark::State& state, tarmac::learner::SacTrainer& publis
   o.hidden_sizes = {512, 512};
   tarmac::monitoring::Metrics metrics;
   std::atomic<bool> stop{false};
-  auto job = std::async(std::launch::async, [&] {
-    caf::actor_system_config cfg;
-    tarmac::actors::ConfigureActorSystem(cfg);
-    caf::actor_system system{cfg};
-    return tarmac::actors::RunRolloutJob(system, o, metrics, stop);
-  });
+  auto job = std::async(std::launch::async, [&] { return RunJob(o, metrics, stop); });
   auto control = tarmac::buffer::ControlClient::Connect(o.shards.front());
   auto& steps = metrics.env_steps_total.Add({});
   while (steps.Value() < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(10));

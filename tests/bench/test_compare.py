@@ -114,6 +114,8 @@ def test_different_machines_are_warned_about(tmp_path):
     r = compare(before, after)
     assert r.returncode == 0
     assert "different machines or pinning" in r.stderr
+    # Within one side too: a side's range would mix machines.
+    assert "different machines" in compare(before, after, "--", before).stderr
     assert compare(before, before).stderr == ""
 
 
