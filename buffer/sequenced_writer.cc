@@ -87,6 +87,7 @@ void SequencedWriter::Fail(const absl::Status& status, absl::Status* error) {
 void SequencedWriter::Acknowledge(std::uint64_t items) {
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(items));
   written_ += items;
+  if (in_doubt_ && written_ >= in_doubt_->second) in_doubt_.reset();
 }
 
 std::uint64_t SequencedWriter::Step(absl::Status* error) {
@@ -145,11 +146,14 @@ std::uint64_t SequencedWriter::AwaitReplicas(absl::Status* error) {
 }
 
 std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
-  const std::uint32_t shard = next_shard_ % static_cast<std::uint32_t>(options_.shards.size());
+  // Items a lost round carried may still reach its shard late, so they go nowhere else.
+  const std::uint32_t shard =
+      in_doubt_ ? in_doubt_->first
+                : next_shard_ % static_cast<std::uint32_t>(options_.shards.size());
   if (!sequences_[shard]) {
     auto sequence = client_->ProducedCount(shard, options_.table, options_.producer);
     if (!sequence.ok()) {
-      ++next_shard_;  // try another shard meanwhile
+      if (!in_doubt_) ++next_shard_;  // try another shard meanwhile
       Fail(sequence.status(), error);
       return 0;
     }
@@ -180,12 +184,22 @@ std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
     // Unknown how far it got: ask the sequence on reconnect before sending anything else.
     unknown_ = std::make_pair(shard, *sequences_[shard]);
     sequences_[shard].reset();
+    const std::uint64_t sent_through = written_ + take;
+    if (!in_doubt_ || in_doubt_->second < sent_through)
+      in_doubt_ = std::make_pair(shard, sent_through);
     Fail(result.status, error);
     return 0;
   }
   sequences_[shard] = result.counter;
   std::uint64_t applied = 0;
   for (std::size_t b = 0; b < result.applied_batches; ++b) applied += batches[b].items.size();
+  const bool out_of_sequence = result.status.code() == absl::StatusCode::kAborted;
+  if (out_of_sequence && result.counter > before + applied) {
+    // A copy of an earlier round whose outcome was unknown reached the shard late (held by the
+    // network) and was applied in sequence: it carried the queue's next items, so the shard's
+    // lead over this round is exactly that many of them. Sending them again would double them.
+    applied += std::min<std::uint64_t>(result.counter - before - applied, queue_.size() - applied);
+  }
   if (options_.ack_replicas > 0 && applied > 0 && result.replicas < options_.ack_replicas) {
     // Applied on the primary only: held until enough replicas have it too.
     replicating_ = Replicating{shard, before, applied};
@@ -196,15 +210,17 @@ std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
   if (progress_) {
     progress_(applied, std::chrono::duration<double>(Clock::now() - start).count());
   }
-  ++next_shard_;
-  if (result.status.ok()) {
+  if (!in_doubt_) ++next_shard_;
+  if (result.status.ok() || (out_of_sequence && result.counter == before + applied)) {
     backoff_.Reset();
   } else if (result.status.code() == absl::StatusCode::kResourceExhausted) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::clamp<std::int64_t>(result.retry_after_ms, 1, 1000)));
   } else {
-    // An error reply (the table was dropped, another writer used this producer id): read the
-    // sequence again and retry later.
+    // An error reply (maxmemory, the table was dropped, another writer used this producer
+    // id): read the sequence again and retry later. Read it as after a lost round: a copy of
+    // one may land meanwhile, and then the lead it gives the sequence is the queue's next items.
+    unknown_ = std::make_pair(shard, before + applied);
     sequences_[shard].reset();
     Fail(result.status, error);
   }

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "fault_proxy.h"
 #include "redis_server.h"
 #include "tarmac/buffer/replay_client.h"
 
@@ -147,6 +148,92 @@ TEST(SequencedWriterTest, IsExactlyOnceThroughAServerKilledMidDrain) {
       EXPECT_FALSE(result.last_error.ok()) << "the outage was seen";
     }
   }
+}
+
+TEST(SequencedWriterTest, ALateCopyOfALostRoundIsNotSentAgain) {
+  // A round whose reply was lost can still reach the shard later (the network held it) and
+  // be applied in sequence after the writer re-read the sequence and before it sends again.
+  // The copy here is the command the writer's lost round would have carried: the producer's
+  // next sequence number and the queue's next items. The writer's next round is refused as out
+  // of sequence; the shard's lead is those items, and they must not go in a second time.
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  CreateTable({server.get()});
+  SequencedWriter writer(WriterOptions({server.get()}));
+  std::vector<std::string> failures;
+  writer.set_failure([&](const absl::Status& s) { failures.push_back(s.ToString()); });
+  for (int i = 0; i < 64; ++i) writer.Push("item-" + std::to_string(i), 0, 1);
+  writer.Drain(Clock::now() + std::chrono::seconds(10), true);
+  ASSERT_EQ(writer.written(), 64U);
+  for (int i = 64; i < 192; ++i) writer.Push("item-" + std::to_string(i), 0, 1);
+  std::vector<std::string> late = {"REPLAY.INSERT", "rl", "PRODUCER", "writer-1", "SEQ", "64",
+                                   "VERSION",       "1",  "16"};
+  for (int i = 64; i < 80; ++i) {
+    for (const std::string& field :
+         {std::string("*"), std::string("0"), "item-" + std::to_string(i)}) {
+      late.push_back(field);
+    }
+  }
+  RedisServer::Reply applied = server->Run(late);
+  ASSERT_TRUE(applied && applied->type == REDIS_REPLY_ARRAY && applied->elements == 16U);
+
+  const auto result = writer.Drain(Clock::now() + std::chrono::seconds(10), true);
+  EXPECT_EQ(writer.queued(), 0U);
+  EXPECT_EQ(writer.written(), 192U) << "the late copy's items count as written: they are in";
+  EXPECT_TRUE(failures.empty()) << "a late copy is not a failure: " << failures.front();
+  EXPECT_TRUE(result.last_error.ok()) << result.last_error;
+  EXPECT_EQ(server->RunText({"REPLAY.PRODUCER", "rl", "writer-1"}), "192");
+  EXPECT_EQ(Field(*server, "inserts"), 192U);
+  const std::map<std::string, int> seen = Payloads({server.get()});
+  EXPECT_EQ(seen.size(), 192U);
+  for (const auto& [payload, count] : seen) EXPECT_EQ(count, 1) << payload;
+}
+
+TEST(SequencedWriterTest, ItemsOfALostRoundStayOnItsShardUntilTheyAreIn) {
+  // Shard 0 behind a proxy that delays each chunk by 3 s: the round sent there times out, its
+  // copy still travelling. Then shard 0 answers at once but refuses writes (maxmemory) while
+  // shard 1 is healthy. Sending the round's items to shard 1 would double them when the copy
+  // lands on shard 0; they must wait for shard 0, which then says the copy is in.
+  auto a = StartServer(), b = StartServer();
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->RunText({"CONFIG", "SET", "maxmemory-policy", "noeviction"}), "OK");
+  CreateTable({a.get(), b.get()});
+  auto proxy = testing::FaultProxy::Start(a->port());
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  SequencedWriterOptions o = WriterOptions({a.get(), b.get()});
+  o.shards[0] = *ShardEndpoint::Parse((*proxy)->url());
+  o.timeout = std::chrono::milliseconds(300);
+  SequencedWriter writer(o);
+  // One round to each shard first, connecting to both.
+  for (int i = 0; i < 128; ++i) writer.Push("item-" + std::to_string(i), 0, 1);
+  writer.Drain(Clock::now() + std::chrono::seconds(10), true);
+  ASSERT_EQ(Field(*a, "inserts"), 64U);
+  ASSERT_EQ(Field(*b, "inserts"), 64U);
+  for (int i = 128; i < 192; ++i) writer.Push("item-" + std::to_string(i), 0, 1);
+
+  (*proxy)->SetLatency(std::chrono::milliseconds(3000));
+  const auto sent = Clock::now();
+  writer.Drain(sent + std::chrono::milliseconds(200), true);
+  ASSERT_EQ(writer.queued(), 64U) << "the round's reply cannot have come back";
+  (*proxy)->SetLatency(std::chrono::milliseconds(0));  // new connections only: the copy still waits
+  ASSERT_EQ(a->RunText({"CONFIG", "SET", "maxmemory", "1"}), "OK");
+  writer.Drain(Clock::now() + std::chrono::milliseconds(600), true);
+  ASSERT_LT(Clock::now() - sent, std::chrono::milliseconds(2500)) << "too slow to test the order";
+  EXPECT_EQ(Field(*b, "inserts"), 64U) << "the round's items went to another shard";
+  ASSERT_EQ(a->RunText({"CONFIG", "SET", "maxmemory", "0"}), "OK");
+  // The copy lands on shard 0.
+  for (int i = 0; i < 100 && a->RunText({"REPLAY.PRODUCER", "rl", "writer-1"}) != "128"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(a->RunText({"REPLAY.PRODUCER", "rl", "writer-1"}), "128") << "the copy never landed";
+
+  writer.Drain(Clock::now() + std::chrono::seconds(10), true);
+  EXPECT_EQ(writer.queued(), 0U);
+  EXPECT_EQ(writer.written(), 192U);
+  EXPECT_EQ(Field(*a, "inserts") + Field(*b, "inserts"), 192U);
+  const std::map<std::string, int> seen = Payloads({a.get(), b.get()});
+  EXPECT_EQ(seen.size(), 192U);
+  for (const auto& [payload, count] : seen) EXPECT_EQ(count, 1) << payload;
 }
 
 TEST(SequencedWriterTest, HoldsItemsWhileRedisIsDownAndStopsAtTheDeadline) {

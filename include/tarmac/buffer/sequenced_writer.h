@@ -39,7 +39,9 @@ struct SequencedWriterOptions {
 // restarts: each round of batches goes to one shard (round robin) as sequenced inserts
 // (`REPLAY.INSERT ... PRODUCER id SEQ n`), so a batch is applied only in sequence. After a
 // lost connection, nothing is sent until the shard's sequence (REPLAY.PRODUCER) says how many
-// of the round's items got in; those leave the queue, the rest are sent again. Failures are
+// of the round's items got in; those leave the queue, the rest are sent again, to the same shard
+// (a copy held by the network may still arrive there; one that does is recognised by the
+// sequence it moved, and its items leave the queue too). Failures are
 // retried with exponential backoff; a rate-limited round waits the server's retry-after.
 // Batches hold items of one policy version, in queue order.
 // Not thread-safe: one owner (the writer actor) calls everything.
@@ -104,6 +106,9 @@ class SequencedWriter {
     std::uint64_t items = 0;
   };
   std::optional<Replicating> replicating_;
+  // A round's outcome was unknown: a copy may still reach its shard late (a network that held
+  // it), so the queue's items up to written() == second are sent only to that shard until then.
+  std::optional<std::pair<std::uint32_t, std::uint64_t>> in_doubt_;
   std::uint64_t AwaitReplicas(absl::Status* error);
   absl::Status ReplicaShortfall(int replicas) const;
   std::deque<Item> queue_;
