@@ -19,6 +19,7 @@
 #include "tarmac/learner/network_policy.h"
 #include "tarmac/learner/sac_trainer.h"
 #include "tarmac/schemas/policy_weights.h"
+#include "tarmac/util/keep_freed_memory.h"
 
 namespace {
 
@@ -122,6 +123,8 @@ BENCHMARK(BM_DecodeAndLoadWeights1MB)->Unit(benchmark::kMillisecond);
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  // As a rollout process does (RunRolloutJob): the forward passes run on the same heap.
+  tarmac::util::KeepFreedMemory();
   tarmac::bench::RatioReporter reporter({{"BM_PolicyActTransformer/64", "BM_PolicyAct/64/0"},
                                          {"BM_PolicyActTransformer/256", "BM_PolicyAct/256/0"},
                                          {"BM_PolicyActScriptedMlp/64", "BM_PolicyAct/64/0"},

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "small_attention.h"
 
 namespace tarmac::learner {
 
@@ -41,6 +42,32 @@ std::string FirstLine(const std::string& text) { return text.substr(0, text.find
 std::pair<torch::Tensor, torch::Tensor> MeanAndLogStd(const torch::Tensor& out) {
   auto parts = out.to(torch::kFloat32).chunk(2, /*dim=*/1);
   return {parts[0], torch::clamp(parts[1], kLogStdMin, kLogStdMax)};
+}
+
+// What TransformerEncoderLayerImpl::forward computes for this actor's layers (post-norm, ReLU,
+// no dropout, no masks; its parameters), on [rows, tokens, dim] and with SmallAttention in place
+// of LibTorch's per-sequence bmm. The same arithmetic up to the order of float additions.
+torch::Tensor EncoderLayerForward(torch::nn::TransformerEncoderLayerImpl& layer,
+                                  const torch::Tensor& x) {
+  torch::nn::MultiheadAttentionImpl& attention = *layer.self_attn;
+  const std::int64_t rows = x.size(0), tokens = x.size(1), dim = x.size(2);
+  const std::int64_t heads = attention.options.num_heads(), head_dim = attention.head_dim;
+  // [rows, tokens, 3 * dim] -> [3, rows, heads, tokens, head_dim]
+  const torch::Tensor qkv =
+      torch::nn::functional::linear(x, attention.in_proj_weight, attention.in_proj_bias)
+          .view({rows, tokens, 3, heads, head_dim})
+          .permute({2, 0, 3, 1, 4});
+  const auto sequences = [&](const torch::Tensor& t) {
+    return t.reshape({rows * heads, tokens, head_dim});
+  };
+  const torch::Tensor attended =
+      SmallAttention(sequences(qkv[0] * std::pow(static_cast<double>(head_dim), -0.5)),
+                     sequences(qkv[1]), sequences(qkv[2]))
+          .view({rows, heads, tokens, head_dim})
+          .permute({0, 2, 1, 3})
+          .reshape({rows, tokens, dim});
+  const torch::Tensor h = layer.norm1(x + attention.out_proj(attended));
+  return layer.norm2(h + layer.linear2(torch::relu(layer.linear1(h))));
 }
 
 }  // namespace
@@ -88,11 +115,11 @@ std::pair<torch::Tensor, torch::Tensor> TransformerActorImpl::forward(const torc
     parts.push_back(embed[g]->as<torch::nn::Linear>()->forward(x));
     offset += static_cast<std::int64_t>(group.count) * group.size;
   }
-  auto x = (torch::cat(parts, /*dim=*/1) + position).transpose(0, 1);  // [tokens, rows, dim]
+  auto x = torch::cat(parts, /*dim=*/1) + position;  // [rows, tokens, dim]
   for (const auto& layer : *encoder) {
-    x = layer->as<torch::nn::TransformerEncoderLayer>()->forward(x);
+    x = EncoderLayerForward(*layer->as<torch::nn::TransformerEncoderLayer>(), x);
   }
-  auto pooled = torch::cat({x[0], x.mean(0)}, /*dim=*/1);
+  auto pooled = torch::cat({x.select(1, 0), x.mean(1)}, /*dim=*/1);
   return MeanAndLogStd(head->forward(pooled));
 }
 

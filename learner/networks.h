@@ -50,9 +50,10 @@ struct TransformerShape {
 
 // Tanh-squashed Gaussian policy over a scene transformer: each token of the observation
 // (`tokens`, covering it in order) through its group's linear embedding plus a learned
-// per-slot embedding, `layers` self-attention layers (LibTorch's TransformerEncoderLayer:
-// post-norm, feed-forward 2 x dim, no dropout), then the first (ego) token's output and the
-// mean over all tokens into an MLP head. O(rows * tokens^2 * dim) per forward.
+// per-slot embedding, `layers` self-attention layers (LibTorch's TransformerEncoderLayer's
+// parameters and arithmetic: post-norm, feed-forward 2 x dim, no dropout; the attention itself
+// by SmallAttention), then the first (ego) token's output and the mean over all tokens into an
+// MLP head. O(rows * tokens^2 * dim) per forward.
 struct TransformerActorImpl : ActorNet {
   TransformerActorImpl(int action_dim, const std::vector<envs::TokenGroup>& tokens,
                        const TransformerShape& shape);
