@@ -80,7 +80,7 @@ std::vector<std::string> DeclaredFamilies() {
 TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProcess) {
   const int port = testing::FreeLoopbackPort();
   auto train =
-      testing::Subprocess::Start({TARMAC_BINARY, "train", "--minutes", "2", "--config", config_,
+      testing::Subprocess::Start({TARMAC_BINARY, "train", "--minutes", "1.25", "--config", config_,
                                   "--out", run_, "--metrics-port", std::to_string(port)},
                                  dir_.path() + "/stdout.log");
   ASSERT_TRUE(train.ok()) << train.status();
@@ -322,7 +322,7 @@ TEST_F(TrainTest, ShortRunWritesEveryArtefactExportsEveryMetricAndLeavesNoProces
 }
 
 TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
-  auto train = testing::Subprocess::Start({TARMAC_BINARY, "train", "--minutes", "2.5", "--config",
+  auto train = testing::Subprocess::Start({TARMAC_BINARY, "train", "--minutes", "1.5", "--config",
                                            config_, "--out", run_, "--metrics-port", "0"},
                                           dir_.path() + "/stdout.log");
   ASSERT_TRUE(train.ok()) << train.status();
@@ -361,7 +361,7 @@ TEST_F(TrainTest, Kill9MidRunThenResumeContinuesWithoutLossOrDoubleCounting) {
   EXPECT_GT(before.inserts, 0U);
   EXPECT_EQ(before.produced, before.inserts) << "an acknowledged insert was lost or doubled";
 
-  auto resumed = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "2.5",
+  auto resumed = testing::RunCommand({TARMAC_BINARY, "train", "--resume", run_, "--minutes", "1.5",
                                       "--config", config_, "--metrics-port", "0"},
                                      std::chrono::minutes(4));
   ASSERT_TRUE(resumed.ok()) << resumed.status();
