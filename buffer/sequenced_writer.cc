@@ -218,9 +218,10 @@ std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
         std::chrono::milliseconds(std::clamp<std::int64_t>(result.retry_after_ms, 1, 1000)));
   } else {
     // An error reply (maxmemory, the table was dropped, another writer used this producer
-    // id): read the sequence again and retry later. Read it as after a lost round: a copy of
-    // one may land meanwhile, and then the lead it gives the sequence is the queue's next items.
-    unknown_ = std::make_pair(shard, before + applied);
+    // id): read the sequence again and retry later. While a lost round's copy may still land,
+    // read it as after a lost round: the lead the copy gives the sequence is the queue's next
+    // items. (Otherwise no copy is travelling, and the next shard may take the round.)
+    if (in_doubt_) unknown_ = std::make_pair(shard, before + applied);
     sequences_[shard].reset();
     Fail(result.status, error);
   }
