@@ -193,13 +193,6 @@ std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
   sequences_[shard] = result.counter;
   std::uint64_t applied = 0;
   for (std::size_t b = 0; b < result.applied_batches; ++b) applied += batches[b].items.size();
-  const bool out_of_sequence = result.status.code() == absl::StatusCode::kAborted;
-  if (out_of_sequence && result.counter > before + applied) {
-    // A copy of an earlier round whose outcome was unknown reached the shard late (held by the
-    // network) and was applied in sequence: it carried the queue's next items, so the shard's
-    // lead over this round is exactly that many of them. Sending them again would double them.
-    applied += std::min<std::uint64_t>(result.counter - before - applied, queue_.size() - applied);
-  }
   if (options_.ack_replicas > 0 && applied > 0 && result.replicas < options_.ack_replicas) {
     // Applied on the primary only: held until enough replicas have it too.
     replicating_ = Replicating{shard, before, applied};
@@ -211,16 +204,19 @@ std::uint64_t SequencedWriter::SendRound(absl::Status* error) {
     progress_(applied, std::chrono::duration<double>(Clock::now() - start).count());
   }
   if (!in_doubt_) ++next_shard_;
-  if (result.status.ok() || (out_of_sequence && result.counter == before + applied)) {
+  if (result.status.ok()) {
     backoff_.Reset();
   } else if (result.status.code() == absl::StatusCode::kResourceExhausted) {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(std::clamp<std::int64_t>(result.retry_after_ms, 1, 1000)));
   } else {
-    // An error reply (maxmemory, the table was dropped, another writer used this producer
-    // id): read the sequence again and retry later. While a lost round's copy may still land,
-    // read it as after a lost round: the lead the copy gives the sequence is the queue's next
-    // items. (Otherwise no copy is travelling, and the next shard may take the round.)
+    // An error reply (maxmemory, out of sequence, the table was dropped): read the sequence
+    // again and retry later. While a lost round's copy may still land, read it as after a lost
+    // round: a copy that landed (before this round, refused as out of sequence, or after it)
+    // moved the sequence by the queue's next items, which must not go in again. Otherwise no
+    // copy of this writer's is travelling: a lead is someone else's (an earlier process with
+    // this producer id), the round is sent again at the new sequence, and the next shard may
+    // take it.
     if (in_doubt_) unknown_ = std::make_pair(shard, before + applied);
     sequences_[shard].reset();
     Fail(result.status, error);

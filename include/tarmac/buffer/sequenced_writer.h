@@ -40,8 +40,9 @@ struct SequencedWriterOptions {
 // (`REPLAY.INSERT ... PRODUCER id SEQ n`), so a batch is applied only in sequence. After a
 // lost connection, nothing is sent until the shard's sequence (REPLAY.PRODUCER) says how many
 // of the round's items got in; those leave the queue, the rest are sent again, to the same shard
-// (a copy held by the network may still arrive there; one that does is recognised by the
-// sequence it moved, and its items leave the queue too). Failures are
+// (a copy held by the network may still arrive there; until the round's items are in, every
+// refusal is followed by a read of the sequence, whose lead is such a copy's items, and they
+// leave the queue too). Failures are
 // retried with exponential backoff; a rate-limited round waits the server's retry-after.
 // Batches hold items of one policy version, in queue order.
 // Not thread-safe: one owner (the writer actor) calls everything.
