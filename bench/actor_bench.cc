@@ -3,9 +3,8 @@
 // the actor machinery (inference, n-step assembly, encoding, inserts) costs per transition.
 // Throughput is per core: transitions divided by the process's CPU seconds (all threads), so the
 // figure does not depend on how many cores the machine lends us. Also: the ceiling of that ratio
-// (stepping and inference alone), behaviour analytics' share, what a page fault costs, and the
-// latency from publishing a weights blob to the inference actor acting with it. (The forward
-// pass alone, per inference kernel and model: policy_bench.)
+// (stepping and inference alone), behaviour analytics' share and what a page fault costs. (The
+// forward pass alone, per inference kernel and model: policy_bench; weight swaps: swap_bench.)
 
 #include <benchmark/benchmark.h>
 #include <sys/mman.h>
@@ -29,14 +28,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "driving_trainers.h"
 #include "episode_analyst.h"
 #include "ratio_reporter.h"
 #include "redis_server.h"
+#include "rollout_jobs.h"
 #include "tarmac/actors/rollout_job.h"
 #include "tarmac/actors/system_config.h"
 #include "tarmac/analysis/behaviours.h"
-#include "tarmac/buffer/control_client.h"
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/learner/network_policy.h"
 #include "tarmac/learner/sac_trainer.h"
@@ -242,21 +240,7 @@ void BM_FirstTouchPage(benchmark::State& state) {
 BENCHMARK(BM_FirstTouchPage)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
 tarmac::actors::RolloutJobOptions DefaultJob() {
-  tarmac::actors::RolloutJobOptions o;  // as configs/default.yaml
-  o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
-  o.table = {"rl", 2000000, 0.6};
-  o.seed = 7;
-  return o;
-}
-
-// Runs rollout job `o` in an actor system of its own until it ends (max_env_steps) or `stop`.
-absl::StatusOr<tarmac::actors::RolloutJobResult> RunJob(const tarmac::actors::RolloutJobOptions& o,
-                                                        tarmac::monitoring::Metrics& metrics,
-                                                        const std::atomic<bool>& stop) {
-  caf::actor_system_config cfg;
-  tarmac::actors::ConfigureActorSystem(cfg);
-  caf::actor_system system{cfg};
-  return tarmac::actors::RunRolloutJob(system, o, metrics, stop);
+  return tarmac::bench::DefaultRolloutJob(g_server->url());
 }
 
 // Bare stepping for about `seconds` of CPU, in env steps per CPU second: the baseline each
@@ -301,7 +285,7 @@ void RunActorProcess(benchmark::State& state, float noise_scale, bool random_bas
     const std::atomic<bool> stop{false};
     auto fill = o;
     fill.max_env_steps = 250000;  // past the capacity: the table is full and has wrapped
-    if (auto filled = RunJob(fill, metrics, stop); !filled.ok()) {
+    if (auto filled = tarmac::bench::RunJob(fill, metrics, stop); !filled.ok()) {
       state.SkipWithError(std::string(filled.status().message()).c_str());
       return;
     }
@@ -410,76 +394,6 @@ void BM_ActorProcessLongEpisodesUnanalysed(benchmark::State& state) {
 }
 BENCHMARK(BM_ActorProcessLongEpisodesUnanalysed)->Apply(FiveRuns);
 
-// Publish -> the inference actor acting with the new version, for `trainer`'s actor.
-void RunWeightSwaps(benchmark::State& state, tarmac::learner::SacTrainer& published) {
-  tarmac::actors::RolloutJobOptions o = DefaultJob();
-  o.hidden_sizes = {512, 512};
-  tarmac::monitoring::Metrics metrics;
-  std::atomic<bool> stop{false};
-  auto job = std::async(std::launch::async, [&] { return RunJob(o, metrics, stop); });
-  auto control = tarmac::buffer::ControlClient::Connect(o.shards.front());
-  auto& steps = metrics.env_steps_total.Add({});
-  while (steps.Value() < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  tarmac::learner::SacTrainer* trainer = &published;
-  auto& version = metrics.policy_version.Add({});
-  std::vector<double> latencies;
-  // Above whatever this Redis already holds (an earlier benchmark's swaps): actors ignore a
-  // version older than the one they run. Read from Redis, not from the gauge: the job's weights
-  // actor may not have loaded the stored latest yet when the steps above are reached.
-  auto latest = (*control)->LatestWeightsVersion();
-  std::uint64_t v = (latest.ok() ? *latest : 0) + 100;
-  std::size_t bytes = 0;
-  const auto swap = [&] {
-    auto blob = tarmac::schemas::EncodePolicyWeights(trainer->ExportPolicy(++v)).value();
-    bytes = blob.size();
-    const auto start = std::chrono::steady_clock::now();
-    (void)(*control)->PublishWeights(v, blob);
-    while (version.Value() != static_cast<double>(v) &&
-           std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  // The first swaps of a process pay one-off costs (first-touch allocations, kernel set-up);
-  // steady state is what a long rollout sees.
-  for (int i = 0; i < 5; ++i) (void)swap();
-  for (auto _ : state) {
-    const double seconds = swap();
-    latencies.push_back(seconds);
-    state.SetIterationTime(seconds);
-  }
-  stop = true;
-  (void)job.get();
-  std::sort(latencies.begin(), latencies.end());
-  const auto at = [&](double q) {  // nearest rank: the smallest value with q of them at or below
-    const auto rank =
-        static_cast<std::size_t>(std::ceil(q * static_cast<double>(latencies.size())));
-    return latencies[std::clamp<std::size_t>(rank, 1, latencies.size()) - 1];
-  };
-  state.counters["blob_bytes"] = static_cast<double>(bytes);
-  state.counters["p50_ms"] = 1000 * at(0.5);
-  state.counters["p99_ms"] = 1000 * at(0.99);
-  tarmac::bench::Headline(
-      absl::StrCat("weight swap p50 (", bytes, "-byte blob)"), 1000 * at(0.5), "ms",
-      tarmac::bench::Better::kLower,
-      absl::StrFormat("weight swap (%zu-byte blob, publish -> acting, %zu swaps after 5 warm-up): "
-                      "p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                      bytes, latencies.size(), 1000 * at(0.5), 1000 * at(0.99),
-                      1000 * latencies.back()));
-}
-
-void BM_WeightSwap1MB(benchmark::State& state) {
-  RunWeightSwaps(state, *tarmac::bench::LargeTrainer());
-}
-BENCHMARK(BM_WeightSwap1MB)->Unit(benchmark::kMillisecond)->Iterations(200)->UseManualTime();
-
-// The scene transformer's blob (default sizes) through the same swap.
-void BM_WeightSwapTransformer(benchmark::State& state) {
-  RunWeightSwaps(state, *tarmac::bench::DrivingTrainer(tarmac::bench::TransformerOptions()));
-}
-// 30 swaps: each step of its actors takes ~20 ms of inference on one core.
-BENCHMARK(BM_WeightSwapTransformer)->Unit(benchmark::kMillisecond)->Iterations(30)->UseManualTime();
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -492,9 +406,7 @@ int main(int argc, char** argv) {
   g_server = std::move(*server);
   tarmac::bench::RatioReporter reporter(
       std::vector<std::pair<std::string, std::string>>{
-          {"BM_EnvsAnalysed/min_time:4.000", "BM_EnvsUnanalysedBaseline/min_time:4.000"},
-          {"BM_WeightSwapTransformer/iterations:30/manual_time",
-           "BM_WeightSwap1MB/iterations:200/manual_time"}},
+          {"BM_EnvsAnalysed/min_time:4.000", "BM_EnvsUnanalysedBaseline/min_time:4.000"}},
       std::vector<std::pair<std::string, std::string>>{
           {"BM_EnvAndInferenceOnly/min_time:2.000", "BM_EnvOnly/min_time:2.000"}});
   benchmark::RunSpecifiedBenchmarks(&reporter);
