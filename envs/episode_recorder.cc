@@ -12,6 +12,11 @@ namespace {
 
 const schemas::EventMask kCollisionEventBit = schemas::EventBit(schemas::Event::kCollision);
 
+// Actors record every step of every episode: a step's reward terms must not allocate.
+static_assert(kRewardTermCount <= schemas::kInlineRewardTerms,
+              "the driving envs' reward terms outgrew LoggedStep's inline storage: raise "
+              "schemas::kInlineRewardTerms");
+
 using util::OptionType;
 using util::OptionValue;
 using util::ShortestText;

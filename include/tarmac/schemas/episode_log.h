@@ -50,13 +50,17 @@ struct LoggedVehicle {
   float width = 1.9F;
 };
 
+// How many reward terms a LoggedStep holds without allocating: the driving envs' (9) and room
+// for a few more (envs/episode_recorder.cc checks at compile time that theirs fit).
+inline constexpr std::size_t kInlineRewardTerms = 12;
+
 struct LoggedStep {
   LoggedEgo ego;  // after the step; step 0 is the state after Reset
-  // Inline for the driving envs' 2 actions and 8 reward terms: recording a step allocates
+  // Inline for the driving envs' 2 actions and their reward terms: recording a step allocates
   // nothing for them (actors record every episode).
   absl::InlinedVector<float, 4> action;  // empty for step 0
   float reward = 0.0F;
-  absl::InlinedVector<float, 8> reward_terms;
+  absl::InlinedVector<float, kInlineRewardTerms> reward_terms;
   EventMask events = 0;
   std::int32_t leader_id = 0;  // 0: no leader in the ego lane
   float leader_gap = 0.0F;     // m bumper to bumper (meaningful when leader_id != 0)
