@@ -1,14 +1,24 @@
 // Learner throughput: SAC updates at batch 256 on the CPU against a bare LibTorch forward +
 // backward of the same networks (the cost of everything else in an update), and the whole
 // pipeline (samplers prefetching from a real Redis, priority writer, publisher) with the fraction
-// of trainer time spent waiting for samples.
+// of trainer time spent waiting for samples. `--device cuda` (or auto: CUDA where LibTorch sees
+// it) runs every update on the GPU; the ...AtBatch benchmarks take batches of 256 and 4096, as
+// a GPU learner's throughput is compared: updates/s and the sample-wait share at each.
 
 #include <benchmark/benchmark.h>
+#include <torch/cuda.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <map>
 #include <random>
+#include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "ratio_reporter.h"
 #include "redis_server.h"
 #include "scripted_mlp.h"
@@ -30,22 +40,27 @@ constexpr int kBatch = 256;
 const BatchShape kShape{
     76, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}, {{"ego", 1, 10}, {"preview", 5, 2}, {"vehicle", 8, 7}}};
 
+// --device: cpu (the default), cuda or auto, as learner.device.
+std::string g_device = "cpu";
+
+bool OnCuda() { return g_device != "cpu" && torch::cuda::is_available(); }
+
 SacOptions DefaultOptions() {
   SacOptions options;  // 2 x 256, as configs/default.yaml
-  options.device = "cpu";
+  options.device = g_device;
   options.threads = 2;
   return options;
 }
 
-TrainingBatch RandomBatch() {
+TrainingBatch RandomBatch(int rows = kBatch) {
   TrainingBatch batch;
-  batch.Resize(kBatch, kShape);
+  batch.Resize(rows, kShape);
   std::mt19937 rng(1);
   std::normal_distribution<float> normal;
   for (auto& v : batch.obs) v = normal(rng);
   for (auto& v : batch.next_obs) v = normal(rng);
   for (auto& v : batch.action) v = std::tanh(normal(rng));
-  for (int i = 0; i < kBatch; ++i) {
+  for (int i = 0; i < rows; ++i) {
     batch.reward[i] = normal(rng);
     batch.discount[i] = 0.97F;
     batch.is_weight[i] = 1.0F;
@@ -68,28 +83,36 @@ BENCHMARK(BM_BareForwardBackward)->Unit(benchmark::kMillisecond)->MinTime(3.0)->
 // bfloat16 without AVX-512 BF16 runs emulated, ~20x slower than float32 (learner.precision auto
 // picks float32 there): skipped, with the reason in the report.
 bool SkippedWithoutBf16(benchmark::State& state, tarmac::learner::Precision precision) {
-  if (precision != tarmac::learner::Precision::kBfloat16 || tarmac::learner::CpuHasBf16()) {
+  if (precision != tarmac::learner::Precision::kBfloat16 || tarmac::learner::CpuHasBf16() ||
+      OnCuda()) {
     return false;
   }
   state.SkipWithError("this CPU has no AVX-512 BF16: bfloat16 would run emulated");
   return true;
 }
 
-void RunUpdates(benchmark::State& state, const SacOptions& options) {
-  if (SkippedWithoutBf16(state, options.precision)) return;
+// Returns the updates per second of wall time its timed loop ran (0 when skipped).
+double RunUpdates(benchmark::State& state, const SacOptions& options, int rows = kBatch) {
+  if (SkippedWithoutBf16(state, options.precision)) return 0.0;
   auto trainer = SacTrainer::Create(options, kShape);
   if (!trainer.ok()) {
     state.SkipWithError(std::string(trainer.status().message()).c_str());
-    return;
+    return 0.0;
   }
   (*trainer)->set_bc_weight(2.0);
-  const TrainingBatch batch = RandomBatch();
+  const TrainingBatch batch = RandomBatch(rows);
+  const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     if (!(*trainer)->Update(batch, &batch).ok()) state.SkipWithError("failed");
+    if (OnCuda()) torch::cuda::synchronize();  // the update's kernels done, not only queued
   }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   state.SetItemsProcessed(state.iterations());
+  state.counters["device_cuda"] = OnCuda() ? 1 : 0;
   state.counters["updates_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  return static_cast<double>(state.iterations()) / seconds;
 }
 
 // The baseline: the update as it was before the fused critics and bfloat16 (each critic its
@@ -163,6 +186,29 @@ void BM_SacUpdateScriptedMlp(benchmark::State& state) {
 }
 BENCHMARK(BM_SacUpdateScriptedMlp)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
+// The update as `tarmac learner` runs it by default (fused critics, learner.precision auto:
+// bfloat16 on a CPU with AVX-512 BF16, float32 elsewhere and on CUDA) at batch range(0): 256,
+// and 4096 as GPU learners train. updates_per_s and samples_per_s (updates x batch).
+// Updates/s alone, by batch: the baseline of BM_LearnerPipelineAtBatch's.
+std::map<int, double> g_alone;
+
+std::string DeviceName() { return OnCuda() ? "cuda" : "cpu"; }
+
+void BM_SacUpdateAtBatch(benchmark::State& state) {
+  const int rows = static_cast<int>(state.range(0));
+  const double updates_per_s = RunUpdates(state, DefaultOptions(), rows);
+  if (state.error_occurred()) return;
+  state.counters["samples_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * rows, benchmark::Counter::kIsRate);
+  g_alone[rows] = updates_per_s;
+}
+BENCHMARK(BM_SacUpdateAtBatch)
+    ->Arg(256)
+    ->Arg(4096)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->UseRealTime();
+
 std::unique_ptr<tarmac::testing::RedisServer> g_server;
 
 // The learner job as tarmac train runs it (SAC with the BC term on `demos`), against the
@@ -170,23 +216,26 @@ std::unique_ptr<tarmac::testing::RedisServer> g_server;
 // BM_SacUpdateFused's (or ...Bf16's, ...Bf16OneThread's) is the in-pipeline fraction of the
 // standalone rate. With both cores' threads, the samplers and Redis deschedule one of them and
 // every parallel region waits for it.
-void BM_LearnerPipeline(benchmark::State& state) {
+tarmac::actors::LearnerJobOptions PipelineOptions() {
   tarmac::actors::LearnerJobOptions o;
   o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
   o.sac = DefaultOptions();
   o.sac.bc_weight = 2.0;
-  o.sac.precision = state.range(0) == 1 ? tarmac::learner::Precision::kBfloat16
-                                        : tarmac::learner::Precision::kFloat32;
-  o.sac.fused_critic = state.range(0) == 0;  // each precision's faster critic
-  if (SkippedWithoutBf16(state, o.sac.precision)) return;
-  o.sac.threads = static_cast<int>(state.range(1));
   o.shape = kShape;
   o.rl_table = {"rl", 1000000, 0.6};
   o.demo_table = {"demos", 1000000, 0.0};
   o.batch_size = kBatch;
   o.min_replay = 1000;
   o.publish_every = 100;
-  o.max_updates = state.range(0) == 1 ? 1500 : 300;
+  return o;
+}
+
+struct PipelineRates {
+  double updates_per_s = 0.0;
+  double sample_wait_fraction = 0.0;
+};
+
+PipelineRates RunPipeline(benchmark::State& state, const tarmac::actors::LearnerJobOptions& o) {
   double waited = 0, trained = 0, updates = 0, updating = 0;
   for (auto _ : state) {
     caf::actor_system_config cfg;
@@ -197,7 +246,7 @@ void BM_LearnerPipeline(benchmark::State& state) {
     auto result = tarmac::actors::RunLearnerJob(system, o, metrics, stop);
     if (!result.ok()) {
       state.SkipWithError(std::string(result.status().message()).c_str());
-      return;
+      return {};
     }
     waited += result->sample_wait_seconds;
     updating += result->update_seconds;
@@ -206,13 +255,59 @@ void BM_LearnerPipeline(benchmark::State& state) {
     state.SetIterationTime(result->seconds);
   }
   state.counters["updates_per_s"] = updates / trained;
+  state.counters["samples_per_s"] = updates * o.batch_size / trained;
   state.counters["sample_wait_fraction"] = waited / trained;
   state.counters["update_fraction"] = updating / trained;
+  state.counters["device_cuda"] = OnCuda() ? 1 : 0;
+  return {updates / trained, waited / trained};
+}
+
+void BM_LearnerPipeline(benchmark::State& state) {
+  tarmac::actors::LearnerJobOptions o = PipelineOptions();
+  o.sac.precision = state.range(0) == 1 ? tarmac::learner::Precision::kBfloat16
+                                        : tarmac::learner::Precision::kFloat32;
+  o.sac.fused_critic = state.range(0) == 0;  // each precision's faster critic
+  if (SkippedWithoutBf16(state, o.sac.precision)) return;
+  o.sac.threads = static_cast<int>(state.range(1));
+  o.max_updates = state.range(0) == 1 ? 1500 : 300;
+  RunPipeline(state, o);
 }
 BENCHMARK(BM_LearnerPipeline)
     ->Args({0, 2})
     ->Args({1, 2})
     ->Args({1, 1})
+    ->Unit(benchmark::kSecond)
+    ->Iterations(2)
+    ->UseManualTime();
+
+// The pipeline as `tarmac learner` runs it by default (as BM_SacUpdateAtBatch, two threads) at
+// batch range(0): its sample_wait_fraction is the share of the learner's time the samplers
+// leave it waiting, which grows with the batch a GPU takes. About 75 000 samples a run.
+void BM_LearnerPipelineAtBatch(benchmark::State& state) {
+  tarmac::actors::LearnerJobOptions o = PipelineOptions();
+  o.batch_size = static_cast<int>(state.range(0));
+  o.max_updates = std::max<std::uint64_t>(20, std::uint64_t{300} * kBatch / o.batch_size);
+  const PipelineRates rates = RunPipeline(state, o);
+  if (state.error_occurred()) return;
+  const std::string name = absl::StrCat("learner job on ", DeviceName(), ", batch ", o.batch_size);
+  tarmac::bench::Headline(
+      name + ": updates/s", rates.updates_per_s, "updates/s", tarmac::bench::Better::kHigher,
+      absl::StrFormat("%s: %.1f updates/s (%.0f samples/s), waiting for samples %.2f %% of the "
+                      "time",
+                      name, rates.updates_per_s, rates.updates_per_s * o.batch_size,
+                      100 * rates.sample_wait_fraction));
+  tarmac::bench::Headline(
+      name + ": sample-wait share", rates.sample_wait_fraction, "fraction",
+      tarmac::bench::Better::kLower,
+      absl::StrFormat("%s: sample-wait share %.4f", name, rates.sample_wait_fraction));
+  if (const auto alone = g_alone.find(o.batch_size); alone != g_alone.end()) {
+    tarmac::bench::Ratio(name, absl::StrCat("the update alone at batch ", o.batch_size),
+                         rates.updates_per_s / alone->second, tarmac::bench::Better::kHigher);
+  }
+}
+BENCHMARK(BM_LearnerPipelineAtBatch)
+    ->Arg(256)
+    ->Arg(4096)
     ->Unit(benchmark::kSecond)
     ->Iterations(2)
     ->UseManualTime();
@@ -268,6 +363,25 @@ void FillReplay() {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--device=", 9) != 0) continue;
+    g_device = argv[i] + 9;
+    if (g_device != "cpu" && g_device != "cuda" && g_device != "auto") {
+      std::fprintf(stderr, "learner_bench: --device must be cpu, cuda or auto, not '%s'\n",
+                   g_device.c_str());
+      return 2;
+    }
+    if (g_device == "cuda" && !torch::cuda::is_available()) {
+      std::fprintf(stderr,
+                   "learner_bench: --device=cuda was asked for, but this LibTorch build sees no "
+                   "CUDA device; use --device=cpu or auto\n");
+      return 2;
+    }
+    for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+    --argc;
+    --i;
+  }
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   // As a learner process does (RunLearnerJob): the standalone updates measure the same heap.
   tarmac::util::KeepFreedMemory();
   auto server = tarmac::testing::RedisServer::Start();

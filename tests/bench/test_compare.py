@@ -113,10 +113,20 @@ def test_different_machines_are_warned_about(tmp_path):
                       machine=dict(MACHINE, pinned_to_core=0))
     r = compare(before, after)
     assert r.returncode == 0
-    assert "different machines or pinning" in r.stderr
+    assert "different machines, pinning or learner devices" in r.stderr
     # Within one side too: a side's range would mix machines.
     assert "different machines" in compare(before, after, "--", before).stderr
     assert compare(before, before).stderr == ""
+
+
+def test_a_learner_on_another_device_is_warned_about_and_cpu_is_the_default(tmp_path):
+    before = write_run(tmp_path / "b.json", [dict(RATE, value=1.0)])  # no learner_device
+    on_cpu = write_run(tmp_path / "c.json", [dict(RATE, value=1.0)],
+                       machine=dict(MACHINE, learner_device="cpu"))
+    on_cuda = write_run(tmp_path / "g.json", [dict(RATE, value=1.0)],
+                        machine=dict(MACHINE, learner_device="cuda"))
+    assert compare(before, on_cpu).stderr == ""
+    assert "learner devices" in compare(on_cpu, on_cuda).stderr
 
 
 @pytest.mark.parametrize("args, message", [
