@@ -234,6 +234,7 @@ class Trainer {
     }
     const double waited = Seconds(LearnerClock::now() - wait_start);
     result_.sample_wait_seconds += waited;
+    if (result_.updates == 0) result_.first_sample_wait_seconds += waited;
     metrics_.sample_wait.Observe(waited);
     if (ready[turn].empty()) return nullptr;
     SampledBatchPtr batch = ready[turn].front();

@@ -199,6 +199,9 @@ TEST(LearnerJobTest, APartitionShowsInTheSampleWaitMetricAndTrainingResumes) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_GT(updates.Value(), at_heal + 20) << "training did not resume after the heal";
   EXPECT_GE(result->sample_wait_seconds, 2.5);
+  // The stall came after 20 updates: none of it is the samplers' start.
+  EXPECT_GE(result->first_sample_wait_seconds, 0.0);
+  EXPECT_GE(result->sample_wait_seconds - result->first_sample_wait_seconds, 2.5);
   // The histogram holds the stall: an observation above its 2.5 s bucket.
   const auto families = metrics.learner_sample_wait_seconds.Collect();
   ASSERT_EQ(families.size(), 1U);

@@ -97,7 +97,10 @@ struct LearnerJobResult {
   std::string checkpoint;            // last written, if any
   double seconds = 0.0;              // training wall time (after min_replay was reached)
   double sample_wait_seconds = 0.0;  // part of it spent waiting for batches
-  double update_seconds = 0.0;       // part of it spent in SacTrainer updates
+  // The part of sample_wait_seconds before the first update: the samplers' first batches (the
+  // job's start), not their pace. A short run's share of waiting is mostly this.
+  double first_sample_wait_seconds = 0.0;
+  double update_seconds = 0.0;  // part of it spent in SacTrainer updates
   // Mean behaviour-cloning loss of this run's first and last kLossWindow updates that had a BC
   // term (BC, or SAC with demos); 0 when none had.
   double first_bc_loss = 0.0;
