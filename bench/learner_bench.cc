@@ -186,14 +186,14 @@ void BM_SacUpdateScriptedMlp(benchmark::State& state) {
 }
 BENCHMARK(BM_SacUpdateScriptedMlp)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
 
-// The update as `tarmac learner` runs it by default (fused critics, learner.precision auto:
-// bfloat16 on a CPU with AVX-512 BF16, float32 elsewhere and on CUDA) at batch range(0): 256,
-// and 4096 as GPU learners train. updates_per_s and samples_per_s (updates x batch).
 // Updates/s alone, by batch: the baseline of BM_LearnerPipelineAtBatch's.
 std::map<int, double> g_alone;
 
 std::string DeviceName() { return OnCuda() ? "cuda" : "cpu"; }
 
+// The update as `tarmac learner` runs it by default (fused critics, learner.precision auto:
+// bfloat16 on a CPU with AVX-512 BF16, float32 elsewhere and on CUDA) at batch range(0): 256,
+// and 4096 as GPU learners train. updates_per_s and samples_per_s (updates x batch).
 void BM_SacUpdateAtBatch(benchmark::State& state) {
   const int rows = static_cast<int>(state.range(0));
   const double updates_per_s = RunUpdates(state, DefaultOptions(), rows);
@@ -211,11 +211,8 @@ BENCHMARK(BM_SacUpdateAtBatch)
 
 std::unique_ptr<tarmac::testing::RedisServer> g_server;
 
-// The learner job as tarmac train runs it (SAC with the BC term on `demos`), against the
-// update alone: range(0) 1 is bfloat16, range(1) the intra-op threads. Its updates_per_s over
-// BM_SacUpdateFused's (or ...Bf16's, ...Bf16OneThread's) is the in-pipeline fraction of the
-// standalone rate. With both cores' threads, the samplers and Redis deschedule one of them and
-// every parallel region waits for it.
+// The learner job as tarmac train runs it (SAC with the BC term on `demos`) on the filled
+// tables, batch 256.
 tarmac::actors::LearnerJobOptions PipelineOptions() {
   tarmac::actors::LearnerJobOptions o;
   o.shards = {*tarmac::buffer::ShardEndpoint::Parse(g_server->url())};
@@ -266,6 +263,10 @@ PipelineRates RunPipeline(benchmark::State& state, const tarmac::actors::Learner
   return {updates / trained, steady_wait};
 }
 
+// The learner job against the update alone: range(0) 1 is bfloat16, range(1) the intra-op
+// threads. Its updates_per_s over BM_SacUpdateFused's (or ...Bf16's, ...Bf16OneThread's) is the
+// in-pipeline fraction of the standalone rate. With both cores' threads, the samplers and Redis
+// deschedule one of them and every parallel region waits for it.
 void BM_LearnerPipeline(benchmark::State& state) {
   tarmac::actors::LearnerJobOptions o = PipelineOptions();
   o.sac.precision = state.range(0) == 1 ? tarmac::learner::Precision::kBfloat16
