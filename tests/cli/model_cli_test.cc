@@ -17,6 +17,7 @@
 namespace tarmac::cli {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 testing::CommandResult Tarmac(std::vector<std::string> args, std::chrono::seconds timeout) {
@@ -74,6 +75,11 @@ TEST(ModelCliTest, ATransformerActorTrainsInTheLearnerDrivesInAnActorAndIsEvalua
                                "learner.checkpoint_dir=" + checkpoints},
                               std::chrono::seconds(240));
   ASSERT_EQ(learner.exit_code, 0) << learner.err;
+  // Its last line: the run, and whether the samplers kept up once the first batches were in.
+  EXPECT_THAT(learner.out + learner.err,
+              ContainsRegex("learner done: 150 updates this run \\(step 150\\), .* updates/s, "
+                            "[0-9.]+% of the time waiting for samples \\([0-9.]+% after the "
+                            "first batches\\)"));
   ASSERT_FALSE(std::filesystem::is_empty(checkpoints));
   const std::string latest = redis.RunText({"GET", "tarmac:weights:latest"});
   testing::RedisServer::Reply blob = redis.Run({"GET", "tarmac:weights:" + latest});
