@@ -40,10 +40,10 @@ constexpr int kBatch = 256;
 const BatchShape kShape{
     76, 2, {-8.0F, -0.6F}, {3.0F, 0.6F}, {{"ego", 1, 10}, {"preview", 5, 2}, {"vehicle", 8, 7}}};
 
-// --device: cpu (the default), cuda or auto, as learner.device.
+// --device: cpu (the default), cuda or auto, as learner.device; whether that runs on CUDA,
+// decided once in main (not asked of the CUDA runtime in the timed loops).
 std::string g_device = "cpu";
-
-bool OnCuda() { return g_device != "cpu" && torch::cuda::is_available(); }
+bool g_cuda = false;
 
 SacOptions DefaultOptions() {
   SacOptions options;  // 2 x 256, as configs/default.yaml
@@ -84,7 +84,7 @@ BENCHMARK(BM_BareForwardBackward)->Unit(benchmark::kMillisecond)->MinTime(3.0)->
 // picks float32 there): skipped, with the reason in the report.
 bool SkippedWithoutBf16(benchmark::State& state, tarmac::learner::Precision precision) {
   if (precision != tarmac::learner::Precision::kBfloat16 || tarmac::learner::CpuHasBf16() ||
-      OnCuda()) {
+      g_cuda) {
     return false;
   }
   state.SkipWithError("this CPU has no AVX-512 BF16: bfloat16 would run emulated");
@@ -104,12 +104,12 @@ double RunUpdates(benchmark::State& state, const SacOptions& options, int rows =
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     if (!(*trainer)->Update(batch, &batch).ok()) state.SkipWithError("failed");
-    if (OnCuda()) torch::cuda::synchronize();  // the update's kernels done, not only queued
+    if (g_cuda) torch::cuda::synchronize();  // the update's kernels done, not only queued
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   state.SetItemsProcessed(state.iterations());
-  state.counters["device_cuda"] = OnCuda() ? 1 : 0;
+  state.counters["device_cuda"] = g_cuda ? 1 : 0;
   state.counters["updates_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   return static_cast<double>(state.iterations()) / seconds;
@@ -189,7 +189,7 @@ BENCHMARK(BM_SacUpdateScriptedMlp)->Unit(benchmark::kMillisecond)->MinTime(3.0)-
 // Updates/s alone, by batch: the baseline of BM_LearnerPipelineAtBatch's.
 std::map<int, double> g_alone;
 
-std::string DeviceName() { return OnCuda() ? "cuda" : "cpu"; }
+std::string DeviceName() { return g_cuda ? "cuda" : "cpu"; }
 
 // The update as `tarmac learner` runs it by default (fused critics, learner.precision auto:
 // bfloat16 on a CPU with AVX-512 BF16, float32 elsewhere and on CUDA) at batch range(0): 256,
@@ -233,7 +233,7 @@ struct PipelineRates {
 };
 
 PipelineRates RunPipeline(benchmark::State& state, const tarmac::actors::LearnerJobOptions& o) {
-  double waited = 0, first_waited = 0, trained = 0, updates = 0, updating = 0;
+  tarmac::actors::LearnerJobResult total;  // the runs' times and updates, summed
   for (auto _ : state) {
     caf::actor_system_config cfg;
     tarmac::actors::ConfigureActorSystem(cfg);
@@ -245,22 +245,23 @@ PipelineRates RunPipeline(benchmark::State& state, const tarmac::actors::Learner
       state.SkipWithError(std::string(result.status().message()).c_str());
       return {};
     }
-    waited += result->sample_wait_seconds;
-    first_waited += result->first_sample_wait_seconds;
-    updating += result->update_seconds;
-    trained += result->seconds;
-    updates += static_cast<double>(result->updates);
+    total.sample_wait_seconds += result->sample_wait_seconds;
+    total.first_sample_wait_seconds += result->first_sample_wait_seconds;
+    total.update_seconds += result->update_seconds;
+    total.seconds += result->seconds;
+    total.updates += result->updates;
     state.SetIterationTime(result->seconds);
   }
-  state.counters["updates_per_s"] = updates / trained;
-  state.counters["samples_per_s"] = updates * o.batch_size / trained;
-  state.counters["sample_wait_fraction"] = waited / trained;
+  const double updates_per_s = static_cast<double>(total.updates) / total.seconds;
+  state.counters["updates_per_s"] = updates_per_s;
+  state.counters["samples_per_s"] = updates_per_s * o.batch_size;
+  state.counters["sample_wait_fraction"] = total.sample_wait_seconds / total.seconds;
   // Without the wait for the first batches (the job's start): the samplers' pace.
-  const double steady_wait = (waited - first_waited) / (trained - first_waited);
+  const double steady_wait = total.SampleWaitShareAfterStart();
   state.counters["steady_sample_wait_fraction"] = steady_wait;
-  state.counters["update_fraction"] = updating / trained;
-  state.counters["device_cuda"] = OnCuda() ? 1 : 0;
-  return {updates / trained, steady_wait};
+  state.counters["update_fraction"] = total.update_seconds / total.seconds;
+  state.counters["device_cuda"] = g_cuda ? 1 : 0;
+  return {updates_per_s, steady_wait};
 }
 
 // The learner job against the update alone: range(0) 1 is bfloat16, range(1) the intra-op
@@ -389,6 +390,7 @@ int main(int argc, char** argv) {
     --i;
   }
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  g_cuda = g_device != "cpu" && torch::cuda::is_available();
   // As a learner process does (RunLearnerJob): the standalone updates measure the same heap.
   tarmac::util::KeepFreedMemory();
   auto server = tarmac::testing::RedisServer::Start();

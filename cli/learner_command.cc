@@ -51,12 +51,6 @@ int LearnerCommand::Run(const CommandContext& context) {
   });
   if (!result) return exit_code;
   const double wait = result->seconds > 0 ? result->sample_wait_seconds / result->seconds : 0.0;
-  // Without the wait for the first batches: whether the samplers keep up (learner.samplers).
-  const double after_start = result->seconds - result->first_sample_wait_seconds;
-  const double steady_wait =
-      after_start > 0
-          ? (result->sample_wait_seconds - result->first_sample_wait_seconds) / after_start
-          : 0.0;
   const std::string bc_loss =
       result->first_bc_loss == 0.0
           ? std::string()
@@ -68,8 +62,8 @@ int LearnerCommand::Run(const CommandContext& context) {
       "the time waiting for samples ({:.2f}% after the first batches){}{}{}",
       result->updates, result->learner_step, result->policy_version,
       result->seconds > 0 ? result->updates / result->seconds : 0.0, 100.0 * wait,
-      100.0 * steady_wait, bc_loss, result->checkpoint.empty() ? "" : ", checkpoint ",
-      result->checkpoint);
+      100.0 * result->SampleWaitShareAfterStart(), bc_loss,
+      result->checkpoint.empty() ? "" : ", checkpoint ", result->checkpoint);
   return exit_code;
 }
 

@@ -101,6 +101,12 @@ struct LearnerJobResult {
   // job's start), not their pace. A short run's share of waiting is mostly this.
   double first_sample_wait_seconds = 0.0;
   double update_seconds = 0.0;  // part of it spent in SacTrainer updates
+  // The share of the time after the first update's batches spent waiting for batches: whether
+  // the samplers keep up (learner.samplers); 0 for a run without that time.
+  double SampleWaitShareAfterStart() const {
+    const double after_start = seconds - first_sample_wait_seconds;
+    return after_start > 0 ? (sample_wait_seconds - first_sample_wait_seconds) / after_start : 0.0;
+  }
   // Mean behaviour-cloning loss of this run's first and last kLossWindow updates that had a BC
   // term (BC, or SAC with demos); 0 when none had.
   double first_bc_loss = 0.0;
