@@ -16,6 +16,7 @@
 #include "tarmac/actors/n_step.h"
 #include "tarmac/envs/env_batch.h"
 #include "tarmac/envs/policy.h"
+#include "tarmac/learner/network_policy.h"
 #include "tarmac/schemas/event.h"
 #include "tarmac/util/splitmix.h"
 
@@ -86,6 +87,7 @@ struct EnvActorState {
   // Demo and DAgger modes: each env's own expert.
   std::vector<std::unique_ptr<envs::Policy>> experts;
   std::vector<float> prev_obs, actions;
+  std::vector<float> noise_scales;  // per env, for an inline forward pass
   // The experts' own actions, recorded instead of the executed ones (demo mode: actions =
   // them + noise; DAgger: actions are the network's).
   std::vector<float> labels;
@@ -341,7 +343,8 @@ void ExpertActions(EnvActorState& s, const RolloutJobOptions& o) {
   }
 }
 
-// Asks the inference actor for actions (or computes the experts' at once).
+// Asks the inference actor for actions (or computes the experts', or with options.inference
+// "inline" the policy's, at once).
 void RequestActions(EnvActorPtr self, RolloutShared* shared, int index) {
   auto& s = self->state;
   if (shared->options.expert) {
@@ -349,10 +352,22 @@ void RequestActions(EnvActorPtr self, RolloutShared* shared, int index) {
     self->send(self, actions_atom::value, ActionReplyPtr());
     return;
   }
+  const std::uint64_t seed =
+      ((static_cast<std::uint64_t>(index) << 40) ^ ++s.draws) + s.noise_stream;
+  if (shared->options.inference == "inline") {
+    const InferencePolicyPtr policy = std::atomic_load(&shared->policy);
+    s.noise_scales.assign(static_cast<std::size_t>(s.batch->size()), s.noise);
+    policy->Act(s.batch->observations(), s.batch->size(), s.noise_scales, seed,
+                absl::MakeSpan(s.actions));
+    s.version = policy->version();
+    s.waiting = true;
+    self->send(self, actions_atom::value, ActionReplyPtr());
+    return;
+  }
   auto request = std::make_shared<ObservationRequest>();
   request->rows = s.batch->size();
   request->noise_scale = s.noise;
-  request->seed = ((static_cast<std::uint64_t>(index) << 40) ^ ++s.draws) + s.noise_stream;
+  request->seed = seed;
   const auto obs = s.batch->observations();
   request->observations.assign(obs.begin(), obs.end());
   s.waiting = true;

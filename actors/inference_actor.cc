@@ -18,10 +18,7 @@ void InferenceActor(caf::blocking_actor* self, RolloutShared* shared, InferenceP
   InferencePolicyPtr policy = std::move(initial);
   std::uint64_t version = policy->version();
   const std::size_t act_dim = shared->spec.action_size;
-  auto& swap_latency =
-      shared->metrics->policy_swap_seconds.Add({}, monitoring::Metrics::LatencyBuckets());
-  auto& version_gauge = shared->metrics->policy_version.Add({});
-  version_gauge.Set(static_cast<double>(version));
+  shared->metrics->policy_version.Add({}).Set(static_cast<double>(version));
   std::vector<std::pair<ObservationRequestPtr, caf::actor>> pending;
   std::vector<float> obs, noise, actions;
   bool running = true;
@@ -32,11 +29,7 @@ void InferenceActor(caf::blocking_actor* self, RolloutShared* shared, InferenceP
     auto on_swap = [&](swap_atom, InferencePolicyPtr next, std::int64_t notified_ns) {
       policy = std::move(next);
       version = policy->version();
-      version_gauge.Set(static_cast<double>(version));
-      swap_latency.Observe(
-          Seconds(RolloutClock::now().time_since_epoch() - std::chrono::nanoseconds(notified_ns)));
-      ++shared->stats->swaps;
-      shared->stats->version = version;
+      CountSwap(shared, version, notified_ns);
     };
     self->receive(
         on_act, on_swap, [&](stop_atom) { running = false; },
@@ -74,6 +67,15 @@ void InferenceActor(caf::blocking_actor* self, RolloutShared* shared, InferenceP
 }
 
 }  // namespace
+
+void CountSwap(RolloutShared* shared, std::uint64_t version, std::int64_t notified_ns) {
+  shared->metrics->policy_version.Add({}).Set(static_cast<double>(version));
+  shared->metrics->policy_swap_seconds.Add({}, monitoring::Metrics::LatencyBuckets())
+      .Observe(
+          Seconds(RolloutClock::now().time_since_epoch() - std::chrono::nanoseconds(notified_ns)));
+  ++shared->stats->swaps;
+  shared->stats->version = version;
+}
 
 caf::actor SpawnInferenceActor(caf::actor_system& system, RolloutShared* shared,
                                InferencePolicyPtr initial) {

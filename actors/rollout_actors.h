@@ -46,7 +46,10 @@ struct RolloutShared {
   monitoring::Metrics* metrics = nullptr;
   RolloutStats* stats = nullptr;
   envs::EnvSpec spec;
-  caf::actor inference, writer;
+  caf::actor inference, writer;  // inference: none with options.inference "inline"
+  // The policy env actors run themselves (options.inference "inline"), replaced by the weights
+  // actor; read and replaced with std::atomic_load / std::atomic_store.
+  InferencePolicyPtr policy;
   // The scenario mix env actors draw from (options.mix, then what the heartbeat reloads from
   // options.scenario_mix); read and replaced with std::atomic_load / std::atomic_store.
   std::shared_ptr<const envs::ScenarioMix> mix;
@@ -88,7 +91,12 @@ caf::actor SpawnWriterActor(caf::actor_system& system, RolloutShared* shared);
 // Inference (detached, blocking): acts with `initial` until a swap.
 caf::actor SpawnInferenceActor(caf::actor_system& system, RolloutShared* shared,
                                InferencePolicyPtr initial);
-// Weights (detached, blocking): swaps in versions newer than `current` until `stop`.
+// Counts a swap to policy `version` (notified at `notified_ns` on RolloutClock): the version
+// gauge, the swap latency, the stats. Whoever swaps calls it: the inference actor, or the
+// weights actor for env actors that run the policy inline.
+void CountSwap(RolloutShared* shared, std::uint64_t version, std::int64_t notified_ns);
+// Weights (detached, blocking): swaps in versions newer than `current` until `stop`: into the
+// inference actor, or into shared->policy with options.inference "inline".
 caf::actor SpawnWeightsActor(caf::actor_system& system, RolloutShared* shared,
                              std::uint64_t current, const std::atomic<bool>* stop);
 // Heartbeat (detached).

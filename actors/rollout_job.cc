@@ -169,10 +169,12 @@ std::uint64_t StopPipeline(caf::scoped_actor& self, RolloutShared& shared, caf::
       .receive([](bool) {}, [](caf::error&) {});
   std::vector<caf::actor> rest = {shared.writer, heartbeat};
   if (!o.expert) {
-    self->send(shared.inference, stop_atom::value);
     self->send(weights, stop_atom::value);
-    rest.push_back(shared.inference);
     rest.push_back(weights);
+  }
+  if (shared.inference) {
+    self->send(shared.inference, stop_atom::value);
+    rest.push_back(shared.inference);
   }
   for (auto& a : rest) {
     self->monitor(a);
@@ -278,7 +280,14 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   shared.writer = SpawnWriterActor(system, &shared);
   caf::actor weights, heartbeat = SpawnHeartbeatActor(system, &shared);
   if (!o.expert) {
-    shared.inference = SpawnInferenceActor(system, &shared, initial);
+    if (o.inference == "inline") {
+      // One core's worth of kernels per env actor (the inference actor sets this itself).
+      learner::SetInferenceThreads(1);
+      shared.metrics->policy_version.Add({}).Set(static_cast<double>(version));
+      shared.policy = initial;
+    } else {
+      shared.inference = SpawnInferenceActor(system, &shared, initial);
+    }
     weights = SpawnWeightsActor(system, &shared, version, &stop);
   }
   EnvActors env_actors(system, self, shared);

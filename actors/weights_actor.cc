@@ -81,10 +81,16 @@ void WeightsActor(caf::blocking_actor* self, RolloutShared* shared, std::uint64_
     current = version;
     spdlog::debug("weights v{}: fetched, verified and loaded in {:.1f} ms", version,
                   1e3 * Seconds(RolloutClock::now() - t0));
-    self->send(shared->inference, swap_atom::value, InferencePolicyPtr(std::move(*policy)),
-               static_cast<std::int64_t>(
-                   std::chrono::duration_cast<std::chrono::nanoseconds>(notified.time_since_epoch())
-                       .count()));
+    const auto notified_ns = static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(notified.time_since_epoch()).count());
+    if (o.inference == "inline") {
+      // Each env actor takes it up at its next step.
+      std::atomic_store(&shared->policy, InferencePolicyPtr(std::move(*policy)));
+      CountSwap(shared, version, notified_ns);
+    } else {
+      self->send(shared->inference, swap_atom::value, InferencePolicyPtr(std::move(*policy)),
+                 notified_ns);
+    }
   }
 }
 

@@ -268,9 +268,11 @@ double Median(std::vector<double> v) {
 // unmeasured run has filled first, so every measured insert replaces an item, as a fleet's do
 // after its first minute; otherwise into the default 2M-item table, which the runs are filling.
 void RunActorProcess(benchmark::State& state, float noise_scale, bool random_baseline,
-                     const char* label, bool analyse = true, bool full_replay = false) {
+                     const char* label, bool analyse = true, bool full_replay = false,
+                     const char* inference = "batched") {
   tarmac::actors::RolloutJobOptions o = DefaultJob();
   o.max_env_steps = 200000;
+  o.inference = inference;
   o.noise_scale = noise_scale;
   o.analyse = analyse;
   if (full_replay) o.table = {"rl_full", 200000, 0.6};
@@ -385,6 +387,14 @@ void BM_ActorProcessLongEpisodesFullReplay(benchmark::State& state) {
                   /*analyse=*/true, /*full_replay=*/true);
 }
 BENCHMARK(BM_ActorProcessLongEpisodesFullReplay)->Apply(FiveRuns);
+
+// The same with actor.inference inline: each env actor runs the forward pass on its own 64
+// rows in its own thread instead of handing them to the inference actor and waiting.
+void BM_ActorProcessLongEpisodesInline(benchmark::State& state) {
+  RunActorProcess(state, 0.0F, /*random_baseline=*/false, "mean actions, inline inference",
+                  /*analyse=*/true, /*full_replay=*/false, "inline");
+}
+BENCHMARK(BM_ActorProcessLongEpisodesInline)->Apply(FiveRuns);
 
 // The same with actor.analyse false: no recording, behaviour counts or logs. Its ratio to
 // BM_ActorProcessLongEpisodes is the cost of behaviour analytics in training.

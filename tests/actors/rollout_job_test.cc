@@ -134,6 +134,38 @@ TEST(RolloutJobTest, ASeededExpertJobWritesTheSameDemonstrationsEveryRun) {
   }
 }
 
+// With actor.inference inline each env actor samples its own actions from its own noise
+// stream, so a seeded job that samples the policy writes the same transitions every run, two
+// actors or one; the batched inference actor draws one batch's noise from the first request's
+// seed, so what it writes depends on which requests met.
+TEST(RolloutJobTest, ASeededJobWithInlineInferenceWritesTheSameTransitionsEveryRun) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto client = Connect(**server);
+  ASSERT_TRUE(client.ok());
+  JobRunner runner;
+  std::vector<std::vector<std::string>> runs;
+  for (int run = 0; run < 3; ++run) {
+    RolloutJobOptions options = SmallJob(**server);
+    options.inference = "inline";
+    options.noise_scale = 1.0F;
+    options.analyse = false;
+    options.actor_id = "inline";  // in every payload: the same in every run
+    options.table.name = absl::StrCat("inline-", run);
+    options.table.max_times_sampled = 1;
+    options.max_env_steps = 2000;
+    monitoring::Metrics metrics;
+    auto result = runner.Run(options, metrics);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->env_steps, 2000U);
+    EXPECT_EQ(result->unwritten, 0U);
+    runs.push_back(PayloadsInOrder(**client, options.table.name));
+    ASSERT_EQ(runs.back().size(), result->written);
+    std::sort(runs.back().begin(), runs.back().end());
+  }
+  EXPECT_TRUE(runs[0] == runs[1] && runs[1] == runs[2]) << "other transitions";
+}
+
 TEST(RolloutJobTest, AFailingEnvActorIsRestartedAndTheRestKeepsRunning) {
   auto server = testing::RedisServer::Start();
   ASSERT_TRUE(server.ok()) << server.status();

@@ -100,6 +100,56 @@ TEST(RolloutJobTest, PicksUpNewWeightsAndRejectsCorruptOrMismatchedOnes) {
   EXPECT_EQ(result->unwritten, 0U);
 }
 
+// actor.inference inline: the env actors run each new version themselves (every transition
+// written after the swap carries it), a rejected one leaves them on the last, and a value that
+// is neither batched nor inline is refused in a sentence naming the key.
+TEST(RolloutJobTest, InlineInferenceActsWithEachNewVersionAndKeepsItOverARejectedOne) {
+  auto server = testing::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  RolloutJobOptions options = SmallJob(**server);
+  options.inference = "inline";
+  options.table.max_times_sampled = 1;  // lets the test drain the table item by item
+  ASSERT_TRUE(options.Validate().ok()) << options.Validate();
+  monitoring::Metrics metrics;
+  BackgroundJob job(options, &metrics);
+  auto& steps = metrics.env_steps_total.Add({});
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > 100; }));
+  EXPECT_EQ(GaugeValue(metrics.policy_version), 0.0);
+
+  auto control = buffer::ControlClient::Connect(Endpoint(**server));
+  ASSERT_TRUE(control.ok());
+  auto trainer = SmallHighwayTrainer();
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  ASSERT_TRUE(Publish(**control, **trainer, 1));
+  ASSERT_TRUE(ActsWith(metrics, 1));
+  auto blob = schemas::EncodePolicyWeights((*trainer)->ExportPolicy(2));
+  ASSERT_TRUE(blob.ok());
+  (*blob)[blob->size() / 2] ^= 0x5a;
+  ASSERT_TRUE((*control)->PublishWeights(2, *blob).ok());
+  auto& rejected = metrics.weights_rejected_total.Add({});
+  ASSERT_TRUE(WaitFor([&] { return rejected.Value() == 1.0; }));
+  const double before = steps.Value();
+  ASSERT_TRUE(WaitFor([&] { return steps.Value() > before + 200; }));
+  auto result = job.Stop();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->weight_swaps, 1U);
+  EXPECT_EQ(result->unwritten, 0U);
+
+  auto client = Connect(**server);
+  ASSERT_TRUE(client.ok());
+  const auto all = DrainTable(**client, "rl");
+  EXPECT_EQ(all.size(), result->written);
+  std::map<std::uint64_t, std::size_t> by_version;
+  for (const auto& t : all) ++by_version[t.policy_version];
+  EXPECT_GT(by_version[0], 0U);
+  EXPECT_GE(by_version[1], 200U);  // the steps after the rejection at least
+  EXPECT_EQ(by_version.size(), 2U) << "a version other than 0 and 1 acted";
+
+  options.inference = "in-process";
+  EXPECT_NE(options.Validate().message().find("actor.inference"), std::string::npos)
+      << options.Validate();
+}
+
 // With TARMAC_WEIGHTS_KEY set, only weights the learner signed with that key drive: whoever can
 // write tarmac:weights:* (intact blobs, valid checksums) cannot choose the policy.
 TEST(RolloutJobTest, RefusesWeightsThatAreUnsignedOrSignedWithAnotherKey) {

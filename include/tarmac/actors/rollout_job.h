@@ -60,6 +60,10 @@ struct RolloutJobOptions {
   std::string inference_backend = "auto";
   // inference_backend as FromWeights takes it ("auto": empty).
   std::string Backend() const { return inference_backend == "auto" ? "" : inference_backend; }
+  // Where the forward pass runs: "batched" (the inference actor: one pass for every env actor
+  // waiting) or "inline" (each env actor on its own batch, in its own thread: no hand-off to
+  // another thread and back each step; on CPUs, more transitions per core).
+  std::string inference = "batched";
   int insert_batch = 64;            // items per REPLAY.INSERT
   std::size_t queue_limit = 65536;  // transitions the writer holds before env actors wait
   int ack_replicas = 0;  // > 0: a transition is written once this many replicas hold it (WAIT)
