@@ -6,7 +6,11 @@
 namespace tarmac::actors {
 
 NStepAssembler::NStepAssembler(int n, float gamma, std::vector<std::string> term_names)
-    : n_(n), gamma_(gamma), term_names_(std::move(term_names)), ring_(std::max(n, 1)) {}
+    : n_(n), gamma_(gamma), term_names_(std::move(term_names)), ring_(std::max(n, 1)) {
+  for (std::size_t k = 0; k <= ring_.size(); ++k) {
+    discounts_.push_back(static_cast<float>(std::pow(gamma_, k)));
+  }
+}
 
 void NStepAssembler::Add(const Step& step, TransitionScratch* out) {
   Pending& p = ring_[(head_ + count_) % ring_.size()];
@@ -60,7 +64,7 @@ void NStepAssembler::Emit(std::size_t count, absl::Span<const float> next_obs, b
     const std::size_t horizon = count_ - first;
     t.reward = static_cast<float>(reward);
     for (std::size_t k = 0; k < terms.size(); ++k) t.reward_terms[k].value = terms[k];
-    t.discount = terminated ? 0.0F : static_cast<float>(std::pow(gamma_, horizon));
+    t.discount = terminated ? 0.0F : discounts_[horizon];
     t.done = terminated;
     t.truncated = truncated;
     t.events = events;

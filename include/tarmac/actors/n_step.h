@@ -88,6 +88,9 @@ class NStepAssembler {
   std::vector<Pending> ring_;
   std::size_t head_ = 0, count_ = 0;
   std::vector<double> terms_;  // Emit's running per-term sums
+  // discounts_[k] = gamma^k for k = 0..n, as Emit used to compute it per transition (std::pow
+  // was ~1.4% of an env actor's thread).
+  std::vector<float> discounts_;
 };
 
 }  // namespace tarmac::actors
