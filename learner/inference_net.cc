@@ -29,19 +29,15 @@ bool InferencePolicy::Net::PrepareKernels(absl::string_view backend) {
     return true;
   }
   if (backend == "eigen") return false;
-  const auto prepack =
+  xnnpack_prepack =
       c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_prepack", ""});
   xnnpack_run = c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_run", ""});
-  if (prepack && xnnpack_run && (backend.empty() || backend == "xnnpack")) {
+  if (xnnpack_prepack && xnnpack_run && (backend.empty() || backend == "xnnpack")) {
     try {
-      for (std::size_t i = 0; i < layers.size(); ++i) {
-        const bool hidden = i + 1 < layers.size();
-        torch::jit::Stack stack{layers[i].first, layers[i].second,
-                                hidden ? c10::IValue(c10::Scalar(0.0)) : c10::IValue(),
-                                c10::IValue()};
-        prepack->callBoxed(&stack);
-        xnnpack_layers.push_back(std::move(stack.at(0)));
-      }
+      xnnpack_layers = PackForXnnpack();
+      auto first = std::make_unique<XnnpackCopy>();
+      first->layers = xnnpack_layers;  // IValues: the same packed contexts, shared
+      xnnpack_copies.push_back(std::move(first));
       return true;
     } catch (const c10::Error&) {  // XNNPACK cannot run on this CPU: try oneDNN
       xnnpack_layers.clear();
@@ -68,15 +64,45 @@ void InferencePolicy::Net::ForwardEigen(const float* z, int rows, float* out) co
 #endif
 }
 
+std::vector<c10::IValue> InferencePolicy::Net::PackForXnnpack() const {
+  std::vector<c10::IValue> packed;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const bool hidden = i + 1 < layers.size();
+    torch::jit::Stack stack{layers[i].first, layers[i].second,
+                            hidden ? c10::IValue(c10::Scalar(0.0)) : c10::IValue(), c10::IValue()};
+    xnnpack_prepack->callBoxed(&stack);
+    packed.push_back(std::move(stack.at(0)));
+  }
+  return packed;
+}
+
 torch::Tensor InferencePolicy::Net::Forward(const torch::Tensor& z) const {
   torch::Tensor x;
   if (module != nullptr) {
     auto [mean, log_std] = module->forward(z);
     x = torch::cat({mean, log_std}, /*dim=*/1);
   } else if (!xnnpack_layers.empty()) {
-    std::lock_guard<std::mutex> lock(xnnpack_mutex);
+    XnnpackCopy* copy = nullptr;
+    std::unique_lock<std::mutex> held;
+    {
+      std::lock_guard<std::mutex> lock(xnnpack_mutex);
+      for (const auto& candidate : xnnpack_copies) {
+        std::unique_lock<std::mutex> free(candidate->busy, std::try_to_lock);
+        if (!free.owns_lock()) continue;
+        copy = candidate.get();
+        held = std::move(free);
+        break;
+      }
+      if (copy == nullptr) {
+        auto another = std::make_unique<XnnpackCopy>();
+        another->layers = PackForXnnpack();
+        copy = another.get();
+        held = std::unique_lock<std::mutex>(copy->busy);
+        xnnpack_copies.push_back(std::move(another));
+      }
+    }
     x = z.contiguous();
-    for (const c10::IValue& layer : xnnpack_layers) {
+    for (const c10::IValue& layer : copy->layers) {
       torch::jit::Stack stack{x, layer};
       xnnpack_run->callBoxed(&stack);
       x = stack.at(0).toTensor();

@@ -34,11 +34,21 @@ struct InferencePolicy::Net {
   // The actor's layers packed once for XNNPACK's fully-connected kernels, with the ReLU fused
   // (LibTorch registers them as the operators prepacked::linear_clamp_prepack/run, which its
   // mobile optimiser emits). At the actors' batch sizes they cost about half a oneDNN forward,
-  // which reorders its weights on every call. An XNNPACK operator is set up per call, so runs
-  // of one policy are serialised. Empty when this LibTorch lacks them.
-  c10::optional<c10::OperatorHandle> xnnpack_run;
-  std::vector<c10::IValue> xnnpack_layers;
-  mutable std::mutex xnnpack_mutex;
+  // which reorders its weights on every call. An XNNPACK operator is set up per call, so one
+  // packed copy runs one call at a time: a call takes a copy no other call holds, and packs
+  // another when none is free (env actors that run the policy inline call it at once; before,
+  // they queued for the one copy, ~58 us a call with two of them). Empty when this LibTorch
+  // lacks them.
+  struct XnnpackCopy {
+    std::mutex busy;
+    std::vector<c10::IValue> layers;
+  };
+  c10::optional<c10::OperatorHandle> xnnpack_prepack, xnnpack_run;
+  std::vector<c10::IValue> xnnpack_layers;  // the first copy's
+  mutable std::mutex xnnpack_mutex;         // guards the list of copies
+  mutable std::vector<std::unique_ptr<XnnpackCopy>> xnnpack_copies;
+  // Every layer packed for XNNPACK once more (throws c10::Error where XNNPACK cannot run).
+  std::vector<c10::IValue> PackForXnnpack() const;
   // Otherwise the layers as oneDNN tensors: Debian's LibTorch multiplies dense tensors through
   // the system BLAS (~30 GFLOP/s with BLIS), oneDNN's own kernels run ~150. Empty when this
   // LibTorch has no oneDNN either; the dense layers are used then.

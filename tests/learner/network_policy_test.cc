@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "subprocess.h"
@@ -242,6 +243,33 @@ TEST(NetworkPolicyTest, NoiseScaleZeroIsDeterministicAndOneSamplesReproducibly) 
   EXPECT_EQ(Act(**policy, 8, 1.0F, 3), Act(**policy, 8, 1.0F, 3));
   EXPECT_NE(Act(**policy, 8, 1.0F, 3), Act(**policy, 8, 1.0F, 4));
   EXPECT_NE(Act(**policy, 8, 1.0F, 3), Act(**policy, 8, 0.0F, 3));
+}
+
+// Env actors that run the policy inline call one InferencePolicy from several threads at once:
+// each call gives what it gives alone. On XNNPACK's kernels each concurrent call takes a packed
+// copy of the layers no other call holds (one copy shared without a lock mixes the calls'
+// inputs and outputs).
+TEST(NetworkPolicyTest, ConcurrentCallsActAsTheyDoAlone) {
+  if (!InferencePolicy::BackendRuns("xnnpack")) GTEST_SKIP() << "XNNPACK does not run here";
+  auto trainer = TrainedALittle();
+  auto policy = InferencePolicy::FromWeights(trainer->ExportPolicy(1), "xnnpack");
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const std::vector<int> rows = {8, 16, 32, 64};
+  std::vector<std::vector<float>> alone;
+  for (int r : rows) alone.push_back(Act(**policy, r, 0.0F));
+  std::vector<int> mismatches(rows.size(), 0);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < rows.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int call = 0; call < 300; ++call) {
+        mismatches[t] += Act(**policy, rows[t], 0.0F) != alone[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (std::size_t t = 0; t < rows.size(); ++t) {
+    EXPECT_EQ(mismatches[t], 0) << rows[t] << " rows";
+  }
 }
 
 // Noise scale s samples u ~ N(mean, (s * std)^2) before the tanh: mapped back through atanh, the

@@ -67,7 +67,7 @@ class InferencePolicy {
   // units). `noise_scale` multiplies the Gaussian's standard deviation: 0 gives the mean
   // (deterministic) action, 1 samples the SAC policy. `seed` makes the draw reproducible.
   // O(rows * network size); allocates the intermediate tensors. Safe to call from several
-  // threads (calls on one instance are serialised).
+  // threads at once (XNNPACK's kernels give each concurrent call its own packed copy).
   void Act(absl::Span<const float> observations, int rows, absl::Span<const float> noise_scale,
            std::uint64_t seed, absl::Span<float> actions) const;
 
