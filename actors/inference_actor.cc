@@ -18,7 +18,6 @@ void InferenceActor(caf::blocking_actor* self, RolloutShared* shared, InferenceP
   InferencePolicyPtr policy = std::move(initial);
   std::uint64_t version = policy->version();
   const std::size_t act_dim = shared->spec.action_size;
-  shared->metrics->policy_version.Add({}).Set(static_cast<double>(version));
   std::vector<std::pair<ObservationRequestPtr, caf::actor>> pending;
   std::vector<float> obs, noise, actions;
   bool running = true;

@@ -280,10 +280,10 @@ absl::StatusOr<RolloutJobResult> RunRolloutJob(caf::actor_system& system,
   shared.writer = SpawnWriterActor(system, &shared);
   caf::actor weights, heartbeat = SpawnHeartbeatActor(system, &shared);
   if (!o.expert) {
+    metrics.policy_version.Add({}).Set(static_cast<double>(version));
     if (o.inference == "inline") {
       // One core's worth of kernels per env actor (the inference actor sets this itself).
       learner::SetInferenceThreads(1);
-      shared.metrics->policy_version.Add({}).Set(static_cast<double>(version));
       shared.policy = initial;
     } else {
       shared.inference = SpawnInferenceActor(system, &shared, initial);

@@ -34,13 +34,9 @@ bool InferencePolicy::Net::PrepareKernels(absl::string_view backend) {
   xnnpack_run = c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_run", ""});
   if (xnnpack_prepack && xnnpack_run && (backend.empty() || backend == "xnnpack")) {
     try {
-      xnnpack_layers = PackForXnnpack();
-      auto first = std::make_unique<XnnpackCopy>();
-      first->layers = xnnpack_layers;  // IValues: the same packed contexts, shared
-      xnnpack_copies.push_back(std::move(first));
+      xnnpack_copies.push_back(PackForXnnpack());
       return true;
     } catch (const c10::Error&) {  // XNNPACK cannot run on this CPU: try oneDNN
-      xnnpack_layers.clear();
     }
   }
   if (backend == "xnnpack") return false;
@@ -64,16 +60,27 @@ void InferencePolicy::Net::ForwardEigen(const float* z, int rows, float* out) co
 #endif
 }
 
-std::vector<c10::IValue> InferencePolicy::Net::PackForXnnpack() const {
-  std::vector<c10::IValue> packed;
+std::unique_ptr<InferencePolicy::Net::XnnpackCopy> InferencePolicy::Net::PackForXnnpack() const {
+  auto packed = std::make_unique<XnnpackCopy>();
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const bool hidden = i + 1 < layers.size();
     torch::jit::Stack stack{layers[i].first, layers[i].second,
                             hidden ? c10::IValue(c10::Scalar(0.0)) : c10::IValue(), c10::IValue()};
     xnnpack_prepack->callBoxed(&stack);
-    packed.push_back(std::move(stack.at(0)));
+    packed->layers.push_back(std::move(stack.at(0)));
   }
   return packed;
+}
+
+std::pair<const InferencePolicy::Net::XnnpackCopy*, std::unique_lock<std::mutex>>
+InferencePolicy::Net::HoldXnnpackCopy() const {
+  std::lock_guard<std::mutex> lock(xnnpack_mutex);
+  for (const auto& copy : xnnpack_copies) {
+    std::unique_lock<std::mutex> held(copy->busy, std::try_to_lock);
+    if (held.owns_lock()) return {copy.get(), std::move(held)};
+  }
+  xnnpack_copies.push_back(PackForXnnpack());
+  return {xnnpack_copies.back().get(), std::unique_lock<std::mutex>(xnnpack_copies.back()->busy)};
 }
 
 torch::Tensor InferencePolicy::Net::Forward(const torch::Tensor& z) const {
@@ -81,26 +88,8 @@ torch::Tensor InferencePolicy::Net::Forward(const torch::Tensor& z) const {
   if (module != nullptr) {
     auto [mean, log_std] = module->forward(z);
     x = torch::cat({mean, log_std}, /*dim=*/1);
-  } else if (!xnnpack_layers.empty()) {
-    XnnpackCopy* copy = nullptr;
-    std::unique_lock<std::mutex> held;
-    {
-      std::lock_guard<std::mutex> lock(xnnpack_mutex);
-      for (const auto& candidate : xnnpack_copies) {
-        std::unique_lock<std::mutex> free(candidate->busy, std::try_to_lock);
-        if (!free.owns_lock()) continue;
-        copy = candidate.get();
-        held = std::move(free);
-        break;
-      }
-      if (copy == nullptr) {
-        auto another = std::make_unique<XnnpackCopy>();
-        another->layers = PackForXnnpack();
-        copy = another.get();
-        held = std::unique_lock<std::mutex>(copy->busy);
-        xnnpack_copies.push_back(std::move(another));
-      }
-    }
+  } else if (!xnnpack_copies.empty()) {
+    const auto [copy, held] = HoldXnnpackCopy();
     x = z.contiguous();
     for (const c10::IValue& layer : copy->layers) {
       torch::jit::Stack stack{x, layer};

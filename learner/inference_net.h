@@ -44,11 +44,12 @@ struct InferencePolicy::Net {
     std::vector<c10::IValue> layers;
   };
   c10::optional<c10::OperatorHandle> xnnpack_prepack, xnnpack_run;
-  std::vector<c10::IValue> xnnpack_layers;  // the first copy's
-  mutable std::mutex xnnpack_mutex;         // guards the list of copies
+  mutable std::mutex xnnpack_mutex;  // guards the list of copies
   mutable std::vector<std::unique_ptr<XnnpackCopy>> xnnpack_copies;
   // Every layer packed for XNNPACK once more (throws c10::Error where XNNPACK cannot run).
-  std::vector<c10::IValue> PackForXnnpack() const;
+  std::unique_ptr<XnnpackCopy> PackForXnnpack() const;
+  // A copy no other call holds (packed now when none is free), held until the lock goes.
+  std::pair<const XnnpackCopy*, std::unique_lock<std::mutex>> HoldXnnpackCopy() const;
   // Otherwise the layers as oneDNN tensors: Debian's LibTorch multiplies dense tensors through
   // the system BLAS (~30 GFLOP/s with BLIS), oneDNN's own kernels run ~150. Empty when this
   // LibTorch has no oneDNN either; the dense layers are used then.
