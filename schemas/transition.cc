@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bulk_fields.h"
 #include "message_bytes.h"
 
 namespace tarmac::schemas {
@@ -14,34 +15,28 @@ namespace {
 constexpr absl::string_view kTransition = "Transition";
 constexpr absl::string_view kTransitionBatch = "TransitionBatch";
 
-template <typename T>
-void SetFloats(const std::vector<float>& values, T init) {
-  auto list = init(static_cast<unsigned>(values.size()));
-  for (unsigned i = 0; i < values.size(); ++i) list.set(i, values[i]);
-}
-
 void Fill(const Transition& t, wire::Transition::Builder out) {
   out.setSchemaId(capnp::typeId<wire::Transition>());
-  SetFloats(t.obs, [&](unsigned n) { return out.initObs(n); });
-  SetFloats(t.action, [&](unsigned n) { return out.initAction(n); });
+  FillFloats(out.initObs(static_cast<unsigned>(t.obs.size())), t.obs);
+  FillFloats(out.initAction(static_cast<unsigned>(t.action.size())), t.action);
   out.setReward(t.reward);
   out.setDiscount(t.discount);
-  SetFloats(t.next_obs, [&](unsigned n) { return out.initNextObs(n); });
+  FillFloats(out.initNextObs(static_cast<unsigned>(t.next_obs.size())), t.next_obs);
   out.setDone(t.done);
   out.setTruncated(t.truncated);
   auto terms = out.initRewardTerms(static_cast<unsigned>(t.reward_terms.size()));
   for (unsigned i = 0; i < t.reward_terms.size(); ++i) {
-    terms[i].setName(t.reward_terms[i].name);
+    terms[i].setName(AsText(t.reward_terms[i].name));
     terms[i].setValue(t.reward_terms[i].value);
   }
   out.setEvents(t.events);
   out.setPolicyVersion(t.policy_version);
-  out.setActorId(t.actor_id);
+  out.setActorId(AsText(t.actor_id));
   out.setEnvId(t.env_id);
   out.setEpisodeId(t.episode_id);
   out.setStep(t.step);
   out.setNSteps(t.n_steps);
-  out.setScenario(t.scenario);
+  out.setScenario(AsText(t.scenario));
 }
 
 // Reads every field once (Text NUL terminators, list sizes) and checks the invariants the
@@ -64,11 +59,9 @@ absl::Status Check(wire::Transition::Reader t, absl::string_view type_name) {
   return absl::OkStatus();
 }
 
-template <typename List>
-std::vector<float> ToVector(List list) {
-  std::vector<float> out;
-  out.reserve(list.size());
-  for (float v : list) out.push_back(v);
+std::vector<float> ToVector(capnp::List<float>::Reader list) {
+  std::vector<float> out(list.size());
+  CopyFloats(list, absl::MakeSpan(out));
   return out;
 }
 
@@ -97,14 +90,14 @@ Transition ToStruct(wire::Transition::Reader t) {
   return out;
 }
 
-template <typename List>
-absl::Status CopyList(List list, absl::Span<float> out, absl::string_view what) {
+absl::Status CopyList(capnp::List<float>::Reader list, absl::Span<float> out,
+                      absl::string_view what) {
   if (list.size() != out.size()) {
     return absl::InvalidArgumentError(absl::StrCat("Transition ", what, " has ", list.size(),
                                                    " values but the destination holds ",
                                                    out.size()));
   }
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = list[static_cast<unsigned>(i)];
+  CopyFloats(list, out);
   return absl::OkStatus();
 }
 

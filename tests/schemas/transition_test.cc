@@ -1,5 +1,6 @@
 #include "tarmac/schemas/transition.h"
 
+#include <capnp/any.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <gmock/gmock.h>
@@ -90,6 +91,77 @@ TEST(TransitionTest, RoundTripKeepsEveryFieldBitExact) {
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   ExpectSame(t, *decoded);
   EXPECT_TRUE(std::isnan(decoded->obs[2]));
+}
+
+// What Cap'n Proto's element-by-element setters lay down for `t`: EncodeTransition copies the
+// float lists in one piece and must give these bytes exactly.
+std::string EncodeElementByElement(const Transition& t) {
+  capnp::MallocMessageBuilder builder;
+  auto out = builder.initRoot<wire::Transition>();
+  out.setSchemaId(capnp::typeId<wire::Transition>());
+  const auto fill = [](auto list, const std::vector<float>& values) {
+    for (unsigned i = 0; i < values.size(); ++i) list.set(i, values[i]);
+  };
+  fill(out.initObs(static_cast<unsigned>(t.obs.size())), t.obs);
+  fill(out.initAction(static_cast<unsigned>(t.action.size())), t.action);
+  out.setReward(t.reward);
+  out.setDiscount(t.discount);
+  fill(out.initNextObs(static_cast<unsigned>(t.next_obs.size())), t.next_obs);
+  out.setDone(t.done);
+  out.setTruncated(t.truncated);
+  auto terms = out.initRewardTerms(static_cast<unsigned>(t.reward_terms.size()));
+  for (unsigned i = 0; i < t.reward_terms.size(); ++i) {
+    terms[i].setName(t.reward_terms[i].name.c_str());
+    terms[i].setValue(t.reward_terms[i].value);
+  }
+  out.setEvents(t.events);
+  out.setPolicyVersion(t.policy_version);
+  out.setActorId(t.actor_id.c_str());
+  out.setEnvId(t.env_id);
+  out.setEpisodeId(t.episode_id);
+  out.setStep(t.step);
+  out.setNSteps(t.n_steps);
+  out.setScenario(t.scenario.c_str());
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+  return std::string(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
+}
+
+TEST(TransitionTest, EncodesTheBytesElementByElementSettersGive) {
+  Transition t = FullTransition();
+  EXPECT_EQ(EncodeTransition(t), EncodeElementByElement(t));
+  t.obs.assign(97, 0.5F);  // an odd count: the list ends mid-word
+  t.next_obs.assign(97, -0.25F);
+  t.action = {1.0F};
+  EXPECT_EQ(EncodeTransition(t), EncodeElementByElement(t));
+  EXPECT_EQ(EncodeTransition(Transition{}), EncodeElementByElement(Transition{}));
+}
+
+// Another encoder may write a List(Float32) as a list of structs whose first field is the float
+// (Cap'n Proto reads one as the other); the one-piece copy must not take those bytes for floats.
+TEST(TransitionTest, ReadsFloatListsWrittenAsListsOfStructs) {
+  const std::vector<float> obs = {1.5F, -2.0F, 3.25F}, next_obs = {4.0F, 5.0F, 6.0F};
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<wire::Transition>();
+  root.setSchemaId(capnp::typeId<wire::Transition>());
+  auto next = root.initNextObs(3);
+  for (unsigned i = 0; i < 3; ++i) next.set(i, next_obs[i]);
+  // obs is the struct's first pointer: three one-word structs, each holding a float.
+  auto wide = capnp::toAny(root).getPointerSection()[0].initAsListOfAnyStruct(1, 0, 3);
+  for (unsigned i = 0; i < 3; ++i) {
+    std::memcpy(wide[i].getDataSection().begin(), &obs[i], sizeof(float));
+  }
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+  const std::string bytes(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
+
+  absl::StatusOr<Transition> decoded = DecodeTransition(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(SameBits(decoded->obs, obs));
+  EXPECT_TRUE(SameBits(decoded->next_obs, next_obs));
+  absl::StatusOr<TransitionView> view = TransitionView::Parse(bytes);
+  ASSERT_TRUE(view.ok()) << view.status();
+  std::vector<float> copied(3);
+  ASSERT_TRUE(view->CopyObs(absl::MakeSpan(copied)).ok());
+  EXPECT_TRUE(SameBits(copied, obs));
 }
 
 TEST(TransitionTest, RoundTripOfEmptyListsAndDefaults) {

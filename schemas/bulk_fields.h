@@ -1,0 +1,58 @@
+#ifndef TARMAC_SCHEMAS_BULK_FIELDS_H_
+#define TARMAC_SCHEMAS_BULK_FIELDS_H_
+
+#include <capnp/any.h>
+#include <capnp/list.h>
+
+#include <cstring>
+#include <string>
+
+#include "absl/types/span.h"
+
+namespace tarmac::schemas {
+
+// Fields of the hot messages (a Transition per env step, per sampled item) filled and read
+// without per-element work.
+
+// Cap'n Proto stores a List(Float32) as consecutive little-endian IEEE 754 floats, which is
+// what this host's floats are in memory: such a list is filled and read with one memcpy
+// instead of an indexed access per element. The bytes are the same as the element-wise copy's.
+inline constexpr bool kFloatsAsOnWire = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+// Fills a freshly initialised list of values.size() floats.
+inline void FillFloats(capnp::List<float>::Builder list, absl::Span<const float> values) {
+  if constexpr (kFloatsAsOnWire) {
+    // A builder's list is in the message's own (writable) segment; Cap'n Proto only lends it
+    // out through the reader's byte view.
+    const kj::ArrayPtr<const kj::byte> raw = capnp::AnyList::Reader(list.asReader()).getRawBytes();
+    if (raw.size() == values.size() * sizeof(float)) {
+      if (!values.empty()) {
+        std::memcpy(const_cast<kj::byte*>(raw.begin()), values.data(), raw.size());
+      }
+      return;
+    }
+  }
+  for (unsigned i = 0; i < values.size(); ++i) list.set(i, values[i]);
+}
+
+// Copies a list of out.size() floats out. A list that another encoder wrote with wider elements
+// (Cap'n Proto lets a List(Float32) be read from a list of structs whose first field is one) is
+// read element by element.
+inline void CopyFloats(capnp::List<float>::Reader list, absl::Span<float> out) {
+  if constexpr (kFloatsAsOnWire) {
+    const kj::ArrayPtr<const kj::byte> raw = capnp::AnyList::Reader(list).getRawBytes();
+    if (list.size() == out.size() && raw.size() == out.size() * sizeof(float)) {
+      if (!out.empty()) std::memcpy(out.data(), raw.begin(), raw.size());
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = list[static_cast<unsigned>(i)];
+}
+
+// A std::string as Text with the length it knows: Cap'n Proto's own conversion goes through
+// c_str() and measures it again (strlen).
+inline capnp::Text::Reader AsText(const std::string& s) { return {s.data(), s.size()}; }
+
+}  // namespace tarmac::schemas
+
+#endif  // TARMAC_SCHEMAS_BULK_FIELDS_H_
