@@ -136,32 +136,37 @@ TEST(TransitionTest, EncodesTheBytesElementByElementSettersGive) {
   EXPECT_EQ(EncodeTransition(Transition{}), EncodeElementByElement(Transition{}));
 }
 
-// Another encoder may write a List(Float32) as a list of structs whose first field is the float
-// (Cap'n Proto reads one as the other); the one-piece copy must not take those bytes for floats.
+// Another encoder may write a List(Float32) as a list of structs whose first field is the float,
+// with or without pointers after it (Cap'n Proto reads one as the other); the one-piece copy must
+// neither take those bytes for floats nor ask Cap'n Proto for the bytes of a list with pointers,
+// which it refuses by throwing (the fuzzer found that: regressions/transition/crash-c354ee0b...).
 TEST(TransitionTest, ReadsFloatListsWrittenAsListsOfStructs) {
   const std::vector<float> obs = {1.5F, -2.0F, 3.25F}, next_obs = {4.0F, 5.0F, 6.0F};
-  capnp::MallocMessageBuilder builder;
-  auto root = builder.initRoot<wire::Transition>();
-  root.setSchemaId(capnp::typeId<wire::Transition>());
-  auto next = root.initNextObs(3);
-  for (unsigned i = 0; i < 3; ++i) next.set(i, next_obs[i]);
-  // obs is the struct's first pointer: three one-word structs, each holding a float.
-  auto wide = capnp::toAny(root).getPointerSection()[0].initAsListOfAnyStruct(1, 0, 3);
-  for (unsigned i = 0; i < 3; ++i) {
-    std::memcpy(wide[i].getDataSection().begin(), &obs[i], sizeof(float));
-  }
-  kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
-  const std::string bytes(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
+  for (const std::uint16_t pointers : {0, 1}) {
+    SCOPED_TRACE(pointers);
+    capnp::MallocMessageBuilder builder;
+    auto root = builder.initRoot<wire::Transition>();
+    root.setSchemaId(capnp::typeId<wire::Transition>());
+    auto next = root.initNextObs(3);
+    for (unsigned i = 0; i < 3; ++i) next.set(i, next_obs[i]);
+    // obs is the struct's first pointer: three structs of one data word, each holding a float.
+    auto wide = capnp::toAny(root).getPointerSection()[0].initAsListOfAnyStruct(1, pointers, 3);
+    for (unsigned i = 0; i < 3; ++i) {
+      std::memcpy(wide[i].getDataSection().begin(), &obs[i], sizeof(float));
+    }
+    kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+    const std::string bytes(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
 
-  absl::StatusOr<Transition> decoded = DecodeTransition(bytes);
-  ASSERT_TRUE(decoded.ok()) << decoded.status();
-  EXPECT_TRUE(SameBits(decoded->obs, obs));
-  EXPECT_TRUE(SameBits(decoded->next_obs, next_obs));
-  absl::StatusOr<TransitionView> view = TransitionView::Parse(bytes);
-  ASSERT_TRUE(view.ok()) << view.status();
-  std::vector<float> copied(3);
-  ASSERT_TRUE(view->CopyObs(absl::MakeSpan(copied)).ok());
-  EXPECT_TRUE(SameBits(copied, obs));
+    absl::StatusOr<Transition> decoded = DecodeTransition(bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_TRUE(SameBits(decoded->obs, obs));
+    EXPECT_TRUE(SameBits(decoded->next_obs, next_obs));
+    absl::StatusOr<TransitionView> view = TransitionView::Parse(bytes);
+    ASSERT_TRUE(view.ok()) << view.status();
+    std::vector<float> copied(3);
+    ASSERT_TRUE(view->CopyObs(absl::MakeSpan(copied)).ok());
+    EXPECT_TRUE(SameBits(copied, obs));
+  }
 }
 
 TEST(TransitionTest, RoundTripOfEmptyListsAndDefaults) {
