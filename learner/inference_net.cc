@@ -34,7 +34,7 @@ bool InferencePolicy::Net::PrepareKernels(absl::string_view backend) {
   xnnpack_run = c10::Dispatcher::singleton().findSchema({"prepacked::linear_clamp_run", ""});
   if (xnnpack_prepack && xnnpack_run && (backend.empty() || backend == "xnnpack")) {
     try {
-      xnnpack_copies.push_back(PackForXnnpack());
+      xnnpack_first = PackForXnnpack();
       return true;
     } catch (const c10::Error&) {  // XNNPACK cannot run on this CPU: try oneDNN
     }
@@ -74,13 +74,16 @@ std::unique_ptr<InferencePolicy::Net::XnnpackCopy> InferencePolicy::Net::PackFor
 
 std::pair<const InferencePolicy::Net::XnnpackCopy*, std::unique_lock<std::mutex>>
 InferencePolicy::Net::HoldXnnpackCopy() const {
+  if (std::unique_lock<std::mutex> held(xnnpack_first->busy, std::try_to_lock); held.owns_lock()) {
+    return {xnnpack_first.get(), std::move(held)};
+  }
   std::lock_guard<std::mutex> lock(xnnpack_mutex);
-  for (const auto& copy : xnnpack_copies) {
+  for (const auto& copy : xnnpack_more) {
     std::unique_lock<std::mutex> held(copy->busy, std::try_to_lock);
     if (held.owns_lock()) return {copy.get(), std::move(held)};
   }
-  xnnpack_copies.push_back(PackForXnnpack());
-  return {xnnpack_copies.back().get(), std::unique_lock<std::mutex>(xnnpack_copies.back()->busy)};
+  xnnpack_more.push_back(PackForXnnpack());
+  return {xnnpack_more.back().get(), std::unique_lock<std::mutex>(xnnpack_more.back()->busy)};
 }
 
 torch::Tensor InferencePolicy::Net::Forward(const torch::Tensor& z) const {
@@ -88,7 +91,7 @@ torch::Tensor InferencePolicy::Net::Forward(const torch::Tensor& z) const {
   if (module != nullptr) {
     auto [mean, log_std] = module->forward(z);
     x = torch::cat({mean, log_std}, /*dim=*/1);
-  } else if (!xnnpack_copies.empty()) {
+  } else if (xnnpack_first != nullptr) {
     const auto [copy, held] = HoldXnnpackCopy();
     x = z.contiguous();
     for (const c10::IValue& layer : copy->layers) {

@@ -44,8 +44,11 @@ struct InferencePolicy::Net {
     std::vector<c10::IValue> layers;
   };
   c10::optional<c10::OperatorHandle> xnnpack_prepack, xnnpack_run;
-  mutable std::mutex xnnpack_mutex;  // guards the list of copies
-  mutable std::vector<std::unique_ptr<XnnpackCopy>> xnnpack_copies;
+  // The copy packed when the kernels were prepared, never replaced: whether XNNPACK runs is
+  // read from it without a lock while other calls add copies.
+  std::unique_ptr<XnnpackCopy> xnnpack_first;
+  mutable std::mutex xnnpack_mutex;  // guards the copies packed since
+  mutable std::vector<std::unique_ptr<XnnpackCopy>> xnnpack_more;
   // Every layer packed for XNNPACK once more (throws c10::Error where XNNPACK cannot run).
   std::unique_ptr<XnnpackCopy> PackForXnnpack() const;
   // A copy no other call holds (packed now when none is free), held until the lock goes.

@@ -33,7 +33,7 @@ const schemas::Architecture& InferencePolicy::architecture() const { return net_
 std::uint64_t InferencePolicy::version() const { return net_->version; }
 const char* InferencePolicy::backend() const {
   if (!net_->eigen_layers.empty()) return "eigen";
-  if (!net_->xnnpack_copies.empty()) return "xnnpack";
+  if (net_->xnnpack_first != nullptr) return "xnnpack";
   return net_->mkldnn_layers.empty() ? "libtorch" : "onednn";
 }
 
